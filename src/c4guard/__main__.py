@@ -1,0 +1,3 @@
+from c4guard.cli import main
+
+main()

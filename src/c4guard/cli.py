@@ -1,0 +1,13 @@
+"""The `c4guard` command line."""
+
+from __future__ import annotations
+
+import click
+
+from c4guard import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="c4guard")
+def main() -> None:
+    """Verify AI infrastructure against OWASP AISVS chapter C4."""
