@@ -1,0 +1,15 @@
+"""The checks, one module per C4 section, registered by id in `REGISTRY`."""
+
+from __future__ import annotations
+
+from c4guard.checks import isolation  # noqa: F401  (registers its checks)
+from c4guard.checks.registry import REGISTRY, Check
+
+
+def all_checks() -> list[Check]:
+    """Every registered check, in registration order."""
+    return list(REGISTRY.values())
+
+
+def checks_for(requirement_id: str) -> list[Check]:
+    return [c for c in REGISTRY.values() if c.requirement == requirement_id]

@@ -1,0 +1,81 @@
+"""Workload classes (`ai`, `untrusted-model`, `high-risk`, `confidential`) and
+environments, each with the reason the workload has it.
+
+Sources, in order: the `c4guard.dev/class` and `c4guard.dev/environment` annotations on the
+workload or its pod templates, then the config's selectors, then detectors (registered in
+`DETECTORS`; a detector returns {class: reason} for a workload).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from c4guard.config import CLASS_NAMES, Config
+from c4guard.workloads import Workload
+
+CLASS_ANNOTATION = "c4guard.dev/class"
+ENVIRONMENT_ANNOTATION = "c4guard.dev/environment"
+
+Detector = Callable[[Workload], dict[str, str]]
+DETECTORS: list[Detector] = []
+
+
+def classify(workloads: list[Workload], config: Config) -> None:
+    """Set `classes` and `environment` on every workload."""
+    for workload in workloads:
+        _from_annotations(workload)
+        _from_config(workload, config)
+        for detector in DETECTORS:
+            for name, reason in detector(workload).items():
+                workload.classes.setdefault(name, reason)
+
+
+def _metadata_maps(workload: Workload, key: str) -> list[tuple[str, dict[str, Any]]]:
+    """(where, map) for the workload's metadata `key` and each pod template's."""
+    metadata = workload.resource.body.get("metadata")
+    found = []
+    if isinstance(metadata, dict) and isinstance(metadata.get(key), dict):
+        found.append((f"{workload.resource.kind} metadata", metadata[key]))
+    for pod in workload.pods:
+        value = pod.metadata.get(key)
+        if isinstance(value, dict):
+            found.append((f"{pod.subject} template metadata", value))
+    return found
+
+
+def _from_annotations(workload: Workload) -> None:
+    for where, found in _metadata_maps(workload, "annotations"):
+        declared = found.get(CLASS_ANNOTATION)
+        if isinstance(declared, str):
+            for name in (n.strip() for n in declared.split(",")):
+                if name in CLASS_NAMES:
+                    workload.classes.setdefault(
+                        name, f"annotation {CLASS_ANNOTATION}: {declared} ({where})")
+        environment = found.get(ENVIRONMENT_ANNOTATION)
+        if isinstance(environment, str) and environment and workload.environment is None:
+            workload.environment = environment
+
+
+def workload_labels(workload: Workload) -> dict[str, Any]:
+    labels: dict[str, Any] = {}
+    for _where, found in _metadata_maps(workload, "labels"):
+        labels.update(found)
+    return labels
+
+
+def _from_config(workload: Workload, config: Config) -> None:
+    resource = workload.resource
+    facts = {
+        "kind": resource.kind, "namespace": resource.namespace, "name": resource.name,
+        "labels": workload_labels(workload), "path": resource.location.path,
+    }
+    for index, rule in enumerate(config.classes):
+        if rule.matches(**facts):
+            for name in rule.classes:
+                workload.classes.setdefault(name, f"config classes[{index}] in {config.source}")
+    if workload.environment is None:
+        for rule in config.environments:
+            if rule.matches(**facts):
+                workload.environment = rule.environment
+                break

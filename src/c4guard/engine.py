@@ -1,0 +1,272 @@
+"""The engine: run the checks on an inventory, apply the config's governance, and roll the
+findings up into requirement statuses (DESIGN.md, "Requirement status")."""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from c4guard.catalog import Catalog, load_catalog
+from c4guard.checks import all_checks
+from c4guard.checks.registry import Check, Outcome
+from c4guard.config import Attestation, Config, ExceptionRule, today_utc
+from c4guard.inventory import Inventory
+from c4guard.model import (
+    DOMAIN_EQUIVALENTS,
+    Assessment,
+    Automation,
+    Finding,
+    NotApplicable,
+    Requirement,
+    RequirementResult,
+    Result,
+    Status,
+    Suppression,
+)
+from c4guard.sources import InputSet
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class CheckRun:
+    """Everything the checks produced."""
+
+    findings: list[Finding] = field(default_factory=list)
+    not_applicable: list[NotApplicable] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    targets: list[str]
+    level: int = 3
+    fail_on: str = "fail"
+
+
+def assess(inputs: InputSet, config: Config, request: ScanRequest,
+           checks: list[Check] | None = None, catalog: Catalog | None = None) -> Assessment:
+    """Judge the inputs against the catalog."""
+    started = time.monotonic()
+    catalog = catalog or load_catalog()
+    domains = effective_domains(inputs.domains)
+    inventory = Inventory(inputs.resources, config)
+    run = run_checks(inventory, checks if checks is not None else all_checks(), domains)
+    today = today_utc()
+    governance = apply_exceptions(run.findings, config.exceptions, today)
+    results = [
+        judge(req, run, config, domains, today) for req in catalog.requirements
+    ]
+    governance["attestations"] = _attestation_report(config.attestations, results, today)
+    governance["not_applicable"] = [
+        {"requirement": n.requirement, "reason": n.reason} for n in config.not_applicable
+    ]
+    return Assessment(
+        requirements=results, scanned_domains=sorted(inputs.domains), inputs=inputs.summary,
+        targets=request.targets, level=request.level, fail_on=request.fail_on,
+        governance=governance,
+        started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        duration_s=time.monotonic() - started,
+    )
+
+
+def effective_domains(scanned: set[str]) -> set[str]:
+    """Scanned domains plus the domains they stand for (a live cluster is Kubernetes)."""
+    return scanned | {DOMAIN_EQUIVALENTS[d] for d in scanned if d in DOMAIN_EQUIVALENTS}
+
+
+def run_checks(inventory: Inventory, checks: list[Check], domains: set[str]) -> CheckRun:
+    """Run every check whose domain was scanned; a check that crashes is recorded, never
+    allowed to take the scan down or to pass silently."""
+    run = CheckRun()
+    for chk in checks:
+        if chk.domain not in domains:
+            continue
+        try:
+            for item in chk.function(inventory):
+                if isinstance(item, NotApplicable):
+                    run.not_applicable.append(item)
+                else:
+                    run.findings.append(to_finding(chk, item))
+        except Exception as exc:
+            log.debug("check %s failed:\n%s", chk.id, traceback.format_exc())
+            run.errors[chk.requirement].append(f"check {chk.id} could not run: {exc!r}")
+    return run
+
+
+def to_finding(chk: Check, outcome: Outcome) -> Finding:
+    subject = outcome.subject
+    setting = outcome.setting
+    location = setting.location if setting is not None else subject.locate()
+    notes = _notes(subject)
+    message = f"{subject.subject} {outcome.message}" + (f" ({'; '.join(notes)})" if notes else "")
+    return Finding(
+        check_id=chk.id, requirement=chk.requirement, result=outcome.result,
+        severity=chk.severity, resource=subject.ref, location=location, message=message,
+        remediation=outcome.fix or chk.remediation if outcome.result is not Result.PASS else "",
+        title=chk.title, subject=subject.subject,
+        setting=setting.path if setting is not None else subject.path,
+        evidence=outcome.evidence,
+    )
+
+
+def _notes(subject: Any) -> tuple[str, ...]:
+    pod = getattr(subject, "pod", subject)
+    return tuple(getattr(pod, "notes", ()) or ())
+
+
+# ------------------------------------------------------------------------ governance
+
+
+def apply_exceptions(findings: list[Finding], rules: list[ExceptionRule],
+                     today: date) -> dict[str, list[dict[str, Any]]]:
+    """Suppress failing findings matched by an unexpired exception; report every rule."""
+    used = [0] * len(rules)
+    for finding in findings:
+        if finding.result is Result.PASS or finding.suppression is not None:
+            continue
+        for index, rule in enumerate(rules):
+            if _exception_matches(rule, finding):
+                used[index] += 1
+                if not rule.expired(today):
+                    finding.suppression = Suppression("config", rule.reason, rule.expires,
+                                                      rule.approver)
+                    break
+    entries = [_exception_entry(rule, count, today)
+               for rule, count in zip(rules, used, strict=True)]
+    return {"exceptions": entries}
+
+
+def _exception_matches(rule: ExceptionRule, finding: Finding) -> bool:
+    target = rule.check == finding.check_id or rule.requirement == finding.requirement
+    resource = finding.resource
+    return target and rule.resource.matches(resource.kind, resource.namespace, resource.name,
+                                            finding.location.path)
+
+
+def _exception_entry(rule: ExceptionRule, matched: int, today: date) -> dict[str, Any]:
+    state = "expired" if rule.expired(today) else ("active" if matched else "unused")
+    return {
+        "source": "config", "check": rule.check, "requirement": rule.requirement,
+        "resource": rule.resource.model_dump(exclude_none=True), "reason": rule.reason,
+        "expires": rule.expires.isoformat(), "approver": rule.approver, "status": state,
+        "matched": matched,
+    }
+
+
+def _attestation_report(attestations: list[Attestation], results: list[RequirementResult],
+                        today: date) -> list[dict[str, Any]]:
+    status_of = {r.requirement.id: r.status for r in results}
+    report = []
+    for att in attestations:
+        status = status_of.get(att.requirement)
+        if att.expired(today):
+            state = "expired"
+        elif status is Status.ATTESTED:
+            state = "applied"
+        elif status is Status.FAIL:
+            state = "overridden by failing findings"
+        else:
+            state = "not needed (evidence settled the requirement)"
+        report.append({**att.model_dump(mode="json"), "status": state})
+    return report
+
+
+# ------------------------------------------------------------------------ status rules
+
+
+def judge(req: Requirement, run: CheckRun, config: Config, domains: set[str],
+          today: date) -> RequirementResult:
+    """The requirement's status, first rule that applies (DESIGN.md)."""
+    findings = [f for f in run.findings if f.requirement == req.id]
+    failing = [f for f in findings if f.counts_as_failure]
+    excepted = sum(1 for f in findings if f.result is not Result.PASS and f.suppression)
+    passing = [f for f in findings if f.result is Result.PASS]
+    unknowns = [f for f in findings if f.result is Result.UNKNOWN and f.suppression is None]
+    attestation = _attestation(config.attestations, req.id, today, expired=False)
+    result = RequirementResult(req, Status.REVIEW, "", findings, excepted)
+    if failing:
+        result.status, result.reason = Status.FAIL, _fail_reason(failing, attestation)
+    elif (req.automation is Automation.FULL and passing and not unknowns
+          and not run.errors.get(req.id)):
+        result.status, result.reason = Status.PASS, _pass_reason(passing, excepted)
+    elif attestation is not None:
+        result.status, result.reason = Status.ATTESTED, _attested_reason(attestation)
+    elif (declared := next((n for n in config.not_applicable if n.requirement == req.id), None)):
+        result.status = Status.NOT_APPLICABLE
+        result.reason = (f"declared not applicable in {config.source or 'the config'}: "
+                         f"{declared.reason}")
+    elif (scope := _scope_empty(run, req.id)) and not passing and not unknowns:
+        result.status, result.reason = Status.NOT_APPLICABLE, scope
+    else:
+        result.reason = _review_reason(req, run, config, domains, passing, unknowns, today)
+    return result
+
+
+def _attestation(attestations: list[Attestation], requirement: str, today: date,
+                 expired: bool) -> Attestation | None:
+    return next((a for a in attestations
+                 if a.requirement == requirement and a.expired(today) is expired), None)
+
+
+def _scope_empty(run: CheckRun, requirement: str) -> str | None:
+    reasons = [n.reason for n in run.not_applicable if n.requirement == requirement]
+    return "; ".join(dict.fromkeys(reasons)) if reasons else None
+
+
+def _fail_reason(failing: list[Finding], attestation: Attestation | None) -> str:
+    checks = sorted({f.check_id for f in failing})
+    reason = (f"{len(failing)} failing finding{'s' if len(failing) != 1 else ''} from "
+              f"{', '.join(checks)}")
+    if attestation is not None:
+        reason += f"; the attestation by {attestation.owner} does not hide failing findings"
+    return reason
+
+
+def _pass_reason(passing: list[Finding], excepted: int) -> str:
+    checks = sorted({f.check_id for f in passing})
+    reason = f"{len(passing)} passing findings from {', '.join(checks)} and no failure"
+    if excepted:
+        reason += f" (pass with {excepted} exception{'s' if excepted != 1 else ''})"
+    return reason
+
+
+def _attested_reason(att: Attestation) -> str:
+    return (f"attested by {att.owner}, reviewed {att.reviewed.isoformat()}, valid through "
+            f"{att.expires.isoformat()}: {att.statement}")
+
+
+def _review_reason(req: Requirement, run: CheckRun, config: Config, domains: set[str],
+                   passing: list[Finding], unknowns: list[Finding], today: date) -> str:
+    parts = list(run.errors.get(req.id, []))
+    expired = _attestation(config.attestations, req.id, today, expired=True)
+    if expired is not None:
+        parts.append(f"the attestation by {expired.owner} expired on {expired.expires.isoformat()}")
+    if unknowns:
+        parts.append(f"{len(unknowns)} finding{'s' if len(unknowns) != 1 else ''} could not be "
+                     "resolved (unknown values)")
+    if req.automation is Automation.NONE:
+        parts.append(f"only an attestation can settle it ({req.evidence})")
+    elif passing and req.automation is Automation.PARTIAL:
+        parts.append(f"automation is partial: {len(passing)} passing findings support a human "
+                     "review but cannot settle it alone; attest it once reviewed")
+    elif not passing and not unknowns:
+        parts.append(_no_evidence(req, domains))
+    return "; ".join(parts)
+
+
+def _no_evidence(req: Requirement, domains: set[str]) -> str:
+    covered = sorted(set(req.domains) & domains)
+    missing = sorted(set(req.domains) - domains)
+    if covered:
+        text = f"no evidence in the scanned {', '.join(covered)} inputs (looked for {req.evidence})"
+    else:
+        text = f"looked for {req.evidence}"
+    if missing:
+        text += f"; not scanned: {', '.join(missing)}"
+    return text

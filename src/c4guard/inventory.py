@@ -1,0 +1,105 @@
+"""The inventory: resources indexed for the checks, and the views derived from them
+(workloads with effective pod specs, namespaces, classes)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from c4guard.classify import classify
+from c4guard.config import Config
+from c4guard.model import Location, Resource, ResourceRef
+from c4guard.sources.kubernetes import ORIGIN as K8S
+from c4guard.sources.kubernetes import UNSPECIFIED_NAMESPACE
+from c4guard.workloads import ContainerView, PodView, Workload, build_workloads
+from c4guard.workloads.views import locate
+
+
+@dataclass(eq=False, slots=True)
+class NamespaceView:
+    """A namespace: declared by a Namespace object, or implied by the resources in it."""
+
+    name: str
+    resource: Resource | None = None
+    workloads: list[Workload] = field(default_factory=list)
+
+    @property
+    def ref(self) -> ResourceRef:
+        return self.resource.ref if self.resource else ResourceRef(K8S, "Namespace", self.name)
+
+    @property
+    def subject(self) -> str:
+        return f"namespace {self.name}"
+
+    @property
+    def path(self) -> str:
+        return "metadata"
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        if self.resource is None:
+            return {}
+        metadata = self.resource.body.get("metadata")
+        labels = metadata.get("labels") if isinstance(metadata, dict) else None
+        return dict(labels) if isinstance(labels, dict) else {}
+
+    @property
+    def declared(self) -> bool:
+        return self.resource is not None
+
+    @property
+    def unspecified(self) -> bool:
+        return self.name == UNSPECIFIED_NAMESPACE
+
+    def locate(self, *keys: str) -> Location:
+        fallback = self.resource.location if self.resource else Location("<none>")
+        return locate(self.resource.body if self.resource else None, keys, fallback)
+
+
+class Inventory:
+    """Everything the checks read, indexed once."""
+
+    def __init__(self, resources: list[Resource], config: Config | None = None) -> None:
+        self.config = config or Config()
+        self.resources = resources
+        self._by_kind: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+        for resource in resources:
+            self._by_kind[(resource.origin, resource.kind)].append(resource)
+        self.workloads = build_workloads([r for r in resources if r.origin == K8S])
+        classify(self.workloads, self.config)
+        self.namespaces = self._index_namespaces()
+
+    def kind(self, kind: str, origin: str = K8S, group: str | None = None) -> list[Resource]:
+        """Resources of a kind (optionally of one API group)."""
+        found = self._by_kind.get((origin, kind), [])
+        return found if group is None else [r for r in found if r.api_group == group]
+
+    def pods(self) -> Iterator[PodView]:
+        for workload in self.workloads:
+            yield from workload.pods
+
+    def containers(self) -> Iterator[ContainerView]:
+        for workload in self.workloads:
+            for pod in workload.pods:
+                yield from pod.containers
+
+    def find(self, kind: str, namespace: str | None, name: str) -> Resource | None:
+        return next((r for r in self.kind(kind) if r.namespace == namespace and r.name == name),
+                    None)
+
+    def namespaces_with_workloads(self) -> list[NamespaceView]:
+        return [ns for ns in self.namespaces.values() if ns.workloads]
+
+    def _index_namespaces(self) -> dict[str, NamespaceView]:
+        views: dict[str, NamespaceView] = {}
+        for resource in self.kind("Namespace"):
+            views[resource.name] = NamespaceView(resource.name, resource)
+        for resource in self.resources:
+            if resource.origin == K8S and resource.namespace:
+                views.setdefault(resource.namespace, NamespaceView(resource.namespace))
+        for workload in self.workloads:
+            if workload.namespace:
+                views[workload.namespace].workloads.append(workload)
+        return views

@@ -1,0 +1,250 @@
+"""The resource model every face of c4guard shares: requirements, resources, findings,
+assessments."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+
+class Result(StrEnum):
+    """The result of one check on one subject."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    UNKNOWN = "unknown"
+
+
+class Status(StrEnum):
+    """The status of one requirement in an assessment (DESIGN.md, "Requirement status")."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    ATTESTED = "attested"
+    NOT_APPLICABLE = "not_applicable"
+    REVIEW = "review"
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {
+    Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0,
+}
+
+
+class Automation(StrEnum):
+    """How far scanned evidence can settle a requirement (the matrix's `auto` column)."""
+
+    FULL = "full"
+    PARTIAL = "partial"
+    NONE = "none"
+
+
+# Evidence domains a scan can cover. `cluster` (a live API) provides Kubernetes evidence.
+DOMAINS = (
+    "kubernetes", "terraform", "docker", "compose", "workflows", "secrets", "config",
+    "host", "cluster", "artifacts",
+)
+DOMAIN_EQUIVALENTS = {"cluster": "kubernetes"}
+
+
+@dataclass(frozen=True, slots=True)
+class Requirement:
+    id: str
+    section: str
+    section_title: str
+    title: str
+    text: str
+    level: int
+    roles: tuple[str, ...]
+    automation: Automation
+    domains: tuple[str, ...]
+    evidence: str
+    text_ja: str | None = None
+    level_assumed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceRef:
+    """The identity of a resource: what a finding is about."""
+
+    origin: str
+    kind: str
+    name: str
+    namespace: str | None = None
+
+    def __str__(self) -> str:
+        ns = f"{self.namespace}/" if self.namespace else ""
+        return f"{self.kind} {ns}{self.name}"
+
+
+@dataclass(slots=True)
+class Resource:
+    """One object read from the inputs, its body plain dicts and lists with line marks."""
+
+    origin: str
+    kind: str
+    name: str
+    namespace: str | None
+    body: Any
+    location: Location
+    api_version: str = ""
+    end_line: int | None = None
+
+    @property
+    def ref(self) -> ResourceRef:
+        return ResourceRef(self.origin, self.kind, self.name, self.namespace)
+
+    @property
+    def api_group(self) -> str:
+        return self.api_version.rpartition("/")[0] if "/" in self.api_version else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """Why a failing finding does not count: an exception, inline ignore or baseline."""
+
+    source: str
+    reason: str
+    expires: date | None = None
+    approver: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "reason": self.reason,
+            "expires": self.expires.isoformat() if self.expires else None,
+            "approver": self.approver,
+        }
+
+
+@dataclass(slots=True)
+class Finding:
+    """The result of one check on one subject, with where and why."""
+
+    check_id: str
+    requirement: str
+    result: Result
+    severity: Severity
+    resource: ResourceRef
+    location: Location
+    message: str
+    remediation: str = ""
+    title: str = ""
+    subject: str = ""
+    setting: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    suppression: Suppression | None = None
+    fingerprint: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.fingerprint:
+            self.fingerprint = fingerprint(self.check_id, self.resource, self.subject, self.setting)
+
+    @property
+    def counts_as_failure(self) -> bool:
+        return self.result is Result.FAIL and self.suppression is None
+
+
+def fingerprint(check_id: str, resource: ResourceRef, subject: str, setting: str) -> str:
+    """A stable identity: check, resource, subject and setting path, never the line."""
+    parts = (
+        check_id, resource.origin, resource.kind, resource.namespace or "", resource.name,
+        subject, setting,
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class NotApplicable:
+    """A check's statement that a requirement's scope was scanned and is empty."""
+
+    requirement: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class InputError:
+    """A file that should have been scanned but could not be."""
+
+    path: str
+    line: int | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenderNotice:
+    """A Helm chart or Kustomize overlay that must be rendered before it can be scanned."""
+
+    path: str
+    tool: str
+    message: str
+
+
+@dataclass(slots=True)
+class RequirementResult:
+    requirement: Requirement
+    status: Status
+    reason: str
+    findings: list[Finding] = field(default_factory=list)
+    exceptions: int = 0
+
+
+@dataclass(slots=True)
+class InputSummary:
+    """What the scan read, skipped and could not read."""
+
+    files_read: int = 0
+    resources: int = 0
+    skipped: dict[str, int] = field(default_factory=dict)
+    input_errors: list[InputError] = field(default_factory=list)
+    render_notices: list[RenderNotice] = field(default_factory=list)
+
+    def skip(self, reason: str, count: int = 1) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + count
+
+
+@dataclass(slots=True)
+class Assessment:
+    """Everything a reporter renders: per-requirement results and what was read."""
+
+    requirements: list[RequirementResult]
+    scanned_domains: list[str]
+    inputs: InputSummary
+    targets: list[str]
+    level: int
+    fail_on: str
+    governance: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    started_at: str = ""
+    duration_s: float = 0.0
+
+    def level_met(self, level: int) -> bool:
+        """Level N is met when every requirement of level <= N passes, is attested or N/A."""
+        ok = {Status.PASS, Status.ATTESTED, Status.NOT_APPLICABLE}
+        return all(r.status in ok for r in self.requirements if r.requirement.level <= level)
+
+    def findings(self) -> list[Finding]:
+        return [f for r in self.requirements for f in r.findings]

@@ -1,0 +1,122 @@
+"""Sources: from paths (or stdin) to resources, with everything skipped or unreadable counted."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+from c4guard.model import InputError, InputSummary, RenderNotice, Resource
+from c4guard.sources.discover import SourceFile, discover
+from c4guard.sources.layout import analyse_layout
+from c4guard.sources.result import FileResult
+from c4guard.sources.structured import is_structured, parse_structured
+from c4guard.sources.text import (
+    DEFAULT_MAX_FILE_BYTES,
+    BinaryFile,
+    InputProblem,
+    decode,
+    read_bytes,
+)
+
+BINARY = "binary file"
+NOT_INFRASTRUCTURE_FILE = "not an infrastructure file"
+ProgressCallback = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class InputSet:
+    """All resources read from the targets, and what happened on the way."""
+
+    resources: list[Resource] = field(default_factory=list)
+    summary: InputSummary = field(default_factory=InputSummary)
+    domains: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    jobs: int = 1
+
+
+def read_inputs(
+    targets: list[str], options: ReadOptions = ReadOptions(),
+    progress: ProgressCallback | None = None,
+) -> InputSet:
+    """Discover, read and parse every input under `targets`."""
+    found = discover(targets)
+    layout = analyse_layout(found.files)
+    inputs = InputSet()
+    summary = inputs.summary
+    for reason, count in found.skipped.items():
+        summary.skip(reason, count)
+    summary.input_errors.extend(InputError(path, None, reason) for path, reason in found.errors)
+    summary.input_errors.extend(InputError(p, line, reason) for p, line, reason in layout.errors)
+    summary.render_notices.extend(layout.notices)
+    tasks = []
+    for file in found.files:
+        excluded = layout.excluded.get(file.display)
+        if excluded:
+            summary.skip(excluded)
+        else:
+            tasks.append((file, layout.namespaces.get(file.display), options.max_file_bytes))
+    for done, (file, result) in enumerate(_parse_all(tasks, options.jobs), start=1):
+        _collect(file, result, inputs)
+        if progress:
+            progress(done, len(tasks))
+    return inputs
+
+
+def _parse_all(
+    tasks: list[tuple[SourceFile, str | None, int]], jobs: int,
+) -> Iterable[tuple[SourceFile, FileResult]]:
+    stdin_tasks = [t for t in tasks if t[0].display == "<stdin>"]
+    file_tasks = [t for t in tasks if t[0].display != "<stdin>"]
+    for task in stdin_tasks:
+        yield task[0], parse_file(task)
+    if jobs > 1 and len(file_tasks) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            chunk = max(1, min(64, len(file_tasks) // (jobs * 8)))
+            yield from zip((t[0] for t in file_tasks),
+                           pool.map(parse_file, file_tasks, chunksize=chunk), strict=True)
+    else:
+        for task in file_tasks:
+            yield task[0], parse_file(task)
+
+
+def parse_file(task: tuple[SourceFile, str | None, int]) -> FileResult:
+    """Read and parse one file (runs in worker processes with --jobs)."""
+    file, namespace, max_bytes = task
+    if not (file.display == "<stdin>" or is_structured(file.path.name)):
+        return FileResult(skipped=NOT_INFRASTRUCTURE_FILE)
+    try:
+        text = decode(read_bytes(file.path, max_bytes))
+    except BinaryFile:
+        return FileResult(skipped=BINARY)
+    except InputProblem as problem:
+        return FileResult(errors=[(problem.line, problem.reason)])
+    return parse_structured(text, file.display, namespace)
+
+
+def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:
+    summary = inputs.summary
+    if result.skipped:
+        summary.skip(result.skipped)
+    if result.template:
+        summary.render_notices.append(RenderNotice(
+            path=file.display, tool="template",
+            message="looks like an unrendered template ({{ ... }}); render it and pipe it in "
+                    "with `c4guard scan -`",
+        ))
+    summary.input_errors.extend(InputError(file.display, line, reason)
+                                for line, reason in result.errors)
+    if result.claimed:
+        summary.files_read += 1
+    summary.resources += len(result.resources)
+    inputs.resources.extend(result.resources)
+    inputs.domains |= result.domains
+
+
+def default_jobs() -> int:
+    return max(1, min(8, os.cpu_count() or 1))

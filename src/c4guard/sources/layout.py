@@ -1,0 +1,127 @@
+"""Helm charts and Kustomize overlays among the inputs.
+
+Chart templates and Kustomize patches are not manifests: parsing them would produce false
+findings. They are left out, and each chart or overlay is listed once with the command
+that renders it. A Kustomize `namespace:` applies to the resource files it lists.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from c4guard.model import RenderNotice
+from c4guard.sources.discover import SourceFile
+from c4guard.sources.text import BinaryFile, InputProblem, read_text
+from c4guard.sources.yamlload import YAMLLimitError, load_documents
+
+KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+HELM_TEMPLATE = "Helm chart template"
+KUSTOMIZE_PATCH = "Kustomize patch"
+KUSTOMIZATION = "Kustomize kustomization file"
+_TRANSFORMS = (
+    "patches", "patchesStrategicMerge", "patchesJson6902", "components", "images", "replicas",
+    "namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations",
+    "configMapGenerator", "secretGenerator", "helmCharts", "replacements", "transformers",
+    "generators",
+)
+
+
+@dataclass(slots=True)
+class Layout:
+    excluded: dict[str, str] = field(default_factory=dict)
+    namespaces: dict[str, str] = field(default_factory=dict)
+    notices: list[RenderNotice] = field(default_factory=list)
+    errors: list[tuple[str, int | None, str]] = field(default_factory=list)
+
+
+def analyse_layout(files: list[SourceFile]) -> Layout:
+    """Find charts and overlays among `files` and decide what is not a manifest."""
+    layout = Layout()
+    by_path = {_norm(f.path): f for f in files if f.display != "<stdin>"}
+    _helm_charts(files, by_path, layout)
+    for file in files:
+        if file.path.name in KUSTOMIZATION_NAMES:
+            _kustomization(file, by_path, layout)
+    return layout
+
+
+def _norm(path: Path) -> str:
+    return os.path.normpath(str(path))
+
+
+def _helm_charts(files: list[SourceFile], by_path: dict[str, SourceFile], layout: Layout) -> None:
+    charts = [f.path.parent for f in files if f.path.name == "Chart.yaml"]
+    for chart in charts:
+        templates = _norm(chart / "templates") + os.sep
+        members = [p for p in by_path if p.startswith(templates)]
+        for member in members:
+            layout.excluded[by_path[member].display] = HELM_TEMPLATE
+        layout.notices.append(RenderNotice(
+            path=str(chart), tool="helm",
+            message=f"Helm chart: its templates are not manifests; render it with "
+                    f"`helm template {chart} | c4guard scan -` to scan what it deploys",
+        ))
+
+
+def _kustomization(file: SourceFile, by_path: dict[str, SourceFile], layout: Layout) -> None:
+    layout.excluded[file.display] = KUSTOMIZATION
+    spec = _read_kustomization(file, layout)
+    if not isinstance(spec, dict):
+        return
+    base = file.path.parent
+    for patch in _patch_paths(spec):
+        target = by_path.get(_norm(base / patch))
+        if target is not None:
+            layout.excluded[target.display] = KUSTOMIZE_PATCH
+    namespace = spec.get("namespace")
+    overlay = any(spec.get(key) for key in _TRANSFORMS)
+    for entry in _strings(spec.get("resources")) + _strings(spec.get("bases")):
+        target = by_path.get(_norm(base / entry))
+        if target is not None and isinstance(namespace, str) and namespace:
+            layout.namespaces[target.display] = namespace
+        elif target is None:
+            overlay = True  # a base directory or a remote resource
+    if overlay:
+        layout.notices.append(RenderNotice(
+            path=str(base), tool="kustomize",
+            message=f"Kustomize overlay: its patches and transformations change what is "
+                    f"deployed; render it with `kustomize build {base} | c4guard scan -`",
+        ))
+
+
+def _read_kustomization(file: SourceFile, layout: Layout) -> Any:
+    try:
+        documents = list(load_documents(read_text(file.path), file.display))
+    except (InputProblem, BinaryFile, UnicodeDecodeError) as exc:
+        layout.errors.append((file.display, getattr(exc, "line", None), str(exc) or "binary"))
+        return None
+    except YAMLLimitError as exc:
+        layout.errors.append((file.display, exc.line, str(exc)))
+        return None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        layout.errors.append((file.display, mark.line + 1 if mark else None,
+                              f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+        return None
+    return documents[0].value if documents else None
+
+
+def _patch_paths(spec: dict[str, Any]) -> list[str]:
+    paths: list[str] = []
+    for key in ("patches", "patchesJson6902"):
+        for item in spec.get(key) or []:
+            if isinstance(item, dict) and isinstance(item.get("path"), str):
+                paths.append(item["path"])
+    for item in spec.get("patchesStrategicMerge") or []:
+        if isinstance(item, str) and "\n" not in item:
+            paths.append(item)
+    return paths
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

@@ -1,0 +1,19 @@
+"""What reading one input file produced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from c4guard.model import Resource
+
+
+@dataclass(slots=True)
+class FileResult:
+    """Resources read from one file, the problems met, or why it was skipped."""
+
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[tuple[int | None, str]] = field(default_factory=list)
+    skipped: str | None = None
+    domains: set[str] = field(default_factory=set)
+    claimed: bool = False
+    template: bool = False

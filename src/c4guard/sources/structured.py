@@ -1,0 +1,122 @@
+"""YAML and JSON files: parsed once, then offered to the interpreters that recognise
+their documents (Kubernetes now; compose, CI workflows and others register here)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from c4guard.model import Resource
+from c4guard.sources import kubernetes
+from c4guard.sources.result import FileResult
+from c4guard.sources.yamlload import Document, Mapping, Sequence, YAMLLimitError, load_documents
+
+STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json")
+NOT_INFRASTRUCTURE = "YAML/JSON that is not infrastructure"
+UNRENDERED_TEMPLATE = "unrendered template"
+MAX_JSON_DEPTH = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Interpreter:
+    """Turns documents of a file into resources, or declines them (returns None)."""
+
+    domain: str
+    interpret: Callable[[Document, str, str | None], list[Resource] | None]
+
+
+INTERPRETERS: list[Interpreter] = [
+    Interpreter(kubernetes.DOMAIN, kubernetes.resources_from_document),
+]
+
+
+def is_structured(name: str) -> bool:
+    return name.lower().endswith(STRUCTURED_SUFFIXES)
+
+
+def parse_structured(text: str, display: str, namespace: str | None = None) -> FileResult:
+    """Parse a YAML stream or JSON file and interpret every document it holds."""
+    result = FileResult()
+    documents, error = _documents(text, display)
+    for document in documents:
+        _interpret(document, display, namespace, result)
+    if error is not None:
+        line, reason = error
+        if not result.resources and "{{" in text:
+            result.skipped = UNRENDERED_TEMPLATE
+            result.template = True
+        else:
+            result.errors.append((line, reason))
+    elif not result.resources and not result.claimed:
+        result.skipped = NOT_INFRASTRUCTURE
+    return result
+
+
+def _interpret(document: Document, display: str, namespace: str | None, result: FileResult) -> None:
+    for interpreter in INTERPRETERS:
+        resources = interpreter.interpret(document, display, namespace)
+        if resources is not None:
+            result.resources.extend(resources)
+            result.domains.add(interpreter.domain)
+            result.claimed = True
+            return
+
+
+def _documents(text: str, display: str) -> tuple[list[Document], tuple[int | None, str] | None]:
+    documents: list[Document] = []
+    try:
+        for document in load_documents(text, display):
+            documents.append(document)
+    except YAMLLimitError as exc:
+        return documents, (exc.line, str(exc))
+    except yaml.YAMLError as exc:
+        if display.lower().endswith(".json") and not documents:
+            return _json_documents(text, display)
+        return documents, _yaml_problem(exc)
+    return documents, None
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, str]:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    context = getattr(exc, "context", None)
+    reason = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    return (mark.line + 1 if mark else None), reason
+
+
+Problem = tuple[int | None, str]
+
+
+def _json_documents(text: str, display: str) -> tuple[list[Document], Problem | None]:
+    """JSON that LibYAML rejects (YAML 1.1 differs in corners) goes through `json`."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [], (exc.lineno, f"invalid JSON: {exc.msg}")
+    except RecursionError:
+        return [], (None, f"JSON nested deeper than the parser allows ({MAX_JSON_DEPTH})")
+    try:
+        marked = _marked(value, display, 0)
+    except ValueError as exc:
+        return [], (None, str(exc))
+    return [Document(marked, 1, text.count("\n") + 1)], None
+
+
+def _marked(value: Any, path: str, depth: int) -> Any:
+    """Plain JSON values as `Mapping`/`Sequence` without line numbers."""
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+    if isinstance(value, dict):
+        mapping = Mapping(path, None)
+        for key, item in value.items():
+            mapping[key] = _marked(item, path, depth + 1)
+        return mapping
+    if isinstance(value, list):
+        sequence = Sequence(path, None)
+        sequence.extend(_marked(item, path, depth + 1) for item in value)
+        return sequence
+    return value

@@ -1,0 +1,281 @@
+"""Safe YAML loading with line numbers and limits.
+
+Documents are built from LibYAML's event stream (never from a constructor that could run
+code), into `Mapping`/`Sequence` values that remember their file and line. The builder
+is iterative, so hostile nesting cannot crash the interpreter (LibYAML's recursive composer
+segfaults at ~100k levels), and it counts the expanded size of aliases, so an alias bomb
+("billion laughs") stops at a limit instead of exhausting memory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml import events as ev
+
+try:
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without LibYAML
+    _Parser = None
+
+MAX_DEPTH = 256
+MAX_EXPANDED_NODES = 5_000_000
+
+
+class Mapping(dict):
+    """A YAML mapping that knows where it and each of its keys stand."""
+
+    __slots__ = ("key_lines", "line", "path")
+
+    def __init__(self, path: str | None = None, line: int | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.line = line
+        self.key_lines: dict[Any, int] = {}
+
+    def line_of(self, key: Any) -> int | None:
+        """Line of `key` in this mapping, else the mapping's own line."""
+        return self.key_lines.get(key, self.line)
+
+    def where(self, key: Any) -> tuple[str | None, int | None]:
+        """(path, line) of `key`, else of the mapping itself."""
+        return self.path, self.line_of(key)
+
+
+class Sequence(list):
+    """A YAML sequence that knows where it and each of its items stand."""
+
+    __slots__ = ("item_lines", "line", "path")
+
+    def __init__(self, path: str | None = None, line: int | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.line = line
+        self.item_lines: list[int] = []
+
+
+class YAMLLimitError(ValueError):
+    """A document exceeded a depth or alias-expansion limit."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One YAML document: its value and the lines it spans (1-based, inclusive)."""
+
+    value: Any
+    start_line: int
+    end_line: int
+
+
+_BOOL = {
+    "yes": True, "Yes": True, "YES": True, "true": True, "True": True, "TRUE": True,
+    "on": True, "On": True, "ON": True,
+    "no": False, "No": False, "NO": False, "false": False, "False": False, "FALSE": False,
+    "off": False, "Off": False, "OFF": False,
+}
+_NULL = {"", "~", "null", "Null", "NULL"}
+_INT = re.compile(
+    r"[-+]?(?:0b[0-1_]+|0[0-7_]+|(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|[1-9][0-9_]*(?::[0-5]?[0-9])+)$"
+)
+_FLOAT = re.compile(
+    r"(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
+    r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+)
+_FIRST_NUMERIC = set("-+0123456789.")
+_SAFE = yaml.constructor.SafeConstructor()
+_STR_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
+
+
+def _resolve_plain(text: str) -> Any:
+    """Resolve a plain scalar the way YAML 1.1 (and so kubectl) does."""
+    if text in _NULL:
+        return None
+    boolean = _BOOL.get(text)
+    if boolean is not None:
+        return boolean
+    if text and text[0] in _FIRST_NUMERIC:
+        if _INT.match(text):
+            return _construct("int", text)
+        if _FLOAT.match(text):
+            return _construct("float", text)
+    return text
+
+
+def _construct(kind: str, text: str) -> Any:
+    node = yaml.ScalarNode(f"tag:yaml.org,2002:{kind}", text)
+    method = _SAFE.construct_yaml_int if kind == "int" else _SAFE.construct_yaml_float
+    try:
+        return method(node)
+    except ValueError:
+        return text
+
+
+def _scalar_value(event: ev.ScalarEvent) -> Any:
+    tag = event.tag
+    if tag is None or tag == "!":
+        return _resolve_plain(event.value) if event.implicit[0] else event.value
+    if tag in _STR_TAGS or not tag.startswith("tag:yaml.org,2002:"):
+        return event.value  # custom tags (!Ref, !reference) stay data
+    resolved = _resolve_plain(event.value)
+    return resolved if not isinstance(resolved, str) else event.value
+
+
+class _Builder:
+    """Turns one document's events into values, enforcing the limits."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.open_anchors: set[str] = set()
+        self.expanded = 0
+        # stack entries: [container, anchor, expanded_at_start, pending_key, merges]
+        self.stack: list[list[Any]] = []
+        self.root: Any = None
+        self.done = False
+
+    def feed(self, event: ev.Event) -> None:
+        if isinstance(event, ev.ScalarEvent):
+            self._count(event)
+            value = _scalar_value(event)
+            if event.anchor:
+                self.anchors[event.anchor] = (value, 1)
+            self._add(value, event, is_merge_key=event.value == "<<" and event.implicit[0])
+        elif isinstance(event, ev.MappingStartEvent | ev.SequenceStartEvent):
+            self._open(event)
+        elif isinstance(event, ev.MappingEndEvent | ev.SequenceEndEvent):
+            self._close()
+        elif isinstance(event, ev.AliasEvent):
+            self._alias(event)
+
+    def _count(self, event: ev.Event, weight: int = 1) -> None:
+        self.expanded += weight
+        if self.expanded > MAX_EXPANDED_NODES:
+            raise YAMLLimitError(
+                f"document expands to more than {MAX_EXPANDED_NODES:,} nodes (alias bomb?)",
+                event.start_mark.line + 1,
+            )
+
+    def _open(self, event: ev.CollectionStartEvent) -> None:
+        line = event.start_mark.line + 1
+        if len(self.stack) >= MAX_DEPTH:
+            raise YAMLLimitError(f"nesting deeper than {MAX_DEPTH} levels", line)
+        self._count(event)
+        mapping = isinstance(event, ev.MappingStartEvent)
+        container = Mapping(self.path, line) if mapping else Sequence(self.path, line)
+        if event.anchor:
+            self.open_anchors.add(event.anchor)
+        self.stack.append([container, event.anchor, self.expanded, _NO_KEY, None, event])
+
+    def _close(self) -> None:
+        container, anchor, started, _key, merges, _event = self.stack.pop()
+        if merges:
+            _apply_merges(container, merges)
+        if anchor:
+            self.open_anchors.discard(anchor)
+            self.anchors[anchor] = (container, self.expanded - started + 1)
+        self._add(container, None)
+
+    def _alias(self, event: ev.AliasEvent) -> None:
+        line = event.start_mark.line + 1
+        if event.anchor in self.open_anchors:
+            raise YAMLLimitError(f"recursive alias *{event.anchor}", line)
+        if event.anchor not in self.anchors:
+            raise YAMLLimitError(f"alias *{event.anchor} names no anchor", line)
+        value, weight = self.anchors[event.anchor]
+        self._count(event, weight)
+        self._add(value, event)
+
+    def _add(self, value: Any, event: ev.Event | None, is_merge_key: bool = False) -> None:
+        if not self.stack:
+            self.root = value
+            self.done = True
+            return
+        frame = self.stack[-1]
+        container = frame[0]
+        line = event.start_mark.line + 1 if event is not None else _line_of(value)
+        if isinstance(container, Sequence):
+            container.append(value)
+            container.item_lines.append(line or container.line or 0)
+            return
+        key = frame[3]
+        if key is _NO_KEY:
+            if is_merge_key:
+                frame[3] = _MERGE
+                frame[4] = frame[4] or []
+            else:
+                frame[3] = _hashable_key(value, event)
+                container.key_lines[frame[3]] = line or container.line or 0
+            return
+        frame[3] = _NO_KEY
+        if key is _MERGE:
+            frame[4].extend(value if isinstance(value, list) else [value])
+        else:
+            container[key] = value
+
+
+_NO_KEY = object()
+_MERGE = object()
+
+
+def _hashable_key(value: Any, event: ev.Event | None) -> Any:
+    """Mapping keys are kept as the text written (so `on:` stays "on")."""
+    if isinstance(event, ev.ScalarEvent):
+        return event.value
+    if isinstance(value, dict | list):
+        return yaml.dump(value, default_flow_style=True).strip()
+    return value
+
+
+def _line_of(value: Any) -> int | None:
+    return getattr(value, "line", None)
+
+
+def _apply_merges(container: Mapping, merges: list[Any]) -> None:
+    """YAML merge keys: explicit keys win, then earlier merged mappings over later ones."""
+    explicit = dict(container)
+    container.clear()
+    for source in reversed(merges):
+        if isinstance(source, dict):
+            container.update(source)
+            if isinstance(source, Mapping):
+                for key in source:
+                    container.key_lines.setdefault(key, source.line_of(key) or 0)
+    container.update(explicit)
+
+
+def load_documents(text: str, path: str | None = None) -> Iterator[Document]:
+    """Yield each document of a YAML stream with its value and line span.
+
+    Raises `yaml.YAMLError` (with a problem mark) or `YAMLLimitError` at the first bad
+    document; the documents before it have been yielded already.
+    """
+    if _Parser is None:  # pragma: no cover
+        raise RuntimeError("PyYAML was built without LibYAML; c4guard needs the C parser")
+    parser = _Parser(text)
+    try:
+        builder: _Builder | None = None
+        start = 1
+        while True:
+            event = parser.get_event()
+            if event is None or isinstance(event, ev.StreamEndEvent):
+                return
+            if isinstance(event, ev.DocumentStartEvent):
+                builder = _Builder(path)
+                start = event.start_mark.line + 1
+            elif isinstance(event, ev.DocumentEndEvent):
+                if builder is not None:
+                    end = max(start, event.end_mark.line + (0 if event.end_mark.column == 0 else 1))
+                    yield Document(builder.root, start, end)
+                builder = None
+            elif builder is not None:
+                builder.feed(event)
+    finally:
+        parser.dispose()

@@ -1,0 +1,55 @@
+"""Workloads: every resource that runs pods, with effective pod specs and containers."""
+
+from __future__ import annotations
+
+from c4guard.model import Resource
+from c4guard.workloads.kinds import EXTRACTORS, RUNTIME_KINDS
+from c4guard.workloads.kserve import inference_service_templates
+from c4guard.workloads.runtimes import RuntimeIndex
+from c4guard.workloads.trainer import train_job_templates
+from c4guard.workloads.views import (
+    ContainerView,
+    PodTemplate,
+    PodView,
+    Setting,
+    Workload,
+    container_views,
+)
+
+__all__ = ["ContainerView", "PodView", "Setting", "Workload", "build_workloads"]
+
+MERGED_KINDS = {
+    ("serving.kserve.io", "InferenceService"): inference_service_templates,
+    ("trainer.kubeflow.org", "TrainJob"): train_job_templates,
+}
+
+
+def build_workloads(resources: list[Resource]) -> list[Workload]:
+    """Workload views of the Kubernetes resources. Runtimes that a workload among the inputs
+    uses are judged through it; unused runtimes are judged as they stand."""
+    runtimes = RuntimeIndex(resources)
+    workloads = []
+    deferred = []
+    for resource in resources:
+        key = (resource.api_group, resource.kind)
+        if key in MERGED_KINDS:
+            workloads.append(_workload(resource, MERGED_KINDS[key](resource, runtimes)))
+        elif key in RUNTIME_KINDS:
+            deferred.append(resource)
+        elif key in EXTRACTORS:
+            workloads.append(_workload(resource, EXTRACTORS[key](resource)))
+    for runtime in deferred:
+        if id(runtime) not in runtimes.used:
+            extract = EXTRACTORS[(runtime.api_group, runtime.kind)]
+            workloads.append(_workload(runtime, extract(runtime)))
+    return workloads
+
+
+def _workload(resource: Resource, templates: list[PodTemplate]) -> Workload:
+    workload = Workload(resource)
+    for template in templates:
+        pod = PodView(workload, template.role, template.spec, template.metadata, template.path,
+                      template.notes)
+        pod.containers = container_views(pod)
+        workload.pods.append(pod)
+    return workload

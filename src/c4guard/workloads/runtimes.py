@@ -1,0 +1,70 @@
+"""Serving and training runtimes among the inputs, found the way their controllers find
+them, and remembered when used (a used runtime is judged through its workloads)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from c4guard.model import Resource
+
+SERVING_GROUP = "serving.kserve.io"
+TRAINER_GROUP = "trainer.kubeflow.org"
+
+
+class RuntimeIndex:
+    def __init__(self, resources: list[Resource]) -> None:
+        self._by_key: dict[tuple[str, str, str | None, str], Resource] = {}
+        self._serving: list[Resource] = []
+        self.used: set[int] = set()
+        for resource in resources:
+            group = resource.api_group
+            serving = group == SERVING_GROUP and resource.kind.endswith("ServingRuntime")
+            training = group == TRAINER_GROUP and resource.kind.endswith("TrainingRuntime")
+            if serving:
+                self._serving.append(resource)
+            if serving or training:
+                self._by_key[(group, resource.kind, resource.namespace, resource.name)] = resource
+
+    def _use(self, resource: Resource | None) -> Resource | None:
+        if resource is not None:
+            self.used.add(id(resource))
+        return resource
+
+    def serving_runtime(self, namespace: str | None, name: str) -> Resource | None:
+        """A named runtime: the namespace's ServingRuntime, else the ClusterServingRuntime."""
+        found = self._by_key.get((SERVING_GROUP, "ServingRuntime", namespace, name))
+        found = found or self._by_key.get((SERVING_GROUP, "ClusterServingRuntime", None, name))
+        return self._use(found)
+
+    def auto_select(self, namespace: str | None, model_format: str) -> Resource | None:
+        """KServe's automatic selection: a runtime that supports the format with
+        autoSelect, namespaced before cluster-wide, then the highest priority."""
+        candidates = []
+        for runtime in self._serving:
+            if runtime.kind == "ServingRuntime" and runtime.namespace != namespace:
+                continue
+            priority = _supports(runtime, model_format)
+            if priority is not None:
+                candidates.append((runtime.kind == "ServingRuntime", priority, runtime))
+        if not candidates:
+            return None
+        candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
+        return self._use(candidates[0][2])
+
+    def training_runtime(self, namespace: str | None, name: str, kind: str) -> Resource | None:
+        cluster = kind != "TrainingRuntime"
+        key = (TRAINER_GROUP, "ClusterTrainingRuntime" if cluster else "TrainingRuntime",
+               None if cluster else namespace, name)
+        return self._use(self._by_key.get(key))
+
+
+def _supports(runtime: Resource, model_format: str) -> int | None:
+    spec = runtime.body.get("spec")
+    formats: Any = spec.get("supportedModelFormats") if isinstance(spec, dict) else None
+    for entry in formats or []:
+        if not isinstance(entry, dict) or not entry.get("autoSelect"):
+            continue
+        if str(entry.get("name", "")).lower() == model_format.lower():
+            priority = entry.get("priority")
+            return priority if isinstance(priority, int) else 0
+    return None
