@@ -25,6 +25,7 @@ SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
 SECCOMP_CONTAINER_ANNOTATION = "container.seccomp.security.alpha.kubernetes.io/"
 APPARMOR_CONTAINER_ANNOTATION = "container.apparmor.security.beta.kubernetes.io/"
 HOST_NAMESPACES = ("hostPID", "hostIPC", "hostNetwork")
+PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
 
 
 def linux_pods(inv: Inventory) -> Iterator[PodView]:
@@ -202,6 +203,7 @@ def _token_outcome(inv: Inventory, pod: PodView) -> Outcome:
     account = inv.find("ServiceAccount", pod.workload.namespace, str(name))
     if account is not None and account.body.get("automountServiceAccountToken") is False:
         return passed(pod, f"its ServiceAccount {name} disables token automounting",
+                      setting=pod.setting("serviceAccountName"),
                       evidence={"serviceAccount": str(name), "at": str(account.location)})
     return failed(pod, f"mounts the token of ServiceAccount {name} by default "
                        "(automountServiceAccountToken is not false)", setting=own)
@@ -217,10 +219,9 @@ def namespace_enforces_restricted(inv: Inventory) -> Iterator[Outcome]:
     for ns in inv.namespaces_with_workloads():
         if not ns.declared:
             continue
-        level = ns.labels.get("pod-security.kubernetes.io/enforce")
-        setting = Setting(level, ns.locate("metadata", "labels"),
-                          "metadata.labels.pod-security.kubernetes.io/enforce",
-                          "namespace" if level else None)
+        level = ns.labels.get(PSA_ENFORCE)
+        setting = Setting(level, ns.locate("metadata", "labels", PSA_ENFORCE),
+                          f"metadata.labels.{PSA_ENFORCE}", "namespace" if level else None)
         if level == "restricted":
             yield passed(ns, "enforces the restricted Pod Security Standard", setting=setting)
         elif level:
@@ -340,7 +341,8 @@ def selinux_options(inv: Inventory) -> Iterator[Outcome]:
             yield failed(c, f"uses the SELinux type {selinux_type}, which is not confined "
                             "like container_t", setting=c.security("seLinuxOptions", "type"))
         elif custom:
-            yield failed(c, f"sets a custom SELinux {' and '.join(custom)}", setting=setting)
+            yield failed(c, f"sets a custom SELinux {' and '.join(custom)}",
+                         setting=c.security("seLinuxOptions", custom[0]))
         else:
             yield passed(c, f"uses the SELinux type {selinux_type or 'of the runtime'}",
                          setting=setting)

@@ -1,0 +1,69 @@
+"""Shared test helpers: scan files written into a temporary directory, look up findings."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from c4guard.config import Config, load_config
+from c4guard.engine import ScanRequest, assess
+from c4guard.model import Assessment, Finding
+from c4guard.sources import ReadOptions, read_inputs
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("C4GUARD_SHARED", REPO.parent / "shared"))
+
+
+def scan_paths(paths: list[str], config: Config | None = None, level: int = 3,
+               options: ReadOptions | None = None) -> Assessment:
+    inputs = read_inputs(paths, options or ReadOptions())
+    return assess(inputs, config or Config(), ScanRequest(paths, level))
+
+
+def findings_of(assessment: Assessment, check_id: str | None = None) -> list[Finding]:
+    return [f for f in assessment.findings() if check_id is None or f.check_id == check_id]
+
+
+def status_of(assessment: Assessment, requirement: str) -> str:
+    return next(r.status.value for r in assessment.requirements if r.requirement.id == requirement)
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[..., Path]:
+    """Write `content` (dedented) to `name` under a temporary directory."""
+
+    def _write(name: str, content: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def scan(tmp_path: Path) -> Callable[..., Assessment]:
+    """Scan the temporary directory (with its c4guard.yaml when present)."""
+
+    def _scan(*paths: str, level: int = 3) -> Assessment:
+        targets = list(paths) or [str(tmp_path)]
+        config_file = tmp_path / "c4guard.yaml"
+        config = load_config(config_file if config_file.exists() else None)
+        return scan_paths(targets, config, level)
+
+    return _scan
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under the project's shared data; skips the test when it is not there."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not available: {path}")
+    return path
