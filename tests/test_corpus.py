@@ -1,0 +1,36 @@
+"""The shared corpus of third-party AI infrastructure scans without a crash and finds
+real things."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from c4guard.cli import main
+from tests.conftest import shared_path
+
+
+def test_whole_corpus_scans_and_reports_what_it_read() -> None:
+    corpus = shared_path("corpus")
+    result = CliRunner().invoke(main, ["scan", str(corpus), "--format", "json",
+                                       "--fail-on", "none", "--jobs", "2"],
+                                catch_exceptions=False)
+    assert result.exit_code == 0
+    report = json.loads(result.output)
+    summary = report["summary"]
+    assert summary["resources"] > 3000 and summary["files_read"] > 2000
+    assert summary["skipped_files"] > 0 and summary["render_notices"] > 0
+    assert report["input_errors"], "the corpus holds genuinely broken YAML"
+    statuses = {r["id"]: r["status"] for r in report["requirements"]}
+    assert statuses["4.1.1"] == "fail"
+    kinds = {f["resource"]["kind"] for r in report["requirements"] for f in r["findings"]}
+    assert {"InferenceService", "ClusterServingRuntime", "RayCluster", "DaemonSet"} <= kinds
+
+
+def test_corpus_text_summary_names_resources_skips_notices_and_errors() -> None:
+    corpus = shared_path("corpus", "kserve__kserve")
+    result = CliRunner().invoke(main, ["scan", str(corpus), "--fail-on", "none"])
+    header = result.output.splitlines()[1]
+    for word in ("files", "resources", "skipped", "render notices", "input errors"):
+        assert word in header
