@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from c4guard.sources import ReadOptions, read_inputs
 from c4guard.sources.kubernetes import UNSPECIFIED_NAMESPACE
 
