@@ -133,3 +133,11 @@ def test_console_script_runs_as_a_module(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "c4guard", "--version"],
                             capture_output=True, text=True, check=True)
     assert result.stdout.startswith("c4guard")
+
+
+def test_every_check_is_documented() -> None:
+    from c4guard.checks import all_checks
+
+    documented = (REPO / "docs" / "checks.md").read_text()
+    missing = [c.id for c in all_checks() if f"`{c.id}`" not in documented]
+    assert missing == []

@@ -102,4 +102,4 @@ def finding_dict(f: Finding) -> dict[str, Any]:
 
 
 def render(assessment: Assessment) -> str:
-    return json.dumps(to_dict(assessment), indent=2, ensure_ascii=False, default=str) + "\n"
+    return json.dumps(to_dict(assessment), ensure_ascii=False, default=str) + "\n"
