@@ -11,3 +11,9 @@ from c4guard import __version__
 @click.version_option(__version__, prog_name="c4guard")
 def main() -> None:
     """Verify AI infrastructure against OWASP AISVS chapter C4."""
+
+
+from c4guard.supplychain.cli import attest, verify  # noqa: E402
+
+main.add_command(verify)
+main.add_command(attest)
