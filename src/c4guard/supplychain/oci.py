@@ -270,7 +270,7 @@ class Registry:
         action = f"repository:{scope}:{'pull,push' if push else 'pull'}"
         try:
             resp = self._send(method, url, action, kwargs)
-            if resp.status_code == 401:
+            if resp.status_code == 401 and action not in self._tokens:
                 resp.close()
                 self._answer_challenge(resp, action)
                 resp = self._send(method, url, action, kwargs)
@@ -288,16 +288,12 @@ class Registry:
     def _send(self, method: str, url: httpx.URL, action: str,
               kwargs: dict[str, Any]) -> httpx.Response:
         assert self._client is not None
-        request = self._client.build_request(method, url, headers=self._auth(action, kwargs),
-                                             **kwargs)
-        return self._client.send(request, stream=True)
-
-    def _auth(self, action: str, kwargs: dict[str, Any]) -> dict[str, str]:
-        headers = dict(kwargs.pop("headers", None) or {})
-        kwargs["headers"] = headers  # kept for the retry after a challenge
+        headers = dict(kwargs.get("headers") or {})
         if action in self._tokens:
             headers["Authorization"] = self._tokens[action]
-        return headers
+        rest = {k: v for k, v in kwargs.items() if k != "headers"}
+        request = self._client.build_request(method, url, headers=headers, **rest)
+        return self._client.send(request, stream=True)
 
     def _answer_challenge(self, resp: httpx.Response, action: str) -> None:
         challenge = resp.headers.get("WWW-Authenticate", "")

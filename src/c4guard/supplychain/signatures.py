@@ -129,7 +129,7 @@ class TrustedSigners:
                           ) -> Verification:
         """Check (keyid, signature) pairs over `data` against every trusted key."""
         good = {name for name, key in self.keys.items()
-                for keyid, sig in signatures if _key_verifies(key, data, keyid, sig)}
+                for _, sig in signatures if _key_verifies(key, data, sig)}
         if good:
             first = sorted(good)[0]
             return Verification(frozenset(good), None,
@@ -186,9 +186,10 @@ def _trusted_root(keyless: Keyless) -> TrustedRoot:
             from exc
 
 
-def _key_verifies(key: SSlibKey, data: bytes, keyid: str, sig: bytes) -> bool:
+def _key_verifies(key: SSlibKey, data: bytes, sig: bytes) -> bool:
+    """Whether `key` made `sig`; a signature's declared key id is only a hint, not checked."""
     try:
-        key.verify_signature(Signature(keyid, sig.hex()), data)
+        key.verify_signature(Signature(key.keyid, sig.hex()), data)
         return True
     except Exception:  # securesystemslib raises several kinds for a bad signature
         return False
