@@ -15,6 +15,8 @@ from c4guard.supplychain.policy import Keyless, Signer
 SIGNING_CONFIG = {"mediaType": "application/vnd.dev.sigstore.signingconfig.v0.2+json",
                   "caUrls": [], "oidcUrls": [], "rekorTlogUrls": [], "tsaUrls": []}
 
+MODEL_ERRORS = (("Signature mismatch", "model-modified"), ("Key mismatch", "untrusted-key"))
+
 
 def verify_model(model_dir: Path, signature: Path, signers: dict[str, Signer]
                  ) -> tuple[str | None, str | None, str]:
@@ -26,9 +28,10 @@ def verify_model(model_dir: Path, signature: Path, signers: dict[str, Signer]
     for name, signer in signers.items():
         try:
             _verify_with(model_dir, signature, signer)
-        except ValueError as exc:  # model_signing's error for a digest or manifest mismatch
+        except ValueError as exc:  # model_signing's error for a key or manifest mismatch
             text = str(exc)
-            code = "model-modified" if "mismatch" in text.lower() else "invalid-signature"
+            code = next((c for prefix, c in MODEL_ERRORS if text.startswith(prefix)),
+                        "invalid-signature")
             failures.append((code, f"{text} (signer '{name}')"))
         except Exception as exc:  # signature, certificate or format errors from the library
             failures.append(("invalid-signature",
