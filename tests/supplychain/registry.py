@@ -22,7 +22,7 @@ def require_registry_binary() -> str:
     """The registry binary; missing, a test fails under CI=true and is skipped elsewhere."""
     path = shutil.which(BINARY)
     if path is None:
-        message = f"{BINARY} not installed (apt-get install docker-registry; .ci/services/registry.sh)"
+        message = f"{BINARY} not installed (run .ci/services/registry.sh)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)

@@ -52,7 +52,7 @@ def test_cyclonedx_json_names_digest_in_purl_and_version():
 def test_unknown_document_and_old_spdx_are_refused():
     with pytest.raises(EvidenceError, match="not a CycloneDX or SPDX"):
         read_sbom(b'{"a": 1}')
-    with pytest.raises(EvidenceError, match="SPDX 2.3"):
+    with pytest.raises(EvidenceError, match=r"SPDX 2\.3"):
         read_sbom(b'{"spdxVersion": "SPDX-2.1"}')
 
 

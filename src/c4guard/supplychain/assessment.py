@@ -14,11 +14,10 @@ Predicate type `https://c4guard.dev/assessment/v1`; the predicate is
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from typing import Any
 
-from c4guard.supplychain.attestations import EvidenceError
+from c4guard.supplychain.attestations import EvidenceError, load_json
 
 PREDICATE_TYPE = "https://c4guard.dev/assessment/v1"
 MAX_REPORT_BYTES = 64 << 20
@@ -26,12 +25,7 @@ MAX_REPORT_BYTES = 64 << 20
 
 def assessment_predicate(report_bytes: bytes) -> dict[str, Any]:
     """The predicate for a scan report; raises EvidenceError if it is not one."""
-    if len(report_bytes) > MAX_REPORT_BYTES:
-        raise EvidenceError(f"report larger than {MAX_REPORT_BYTES} bytes")
-    try:
-        report = json.loads(report_bytes)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise EvidenceError(f"report is not JSON: {exc}") from exc
+    report = load_json(report_bytes, "report", MAX_REPORT_BYTES)
     missing = [k for k in ("schema_version", "tool", "catalog", "requirements", "summary")
                if not isinstance(report, dict) or k not in report]
     if missing:

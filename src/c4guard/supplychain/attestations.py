@@ -29,6 +29,16 @@ class EvidenceError(Exception):
     """Evidence that is malformed: not DSSE, not an in-toto statement, bad SLSA fields."""
 
 
+def load_json(raw: bytes, what: str, limit: int) -> Any:
+    """Parse JSON evidence, refusing documents over `limit` bytes or nested too deeply."""
+    if len(raw) > limit:
+        raise EvidenceError(f"{what} larger than {limit} bytes")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise EvidenceError(f"{what} is not JSON: {exc}") from exc
+
+
 @dataclass(frozen=True)
 class Envelope:
     """A DSSE envelope: payload type, payload and (keyid, signature) pairs."""
@@ -86,12 +96,7 @@ class Statement:
 
 def parse_statement(payload: bytes) -> Statement:
     """An in-toto statement from a DSSE payload or a JSON file."""
-    if len(payload) > MAX_STATEMENT_BYTES:
-        raise EvidenceError(f"statement larger than {MAX_STATEMENT_BYTES} bytes")
-    try:
-        data = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise EvidenceError(f"statement is not JSON: {exc}") from exc
+    data = load_json(payload, "statement", MAX_STATEMENT_BYTES)
     if not isinstance(data, dict) or data.get("_type") not in STATEMENT_TYPES:
         raise EvidenceError("not an in-toto statement (_type is not a Statement type)")
     subjects = data.get("subject")

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from c4guard.supplychain.oci import Registry, RegistryError, cosign_tag
+from c4guard.supplychain.attestations import EvidenceError, load_json
+from c4guard.supplychain.oci import Registry, cosign_tag
 from c4guard.supplychain.sbom import looks_like_sbom
 from c4guard.supplychain.vulns import looks_like_vuln_report
 
@@ -50,8 +50,8 @@ def classify(origin: str, raw: bytes) -> Evidence:
     if raw.lstrip().startswith(b"<"):
         return Evidence(origin, "sbom", raw)  # CycloneDX XML is the only XML evidence
     try:
-        data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = load_json(raw, "evidence", MAX_EVIDENCE_BYTES)
+    except EvidenceError as exc:
         raise EvidenceInputError(f"{origin}: not JSON or XML evidence: {exc}") from exc
     if isinstance(data, dict):
         if {"payload", "payloadType", "signatures"} <= data.keys():
@@ -135,10 +135,10 @@ def _layers(registry: Registry, repository: str, manifest: dict, origin: str
         annotations = layer.get("annotations") or {}
         if layer.get("mediaType") == SIMPLE_SIGNING:
             sig = annotations.get(COSIGN_SIGNATURE)
-            sigs = (("", base64.b64decode(sig)),) if sig else ()
+            sigs = (("", _unbase64(sig.encode())),) if sig else ()
             yield Evidence(where, "signature", content, sigs)
         else:
             try:
                 yield classify(where, content)
-            except EvidenceInputError as exc:
-                raise RegistryError(str(exc)) from exc
+            except EvidenceInputError:
+                continue  # another tool's artifact (e.g. a notation signature): not ours

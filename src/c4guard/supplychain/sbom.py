@@ -3,7 +3,6 @@ artifact digest the SBOM says it describes."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeXml
 from defusedxml import DefusedXmlException
 
-from c4guard.supplychain.attestations import EvidenceError
+from c4guard.supplychain.attestations import EvidenceError, load_json
 
 MAX_SBOM_BYTES = 64 << 20
 MAX_NESTING = 64
@@ -41,14 +40,9 @@ def looks_like_sbom(data: Any) -> bool:
 def read_sbom(data: bytes | dict[str, Any]) -> SbomSummary:
     """An SBOM from bytes (JSON or CycloneDX XML) or an already parsed JSON object."""
     if isinstance(data, bytes):
-        if len(data) > MAX_SBOM_BYTES:
-            raise EvidenceError(f"SBOM larger than {MAX_SBOM_BYTES} bytes")
-        if data.lstrip().startswith(b"<"):
+        if data.lstrip().startswith(b"<") and len(data) <= MAX_SBOM_BYTES:
             return _cyclonedx_xml(data)
-        try:
-            data = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise EvidenceError(f"SBOM is neither JSON nor XML: {exc}") from exc
+        data = load_json(data, "SBOM", MAX_SBOM_BYTES)
     if isinstance(data, dict) and data.get("bomFormat") == "CycloneDX":
         return _cyclonedx_json(data)
     if isinstance(data, dict) and "spdxVersion" in data:
