@@ -12,6 +12,7 @@ from c4guard.cli import main
 from c4guard.supplychain.policy import load_policy
 from c4guard.supplychain.verifier import verify_artifact
 from tests.supplychain.publish import make_key
+from tests.supplychain.testdata import staging_trusted_root
 
 
 def sign_model(model: Path, private_key: Path) -> Path:
@@ -87,3 +88,21 @@ def test_unsigned_model_fails(tmp_path, model):
 
     assert verdict.decision == "deny"
     assert verdict.checks[0].code == "missing-signature"
+
+
+def test_keyless_signer_refuses_a_key_signed_model(tmp_path, model):
+    key = make_key(tmp_path, "model")
+    sign_model(model, key.private)
+    policy = tmp_path / "keyless.yaml"
+    policy.write_text(f"""\
+version: 1
+signers:
+  ci: {{keyless: {{identity: "a@tny.town", issuer: "https://github.com/login/oauth",
+                  trusted_root: "{staging_trusted_root()}"}}}}
+artifacts: [{{match: "*/models/*", signers: [ci], model: {{}}}}]
+""")
+
+    verdict = verify_artifact(str(model), load_policy(policy))
+
+    assert verdict.decision == "deny"
+    assert verdict.checks[0].code == "invalid-signature"

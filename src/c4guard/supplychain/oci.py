@@ -296,21 +296,26 @@ class Registry:
         return self._client.send(request, stream=True)
 
     def _answer_challenge(self, resp: httpx.Response, action: str) -> None:
+        """Basic auth with the docker config credentials, or a Bearer token from the realm
+        the registry names (anonymous when there are no credentials)."""
         challenge = resp.headers.get("WWW-Authenticate", "")
-        if self.credentials is None:
-            raise RegistryError(f"registry {self.host} requires authentication; add it to the "
-                                "docker config.json (`docker login`)")
-        user, secret = self.credentials
-        basic = "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()
+        basic = None
+        if self.credentials is not None:
+            user, secret = self.credentials
+            basic = "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()
         if challenge.lower().startswith("basic"):
+            if basic is None:
+                raise RegistryError(f"registry {self.host} requires authentication; add it to "
+                                    "the docker config.json (`docker login`)")
             self._tokens[action] = basic
             return
         params = dict(_CHALLENGE_PARAM.findall(challenge))
         if "realm" not in params:
             raise RegistryError(f"registry {self.host}: unsupported challenge {challenge!r}")
         assert self._client is not None
-        token = self._client.get(params["realm"], headers={"Authorization": basic}, params={
-            "service": params.get("service", self.host), "scope": action})
+        token = self._client.get(params["realm"], headers={"Authorization": basic} if basic
+                                 else {}, params={"service": params.get("service", self.host),
+                                                  "scope": action})
         if token.status_code != 200:
             raise RegistryError(f"registry {self.host}: token request refused "
                                 f"({token.status_code})")

@@ -106,14 +106,15 @@ def policy_digest(policy: TrustPolicy) -> str:
 def verify_artifact(reference: str, policy: TrustPolicy, *,
                     evidence_files: Iterable[Path] = (),
                     registry: RegistryOptions | None = None, offline: bool = False,
-                    signers: TrustedSigners | None = None) -> Verdict:
+                    signers: TrustedSigners | None = None, local_paths: bool = True) -> Verdict:
     """Judge `reference` — `registry/repo[:tag][@sha256:…]`, a local file, or a model
     directory — against `policy`. Evidence comes from the registry (unless `offline`) and
     from `evidence_files`. For a digest reference and the same policy, registry content and
-    files the verdict is the same, so callers may cache it by (digest, policy_digest)."""
+    files the verdict is the same, so callers may cache it by (digest, policy_digest).
+    `local_paths=False` reads `reference` as an image reference only (the gate's case)."""
     fields: dict[str, Any] = {"policy_digest": policy_digest(policy)}
     try:
-        subject = _subject(reference)
+        subject = _subject(reference, local_paths)
     except ValueError as exc:
         return error(reference, str(exc), **fields)
     entry = policy.entry_for(subject.name)
@@ -138,11 +139,11 @@ def verify_artifact(reference: str, policy: TrustPolicy, *,
     return decide(reference, checks, digest=ctx.subject.digest, **fields)
 
 
-def _subject(reference: str) -> Subject:
+def _subject(reference: str, local_paths: bool) -> Subject:
     path = Path(reference)
-    if path.is_dir():
+    if local_paths and path.is_dir():
         return Subject(reference, "model", path=path)
-    if path.is_file():
+    if local_paths and path.is_file():
         content = path.read_bytes()
         return Subject(reference, "file", "sha256:" + hashlib.sha256(content).hexdigest(),
                        content, path)
