@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from c4guard.cli import main
 from c4guard.supplychain.policy import PolicyError, load_policy
 
 GOOD = """\
@@ -107,9 +109,6 @@ def test_wrong_version_and_empty_file(tmp_path):
 
 
 def test_policy_error_is_a_usage_error_in_the_cli(tmp_path):
-    from click.testing import CliRunner
-
-    from c4guard.cli import main
     path = write(tmp_path, GOOD.replace("max_severity: high", "max_severity: severe"))
 
     result = CliRunner().invoke(main, ["verify", "registry.example/ml/a:v1", "-p", str(path)])

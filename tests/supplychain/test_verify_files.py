@@ -12,6 +12,8 @@ from click.testing import CliRunner
 
 from c4guard.cli import main
 from c4guard.supplychain.attestations import make_statement, sign_envelope
+from c4guard.supplychain.policy import load_policy
+from c4guard.supplychain.verifier import verify_artifact
 from tests.supplychain.publish import BUILDER, SOURCE, KeyPair, make_key, slsa_v02, tamper
 
 
@@ -193,3 +195,12 @@ def test_ed25519_and_rsa_keys(tmp_path, kind):
     code, verdict = verify(blob, policy)
 
     assert code == 0, verdict
+
+
+def test_gate_mode_reads_only_image_references(release):
+    wheel, _, policy = release
+
+    verdict = verify_artifact(str(wheel), load_policy(policy), local_paths=False)
+
+    assert verdict.decision == "error"
+    assert "not an OCI reference" in verdict.errors[0]
