@@ -47,6 +47,8 @@ from c4guard.supplychain.signatures import (
 from c4guard.supplychain.verdict import Check, Verdict, decide, error
 from c4guard.supplychain.vulns import over_ceiling, read_vuln_report
 
+MAX_SIGNED_FILE_BYTES = 256 << 20  # larger files are judged by their digest (attestations)
+
 
 @dataclass(frozen=True)
 class RegistryOptions:
@@ -144,11 +146,26 @@ def _subject(reference: str, local_paths: bool) -> Subject:
     if local_paths and path.is_dir():
         return Subject(reference, "model", path=path)
     if local_paths and path.is_file():
-        content = path.read_bytes()
-        return Subject(reference, "file", "sha256:" + hashlib.sha256(content).hexdigest(),
-                       content, path)
+        digest, content = _hash_file(path)
+        return Subject(reference, "file", digest, content, path)
     oci = Reference.parse(reference)
     return Subject(oci.name, "oci", oci.digest, oci=oci)
+
+
+def _hash_file(path: Path) -> tuple[str, bytes | None]:
+    """A file's digest, and its content when small enough to check a detached signature."""
+    sha, kept, size = hashlib.sha256(), [], 0
+    try:
+        with path.open("rb") as stream:
+            while chunk := stream.read(1 << 20):
+                sha.update(chunk)
+                size += len(chunk)
+                if size <= MAX_SIGNED_FILE_BYTES:
+                    kept.append(chunk)
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read: {exc.strerror}") from exc
+    content = b"".join(kept) if size <= MAX_SIGNED_FILE_BYTES else None
+    return "sha256:" + sha.hexdigest(), content
 
 
 def _prepare(ctx: Context, files: list[Path], options: RegistryOptions,
