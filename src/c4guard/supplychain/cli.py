@@ -1,4 +1,7 @@
-"""`c4guard verify` and `c4guard attest`."""
+"""`c4guard verify` and `c4guard attest`.
+
+The verification modules (sigstore, model-signing, cryptography) are imported when a command
+runs, so that they do not slow down every other c4guard command."""
 
 from __future__ import annotations
 
@@ -6,17 +9,13 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from c4guard.supplychain.assessment import PREDICATE_TYPE, assessment_predicate
-from c4guard.supplychain.attestations import EvidenceError, make_statement, sign_envelope
-from c4guard.supplychain.evidence import DSSE_MEDIA
-from c4guard.supplychain.oci import Reference, RegistryError, sha256_digest
-from c4guard.supplychain.policy import PolicyError, load_policy
-from c4guard.supplychain.signatures import SignerError, load_signer
-from c4guard.supplychain.verdict import Verdict
-from c4guard.supplychain.verifier import RegistryOptions, verify_artifact
+if TYPE_CHECKING:
+    from c4guard.supplychain.verdict import Verdict
+    from c4guard.supplychain.verifier import RegistryOptions
 
 _PATH = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -55,6 +54,8 @@ def verify(reference: str, policy_path: Path, evidence: tuple[Path, ...], offlin
            fmt: str) -> None:
     """Verify REFERENCE (an OCI image reference, a file or a model directory) against a
     trust policy. Exit 0 allow, 1 deny, 2 error."""
+    from c4guard.supplychain.policy import PolicyError, load_policy
+    from c4guard.supplychain.verifier import RegistryOptions, verify_artifact
     try:
         policy = load_policy(policy_path)
     except PolicyError as exc:
@@ -106,6 +107,11 @@ def attest(report: Path, subject: str, key_path: Path, key_password_env: str | N
            registry_ca: Path | None, docker_config: Path | None) -> None:
     """Sign a `c4guard scan` JSON REPORT as an in-toto statement about SUBJECT, predicate
     type https://c4guard.dev/assessment/v1."""
+    from c4guard.supplychain.assessment import PREDICATE_TYPE, assessment_predicate
+    from c4guard.supplychain.attestations import EvidenceError, make_statement, sign_envelope
+    from c4guard.supplychain.oci import RegistryError
+    from c4guard.supplychain.signatures import SignerError, load_signer
+    from c4guard.supplychain.verifier import RegistryOptions
     password = os.environ.get(key_password_env, "").encode() if key_password_env else None
     options = RegistryOptions(docker_config, registry_ca, plain_http)
     try:
@@ -127,6 +133,7 @@ def attest(report: Path, subject: str, key_path: Path, key_password_env: str | N
 
 def _attest_subject(subject: str, options: RegistryOptions | None) -> tuple[str, str]:
     """(name, digest) of what is attested: a local file's content, or an image."""
+    from c4guard.supplychain.oci import Reference, RegistryError, sha256_digest
     path = Path(subject)
     if path.is_file():
         return path.name, sha256_digest(path.read_bytes())
@@ -145,6 +152,9 @@ def _attest_subject(subject: str, options: RegistryOptions | None) -> tuple[str,
 
 def _push_attestation(subject: str, digest: str, envelope: bytes, options: RegistryOptions,
                       referrer: bool) -> str:
+    from c4guard.supplychain.assessment import PREDICATE_TYPE
+    from c4guard.supplychain.evidence import DSSE_MEDIA
+    from c4guard.supplychain.oci import Reference, RegistryError
     ref = Reference.parse(subject)
     layer = (envelope, DSSE_MEDIA, {"predicateType": PREDICATE_TYPE})
     with options.connect(ref.registry) as registry:
