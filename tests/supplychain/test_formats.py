@@ -112,3 +112,21 @@ def test_docker_config_credentials(tmp_path):
     assert docker_credentials(DOCKER_HUB, config) == ("bot", "pw")
     assert docker_credentials("registry.example:5000", config) == ("u", "p")
     assert docker_credentials("other.example", config) is None
+
+
+@pytest.mark.parametrize(("reader", "document"), [
+    (read_sbom, {"bomFormat": "CycloneDX", "metadata": "a string"}),
+    (read_sbom, {"spdxVersion": "SPDX-2.3", "packages": [], "documentDescribes": 5}),
+    (read_vuln_report, {"SchemaVersion": 2, "Results": [], "Metadata": "x"}),
+    (read_vuln_report, {"matches": [{"vulnerability": "x"}]}),
+])
+def test_wrongly_typed_fields_are_evidence_errors_not_crashes(reader, document):
+    with pytest.raises(EvidenceError, match="malformed"):
+        reader(document)
+
+
+def test_provenance_with_wrong_types_reads_as_missing_fields():
+    prov = read_provenance(Statement((("x", {"sha256": "0"}),), "https://slsa.dev/provenance/v1",
+                                     {"runDetails": {"builder": {"id": 7}},
+                                      "buildDefinition": {"resolvedDependencies": [{"uri": 1}]}}))
+    assert (prov.builder_id, prov.source_repository) == (None, None)

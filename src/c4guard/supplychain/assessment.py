@@ -17,12 +17,13 @@ import hashlib
 from collections import Counter
 from typing import Any
 
-from c4guard.supplychain.attestations import EvidenceError, load_json
+from c4guard.supplychain.attestations import EvidenceError, load_json, reads_evidence
 
 PREDICATE_TYPE = "https://c4guard.dev/assessment/v1"
 MAX_REPORT_BYTES = 64 << 20
 
 
+@reads_evidence("c4guard scan report")
 def assessment_predicate(report_bytes: bytes) -> dict[str, Any]:
     """The predicate for a scan report; raises EvidenceError if it is not one."""
     report = load_json(report_bytes, "report", MAX_REPORT_BYTES)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from securesystemslib.dsse import Envelope as SslibEnvelope
 from securesystemslib.signer import Signer
@@ -15,6 +17,8 @@ IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPES = ("https://in-toto.io/Statement/v0.1", "https://in-toto.io/Statement/v1")
 STATEMENT_V1 = STATEMENT_TYPES[1]
 MAX_STATEMENT_BYTES = 32 << 20
+P = ParamSpec("P")
+T = TypeVar("T")
 
 # predicate type prefixes, by the policy rule they serve
 PREDICATE_KINDS = {
@@ -27,6 +31,20 @@ PREDICATE_KINDS = {
 
 class EvidenceError(Exception):
     """Evidence that is malformed: not DSSE, not an in-toto statement, bad SLSA fields."""
+
+
+def reads_evidence(what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
+    """For readers of untrusted documents: a field of an unexpected type (a list where an
+    object belongs, a number for a string) becomes an EvidenceError naming `what`."""
+    def wrap(func: Callable[P, T]) -> Callable[P, T]:
+        @functools.wraps(func)
+        def reader(*args: P.args, **kwargs: P.kwargs) -> T:
+            try:
+                return func(*args, **kwargs)
+            except (AttributeError, TypeError, KeyError, ValueError) as exc:
+                raise EvidenceError(f"malformed {what}: {exc}") from exc
+        return reader
+    return wrap
 
 
 def load_json(raw: bytes, what: str, limit: int) -> Any:
@@ -130,19 +148,20 @@ class Provenance:
     source_ref: str | None
 
 
+@reads_evidence("SLSA provenance")
 def read_provenance(statement: Statement) -> Provenance:
     """Builder id and source of SLSA provenance v0.2 or v1."""
     p = statement.predicate
     if statement.predicate_type.startswith("https://slsa.dev/provenance/v0."):
-        builder = _get(p, "builder", "id")
+        builder = _text(_get(p, "builder", "id"))
         uri = _get(p, "invocation", "configSource", "uri") or _first_uri(p.get("materials"))
         repo, ref = _split_git_uri(uri)
         return Provenance("0.2", builder, repo, ref)
-    builder = _get(p, "runDetails", "builder", "id")
+    builder = _text(_get(p, "runDetails", "builder", "id"))
     workflow = _get(p, "buildDefinition", "externalParameters", "workflow")
     if isinstance(workflow, dict) and workflow.get("repository"):
-        repo, ref = str(workflow["repository"]), workflow.get("ref")
-        return Provenance("1", builder, normalize_repository(repo), ref and str(ref))
+        repo, ref = str(workflow["repository"]), _text(workflow.get("ref"))
+        return Provenance("1", builder, normalize_repository(repo), ref)
     uri = _first_uri(_get(p, "buildDefinition", "resolvedDependencies"))
     repo, ref = _split_git_uri(uri)
     return Provenance("1", builder, repo, ref)
@@ -167,9 +186,12 @@ def _split_git_uri(uri: str | None) -> tuple[str | None, str | None]:
 
 def _first_uri(items: Any) -> str | None:
     if isinstance(items, list) and items and isinstance(items[0], dict):
-        uri = items[0].get("uri")
-        return uri if isinstance(uri, str) else None
+        return _text(items[0].get("uri"))
     return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _get(data: Any, *keys: str) -> Any:

@@ -12,7 +12,7 @@ from xml.etree.ElementTree import Element
 import defusedxml.ElementTree as SafeXml
 from defusedxml import DefusedXmlException
 
-from c4guard.supplychain.attestations import EvidenceError, load_json
+from c4guard.supplychain.attestations import EvidenceError, load_json, reads_evidence
 
 MAX_SBOM_BYTES = 64 << 20
 MAX_NESTING = 64
@@ -37,6 +37,7 @@ def looks_like_sbom(data: Any) -> bool:
                                        or str(data.get("spdxVersion", "")).startswith("SPDX-"))
 
 
+@reads_evidence("SBOM")
 def read_sbom(data: bytes | dict[str, Any]) -> SbomSummary:
     """An SBOM from bytes (JSON or CycloneDX XML) or an already parsed JSON object."""
     if isinstance(data, bytes):

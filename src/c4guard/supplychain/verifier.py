@@ -372,7 +372,10 @@ def check_provenance(ctx: Context, rule: ProvenanceRule, allowed: list[str]) -> 
         assert found.statement is not None
         if (mismatch := _subject_matches(ctx, found)) is not None:
             return mismatch
-        prov = read_provenance(found.statement)
+        try:
+            prov = read_provenance(found.statement)
+        except EvidenceError as exc:
+            return (3, "invalid-evidence", str(exc))
         if not _glob(prov.builder_id, rule.builder_id):
             return (3, "wrong-builder-id", f"wrong builder id: provenance names "
                     f"{prov.builder_id!r}, the policy requires {rule.builder_id!r}")

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from c4guard.supplychain.attestations import EvidenceError
+from c4guard.supplychain.attestations import EvidenceError, reads_evidence
 from c4guard.supplychain.policy import SEVERITY_RANK, VulnerabilityRule
 
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
@@ -42,6 +42,7 @@ def looks_like_vuln_report(data: Any) -> bool:
                                        or isinstance(data.get("scanner"), dict))
 
 
+@reads_evidence("vulnerability report")
 def read_vuln_report(data: dict[str, Any]) -> VulnReport:
     """A Trivy or Grype JSON report, bare or as a cosign vuln predicate's `scanner.result`."""
     scanner = data.get("scanner")
