@@ -215,3 +215,11 @@ def _explain_check(check_id: str) -> str:
     if c.references:
         lines += ["References:", *[f"  {ref}" for ref in c.references]]
     return "\n".join(lines)
+
+
+# The other faces keep their commands in their own packages; they import their heavy
+# libraries (cryptography, sigstore, database drivers) only when a command runs.
+from c4guard.supplychain.cli import attest, verify  # noqa: E402
+
+main.add_command(verify)
+main.add_command(attest)
