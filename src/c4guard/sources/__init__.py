@@ -9,9 +9,15 @@ from dataclasses import dataclass, field
 
 from c4guard.model import InputError, InputSummary, RenderNotice, Resource
 from c4guard.sources.discover import SourceFile, discover
+from c4guard.sources.handlers import (
+    FINALIZERS,
+    HANDLERS,
+    TEXT_SCANNERS,
+    FileContext,
+    handler_for,
+)
 from c4guard.sources.layout import analyse_layout
 from c4guard.sources.result import FileResult
-from c4guard.sources.structured import is_structured, parse_structured
 from c4guard.sources.text import (
     DEFAULT_MAX_FILE_BYTES,
     BinaryFile,
@@ -65,6 +71,8 @@ def read_inputs(
         _collect(file, result, inputs)
         if progress:
             progress(done, len(tasks))
+    for finalize in FINALIZERS:
+        finalize(inputs)
     return inputs
 
 
@@ -88,15 +96,24 @@ def _parse_all(
 def parse_file(task: tuple[SourceFile, str | None, int]) -> FileResult:
     """Read and parse one file (runs in worker processes with --jobs)."""
     file, namespace, max_bytes = task
-    if not (file.display == "<stdin>" or is_structured(file.path.name)):
+    stdin = file.display == "<stdin>"
+    handler = HANDLERS[0] if stdin else handler_for(file.path.name)
+    if handler is None and not TEXT_SCANNERS:
         return FileResult(skipped=NOT_INFRASTRUCTURE_FILE)
     try:
         text = decode(read_bytes(file.path, max_bytes))
     except BinaryFile:
         return FileResult(skipped=BINARY)
     except InputProblem as problem:
+        if handler is None:
+            return FileResult(skipped=f"unreadable non-infrastructure file ({problem.reason})")
         return FileResult(errors=[(problem.line, problem.reason)])
-    return parse_structured(text, file.display, namespace)
+    context = FileContext(file.display, file.path, namespace)
+    result = handler.parse(text, context) if handler else FileResult(
+        skipped=NOT_INFRASTRUCTURE_FILE)
+    for scanner in TEXT_SCANNERS:
+        result.merge(scanner.scan(text, context))
+    return result
 
 
 def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:

@@ -17,3 +17,12 @@ class FileResult:
     domains: set[str] = field(default_factory=set)
     claimed: bool = False
     template: bool = False
+
+    def merge(self, other: FileResult) -> None:
+        """Add another reader's results for the same file (a text scanner's, say)."""
+        self.resources.extend(other.resources)
+        self.errors.extend(other.errors)
+        self.domains |= other.domains
+        if other.claimed:
+            self.claimed = True
+            self.skipped = None
