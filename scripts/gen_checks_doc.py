@@ -26,8 +26,9 @@ def render() -> str:
         lines += [f"| `{c.id}` | {c.severity.value} | {c.domain} | {c.title} | {c.remediation} |"
                   for c in mine]
         lines.append("")
-    lines += ["Requirements without a check here are `review` until evidence, an attestation or "
-              "a `not_applicable` entry settles them; `c4guard explain ID` says what is looked for."]
+    lines += ["Requirements without a check here are `review` until evidence, an attestation "
+              "or a `not_applicable` entry settles them; `c4guard explain ID` says what is "
+              "looked for."]
     return "\n".join(lines) + "\n"
 
 
