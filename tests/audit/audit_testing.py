@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from c4guard.audit import Event
+
 START_TIMEOUT_S = 60
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -96,3 +98,10 @@ class PostgresCluster:
             self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def fill(trail, count: int, start: int = 0) -> None:
+    """Append `count` gate decisions numbered from `start`, in one batch."""
+    trail.append_many(
+        [Event("gate.decision", {"n": n}, "tester") for n in range(start, start + count)]
+    )
