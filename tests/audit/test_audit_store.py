@@ -37,6 +37,7 @@ def test_append_many_is_all_or_nothing(trail):
     with pytest.raises(EventError):
         trail.append_many(batch)
     assert trail.size() == 10
+    assert trail.append("gate.decision", {"ok": 2}, "g").index == 10, "rolled back cleanly"
 
 
 def test_opening_a_missing_trail_without_create_fails(tmp_path, postgres_url):

@@ -75,10 +75,11 @@ class SQLiteStore(Store):
         self._query(begin)
         try:
             yield
+            self._query("COMMIT")
         except BaseException:
-            self._db.rollback()
+            if self._db.in_transaction:
+                self._db.rollback()
             raise
-        self._query("COMMIT")
 
     @contextmanager
     def locked(self) -> Iterator[str]:
