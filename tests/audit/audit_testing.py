@@ -94,8 +94,10 @@ class PostgresCluster:
         return self
 
     def stop(self) -> None:
+        """Stop the server if it runs, and remove the cluster."""
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            if (self.data / "postmaster.pid").exists():
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import sys
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 import click
 
 from c4guard.audit.checkpoint import CheckpointError
-from c4guard.audit.events import EventError, decode_entry
+from c4guard.audit.events import Entry, EventError, decode_entry
 from c4guard.audit.export import verify_export, write_export
 from c4guard.audit.keys import (
     KeyFileError,
@@ -25,7 +26,7 @@ from c4guard.audit.keys import (
     write_key_pair,
 )
 from c4guard.audit.merkle import leaf_hash
-from c4guard.audit.note import NoteError, Signer
+from c4guard.audit.note import NoteError, Signer, Verifier
 from c4guard.audit.store import AuditError
 from c4guard.audit.trail import Trail, open_trail
 from c4guard.audit.verify import VerifyReport, verify_trail
@@ -63,7 +64,7 @@ def _opened(location: str | None, create: bool = False) -> Iterator[Trail]:
         raise click.ClickException(str(exc)) from exc
 
 
-def _verifiers(keys: tuple[Path, ...]) -> list:
+def _verifiers(keys: tuple[Path, ...]) -> list[Verifier]:
     if not keys:
         default = public_key_path(default_signing_key())
         keys = (default,) if default.exists() else ()
@@ -119,16 +120,19 @@ def _brief(payload: dict[str, Any]) -> str:
 @db_option
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True,
               help="Show the latest N entries.")
-@click.option("--kind", help="Only entries of this kind.")
+@click.option("--kind", help="Only entries of this kind (reads the whole log).")
 @click.option("--json", "as_json", is_flag=True, help="One canonical JSON entry per line.")
 def log_command(location: str | None, limit: int, kind: str | None, as_json: bool) -> None:
     """List the latest entries, oldest first."""
     with _opened(location) as trail:
         size = trail.size()
-        for _, data in trail.entries(max(0, size - limit), size):
+        start = 0 if kind else max(0, size - limit)
+        latest: deque[tuple[Entry, bytes]] = deque(maxlen=limit)
+        for _, data in trail.entries(start, size):
             entry = decode_entry(data)
-            if kind and entry.kind != kind:
-                continue
+            if not kind or entry.kind == kind:
+                latest.append((entry, data))
+        for entry, data in latest:
             if as_json:
                 click.echo(data.decode())
             else:
@@ -142,10 +146,9 @@ def log_command(location: str | None, limit: int, kind: str | None, as_json: boo
 def show(location: str | None, index: int) -> None:
     """Show entry INDEX in full, with its leaf hash."""
     with _opened(location) as trail:
-        entry = trail.entry(index)
-        data = trail.store.entry(index) or b""
+        data = trail.entry_data(index)
         click.echo(json.dumps(json.loads(data), indent=2, ensure_ascii=False))
-        click.echo(f"index {entry.index} of {trail.size()}, leaf hash {leaf_hash(data).hex()}")
+        click.echo(f"entry {index} of {trail.size()}, leaf hash {leaf_hash(data).hex()}")
 
 
 def _print_report(report: VerifyReport, what: str) -> None:

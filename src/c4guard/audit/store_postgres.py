@@ -19,6 +19,7 @@ from c4guard.audit.store import APPEND_ONLY_MESSAGE, KEY_COLUMNS, AuditError, En
 # hashtext() of a fixed name, computed by the server: the same lock for every replica.
 _LOCK = "SELECT pg_advisory_xact_lock(hashtext('c4guard_audit:' || current_schema()))"
 STREAM_ROWS = 5000
+CONNECT_TIMEOUT_S = 10
 
 _TABLES = f"""
 CREATE TABLE c4guard_audit_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,7 +60,9 @@ class PostgresStore(Store):
     def __init__(self, url: str) -> None:
         self.description = describe_url(url)
         try:
-            self._db = psycopg.connect(url, autocommit=True)
+            params = conninfo_to_dict(url)
+            params.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+            self._db = psycopg.connect(**params, autocommit=True)
         except psycopg.Error as exc:
             raise AuditError(f"cannot connect to audit trail {self.description}: {exc}") from exc
 

@@ -134,11 +134,15 @@ class Trail:
     def size(self) -> int:
         return self.store.size()
 
-    def entry(self, index: int) -> Entry:
+    def entry_data(self, index: int) -> bytes:
+        """The canonical bytes of entry `index`."""
         data = self.store.entry(index)
         if data is None:
             raise AuditError(f"no entry {index} (the trail has {self.size()})")
-        return decode_entry(data)
+        return data
+
+    def entry(self, index: int) -> Entry:
+        return decode_entry(self.entry_data(index))
 
     def entries(self, start: int = 0, end: int | None = None) -> Iterator[tuple[int, bytes]]:
         """(index, canonical entry bytes), in order."""
