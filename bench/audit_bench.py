@@ -29,8 +29,8 @@ from c4guard.audit.note import Signer
 from c4guard.audit.verify import verify_trail
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests" / "audit"))
-from audit_testing import PostgresCluster, find_bindir  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from tests.audit.audit_testing import PostgresCluster, find_bindir  # noqa: E402
 
 SUMMARY = {"level": 3, "met_level": 1, "input_errors": 0,
            "requirements": {"pass": 20, "fail": 3, "review": 9, "attested": 2, "not_applicable": 1}}

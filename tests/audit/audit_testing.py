@@ -29,9 +29,14 @@ def unavailable(reason: str) -> None:
 
 
 def sigstore_dir() -> Path:
-    """shared/testdata/sigstore beside the repository (or above a worktree)."""
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "testdata" / "sigstore"
+    """testdata/sigstore of shared/: $C4GUARD_SHARED, else the nearest shared/ beside the
+    repository or above it (a worktree)."""
+    explicit = os.environ.get("C4GUARD_SHARED")
+    roots = [Path(explicit)] if explicit else [
+        parent / "shared" for parent in Path(__file__).resolve().parents
+    ]
+    for root in roots:
+        candidate = root / "testdata" / "sigstore"
         if candidate.is_dir():
             return candidate
     unavailable("shared/testdata/sigstore not found beside the repository")

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from audit_testing import PostgresCluster, find_bindir, unavailable
 
 from c4guard.audit import open_trail
 from c4guard.audit.note import Signer
+from tests.audit.audit_testing import PostgresCluster, find_bindir, unavailable
 
 
 @pytest.fixture(autouse=True)

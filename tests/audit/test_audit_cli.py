@@ -8,13 +8,13 @@ import stat
 from pathlib import Path
 
 import pytest
-from audit_testing import fill
 from click.testing import CliRunner
 
 from c4guard.audit import open_trail
 from c4guard.audit.checkpoint import read_checkpoint
 from c4guard.audit.merkle import verify_inclusion
 from c4guard.cli import main
+from tests.audit.audit_testing import fill
 
 
 @pytest.fixture

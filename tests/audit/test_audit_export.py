@@ -6,11 +6,11 @@ import io
 import json
 
 import pytest
-from audit_testing import fill
 
 from c4guard.audit import AuditError
 from c4guard.audit.export import verify_export, write_export
 from c4guard.audit.note import Signer
+from tests.audit.audit_testing import fill
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from audit_testing import fill
 
 from c4guard.audit import AuditError, open_trail
 from c4guard.audit.verify import verify_trail
+from tests.audit.audit_testing import fill
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "audit.md"
 

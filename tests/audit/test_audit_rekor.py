@@ -8,7 +8,6 @@ import hashlib
 import json
 
 import pytest
-from audit_testing import sigstore_dir
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import load_der_public_key
@@ -16,6 +15,7 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 from c4guard.audit.checkpoint import CheckpointError, open_checkpoint, read_checkpoint
 from c4guard.audit.merkle import ProofError, leaf_hash, verify_inclusion
 from c4guard.audit.note import NoteError, Verifier, open_note, parse_note
+from tests.audit.audit_testing import sigstore_dir
 
 STAGING_ROOT = "staging-tuf/targets/ed6a9cf4e7c2e3297a4b5974fce0d17132f03c63512029d7aa3a402b43acab49.trusted_root.json"  # noqa: E501
 

@@ -8,12 +8,12 @@ import threading
 
 import psycopg
 import pytest
-from audit_testing import fill
 
 from c4guard.audit import AuditError, Event, EventError, GroupCommitter, open_trail
 from c4guard.audit.checkpoint import open_checkpoint
 from c4guard.audit.merkle import MemoryTree, leaf_hash, verify_consistency, verify_inclusion
 from c4guard.audit.verify import verify_trail
+from tests.audit.audit_testing import fill
 
 
 def test_appends_get_consecutive_indices_and_durable_receipts(trail, location):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from audit_testing import fill
 
 from c4guard.audit import open_trail
 from c4guard.audit.checkpoint import Checkpoint, sign_checkpoint
 from c4guard.audit.merkle import Frontier, leaf_hash
 from c4guard.audit.note import Signer
 from c4guard.audit.verify import verify_trail
+from tests.audit.audit_testing import fill
 
 ENTRIES = "c4guard_audit_entries"
 CHECKPOINTS = "c4guard_audit_checkpoints"
