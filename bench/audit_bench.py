@@ -34,11 +34,13 @@ from tests.audit.audit_testing import PostgresCluster, find_bindir  # noqa: E402
 
 SUMMARY = {"level": 3, "met_level": 1, "input_errors": 0,
            "requirements": {"pass": 20, "fail": 3, "review": 9, "attested": 2, "not_applicable": 1}}
+WORKER_STARTUP_S = 3.0
 WORKER = """
 import sys, time
 from c4guard.audit import open_trail
-location, count = sys.argv[1], int(sys.argv[2])
+location, count, start_at = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 with open_trail(location, create=False) as trail:
+    time.sleep(max(0.0, start_at - time.time()))  # all workers start together
     start = time.time()
     for n in range(count):
         trail.append("gate.decision", {"allowed": True, "n": n}, "bench-worker")
@@ -77,7 +79,8 @@ def batched(location: str, count: int, batch: int) -> str:
 def processes(location: str, count: int, workers: int) -> str:
     open_trail(location).close()
     each = count // workers
-    running = [subprocess.Popen([sys.executable, "-c", WORKER, location, str(each)],
+    start_at = str(time.time() + WORKER_STARTUP_S)
+    running = [subprocess.Popen([sys.executable, "-c", WORKER, location, str(each), start_at],
                                 stdout=subprocess.PIPE, text=True) for _ in range(workers)]
     spans = [tuple(map(float, p.communicate()[0].split())) for p in running]
     return rate(each * workers, max(end for _, end in spans) - min(start for start, _ in spans))
