@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from c4guard.audit import open_trail
+from c4guard.audit import AuditError, open_trail
 from c4guard.audit.checkpoint import Checkpoint, sign_checkpoint
 from c4guard.audit.merkle import Frontier, leaf_hash
 from c4guard.audit.note import Signer
@@ -36,6 +36,19 @@ def entry_row(raw, index: int) -> tuple[bytes, bytes]:
     return bytes(entry), bytes(hashes)
 
 
+def rewrite_with_hashes(raw, index: int, old: bytes, new: bytes) -> None:
+    """Change one of the 12 entries and recompute every stored hash, as a careful forger
+    with the database owner's rights would."""
+    rows = [entry_row(raw, n)[0] for n in range(12)]
+    rows[index] = rows[index].replace(old, new)
+    frontier = Frontier()
+    raw.drop_triggers(ENTRIES)
+    for position, data in enumerate(rows):
+        hashes = b"".join(frontier.append(leaf_hash(data)))
+        raw.run(f"UPDATE {ENTRIES} SET entry = ?, hashes = ? WHERE idx = ?",
+                (data, hashes, position))
+
+
 def test_changed_entry_content_is_detected(checkpointed, signer, raw):
     entry, _ = entry_row(raw, 4)
     forged = entry.replace(b'"n":4', b'"n":5')
@@ -48,13 +61,7 @@ def test_changed_entry_content_is_detected(checkpointed, signer, raw):
 def test_a_consistent_rewrite_is_caught_by_the_signed_checkpoint(checkpointed, signer, raw):
     """The forger rewrites one entry and recomputes every stored hash: only the signed
     checkpoint still tells."""
-    rows = [entry_row(raw, n)[0] for n in range(12)]
-    rows[3] = rows[3].replace(b'"n":3', b'"n":33')
-    frontier = Frontier()
-    raw.drop_triggers(ENTRIES)
-    for index, data in enumerate(rows):
-        hashes = b"".join(frontier.append(leaf_hash(data)))
-        raw.run(f"UPDATE {ENTRIES} SET entry = ?, hashes = ? WHERE idx = ?", (data, hashes, index))
+    rewrite_with_hashes(raw, 3, b'"n":3', b'"n":33')
     found = problems(checkpointed, signer)
     assert found == "the signed checkpoint at size 10 does not match the entries"
 
@@ -129,3 +136,18 @@ def test_a_consistent_log_passes_against_its_earlier_checkpoint(checkpointed, si
     fill(checkpointed, 5, start=12)
     report = verify_trail(checkpointed, [signer.verifier()], against=witness)
     assert report.ok and "consistent with the checkpoint at size 12" in report.notes
+
+
+def test_checkpoints_are_not_signed_over_tampered_entries(checkpointed, signer, raw):
+    entry, _ = entry_row(raw, 11)
+    raw.tamper(ENTRIES, f"UPDATE {ENTRIES} SET entry = ? WHERE idx = 11",
+               (entry.replace(b'"n":11', b'"n":0'),))
+    with pytest.raises(AuditError, match="entry 11 does not match its recorded hashes"):
+        checkpointed.checkpoint(signer)
+    assert checkpointed.latest_checkpoint().size == 10
+
+
+def test_checkpoints_are_not_signed_over_a_rewritten_past(checkpointed, signer, raw):
+    rewrite_with_hashes(raw, 2, b'"n":2', b'"n":22')
+    with pytest.raises(AuditError, match="no longer leads to the checkpoint at size 10"):
+        checkpointed.checkpoint(signer)

@@ -119,16 +119,39 @@ class Trail:
 
     def checkpoint(self, signer: Signer) -> str:
         """Sign and store the current tree head; returns the signed note. Returns the
-        latest stored checkpoint when no entry came since."""
+        latest stored checkpoint when no entry came since.
+
+        Signs only a log that extends the previous checkpoint: the stored tree must still
+        lead to its head, and every entry since must match its recorded hashes."""
         with self.store.locked():
             size = self.store.size()
             latest = self.store.latest_checkpoint()
             if latest is not None and latest[0] == size:
                 return latest[1]
-            root = merkle.subtree_hash(0, size, self._reader(size))
+            root = self._extension_root(read_checkpoint(latest[1]) if latest else None, size)
             note = sign_checkpoint(Checkpoint(self.origin, size, root), signer)
             self.store.insert_checkpoint(size, note)
         return note
+
+    def _extension_root(self, previous: Checkpoint | None, size: int) -> bytes:
+        """The head at `size`, recomputed from the entries since `previous`."""
+        reader = self._reader(size)
+        start = previous.size if previous else 0
+        if previous and merkle.subtree_hash(0, start, reader) != previous.root:
+            raise AuditError(
+                f"the log no longer leads to the checkpoint at size {start}: not signing"
+                " (run `c4guard audit verify`)"
+            )
+        frontier = Frontier.at(start, reader)
+        for idx, data, stored in self.store.entries(start, size):
+            if idx != frontier.size or b"".join(frontier.append(merkle.leaf_hash(data))) != stored:
+                raise AuditError(
+                    f"entry {idx} does not match its recorded hashes: not signing"
+                    " (run `c4guard audit verify`)"
+                )
+        if frontier.size != size:
+            raise AuditError(f"entry {frontier.size} is missing: not signing")
+        return frontier.root()
 
     # -- reading ----------------------------------------------------------------------
     def size(self) -> int:
