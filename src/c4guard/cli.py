@@ -14,6 +14,14 @@ from pathlib import Path
 import click
 
 from c4guard import __version__
+from c4guard.audit.recording import (
+    DEFAULT_TRAIL,
+    audit_option,
+    receipt_line,
+    record,
+    scan_events,
+    trail_location,
+)
 from c4guard.catalog import load_catalog
 from c4guard.checks import REGISTRY, checks_for
 from c4guard.config import ConfigError, find_config, load_config
@@ -51,9 +59,10 @@ def main() -> None:
               help="Largest file to read, in MiB; larger ones are input errors.")
 @click.option("--show-passes", is_flag=True, help="List passing findings in the text report.")
 @click.option("--color/--no-color", default=None, help="Colour the text report [default: auto].")
+@audit_option
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, config_path: str | None,
          level: int | None, fail_on: str, jobs: int, max_file_size: int, show_passes: bool,
-         color: bool | None) -> None:
+         color: bool | None, audit_location: str | None) -> None:
     """Scan files, directories or `-` (stdin) and report AISVS C4 conformance."""
     targets = list(paths) or ["."]
     try:
@@ -68,7 +77,18 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, config_path: str 
     request = ScanRequest(targets, level or config.level or 3, fail_on)
     assessment = assess(inputs, config, request)
     _emit(assessment, fmt, output, color, show_passes)
+    configured = config.audit.db or DEFAULT_TRAIL if config.audit else None
+    location = trail_location(audit_location, configured)
+    if location is not False:
+        _record(assessment, location, config.audit.actor if config.audit else None)
     sys.exit(exit_code(assessment))
+
+
+def _record(assessment: Assessment, location: str | None, actor: str | None) -> None:
+    report = json_report.to_dict(assessment)
+    report_bytes = json_report.dumps(report).encode()
+    receipts = record(location, scan_events(report, report_bytes, actor))
+    click.echo(receipt_line(receipts), err=True)
 
 
 def _read(targets: list[str], options: ReadOptions) -> InputSet:

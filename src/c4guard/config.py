@@ -141,6 +141,13 @@ class NotApplicableRule(_Strict):
     reason: str = Field(min_length=1)
 
 
+class AuditSection(_Strict):
+    """Where `scan` (and the other faces) record their outcomes."""
+
+    db: str | None = Field(default=None, description="SQLite path or postgresql:// URL")
+    actor: str | None = None
+
+
 class Config(_Strict):
     version: Literal[1] = 1
     level: int | None = Field(default=None, ge=1, le=3)
@@ -153,7 +160,7 @@ class Config(_Strict):
     # Reserved for the verify, gate and audit faces; each validates its own section.
     verify: dict[str, Any] | None = None
     gate: dict[str, Any] | None = None
-    audit: dict[str, Any] | None = None
+    audit: AuditSection | None = None
     source: str | None = Field(default=None, exclude=True)
 
 

@@ -101,5 +101,9 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
+def dumps(report: dict[str, Any]) -> str:
+    return json.dumps(report, ensure_ascii=False, default=str) + "\n"
+
+
 def render(assessment: Assessment) -> str:
-    return json.dumps(to_dict(assessment), ensure_ascii=False, default=str) + "\n"
+    return dumps(to_dict(assessment))
