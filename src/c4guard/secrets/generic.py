@@ -1,0 +1,136 @@
+"""The generic rule: a secret-named setting (`password`, `secret`, `token`, `api_key`…)
+holding a literal value, in assignments, name/value pairs and command-line flags.
+
+Its precision comes from the value filters: references and templates (`${VAR}`,
+`{{ .Values.x }}`, `var.x`, `secretKeyRef`), placeholders and test values, password hashes,
+paths, plain words, and a minimum length and entropy (lower for passwords, which people
+choose, than for tokens, which machines generate). In source code only string literals count.
+The patterns run on the lowered text, so they are written in lower case.
+"""
+
+from __future__ import annotations
+
+import re
+
+from c4guard.secrets.formats import decode_base64_text
+from c4guard.secrets.rule import GENERIC, Context, Rule
+from c4guard.secrets.values import (
+    has_token_shape,
+    is_dummy,
+    is_password_hash,
+    is_reference,
+)
+
+KEYWORDS = ("pass", "pwd", "secret", "token", "key", "credential")
+_NAME = (
+    r"pass(?:wd|word|phrase)?|pwd|secret|token|apikey|credentials?"
+    r"|(?:api|access|secret|private|auth|signing|encryption|master)[_-]?key"
+)
+_VALUE = (
+    r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'"
+    r"|(?P<bare>[^\s\"'`,;()\[\]{}<>\\]{1,256}))"
+)
+_VALUE_GROUPS = ("dq", "sq", "bare")
+_KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
+_MAX_KEY_CHARS = 64
+
+# Names that end like a secret but are not one: tokenizer special tokens, pagination and
+# CSRF tokens, public keys, feature switches (`no_password`).
+_NOT_SECRET_NAME = re.compile(
+    r"(?i)(?:^|[_.-])(?:pad|eos|bos|unk|sep|cls|mask|start|end|special|csrf|xsrf|next|page"
+    r"|continuation|cancel|cancellation|sync|lock|idempotency|bearer|max|num)[_-]?tokens?$"
+    r"|(?:public|pub)[_-]?key$|^(?:no|disable|enable|use|require)[_-]"
+)
+_PASSWORD_NAME = re.compile(r"(?i)(?:pass(?:wd|word|phrase)?|pwd)$")
+_BASE64_VALUE = re.compile(r"^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
+
+PASSWORD_MIN_CHARS, PASSWORD_MIN_ENTROPY = 8, 2.5
+TOKEN_MIN_CHARS, TOKEN_MIN_ENTROPY = 16, 3.2
+
+
+def _name(match: re.Match[str], ctx: Context) -> str:
+    """The setting's name: the `key` group, or the name characters before the keyword."""
+    if "key" in match.re.groupindex:
+        return ctx.group(match, "key") or ""
+    end = match.end("kw")
+    start = match.start("kw")
+    while start > 0 and end - start < _MAX_KEY_CHARS and ctx.text[start - 1] in _KEY_CHARS:
+        start -= 1
+    return ctx.text[start:end]
+
+
+def _is_other_word(name: str) -> bool:
+    """`pass` alone (a test outcome, a comment) or a word that merely ends in it (`bypass`)."""
+    if not name.lower().endswith("pass"):
+        return False
+    return len(name) == 4 or name[-5].islower()
+
+
+def _literal_secret(value: str, is_password: bool) -> bool:
+    if is_reference(value) or is_dummy(value) or is_password_hash(value) or value.isdigit():
+        return False
+    if is_password:
+        return has_token_shape(value, PASSWORD_MIN_CHARS, PASSWORD_MIN_ENTROPY)
+    return has_token_shape(value, TOKEN_MIN_CHARS, TOKEN_MIN_ENTROPY) and _two_classes(value)
+
+
+def _two_classes(value: str) -> bool:
+    classes = (
+        any(c.islower() for c in value),
+        any(c.isupper() for c in value),
+        any(c.isdigit() for c in value),
+        any(not c.isalnum() for c in value),
+    )
+    return sum(classes) >= 2
+
+
+def _decoded(value: str) -> str | None:
+    """The text a base64 value stands for (Kubernetes Secret `data`), when it is one."""
+    if not _BASE64_VALUE.match(value):
+        return None
+    decoded = decode_base64_text(value)
+    return decoded.strip() if decoded and decoded.strip().isprintable() else None
+
+
+def confirm(match: re.Match[str], secret: str, ctx: Context) -> bool:
+    name = _name(match, ctx)
+    if _NOT_SECRET_NAME.search(name) or _is_other_word(name):
+        return False
+    if match.group("bare") is not None and ctx.is_code:
+        return False
+    is_password = bool(_PASSWORD_NAME.search(name))
+    if not _literal_secret(secret, is_password):
+        return False
+    decoded = _decoded(secret)
+    return decoded is None or _literal_secret(decoded, is_password)
+
+
+def _rule(title: str, pattern: str) -> Rule:
+    return Rule(
+        "generic-secret",
+        title,
+        re.compile(pattern),
+        KEYWORDS,
+        confirm,
+        priority=GENERIC,
+        secret_groups=_VALUE_GROUPS,
+        on_lowered=True,
+    )
+
+
+GENERIC_RULES = (
+    _rule(
+        "Secret-named setting with a literal value",
+        rf"(?P<kw>{_NAME})[\"']?\]?[ \t]*(?:=>|:=|[:=])[ \t]*{_VALUE}",
+    ),
+    _rule(
+        "Secret-named environment variable with a literal value",
+        rf"name[\"']?[ \t]*[:=][ \t]*[\"']?(?P<key>[a-z0-9_.-]{{0,40}}?(?:{_NAME}))[\"']?"
+        rf"[ \t]*,?[ \t]*\r?\n?[ \t]*-?[ \t]*[\"']?value[\"']?[ \t]*[:=][ \t]*{_VALUE}",
+    ),
+    _rule(
+        "Secret passed as a command-line flag",
+        r"(?<![a-z0-9_-])--(?P<key>(?:[a-z]+-){0,3}(?:password|passwd|secret|token|api-key"
+        rf"|apikey|access-key|secret-key|client-secret))(?:=|[ \t]+){_VALUE}",
+    ),
+)
