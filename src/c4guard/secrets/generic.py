@@ -26,11 +26,14 @@ _NAME = (
     r"pass(?:wd|word|phrase)?|pwd|secret|token|apikey|credentials?"
     r"|(?:api|access|secret|private|auth|signing|encryption|master)[_-]?key"
 )
+# A value: double-quoted, single-quoted, double-quoted inside a JSON string (notebooks,
+# embedded code), or bare (configuration syntax only; in source code a bare value is an
+# expression).
 _VALUE = (
     r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'"
-    r"|(?P<bare>[^\s\"'`,;()\[\]{}<>\\]{1,256}))"
+    r"|\\\"(?P<eq>[^\"\\\r\n]{1,256})\\\"|(?P<bare>[^\s\"'`,;()\[\]{}<>\\]{1,256}))"
 )
-_VALUE_GROUPS = ("dq", "sq", "bare")
+_VALUE_GROUPS = ("dq", "sq", "eq", "bare")
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _MAX_KEY_CHARS = 64
 
@@ -44,19 +47,31 @@ _NOT_SECRET_NAME = re.compile(
 _PASSWORD_NAME = re.compile(r"(?i)(?:pass(?:wd|word|phrase)?|pwd)$")
 _BASE64_VALUE = re.compile(r"^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
 
+# Bitnami SealedSecrets hold ciphertext only the cluster can decrypt: made to be committed.
+_SEALED_SECRET = "kind: sealedsecret"
+
 PASSWORD_MIN_CHARS, PASSWORD_MIN_ENTROPY = 8, 2.5
 TOKEN_MIN_CHARS, TOKEN_MIN_ENTROPY = 16, 3.2
 
 
-def _name(match: re.Match[str], ctx: Context) -> str:
-    """The setting's name: the `key` group, or the name characters before the keyword."""
+def _name_span(match: re.Match[str], ctx: Context) -> tuple[int, int]:
+    """Where the setting's name is: the `key` group, or the keyword extended backwards
+    over name characters."""
     if "key" in match.re.groupindex:
-        return ctx.group(match, "key") or ""
-    end = match.end("kw")
-    start = match.start("kw")
+        return match.span("key")
+    start, end = match.span("kw")
     while start > 0 and end - start < _MAX_KEY_CHARS and ctx.text[start - 1] in _KEY_CHARS:
         start -= 1
-    return ctx.text[start:end]
+    return start, end
+
+
+def _is_bare(match: re.Match[str]) -> bool:
+    return "bare" in match.re.groupindex and match.group("bare") is not None
+
+
+def _inside_expansion(ctx: Context, name_start: int) -> bool:
+    """`${DB_PASSWORD:?required}`, `%{token}`: the name is a variable being expanded."""
+    return name_start > 0 and ctx.text[name_start - 1] in "{$%"
 
 
 def _is_other_word(name: str) -> bool:
@@ -93,10 +108,13 @@ def _decoded(value: str) -> str | None:
 
 
 def confirm(match: re.Match[str], secret: str, ctx: Context) -> bool:
-    name = _name(match, ctx)
-    if _NOT_SECRET_NAME.search(name) or _is_other_word(name):
+    start, end = _name_span(match, ctx)
+    name = ctx.text[start:end]
+    if _NOT_SECRET_NAME.search(name) or _is_other_word(name) or _inside_expansion(ctx, start):
         return False
-    if match.group("bare") is not None and ctx.is_code:
+    if _SEALED_SECRET in ctx.lowered:
+        return False
+    if _is_bare(match) and ctx.is_code:
         return False
     is_password = bool(_PASSWORD_NAME.search(name))
     if not _literal_secret(secret, is_password):
@@ -105,15 +123,20 @@ def confirm(match: re.Match[str], secret: str, ctx: Context) -> bool:
     return decoded is None or _literal_secret(decoded, is_password)
 
 
-def _rule(title: str, pattern: str) -> Rule:
+def _rule(
+    title: str,
+    pattern: str,
+    keywords: tuple[str, ...] = KEYWORDS,
+    groups: tuple[str, ...] = _VALUE_GROUPS,
+) -> Rule:
     return Rule(
         "generic-secret",
         title,
         re.compile(pattern),
-        KEYWORDS,
+        keywords,
         confirm,
         priority=GENERIC,
-        secret_groups=_VALUE_GROUPS,
+        secret_groups=groups,
         on_lowered=True,
     )
 
@@ -127,6 +150,22 @@ GENERIC_RULES = (
         "Secret-named environment variable with a literal value",
         rf"name[\"']?[ \t]*[:=][ \t]*[\"']?(?P<key>[a-z0-9_.-]{{0,40}}?(?:{_NAME}))[\"']?"
         rf"[ \t]*,?[ \t]*\r?\n?[ \t]*-?[ \t]*[\"']?value[\"']?[ \t]*[:=][ \t]*{_VALUE}",
+    ),
+    _rule(
+        "Secret-named XML element with a literal value",
+        rf"<(?P<key>[a-z0-9_.-]{{0,40}}?(?:{_NAME}))>[ \t]*(?P<bare>[^<>\s]{{1,256}})[ \t]*</",
+    ),
+    _rule(
+        "Credential in an Authorization header",
+        r"(?P<key>authorization)[\"']?[ \t]*[:=,][ \t]*[\"']?(?:bearer|token|basic)[ \t]+"
+        r"(?P<credential>[a-z0-9._~+/=-]{8,512})",
+        ("authorization",),
+        ("credential",),
+    ),
+    _rule(
+        "Password in a .netrc entry",
+        r"machine[ \t]+\S+\s+(?:login[ \t]+\S+\s+)?(?P<key>password)[ \t]+(?P<bare>\S{1,256})",
+        ("machine",),
     ),
     _rule(
         "Secret passed as a command-line flag",

@@ -94,7 +94,7 @@ class Rule:
 
     def secret_span(self, match: re.Match[str]) -> tuple[int, int] | None:
         for name in self.secret_groups:
-            if match.group(name) is not None:
+            if name in match.re.groupindex and match.group(name) is not None:
                 return match.span(name)
         return None
 
