@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 from c4guard.secrets import formats
 from c4guard.secrets.rule import Context
@@ -113,5 +114,8 @@ def encoded_docker_config(match: re.Match[str], secret: str, ctx: Context) -> bo
     return any(literal_password(p) for p in formats.encoded_docker_config_passwords(secret))
 
 
-def registry_token(match: re.Match[str], secret: str, ctx: Context) -> bool:
-    return not (is_reference(secret) or is_dummy(secret))
+def npmrc_token(match: re.Match[str], secret: str, ctx: Context) -> bool:
+    """`_authToken=` scoped to a registry (`//host/:_authToken=`) or in an .npmrc/.yarnrc."""
+    in_rc_file = PurePosixPath(ctx.path).name.lstrip(".").startswith(("npmrc", "yarnrc"))
+    scoped = match.group("scope") is not None
+    return (in_rc_file or scoped) and not (is_reference(secret) or is_dummy(secret))

@@ -19,6 +19,7 @@ from c4guard.secrets.values import (
     is_dummy,
     is_password_hash,
     is_reference,
+    is_uuid,
 )
 
 KEYWORDS = ("pass", "pwd", "secret", "token", "key", "credential")
@@ -40,8 +41,10 @@ _MAX_KEY_CHARS = 64
 # Names that end like a secret but are not one: tokenizer special tokens, pagination and
 # CSRF tokens, public keys, feature switches (`no_password`).
 _NOT_SECRET_NAME = re.compile(
-    r"(?i)(?:^|[_.-])(?:pad|eos|bos|unk|sep|cls|mask|start|end|special|csrf|xsrf|next|page"
-    r"|continuation|cancel|cancellation|sync|lock|idempotency|bearer|max|num)[_-]?tokens?$"
+    r"(?i)(?:pad|eos|bos|unk|sep|cls|mask|start|starting|end|special|csrf|xsrf|next|page"
+    r"|pagination|continuation|marker|cancel|cancellation|sync|lock|idempotency|client"
+    r"|request|change|update|verification|export|import|upload|resume|forward|backward"
+    r"|previous|prev|input|output|bearer|max|num|total|count)[_-]?tokens?$"
     r"|(?:public|pub)[_-]?key$|^(?:no|disable|enable|use|require)[_-]"
 )
 _PASSWORD_NAME = re.compile(r"(?i)(?:pass(?:wd|word|phrase)?|pwd)$")
@@ -69,9 +72,10 @@ def _is_bare(match: re.Match[str]) -> bool:
     return "bare" in match.re.groupindex and match.group("bare") is not None
 
 
-def _inside_expansion(ctx: Context, name_start: int) -> bool:
-    """`${DB_PASSWORD:?required}`, `%{token}`: the name is a variable being expanded."""
-    return name_start > 0 and ctx.text[name_start - 1] in "{$%"
+def _not_a_setting(ctx: Context, name_start: int) -> bool:
+    """The name is a variable being expanded (`${DB_PASSWORD:?required}`, `%{token}`) or a
+    segment of an identifier (`arn:…:secret:name`, `AWS::ApiGateway::ApiKey`)."""
+    return name_start > 0 and ctx.text[name_start - 1] in "{$%:"
 
 
 def _is_other_word(name: str) -> bool:
@@ -82,7 +86,14 @@ def _is_other_word(name: str) -> bool:
 
 
 def _literal_secret(value: str, is_password: bool) -> bool:
-    if is_reference(value) or is_dummy(value) or is_password_hash(value) or value.isdigit():
+    if (
+        is_reference(value)
+        or is_dummy(value)
+        or is_password_hash(value)
+        or is_uuid(value)
+        or value.isdigit()
+        or any(c.isspace() for c in value)  # prose: "The password for the admin user."
+    ):
         return False
     if is_password:
         return has_token_shape(value, PASSWORD_MIN_CHARS, PASSWORD_MIN_ENTROPY)
@@ -104,13 +115,15 @@ def _decoded(value: str) -> str | None:
     if not _BASE64_VALUE.match(value):
         return None
     decoded = decode_base64_text(value)
-    return decoded.strip() if decoded and decoded.strip().isprintable() else None
+    if decoded is None or not decoded.strip().isprintable():
+        return None
+    return decoded.strip()
 
 
 def confirm(match: re.Match[str], secret: str, ctx: Context) -> bool:
     start, end = _name_span(match, ctx)
     name = ctx.text[start:end]
-    if _NOT_SECRET_NAME.search(name) or _is_other_word(name) or _inside_expansion(ctx, start):
+    if _NOT_SECRET_NAME.search(name) or _is_other_word(name) or _not_a_setting(ctx, start):
         return False
     if _SEALED_SECRET in ctx.lowered:
         return False
@@ -120,6 +133,8 @@ def confirm(match: re.Match[str], secret: str, ctx: Context) -> bool:
     if not _literal_secret(secret, is_password):
         return False
     decoded = _decoded(secret)
+    # Base64 of a value judged like the value itself (text with blanks is data, not a
+    # credential: JSON, a sentence).
     return decoded is None or _literal_secret(decoded, is_password)
 
 

@@ -215,7 +215,7 @@ _CONNECTIONS = (
         "url-password",
         "Password in a database, broker or service URL",
         re.compile(
-            r"://(?P<user>[^\s:/@\"'<>]{0,128}):(?P<secret>[^\s@\"'<>/]{1,256})@[A-Za-z0-9\[_-]"
+            r"://(?P<user>[^\s:/@\"'<>]{0,128}):(?P<secret>[^\s@\"'<>/,]{1,256})@[A-Za-z0-9\[_-]"
         ),
         ("://",),
         confirm.url_password,
@@ -337,9 +337,12 @@ _REGISTRIES_AND_SERVICES = (
     Rule(
         "npmrc-auth-token",
         "Registry token in an .npmrc",
-        re.compile(r"(?:_authToken|_auth|_password)\s*=\s*(?P<secret>[^\s\"'$]{16,})"),
+        re.compile(
+            r"(?m)^[ \t]*(?P<scope>//[^\s=]+:)?(?:_authToken|_auth|_password)[ \t]*=[ \t]*"
+            r"(?P<secret>[^\s\"'$]{16,})"
+        ),
         ("_authtoken", "_auth", "_password"),
-        confirm.registry_token,
+        confirm.npmrc_token,
         min_entropy=3.5,
     ),
     prefixed(

@@ -27,23 +27,40 @@ PUBLIC_EXAMPLES = frozenset(
     }
 )
 
-_PLACEHOLDER_WORDS = re.compile(
+# Words that mark filler. Long ones count anywhere; the short ones only in values up to
+# `_SHORT_WORD_MAX_CHARS`, since in a long blob (a key body, a certificate) four or five
+# letters spell a word by chance.
+_LONG_PLACEHOLDER_WORDS = re.compile(
     r"example|sample|placeholder|changeme|change[_-]me|replace[_-]?(?:me|with|this)"
-    r"|your[_-]|your(?:own|api|key|token|secret|pass|user|access|client)"
-    r"|dummy|fake|mock|redacted|todo|fixme|insert[_-]?(?:your|here)|secret[_-]?here",
+    r"|redacted|insert[_-]?(?:your|here)|secret[_-]?here",
     re.IGNORECASE,
 )
+_SHORT_PLACEHOLDER_WORDS = re.compile(
+    r"your[_-]|your(?:own|api|key|token|secret|pass|user|access|client)|dummy|fake|mock|todo"
+    r"|fixme",
+    re.IGNORECASE,
+)
+_SHORT_WORD_MAX_CHARS = 128
 # Filler that marks an elided or masked value even inside a long blob.
 _PLACEHOLDER_MARKS = re.compile(r"x{4,}|X{4,}|\*{3,}|\.{3}|…|•{3,}|<[^<>]*>|\[[a-z _-]*\]")
-# Past this length a value is a blob (a key body, a certificate) where four letters spelling
-# a word happen by chance; only the marks count there.
-_WORD_CHECK_MAX_CHARS = 128
-_SEQUENCES = ("abcdefgh", "12345678", "qwertyui", "asdfghjk", "01234567", "98765432")
+_SEQUENCES = (
+    "abcdefgh",
+    "12345678",
+    "qwertyui",
+    "asdfghjk",
+    "01234567",
+    "98765432",
+    "a1b2c3",
+    "1a2b3c",
+    "abcd1234",
+    "1234abcd",
+)
 
 # Template and reference syntax: the value names a secret held elsewhere.
 _REFERENCE = re.compile(
     r"\$\{|\$\(|\{\{|\}\}|\{%|%\(|%[sdv]\b|#\{|<%|@\{|\[\[|\$[A-Za-z_]|^!|^[&*][A-Za-z_]|"
-    r"^(?:ENC\[|vault:|ref\+|op://|sm://|arn:aws:|env:|file:|secret:|awssm|gcpsm|azkv)"
+    r"\{(?:[A-Za-z_][\w.]*|\d+)(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}|"
+    r"^(?:ENC\[|vault:|ref\+|op://|sm://|arn:|urn:|env:|file:|secret:|awssm|gcpsm|azkv)"
     r"|projects/[^/]+/secrets/|keyvault|secretkeyref|valuefrom|process\.env|os\.environ"
     r"|os\.getenv|getenv\(|system\.getenv",
     re.IGNORECASE,
@@ -93,9 +110,13 @@ def is_public_example(value: str) -> bool:
 def is_placeholder(value: str) -> bool:
     """Documentation filler: `example`, `xxxx`, `<your-token>`, `***`, sequences, or a value
     with almost no variety of characters."""
-    if _PLACEHOLDER_MARKS.search(value) or is_public_example(value):
+    if (
+        _PLACEHOLDER_MARKS.search(value)
+        or _LONG_PLACEHOLDER_WORDS.search(value)
+        or is_public_example(value)
+    ):
         return True
-    if len(value) <= _WORD_CHECK_MAX_CHARS and _PLACEHOLDER_WORDS.search(value):
+    if len(value) <= _SHORT_WORD_MAX_CHARS and _SHORT_PLACEHOLDER_WORDS.search(value):
         return True
     lowered = value.lower()
     if any(seq in lowered for seq in _SEQUENCES):
@@ -127,6 +148,14 @@ def has_token_shape(value: str, min_length: int, min_entropy: float) -> bool:
         and shannon_entropy(value) >= min_entropy
         and not _WORDS_ONLY.match(value)
     )
+
+
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
+def is_uuid(value: str) -> bool:
+    """Identifiers, request and idempotency tokens: UUID-shaped values are rarely secrets."""
+    return bool(_UUID.match(value))
 
 
 def is_password_hash(value: str) -> bool:

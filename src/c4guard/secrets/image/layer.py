@@ -4,6 +4,7 @@ whiteouts and replaced paths recorded for the filesystem view."""
 from __future__ import annotations
 
 import posixpath
+import re
 import tarfile
 import zlib
 from collections import Counter
@@ -26,6 +27,7 @@ OPAQUE_WHITEOUT = ".wh..wh..opq"
 _VENDOR_ROOTS = frozenset(
     {"site-packages", "dist-packages", "node_modules", "vendor", "gems", "mod"}
 )
+_PYTHON_LIB = re.compile(r"^python\d+(?:\.\d+)?$")  # lib/python3.11/test/... (CPython's tests)
 _FIXTURE_DIRS = frozenset({"test", "tests", "testdata", "testing", "fixtures", "examples", "docs"})
 _DOC_PREFIXES = (
     "usr/share/doc/",
@@ -37,12 +39,16 @@ _DOC_PREFIXES = (
 )
 
 
+def _is_vendor_root(part: str) -> bool:
+    return part in _VENDOR_ROOTS or _PYTHON_LIB.match(part) is not None
+
+
 def is_third_party_sample(path: str) -> bool:
     """A vendored library's test or example file, or distribution documentation."""
     if path.startswith(_DOC_PREFIXES):
         return True
     parts = path.split("/")
-    roots = [i for i, part in enumerate(parts) if part in _VENDOR_ROOTS]
+    roots = [i for i, part in enumerate(parts) if _is_vendor_root(part)]
     return bool(roots) and any(part in _FIXTURE_DIRS for part in parts[roots[0] + 1 : -1])
 
 
