@@ -39,8 +39,9 @@ def c4guard_detections(root: Path, cases: list[labelled_secrets.Case]) -> Detect
 
 
 def detect_secrets_detections(root: Path) -> Detections | None:
-    executable = shutil.which("detect-secrets") or str(Path(sys.executable).with_name("detect-secrets"))
-    if not Path(executable).exists():
+    beside_python = Path(sys.executable).with_name("detect-secrets")
+    executable = str(beside_python) if beside_python.exists() else shutil.which("detect-secrets")
+    if executable is None:
         return None
     output = subprocess.run(
         [executable, "scan", "--all-files", "."],

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import yaml
+
 ALNUM = string.ascii_letters + string.digits
 B64 = ALNUM + "+/"
 URLSAFE = ALNUM + "-_"
@@ -64,8 +66,10 @@ class Secrets:
         """Random text with at least one upper, one lower and one digit where possible."""
         while True:
             value = self.chars(alphabet, count)
-            if any(c.isupper() for c in value) and any(c.islower() for c in value) and (
-                any(c.isdigit() for c in value) or not any(c.isdigit() for c in alphabet)
+            if (
+                any(c.isupper() for c in value)
+                and any(c.islower() for c in value)
+                and (any(c.isdigit() for c in value) or not any(c.isdigit() for c in alphabet))
             ):
                 return value
 
@@ -101,7 +105,9 @@ class Secrets:
     def pem(self, kind: str = "RSA ", size: int = 1190, wrap: str = "\n") -> str:
         body = base64.b64encode(self.der(size)).decode()
         lines = wrap.join(textwrap.wrap(body, 64))
-        return f"-----BEGIN {kind}PRIVATE KEY-----{wrap}{lines}{wrap}-----END {kind}PRIVATE KEY-----"
+        return (
+            f"-----BEGIN {kind}PRIVATE KEY-----{wrap}{lines}{wrap}-----END {kind}PRIVATE KEY-----"
+        )
 
     def openssh_key(self) -> str:
         body = base64.b64encode(b"openssh-key-v1\x00" + self.bytes_(380)).decode()
@@ -221,19 +227,19 @@ PLACEMENTS = (
 )
 
 
-def placed(
-    family: str, number: int, var: str, secret: str, offset: int = 0
-) -> Case:
+def placed(family: str, number: int, var: str, secret: str, offset: int = 0) -> Case:
     """The secret assigned to `var` in the file kind chosen by `number`."""
     suffix, template = PLACEMENTS[(number + offset) % len(PLACEMENTS)]
     text, lines = fill(template.format(var=var), s=secret)
-    name = f"{family}-{number}{suffix}" if suffix.startswith((".", "-")) else f"{family}-{number}.{suffix}"
+    name = (
+        f"{family}-{number}{suffix}"
+        if suffix.startswith((".", "-"))
+        else f"{family}-{number}.{suffix}"
+    )
     return Case(name, text, lines, family)
 
 
-def token_cases(
-    family: str, var: str, make: object, count: int = 5, offset: int = 0
-) -> list[Case]:
+def token_cases(family: str, var: str, make: object, count: int = 5, offset: int = 0) -> list[Case]:
     return [placed(family, i, var, make(), offset) for i in range(count)]  # type: ignore[operator]
 
 
@@ -381,7 +387,9 @@ def _vcs(g: Secrets) -> list[Case]:
 def _chat_and_payments(g: Secrets) -> list[Case]:
     cases = []
     for i in range(4):
-        token = f"xoxb-{g.chars(string.digits, 12)}-{g.chars(string.digits, 13)}-{g.mixed(ALNUM, 24)}"
+        token = (
+            f"xoxb-{g.chars(string.digits, 12)}-{g.chars(string.digits, 13)}-{g.mixed(ALNUM, 24)}"
+        )
         cases.append(placed("slack", i, "SLACK_BOT_TOKEN", token))
     user = (
         f"xoxp-{g.chars(string.digits, 11)}-{g.chars(string.digits, 11)}-"
@@ -395,7 +403,9 @@ def _chat_and_payments(g: Secrets) -> list[Case]:
         )
         cases.append(placed("slack-webhook", i, "ALERT_WEBHOOK", hook, offset=2))
     for i in range(3):
-        cases.append(placed("stripe", i, "STRIPE_SECRET_KEY", "sk_live_" + g.mixed(ALNUM, 24 + 9 * i)))
+        cases.append(
+            placed("stripe", i, "STRIPE_SECRET_KEY", "sk_live_" + g.mixed(ALNUM, 24 + 9 * i))
+        )
     cases.append(placed("stripe", 3, "STRIPE_RESTRICTED_KEY", "rk_live_" + g.mixed(ALNUM, 34)))
     cases.append(placed("stripe", 4, "STRIPE_WEBHOOK_SECRET", "whsec_" + g.mixed(ALNUM, 32)))
     return cases
@@ -507,7 +517,10 @@ def _connections(g: Secrets) -> list[Case]:
     for i in range(2):
         jdbc = f"jdbc:postgresql://db.internal:5432/features?user=reader&password={g.password()}"
         cases.append(placed("jdbc", i, "JDBC_URL", jdbc, offset=1))
-    ado = f"Server=tcp:ml-sql.database.windows.net,1433;Database=features;User ID=app;Password={g.password()};Encrypt=true"
+    ado = (
+        "Server=tcp:ml-sql.database.windows.net,1433;Database=features;User ID=app;"
+        f"Password={g.password()};Encrypt=true"
+    )
     cases.append(placed("ado", 0, "SQL_CONNECTION", ado, offset=3))
     for i in range(3):
         auth = base64.b64encode(f"robot$ci:{g.mixed(ALNUM, 32)}".encode()).decode()
@@ -525,7 +538,11 @@ def _connections(g: Secrets) -> list[Case]:
         )
         cases.append(Case(f"docker-config-{i}.json", text, lines, "docker-config"))
     config = json.dumps(
-        {"auths": {"ghcr.io": {"auth": base64.b64encode(f"bot:{g.mixed(ALNUM, 30)}".encode()).decode()}}}
+        {
+            "auths": {
+                "ghcr.io": {"auth": base64.b64encode(f"bot:{g.mixed(ALNUM, 30)}".encode()).decode()}
+            }
+        }
     )
     text, lines = fill(
         """
@@ -556,7 +573,11 @@ def _ai_platforms(g: Secrets) -> list[Case]:
         4,
     )
     cases += token_cases(
-        "openai-legacy", "OPENAI_API_KEY", lambda: f"sk-{g.mixed(ALNUM, 20)}T3BlbkFJ{g.mixed(ALNUM, 20)}", 2, 5
+        "openai-legacy",
+        "OPENAI_API_KEY",
+        lambda: f"sk-{g.mixed(ALNUM, 20)}T3BlbkFJ{g.mixed(ALNUM, 20)}",
+        2,
+        5,
     )
     cases += token_cases(
         "anthropic", "ANTHROPIC_API_KEY", lambda: f"sk-ant-api03-{g.mixed(URLSAFE, 93)}AA", 5
@@ -575,7 +596,7 @@ def _ai_platforms(g: Secrets) -> list[Case]:
     cohere = [
         ("cohere-0.env", "COHERE_API_KEY=@@k@@\n"),
         ("cohere-1.py", 'import cohere\n\nco = cohere.ClientV2("@@k@@")\n'),
-        ("cohere-2.yaml", "llm:\n  provider: cohere\n  cohere_api_key: \"@@k@@\"\n"),
+        ("cohere-2.yaml", 'llm:\n  provider: cohere\n  cohere_api_key: "@@k@@"\n'),
         ("cohere-3.sh", "export CO_API_KEY=@@k@@\n"),
     ]
     for name, template in cohere:
@@ -584,7 +605,11 @@ def _ai_platforms(g: Secrets) -> list[Case]:
     others = [
         ("groq", "GROQ_API_KEY", lambda: "gsk_" + g.mixed(ALNUM, 52)),
         ("perplexity", "PPLX_API_KEY", lambda: "pplx-" + g.mixed(ALNUM, 48)),
-        ("langsmith", "LANGSMITH_API_KEY", lambda: f"lsv2_pt_{g.chars(HEX, 32)}_{g.chars(HEX, 10)}"),
+        (
+            "langsmith",
+            "LANGSMITH_API_KEY",
+            lambda: f"lsv2_pt_{g.chars(HEX, 32)}_{g.chars(HEX, 10)}",
+        ),
         ("xai", "XAI_API_KEY", lambda: "xai-" + g.mixed(ALNUM, 80)),
         ("nvidia", "NGC_API_KEY", lambda: "nvapi-" + g.mixed(URLSAFE, 64)),
         ("openrouter", "OPENROUTER_API_KEY", lambda: "sk-or-v1-" + g.chars(HEX, 64)),
@@ -609,7 +634,11 @@ def _registries(g: Secrets) -> list[Case]:
         ("vault", "VAULT_TOKEN", lambda: "hvs." + g.mixed(URLSAFE, 92)),
         ("tfc", "TFE_TOKEN", lambda: f"{g.mixed(ALNUM, 14)}.atlasv1.{g.mixed(URLSAFE, 67)}"),
         ("doppler", "DOPPLER_TOKEN", lambda: "dp.st." + g.mixed(ALNUM, 43)),
-        ("sendgrid", "SENDGRID_API_KEY", lambda: f"SG.{g.mixed(URLSAFE, 22)}.{g.mixed(URLSAFE, 43)}"),
+        (
+            "sendgrid",
+            "SENDGRID_API_KEY",
+            lambda: f"SG.{g.mixed(URLSAFE, 22)}.{g.mixed(URLSAFE, 43)}",
+        ),
         ("digitalocean", "DIGITALOCEAN_TOKEN", lambda: "dop_v1_" + g.chars(HEX, 64)),
         ("grafana", "GRAFANA_TOKEN", lambda: f"glsa_{g.mixed(ALNUM, 32)}_{g.chars(HEX, 8)}"),
     ]
@@ -620,12 +649,30 @@ def _registries(g: Secrets) -> list[Case]:
 
 def _generic(g: Secrets) -> list[Case]:
     cases = []
-    password_vars = ["DB_PASSWORD", "POSTGRES_PASSWORD", "admin_password", "MINIO_ROOT_PASSWORD",
-                     "redis_pass", "grafana_admin_pwd", "KEYSTORE_PASSPHRASE", "smtpPassword"]
+    password_vars = [
+        "DB_PASSWORD",
+        "POSTGRES_PASSWORD",
+        "admin_password",
+        "MINIO_ROOT_PASSWORD",
+        "redis_pass",
+        "grafana_admin_pwd",
+        "KEYSTORE_PASSPHRASE",
+        "smtpPassword",
+    ]
     for i, var in enumerate(password_vars):
         cases.append(placed("generic-password", i, var, g.password(), offset=i))
-    token_vars = ["API_KEY", "client_secret", "SECRET_KEY", "auth_token", "MLFLOW_TRACKING_TOKEN",
-                  "jwt_signing_key", "encryption_key", "SERVICE_API_TOKEN", "apiKey", "credentials"]
+    token_vars = [
+        "API_KEY",
+        "client_secret",
+        "SECRET_KEY",
+        "auth_token",
+        "MLFLOW_TRACKING_TOKEN",
+        "jwt_signing_key",
+        "encryption_key",
+        "SERVICE_API_TOKEN",
+        "apiKey",
+        "credentials",
+    ]
     for i, var in enumerate(token_vars):
         cases.append(placed("generic-token", i, var, g.mixed(ALNUM + "-_", 32), offset=i + 1))
     text, lines = fill(
@@ -703,7 +750,10 @@ def _everyday_files(g: Secrets) -> list[Case]:
                     "cell_type": "code",
                     "source": ["import os\n", 'os.environ["OPENAI_API_KEY"] = "@@a@@"\n'],
                 },
-                {"cell_type": "code", "source": ['db_password = "@@b@@"\n', "connect(db_password)\n"]},
+                {
+                    "cell_type": "code",
+                    "source": ['db_password = "@@b@@"\n', "connect(db_password)\n"],
+                },
             ]
         },
         indent=1,
@@ -723,7 +773,7 @@ def _everyday_files(g: Secrets) -> list[Case]:
         ),
         (
             "values-prod.yaml",
-            "postgresql:\n  auth:\n    postgresPassword: \"@@p@@\"\n    database: mlflow\n",
+            'postgresql:\n  auth:\n    postgresPassword: "@@p@@"\n    database: mlflow\n',
             {"p": g.password()},
         ),
         ("prod.tfvars", 'db_password = "@@p@@"\nregion = "eu-west-1"\n', {"p": g.password()}),
@@ -777,9 +827,11 @@ def _everyday_files(g: Secrets) -> list[Case]:
         (
             "bootstrap.yaml",
             "apiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\nbootstrapTokens:\n"
-            "  - token: \"@@t@@\"\n",
-            {"t": f"{g.chars(string.ascii_lowercase + string.digits, 6)}."
-                  f"{g.chars(string.ascii_lowercase + string.digits, 16)}"},
+            '  - token: "@@t@@"\n',
+            {
+                "t": f"{g.chars(string.ascii_lowercase + string.digits, 6)}."
+                f"{g.chars(string.ascii_lowercase + string.digits, 16)}"
+            },
         ),
     ]
     cases = []
@@ -791,176 +843,32 @@ def _everyday_files(g: Secrets) -> list[Case]:
 
 def positive_cases(seed: int = 4405) -> list[Case]:
     g = Secrets(seed)
-    builders = (_aws, _gcp, _azure, _vcs, _chat_and_payments, _keys, _jwt, _connections,
-                _ai_platforms, _registries, _generic, _everyday_files)
+    builders = (
+        _aws,
+        _gcp,
+        _azure,
+        _vcs,
+        _chat_and_payments,
+        _keys,
+        _jwt,
+        _connections,
+        _ai_platforms,
+        _registries,
+        _generic,
+        _everyday_files,
+    )
     return [case for build in builders for case in build(g)]
 
 
 # --- hard negatives -------------------------------------------------------------------
 
-# Hand-written look-alikes: placeholders, templates, references, documentation examples,
-# public material and code that merely names a secret. (name, text) pairs.
-_HANDWRITTEN_NEGATIVES = (
-    # placeholders and documentation values
-    ("ph-aws-docs.ini", "[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"),
-    ("ph-aws-x.env", "AWS_ACCESS_KEY_ID=AKIAXXXXXXXXXXXXXXXX\nAWS_SECRET_ACCESS_KEY=XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\n"),
-    ("ph-openai.env", "OPENAI_API_KEY=sk-your-api-key-here\n"),
-    ("ph-openai2.env", "OPENAI_API_KEY=sk-...\n"),
-    ("ph-openai3.yaml", "openai:\n  api_key: <your-openai-api-key>\n"),
-    ("ph-hf.env", "HF_TOKEN=hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"),
-    ("ph-hf2.md", "Set `HF_TOKEN=hf_...` before running `huggingface-cli login`.\n"),
-    ("ph-anthropic.env", "ANTHROPIC_API_KEY=sk-ant-api03-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"),
-    ("ph-changeme.yaml", "auth:\n  password: changeme\n"),
-    ("ph-changeme2.yaml", "adminPassword: \"<changeme>\"\n"),
-    ("ph-stars.yaml", "db:\n  password: \"********\"\n"),
-    ("ph-redacted.json", '{"password": "REDACTED", "user": "svc"}\n'),
-    ("ph-your.env", "API_KEY=YOUR_API_KEY\n"),
-    ("ph-your2.env", "SECRET_KEY=your-secret-key\n"),
-    ("ph-replace.yaml", "token: REPLACE_WITH_YOUR_TOKEN\n"),
-    ("ph-example.env", "JWT_SECRET=example-jwt-secret-do-not-use-in-production\n"),
-    ("ph-dummy.py", 'API_TOKEN = "dummy-token-for-local-dev"\n'),
-    ("ph-xxx.tf", 'variable "token" {\n  default = "xxxxxxxxxxxxxxxxxxxxxxxx"\n}\n'),
-    ("ph-todo.yaml", "clientSecret: TODO\n"),
-    ("ph-empty.env", "DB_PASSWORD=\nAPI_KEY=\n"),
-    ("ph-slack.env", "SLACK_BOT_TOKEN=xoxb-your-bot-token\n"),
-    ("ph-slack-hook.yaml", "webhook: https://hooks.slack.com/services/XXXXXXXXX/XXXXXXXXX/XXXXXXXXXXXXXXXXXXXXXXXX\n"),
-    ("ph-stripe-test.env", "STRIPE_SECRET_KEY=sk_test_4eC39HqLyjWDarjtT1zdp7dc\n"),
-    ("ph-pem-dots.md", "```\n-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----\n```\n"),
-    ("ph-pem-your.yaml", "tls.key: |\n  -----BEGIN PRIVATE KEY-----\n  <your private key here>\n  -----END PRIVATE KEY-----\n"),
-    ("ph-gcp-sa.json", '{\n  "type": "service_account",\n  "private_key_id": "...",\n  "private_key": "-----BEGIN PRIVATE KEY-----\\n...\\n-----END PRIVATE KEY-----\\n"\n}\n'),
-    ("ph-jwt-io.md", "Example: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c\n"),
-    ("ph-azurite.env", "AZURE_STORAGE_CONNECTION_STRING=DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;\n"),
-    ("ph-azure-key.env", "AZURE_STORAGE_CONNECTION_STRING=DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=<account-key>;EndpointSuffix=core.windows.net\n"),
-    ("ph-db-url.env", "DATABASE_URL=postgres://user:password@localhost:5432/app\n"),
-    ("ph-db-url2.yaml", "url: mongodb+srv://<username>:<password>@cluster0.mongodb.net/db\n"),
-    ("ph-db-url3.env", "CELERY_BROKER_URL=amqp://guest:guest@rabbitmq:5672//\n"),
-    ("ph-db-url4.env", "DATABASE_URL=postgresql://postgres:postgres@localhost:5432/test_db\n"),
-    ("ph-db-url5.py", 'ENGINE = "mysql://root:root@127.0.0.1/dev"\n'),
-    ("ph-basic-auth.md", "Use `https://user:pass@example.com/` to test basic auth.\n"),
-    ("ph-docker-auth.json", '{"auths": {"registry.example.com": {"auth": "dXNlcm5hbWU6cGFzc3dvcmQ="}}}\n'),
-    ("ph-sas.md", "https://account.blob.core.windows.net/c?sv=2022-11-02&sp=r&sig=<signature>\n"),
-    ("ph-github-docs.md", "Tokens look like gho_16C7e42F292c6912E7710c838347Ae178B4a.\n"),
-    ("ph-github-x.env", "GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"),
-    ("ph-glpat.env", "GITLAB_TOKEN=glpat-xxxxxxxxxxxxxxxxxxxx\n"),
-    ("ph-replicate.env", "REPLICATE_API_TOKEN=r8_****************************************\n"),
-    ("ph-wandb.sh", "wandb login $WANDB_API_KEY\n"),
-    ("ph-cohere.py", 'co = cohere.ClientV2(api_key=os.environ["COHERE_API_KEY"])\n'),
-    # test fixtures and obvious test values
-    ("tf-test.py", 'def test_login(client):\n    client.login(username="alice", password="test")\n'),
-    ("tf-test2.py", 'PASSWORD = "testpassword123"\n'),
-    ("tf-test3.yaml", "postgresql:\n  auth:\n    password: test-password\n"),
-    ("tf-test4.env", "DB_PASSWORD=password\n"),
-    ("tf-test5.env", "SECRET=secret\n"),
-    ("tf-test6.yaml", "credentials:\n  username: admin\n  password: admin\n"),
-    ("tf-test7.json", '{"token": "fake-token-for-tests"}\n'),
-    ("tf-test8.py", 'MOCK_API_KEY = "mock-api-key"\n'),
-    ("tf-test9.yaml", "password: foobar\n"),
-    ("tf-test10.env", "TEST_SECRET_KEY=test_secret_key_not_real\n"),
-    ("tf-test11.py", 'api_key = "sk-test-1234"\n'),
-    ("tf-test12.env", "PASSWORD=123456\n"),
-    ("tf-test13.yaml", "redis:\n  password: redis\n"),
-    ("tf-test15.tf", 'resource "aws_db_instance" "db" {\n  password = "mustbe8"\n}\n'),
-    # templates and references
-    ("tpl-helm.yaml", "password: {{ .Values.postgresql.auth.password | quote }}\n"),
-    ("tpl-helm2.yaml", "  token: {{ required \"token is required\" .Values.token | b64enc }}\n"),
-    ("tpl-helm3.yaml", "apiKey: \"{{ .Values.openai.apiKey }}\"\n"),
-    ("tpl-helm4.yaml", "{{- if .Values.auth.password }}\npassword: {{ .Values.auth.password }}\n{{- end }}\n"),
-    ("tpl-jinja.j2", "db_password: \"{{ vault_db_password }}\"\n"),
-    ("tpl-env.env", "DB_PASSWORD=${DB_PASSWORD}\n"),
-    ("tpl-env2.env", "API_KEY=${API_KEY:-}\n"),
-    ("tpl-env3.sh", 'export HF_TOKEN="$(cat /run/secrets/hf_token)"\n'),
-    ("tpl-env4.sh", "export OPENAI_API_KEY=$OPENAI_API_KEY\n"),
-    ("tpl-compose.yaml", "services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?required}\n"),
-    ("tpl-gha.yml", "env:\n  HF_TOKEN: ${{ secrets.HF_TOKEN }}\n"),
-    ("tpl-gha2.yml", "      - run: echo \"token=${{ github.token }}\"\n"),
-    ("tpl-gitlab.yml", "variables:\n  DOCKER_PASSWORD: $CI_REGISTRY_PASSWORD\n"),
-    ("tpl-tf-var.tf", 'resource "aws_db_instance" "db" {\n  password = var.db_password\n}\n'),
-    ("tpl-tf-random.tf", 'resource "aws_db_instance" "db" {\n  password = random_password.db.result\n}\n'),
-    ("tpl-tf-interp.tf", 'locals {\n  token = "${data.vault_generic_secret.api.data["token"]}"\n}\n'),
-    ("tpl-tf-sm.tf", 'data "aws_secretsmanager_secret_version" "db" {\n  secret_id = "prod/db"\n}\nlocals {\n  password = data.aws_secretsmanager_secret_version.db.secret_string\n}\n'),
-    ("tpl-py-env.py", 'import os\nAPI_KEY = os.environ["API_KEY"]\n'),
-    ("tpl-py-getenv.py", 'import os\ntoken = os.getenv("HF_TOKEN")\n'),
-    ("tpl-py-format.py", 'password = "%s" % get_password()\n'),
-    ("tpl-js-env.js", "const apiKey = process.env.OPENAI_API_KEY;\n"),
-    ("tpl-k8s-ref.yaml", "env:\n  - name: DB_PASSWORD\n    valueFrom:\n      secretKeyRef:\n        name: db\n        key: password\n"),
-    ("tpl-k8s-envfrom.yaml", "envFrom:\n  - secretRef:\n      name: openai-credentials\n"),
-    ("tpl-k8s-volume.yaml", "volumes:\n  - name: creds\n    secret:\n      secretName: gcp-sa-key\n"),
-    ("tpl-external-secret.yaml", "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nspec:\n  data:\n    - secretKey: password\n      remoteRef:\n        key: prod/db\n        property: password\n"),
-    ("tpl-vault-ref.yaml", "password: vault:secret/data/db#password\n"),
-    ("tpl-sops.yaml", "password: ENC[AES256_GCM,data:Tr7oE3n1,iv:3bq8Z0gC0u3qPZ2c3CxJkDL7H8bYc0mJ4M7g1Vf0w2A=,tag:yq0c8vZl9CwW3e1n0XWfQw==,type:str]\n"),
-    ("tpl-ansible-vault.yaml", "db_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  62313365396662343061393464336163383764373764613633653634306231386433626436623361\n"),
-    ("tpl-op.env", "DB_PASSWORD=op://prod/postgres/password\n"),
-    ("tpl-arn.json", '{"secret": "arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf"}\n'),
-    ("tpl-gcp-sm.yaml", "token: projects/ml-platform/secrets/hf-token/versions/latest\n"),
-    ("tpl-azure-kv.yaml", "password: \"@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/db/)\"\n"),
-    ("tpl-db-url-ref.env", "DATABASE_URL=postgresql://app:${DB_PASSWORD}@db:5432/app\n"),
-    ("tpl-git-url-ref.sh", "git clone https://oauth2:${GITLAB_TOKEN}@gitlab.example.com/ml/repo.git\n"),
-    ("tpl-yaml-anchor.yaml", "defaults: &token_defaults\n  ttl: 60\nservice:\n  token: *token_defaults\n"),
-    ("tpl-sealed.yaml", "apiVersion: bitnami.com/v1alpha1\nkind: SealedSecret\nspec:\n  encryptedData:\n    password: AgBy3i4OJSWK+PiTySYZZA9rO43cGDEq7KqL8S3PoBTm7yKz6pJAbB6T4kQZqNd5Xo2Pwk1JhJw6U9YbYj0tPq3oY0G9l2Tk4VbqN7vR2Z1uW8eHnCq5dM0sL3yF6aI9oJgS4xE7bK2cP1wD8rT5mQ0vU3nZ6hY9\n"),
-    # code that names a secret without holding one
-    ("code-getpass.py", "import getpass\npassword = getpass.getpass()\n"),
-    ("code-header.py", 'token = request.headers.get("Authorization")\n'),
-    ("code-args.py", "api_key = args.api_key\nsecret = self.secret\n"),
-    ("code-compare.py", "if password == expected_password:\n    login()\n"),
-    ("code-annot.py", "def connect(host: str, password: str, token: str | None = None) -> None:\n    ...\n"),
-    ("code-go.go", 'token := os.Getenv("GITHUB_TOKEN")\n'),
-    ("code-java.java", 'String password = System.getenv("DB_PASSWORD");\n'),
-    ("code-ts.ts", "const secret: string = config.get<string>('jwt.secret');\n"),
-    ("code-sql.sql", "CREATE USER app WITH PASSWORD :'app_password';\n"),
-    ("code-schema.json", '{"properties": {"password": {"type": "string", "format": "password", "writeOnly": true}}}\n'),
-    ("code-openapi.yaml", "components:\n  securitySchemes:\n    apiKey:\n      type: apiKey\n      in: header\n      name: X-API-Key\n"),
-    ("code-error.py", 'raise ValueError("password must be at least 12 characters long")\n'),
-    ("code-log.py", 'logger.info("token refreshed for %s", user)\n'),
-    ("code-form.html", '<input type="password" name="password" placeholder="Password">\n'),
-    # tokenizer and model settings
-    ("tok-special.json", '{"pad_token": "<pad>", "eos_token": "</s>", "bos_token": "<s>", "unk_token": "<unk>"}\n'),
-    ("tok-max.yaml", "generation:\n  max_tokens: 4096\n  max_new_tokens: 512\n"),
-    ("tok-name.yaml", "tokenizer: meta-llama/Llama-3.1-8B-Instruct\n"),
-    ("tok-added.json", '{"additional_special_tokens": ["<|im_start|>", "<|im_end|>"], "mask_token": "[MASK]"}\n'),
-    ("tok-chat.yaml", "chat_template: \"{% for message in messages %}{{ message.content }}{% endfor %}\"\n"),
-    ("tok-pagination.json", '{"items": [], "next_page_token": "CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA0Y2hvZ2Y"}\n'),
-    # Kubernetes and cloud settings that only mention secrets
-    ("k8s-automount.yaml", "automountServiceAccountToken: false\n"),
-    ("k8s-projected.yaml", "- serviceAccountToken:\n    path: token\n    expirationSeconds: 3600\n"),
-    ("k8s-secret-name.yaml", "tls:\n  - hosts: [models.example.com]\n    secretName: models-tls\n"),
-    ("k8s-cert-manager.yaml", "annotations:\n  cert-manager.io/inject-ca-from-secret: cert-manager/cert-manager-webhook-ca\n"),
-    ("k8s-token-type.yaml", "auth:\n  token_type: Bearer\n  token_url: https://login.example.com/oauth2/token\n"),
-    ("k8s-key-env.yaml", "api_key_env: OPENAI_API_KEY\npassword_file: /run/secrets/db_password\nprivate_key_path: ~/.ssh/id_ed25519\n"),
-    ("k8s-bool.yaml", "secret: true\ntoken: false\npassword: null\n"),
-    ("k8s-ttl.yaml", "tokenExpirationSeconds: 3600\nsecretRotationInterval: 2h\n"),
-    ("k8s-kserve.yaml", "spec:\n  predictor:\n    serviceAccountName: sa-with-s3-secret\n    model:\n      storageUri: s3://models/llama\n"),
-    ("k8s-rbac.yaml", "rules:\n  - apiGroups: [\"\"]\n    resources: [\"secrets\"]\n    verbs: [\"get\"]\n"),
-    ("k8s-dex-hash.yaml", "staticPasswords:\n  - email: user@example.com\n    hash: \"$2y$12$4K/VkmDd1q1Orb3xAt82zu8gk7Ad6ReFR4LCP9UeYE90NLiN9Df72\"\n"),
-    ("k8s-dex-hash2.yaml", "DEX_USER_PASSWORD: $2y$12$4K/VkmDd1q1Orb3xAt82zu8gk7Ad6ReFR4LCP9UeYE90NLiN9Df72\n"),
-    ("k8s-htpasswd.txt", "admin:$apr1$zp0m6xk9$G6gqMY8VtBf6y6fGq1lP/0\n"),
-    ("k8s-secret-test.yaml", "apiVersion: v1\nkind: Secret\ndata:\n  password: cGFzc3dvcmQ=\n  username: YWRtaW4=\n"),
-    ("k8s-secret-test2.yaml", "apiVersion: v1\nkind: Secret\ndata:\n  password: dGVzdA==\n"),
-    ("k8s-secret-docs.yaml", "apiVersion: v1\nkind: Secret\ndata:\n  password: MWYyZDFlMmU2N2Rm\n"),
-    # public keys and certificates
-    ("pub-ssh.pub", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGb8qRjmHdaVqHgNt4rl4gbnJOz0bkWZqBvq0hDfcQ6j ml@workstation\n"),
-    ("pub-known-hosts.txt", "github.com ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABgQCj7ndNxQowgcQnjshcLrqPEiiphnt+VTTvDP6mHBL9j1aNUkY4Ue1gvwnGLVlOhGeYrnZaMgRK6+PKCUXaDbC7qtbW8gIkhL7aGCsOr/C56SJMy/BCZfxd1nWzAOxSDPgVsmerOBYfNqltV9/hWCqBywINIR+5dIg6JTJ72pcEpEjcYgXkE2YEFXV1JHnsKgbLWNlhScqb2UmyRkQyytRLtL+38TGxkxCflmO+5Z8CSSNY7GidjMIZ7Q4zMjA2n1nGrlTDkzwDCsw+wqFPGQA179cnfGWOWRVruj16z6XyvxvjJwbz0wQZ75XK5tKSb7FNyeIEs4TT4jk+S4dhPeAUC5y+bDYirYgM4GC7uEnztnZyaVWQ7B381AK4Qdrwt51ZqExKbQpTUNn+EjqoTwvqNj4kqx5QUCI0ThS/YkOxJCXmPUWZbhjpCg56i+2aB6CmK2JGhn57K5mj0MNdBXA4/WnwH6XoPWJzK5Nyu2zB3nAZp+S5hpQs+p1vN1/wsjk=\n"),
-    ("pub-pem.pem", "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAu1SU1LfVLPHCozMxH2Mo\n4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u\n+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyeh\nkd3qqGElvW/VDL5AaWTg0nLVkjRo9z+40RQzuVaE8AkAFmxZzow3x+VJYKdjykkJ\n0iT9wCS0DRTXu269V264Vf/3jvredZiKRkgwlL9xNAwxXFg0x/XFw005UWVRIkdg\ncKWTjpBP2dPwVZ4WWC+9aGVd+Gyn1o0CLelf4rEjGoXbAAEgAqeGUxrcIlbjXfbc\nmwIDAQAB\n-----END PUBLIC KEY-----\n"),
-    ("pub-pgp.asc", "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmQINBGAbCdEBEADC2kTjLZ8xBnY3rW4Jq6sF0hU5vD1eK9gM2pN7cR3tL8wQ4yA6\nzX1fH5jE0oS9uV2bI7nP3kG6mT4dW8rC1qY5eZ0aL9xJ2vB7hN3sF6uK4gD1oM8p\n=Ab3X\n-----END PGP PUBLIC KEY BLOCK-----\n"),
-    ("pub-jwks.json", '{"keys": [{"kty": "RSA", "use": "sig", "kid": "k1", "alg": "RS256", "e": "AQAB", "n": "u1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0"}]}\n'),
-    # JWT look-alikes
-    ("jwt-none.txt", "token eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJndWVzdCIsInJvbGUiOiJyZWFkZXIifQ.\n"),
-    ("jwt-anon.env", "SUPABASE_ANON_KEY=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZSIsInJvbGUiOiJhbm9uIiwiaWF0IjoxNzAwMDAwMDAwfQ.dc_X5iR_VP_qT0zsiyj_I_OZ2T9FtRU2BBNWN8Bu4GE\n"),
-    ("jwt-b64json.yaml", "config: eyJtb2RlbCI6ICJsbGFtYSIsICJ0ZW1wZXJhdHVyZSI6IDAuN30=\n"),
-    ("jwt-header-only.txt", "header=eyJhbGciOiJSUzI1NiIsImtpZCI6ImFiYyJ9\n"),
-    ("ph-bearer.sh", 'curl -H "Authorization: Bearer $TOKEN" https://api.example.com/\n'),
-    ("ph-bearer2.md", "Send `Authorization: Bearer <token>` with every request.\n"),
-    ("ph-bearer3.py", 'headers = {"Authorization": f"Bearer {token}"}\n'),
-    ("ph-netrc.txt", "machine api.example.com\n  login user\n  password changeme\n"),
-    ("ph-notebook.ipynb", '{"cells": [{"source": ["api_key = \\"YOUR_API_KEY\\"\\n"]}]}\n'),
-    ("ph-kubeadm.yaml", "bootstrapTokens:\n  - token: abcdef.0123456789abcdef\n"),
-    # URLs without credentials
-    ("url-plain.yaml", "endpoint: https://api.openai.com/v1\nmlflow: http://mlflow.mlflow.svc:5000\n"),
-    ("url-ssh.txt", "git@github.com:acme/models.git\nssh://git@gitlab.example.com:2222/ml/repo.git\n"),
-    ("url-user-only.env", "DATABASE_URL=postgresql://readonly@db.internal:5432/analytics\n"),
-    ("url-email.md", "Contact ml-platform@example.com or see https://docs.example.com/auth:tokens\n"),
-    ("url-proxy.env", "HTTPS_PROXY=http://proxy.internal:3128\nNO_PROXY=localhost,127.0.0.1,.svc\n"),
-    ("url-s3.yaml", "storageUri: s3://models/llama-3/8b\nbucket: gs://ml-artifacts/runs\n"),
-)
+HARD_NEGATIVES_FILE = Path(__file__).parent / "fixtures" / "hard_negatives.yaml"
+
+
+def _handwritten_negatives() -> list[tuple[str, str]]:
+    """Look-alikes written by hand (fixtures/hard_negatives.yaml)."""
+    entries = yaml.safe_load(HARD_NEGATIVES_FILE.read_text(encoding="utf-8"))
+    return [(entry["name"], entry["text"]) for entry in entries]
 
 
 def _generated_negatives(g: Secrets) -> list[tuple[str, str]]:
@@ -1011,17 +919,28 @@ def _generated_negatives(g: Secrets) -> list[tuple[str, str]]:
             ("[inference]\nbatch_size = 8\n", "settings.toml"),
         ]
     ):
-        cases.append((f"neg-b64-config-{i}.yaml",
-                      f"binaryData:\n  {key}: {base64.b64encode(text.encode()).decode()}\n"))
+        cases.append(
+            (
+                f"neg-b64-config-{i}.yaml",
+                f"binaryData:\n  {key}: {base64.b64encode(text.encode()).decode()}\n",
+            )
+        )
     for i, dummy in enumerate(["changeme", "password", "admin", "secret", "test1234", "example"]):
         encoded = base64.b64encode(dummy.encode()).decode()
-        cases.append((f"neg-b64-dummy-{i}.yaml", f"apiVersion: v1\nkind: Secret\ndata:\n  password: {encoded}\n"))
+        cases.append(
+            (
+                f"neg-b64-dummy-{i}.yaml",
+                f"apiVersion: v1\nkind: Secret\ndata:\n  password: {encoded}\n",
+            )
+        )
     for i in range(4):
         cert = base64.b64encode(g.der(700)).decode()
         body = "\n".join(textwrap.wrap(cert, 64))
         pem = f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
         if i % 2:
-            cases.append((f"neg-cert-{i}.yaml", f"caBundle: {base64.b64encode(pem.encode()).decode()}\n"))
+            cases.append(
+                (f"neg-cert-{i}.yaml", f"caBundle: {base64.b64encode(pem.encode()).decode()}\n")
+            )
         else:
             cases.append((f"neg-cert-{i}.pem", pem))
     for i in range(8):
@@ -1030,29 +949,44 @@ def _generated_negatives(g: Secrets) -> list[tuple[str, str]]:
         checksum = Secrets.base62_checksum(body)
         wrong = checksum[:-1] + ("A" if checksum[-1] != "A" else "B")
         cases.append((f"neg-checksum-{i}.env", f"TOKEN_FIXTURE={prefix}_{body}{wrong}\n"))
-    helm_keys = ["password", "apiKey", "token", "secretKey", "clientSecret", "accessKey",
-                 "hfToken", "wandbApiKey", "dbPassword", "privateKey"]
+    helm_keys = [
+        "password",
+        "apiKey",
+        "token",
+        "secretKey",
+        "clientSecret",
+        "accessKey",
+        "hfToken",
+        "wandbApiKey",
+        "dbPassword",
+        "privateKey",
+    ]
     for i, key in enumerate(helm_keys):
         forms = [
             f"{key}: {{{{ .Values.auth.{key} }}}}\n",
             f"{key}: {{{{ .Values.auth.{key} | b64enc | quote }}}}\n",
             f'{key}: {{{{ include "chart.{key}" . }}}}\n',
             f"{key}: {{{{ default (randAlphaNum 32) .Values.{key} }}}}\n",
-            f'{key}: {{{{ tpl .Values.{key} $ }}}}\n',
+            f"{key}: {{{{ tpl .Values.{key} $ }}}}\n",
         ]
         cases.append((f"neg-helm-{i}.yaml", forms[i % 5]))
     for i in range(6):
         value = g.mixed(ALNUM, 32)
-        contexts = [f"nonce: {value}\n", f"etag: \"{value}\"\n", f"trace_id: {value}\n",
-                    f"resourceVersion: \"{g.chars(string.digits, 9)}\"\n",
-                    f"sessionAffinity: ClientIP\nselectorHash: {value}\n", f"buildId: {value}\n"]
+        contexts = [
+            f"nonce: {value}\n",
+            f'etag: "{value}"\n',
+            f"trace_id: {value}\n",
+            f'resourceVersion: "{g.chars(string.digits, 9)}"\n',
+            f"sessionAffinity: ClientIP\nselectorHash: {value}\n",
+            f"buildId: {value}\n",
+        ]
         cases.append((f"neg-random-{i}.yaml", contexts[i]))
     return cases
 
 
 def negative_cases(seed: int = 4405) -> list[Case]:
     g = Secrets(seed + 1)
-    pairs = list(_HANDWRITTEN_NEGATIVES) + _generated_negatives(g)
+    pairs = _handwritten_negatives() + _generated_negatives(g)
     return [Case(name, text, (), name.split("-", 1)[0]) for name, text in pairs]
 
 
