@@ -116,9 +116,13 @@ def _record_member(
 ) -> None:
     path = normalized_name(member.name)
     if path is None:
+        # Nothing is extracted, so the name cannot escape anywhere; the content is still
+        # in the image, so it is scanned, under its name as written.
         scan.warnings.append(
             f"layer {scan.digest}: entry {printable(member.name)} leaves the root (tar slip)"
         )
+        if member.isreg():
+            _scan_member(tar, member, member.name, scan, limits)
         return
     parent, base = posixpath.split(path)
     if base == OPAQUE_WHITEOUT:
