@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from c4guard.secrets.formats import decode_base64_text
-from c4guard.secrets.rule import GENERIC, Context, Rule
+from c4guard.secrets.rule import GENERIC, TOKEN_CHARS, Context, Rule
 from c4guard.secrets.values import (
     has_token_shape,
     is_dummy,
@@ -143,6 +143,7 @@ def _rule(
     pattern: str,
     keywords: tuple[str, ...] = KEYWORDS,
     groups: tuple[str, ...] = _VALUE_GROUPS,
+    not_after: frozenset[str] = frozenset(),
 ) -> Rule:
     return Rule(
         "generic-secret",
@@ -153,6 +154,7 @@ def _rule(
         priority=GENERIC,
         secret_groups=groups,
         on_lowered=True,
+        not_after=not_after,
     )
 
 
@@ -184,7 +186,8 @@ GENERIC_RULES = (
     ),
     _rule(
         "Secret passed as a command-line flag",
-        r"(?<![a-z0-9_-])--(?P<key>(?:[a-z]+-){0,3}(?:password|passwd|secret|token|api-key"
+        r"--(?P<key>(?:[a-z]+-){0,3}(?:password|passwd|secret|token|api-key"
         rf"|apikey|access-key|secret-key|client-secret))(?:=|[ \t]+){_VALUE}",
+        not_after=TOKEN_CHARS,
     ),
 )

@@ -107,6 +107,8 @@ class _LineIndex:
         return line, offset - self._starts[line - 1] + 1
 
 
+# The prefilter: each distinct keyword is looked for once per text.
+_KEYWORDS = frozenset(keyword for rule in RULES for keyword in rule.keywords)
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
@@ -121,10 +123,11 @@ def scan_text(text: str, path: str) -> list[SecretMatch]:
     """All secrets in `text`; `path` is reported as given and its suffix tells source code
     (where only quoted literals count for the generic rule) from configuration."""
     ctx = Context(text, path, _lower_same_offsets(text))
+    present = {keyword for keyword in _KEYWORDS if keyword in ctx.lowered}
     candidates = [
         cand
         for rule in RULES
-        if any(keyword in ctx.lowered for keyword in rule.keywords)
+        if not present.isdisjoint(rule.keywords)
         for cand in _candidates(rule, ctx)
     ]
     if not candidates:
