@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from c4guard.secrets.redaction import fingerprint, redact
 from c4guard.secrets.rule import Context, Rule
@@ -156,18 +156,7 @@ def scan_value(name: str, value: str, path: str, line: int) -> list[SecretMatch]
     """Secrets in one setting that another parser already located (an environment
     variable of a container, a Docker `ENV`, a compose `environment` entry): the value is
     judged as `name=value` and the matches are placed at `line`."""
-    return [_at_line(match, line) for match in scan_text(f"{name}={value}", path)]
-
-
-def _at_line(match: SecretMatch, line: int) -> SecretMatch:
-    return SecretMatch(
-        rule_id=match.rule_id,
-        title=match.title,
-        path=match.path,
-        line=line + match.line - 1,
-        column=match.column if match.line > 1 else 1,
-        redacted=match.redacted,
-        fingerprint=match.fingerprint,
-        also_key_material=match.also_key_material,
-        secret=match.secret,
-    )
+    return [
+        replace(match, line=line + match.line - 1, column=match.column if match.line > 1 else 1)
+        for match in scan_text(f"{name}={value}", path)
+    ]
