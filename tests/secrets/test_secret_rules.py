@@ -171,3 +171,18 @@ def test_public_documentation_examples_are_not_reported() -> None:
 
 def test_text_without_keywords_costs_nothing_and_finds_nothing() -> None:
     assert scan_text("replicas: 3\nimage: nginx:1.27\n" * 1000, "deploy.yaml") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "reported"),
+    [
+        ("nextPageToken", False),
+        ("ClientRequestToken", False),
+        ("ACCOUNT_TOKEN", True),  # "count" inside a word is not a counter
+        ("BACKEND_TOKEN", True),
+        ("publicKey", False),
+        ("noPassword", False),
+    ],
+)
+def test_secret_names_are_judged_in_snake_case(name: str, reported: bool) -> None:
+    assert bool(scan_text(f"{name}: a8Fq2Lx9Vn3Rt7Wz1Kp4Ys6B\n", "app.yaml")) is reported

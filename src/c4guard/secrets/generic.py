@@ -38,15 +38,17 @@ _VALUE_GROUPS = ("dq", "sq", "eq", "bare")
 _KEY_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 _MAX_KEY_CHARS = 64
 
-# Names that end like a secret but are not one: tokenizer special tokens, pagination and
-# CSRF tokens, public keys, feature switches (`no_password`).
+# Names that end like a secret but are not one: tokenizer special tokens, pagination,
+# request and CSRF tokens, public keys, feature switches (`no_password`). Matched on the
+# name in snake case (`nextPageToken` -> `next_page_token`).
 _NOT_SECRET_NAME = re.compile(
-    r"(?i)(?:pad|eos|bos|unk|sep|cls|mask|start|starting|end|special|csrf|xsrf|next|page"
-    r"|pagination|continuation|marker|cancel|cancellation|sync|lock|idempotency|client"
+    r"(?:^|[_.-])(?:pad|eos|bos|unk|sep|cls|mask|start|starting|end|special|csrf|xsrf|next"
+    r"|page|pagination|continuation|marker|cancel|cancellation|sync|lock|idempotency|client"
     r"|request|change|update|verification|export|import|upload|resume|forward|backward"
     r"|previous|prev|input|output|bearer|max|num|total|count)[_-]?tokens?$"
-    r"|(?:public|pub)[_-]?key$|^(?:no|disable|enable|use|require)[_-]"
+    r"|(?:^|[_.-])(?:public|pub)[_-]?key$|^(?:no|disable|enable|use|require)[_-]"
 )
+_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _PASSWORD_NAME = re.compile(r"(?i)(?:pass(?:wd|word|phrase)?|pwd)$")
 _BASE64_VALUE = re.compile(r"^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
 
@@ -66,6 +68,10 @@ def _name_span(match: re.Match[str], ctx: Context) -> tuple[int, int]:
     while start > 0 and end - start < _MAX_KEY_CHARS and ctx.text[start - 1] in _KEY_CHARS:
         start -= 1
     return start, end
+
+
+def _snake_case(name: str) -> str:
+    return _CAMEL_BOUNDARY.sub("_", name).lower()
 
 
 def _is_bare(match: re.Match[str]) -> bool:
@@ -120,22 +126,23 @@ def _decoded(value: str) -> str | None:
     return decoded.strip()
 
 
+def _not_a_secret_name(name: str) -> bool:
+    return bool(_NOT_SECRET_NAME.search(_snake_case(name))) or _is_other_word(name)
+
+
 def confirm(match: re.Match[str], secret: str, ctx: Context) -> bool:
     start, end = _name_span(match, ctx)
     name = ctx.text[start:end]
-    if _NOT_SECRET_NAME.search(name) or _is_other_word(name) or _not_a_setting(ctx, start):
-        return False
-    if _SEALED_SECRET in ctx.lowered:
+    if _not_a_secret_name(name) or _not_a_setting(ctx, start) or _SEALED_SECRET in ctx.lowered:
         return False
     if _is_bare(match) and ctx.is_code:
         return False
     is_password = bool(_PASSWORD_NAME.search(name))
-    if not _literal_secret(secret, is_password):
-        return False
+    # Base64 (Kubernetes Secret `data`) is judged by what it decodes to as well.
     decoded = _decoded(secret)
-    # Base64 of a value judged like the value itself (text with blanks is data, not a
-    # credential: JSON, a sentence).
-    return decoded is None or _literal_secret(decoded, is_password)
+    return _literal_secret(secret, is_password) and (
+        decoded is None or _literal_secret(decoded, is_password)
+    )
 
 
 def _rule(
