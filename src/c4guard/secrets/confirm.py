@@ -12,6 +12,7 @@ from c4guard.secrets.values import has_token_shape, is_dummy, is_reference, word
 _AWS_KEY_ID = re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])")
 _AWS_SECRET_NAME = re.compile(r"(?i)secret[_-]?access[_-]?key|aws[_-]?secret|secret[_-]?key")
 AWS_PAIR_WINDOW = 400
+AWS_SECRET_CHARS = 40
 
 
 def mixed_case(match: re.Match[str], secret: str, ctx: Context) -> bool:
@@ -21,6 +22,8 @@ def mixed_case(match: re.Match[str], secret: str, ctx: Context) -> bool:
 def aws_secret_key(match: re.Match[str], secret: str, ctx: Context) -> bool:
     """A 40-character base64 value is an AWS secret key when it is assigned to a
     secret-key name, or when an access key ID is within a few lines."""
+    if len(secret) != AWS_SECRET_CHARS or "=" in secret:
+        return False
     if not (mixed_case(match, secret, ctx) and any(c.isdigit() for c in secret)):
         return False
     if _AWS_SECRET_NAME.search(ctx.line_before(match.start())):
@@ -37,11 +40,8 @@ def private_key(match: re.Match[str], secret: str, ctx: Context) -> bool:
     return formats.is_private_key_block(match.group("kind"), secret)
 
 
-_SERVICE_ACCOUNT_TYPE = re.compile(r'"type"\s*:\s*"service_account"')
-
-
 def service_account(match: re.Match[str], secret: str, ctx: Context) -> bool:
-    return bool(_SERVICE_ACCOUNT_TYPE.search(ctx.text)) and private_key(match, secret, ctx)
+    return ctx.is_service_account_json and private_key(match, secret, ctx)
 
 
 def encoded_private_key(match: re.Match[str], secret: str, ctx: Context) -> bool:

@@ -19,9 +19,11 @@ CHECKSUM_CHARS = 6
 OPENSSH_MAGIC = b"openssh-key-v1\x00"
 DER_SEQUENCE = 0x30
 # A PEM/OpenSSH/PGP private key block; `secret` is its body (headers and base64).
+# The body stops at the first `-----` and is never re-scanned (possessive), so a text
+# full of BEGIN lines without END costs one pass, not one pass per BEGIN.
 PEM_PRIVATE_KEY = re.compile(
     r"-----BEGIN (?P<kind>(?:[A-Z0-9]+ ){0,3})PRIVATE KEY(?: BLOCK)?-----"
-    r"(?P<secret>[A-Za-z0-9+/=\s\\:,.()\"'_-]{64,65536}?)"
+    r"(?P<secret>(?:[A-Za-z0-9+/=\s\\:,.()\"'_]|-(?!----)){64,65536}+)"
     r"-----END (?P=kind)PRIVATE KEY(?: BLOCK)?-----"
 )
 # One registry entry of a Docker config: `"auth": "base64(user:password)"`.

@@ -52,9 +52,6 @@ _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _PASSWORD_NAME = re.compile(r"(?i)(?:pass(?:wd|word|phrase)?|pwd)$")
 _BASE64_VALUE = re.compile(r"^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
 
-# Bitnami SealedSecrets hold ciphertext only the cluster can decrypt: made to be committed.
-_SEALED_SECRET = "kind: sealedsecret"
-
 PASSWORD_MIN_CHARS, PASSWORD_MIN_ENTROPY = 8, 2.5
 TOKEN_MIN_CHARS, TOKEN_MIN_ENTROPY = 16, 3.2
 
@@ -133,7 +130,7 @@ def _not_a_secret_name(name: str) -> bool:
 def confirm(match: re.Match[str], secret: str, ctx: Context) -> bool:
     start, end = _name_span(match, ctx)
     name = ctx.text[start:end]
-    if _not_a_secret_name(name) or _not_a_setting(ctx, start) or _SEALED_SECRET in ctx.lowered:
+    if _not_a_secret_name(name) or _not_a_setting(ctx, start) or ctx.is_sealed_secret:
         return False
     if _is_bare(match) and ctx.is_code:
         return False

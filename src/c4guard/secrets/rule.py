@@ -6,6 +6,7 @@ import re
 import string
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePosixPath
 
 from c4guard.secrets.values import word_set
@@ -28,19 +29,32 @@ TOKEN_CHARS = WORD_CHARS | {"-"}
 BASE64_CHARS = frozenset(string.ascii_letters + string.digits + "+/")
 
 
-@dataclass(frozen=True, slots=True)
+_SERVICE_ACCOUNT_TYPE = re.compile(r'"type"\s*:\s*"service_account"')
+
+
+@dataclass(frozen=True)
 class Context:
     """The text a rule runs on. `lowered` is the text in lower case with the same offsets:
     case-insensitive rules search it, because Python's regex engine is many times slower
-    with IGNORECASE."""
+    with IGNORECASE. Facts about the whole text are computed once (cached properties), so
+    that confirming many matches stays linear."""
 
     text: str
     path: str
     lowered: str
 
-    @property
+    @cached_property
     def is_code(self) -> bool:
         return PurePosixPath(self.path).suffix.lower() in CODE_SUFFIXES
+
+    @cached_property
+    def is_sealed_secret(self) -> bool:
+        """A Bitnami SealedSecret: ciphertext only the cluster can decrypt, made to be committed."""
+        return "kind: sealedsecret" in self.lowered
+
+    @cached_property
+    def is_service_account_json(self) -> bool:
+        return _SERVICE_ACCOUNT_TYPE.search(self.text) is not None
 
     def group(self, match: re.Match[str], name: str) -> str | None:
         """A group of a match, read from the original text (the match may be on `lowered`)."""

@@ -34,7 +34,9 @@ _CLOUD = (
     Rule(
         "aws-secret-access-key",
         "AWS secret access key",
-        re.compile(r"(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"),
+        # Whole runs of base64 characters (possessive: linear on long blobs); the
+        # confirmation keeps runs of exactly 40 without padding.
+        re.compile(r"(?P<secret>[A-Za-z0-9/+=]{40,}+)"),
         ("akia", "asia", "secret_access_key", "secretaccesskey", "aws_secret", "secret-access-key"),
         confirm.aws_secret_key,
         min_entropy=4.0,

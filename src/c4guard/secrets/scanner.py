@@ -71,7 +71,9 @@ def _candidates(rule: Rule, ctx: Context) -> list[_Candidate]:
             continue
         start, end = _trimmed_span(ctx.text, *span)
         raw = ctx.text[start:end]
-        if not raw or not passes_common_filters(rule, raw) or not rule.confirm(match, raw, ctx):
+        # The rule's own confirmation first: it is where cheap structural rejections are
+        # (an AWS secret key is exactly 40 characters), before filters that read the value.
+        if not raw or not rule.confirm(match, raw, ctx) or not passes_common_filters(rule, raw):
             continue
         secret = rule.normalize(raw) if rule.normalize else raw
         # Key blocks are reported at their BEGIN line, everything else where the secret starts.
