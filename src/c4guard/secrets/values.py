@@ -59,7 +59,7 @@ _SEQUENCES = (
 # Template and reference syntax: the value names a secret held elsewhere.
 _REFERENCE = re.compile(
     r"\$\{|\$\(|\{\{|\}\}|\{%|%\(|%[sdv]\b|#\{|<%|@\{|\[\[|\$[A-Za-z_]|^!|^[&*][A-Za-z_]|"
-    r"\{(?:[A-Za-z_][\w.]*|\d+)(?:\[[^\]]*\])?(?:![rsa])?(?::[^{}]*)?\}|"
+    r"\{(?:[A-Za-z_][^{}]{0,80}|\d+(?::[^{}]*)?)\}|"
     r"^(?:ENC\[|vault:|ref\+|op://|sm://|arn:|urn:|env:|file:|secret:|awssm|gcpsm|azkv)"
     r"|projects/[^/]+/secrets/|keyvault|secretkeyref|valuefrom|process\.env|os\.environ"
     r"|os\.getenv|getenv\(|system\.getenv",
