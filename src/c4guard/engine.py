@@ -55,7 +55,7 @@ def assess(inputs: InputSet, config: Config, request: ScanRequest,
     started = time.monotonic()
     catalog = catalog or load_catalog()
     domains = effective_domains(inputs.domains)
-    inventory = Inventory(inputs.resources, config)
+    inventory = Inventory(inputs.resources, config, inputs.summary.files_by_domain)
     run = run_checks(inventory, checks if checks is not None else all_checks(), domains)
     today = today_utc()
     governance = apply_exceptions(run.findings, config.exceptions, today)

@@ -61,8 +61,10 @@ class NamespaceView:
 class Inventory:
     """Everything the checks read, indexed once."""
 
-    def __init__(self, resources: list[Resource], config: Config | None = None) -> None:
+    def __init__(self, resources: list[Resource], config: Config | None = None,
+                 files_by_domain: dict[str, int] | None = None) -> None:
         self.config = config or Config()
+        self.files_by_domain = files_by_domain or {}
         self.resources = resources
         self._by_kind: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         for resource in resources:

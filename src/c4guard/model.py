@@ -219,6 +219,7 @@ class InputSummary:
 
     files_read: int = 0
     resources: int = 0
+    files_by_domain: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     input_errors: list[InputError] = field(default_factory=list)
     render_notices: list[RenderNotice] = field(default_factory=list)

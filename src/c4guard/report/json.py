@@ -69,6 +69,7 @@ def summary(assessment: Assessment) -> dict[str, Any]:
             for res in Result
         } | {"suppressed": sum(1 for f in findings if f.suppression is not None)},
         "files_read": assessment.inputs.files_read,
+        "files_by_domain": dict(sorted(assessment.inputs.files_by_domain.items())),
         "resources": assessment.inputs.resources,
         "skipped_files": sum(assessment.inputs.skipped.values()),
         "input_errors": len(assessment.inputs.input_errors),
