@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from c4guard.governance.inline import attach_inline_directives
 from c4guard.model import InputError, InputSummary, RenderNotice, Resource
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import (
@@ -113,6 +114,7 @@ def parse_file(task: tuple[SourceFile, str | None, int]) -> FileResult:
         skipped=NOT_INFRASTRUCTURE_FILE)
     for scanner in TEXT_SCANNERS:
         result.merge(scanner.scan(text, context))
+    attach_inline_directives(text, result.resources, file.display)
     return result
 
 
