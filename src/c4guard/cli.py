@@ -24,8 +24,8 @@ from c4guard.governance.options import governance_options, governance_request
 from c4guard.model import Assessment
 from c4guard.report import html, junit, markdown, oscal, sarif
 from c4guard.report import json as json_report
-from c4guard.report.common import gating_statuses, within_level
 from c4guard.report import text as text_report
+from c4guard.report.common import gating_statuses, within_level
 from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

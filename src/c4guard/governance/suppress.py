@@ -40,14 +40,17 @@ def apply_directives(findings: list[Finding], inventory: Inventory, today: date,
     """Suppress findings with the directives of their resources; report every directive.
     `known(id)` tells whether an id names a registered check or a requirement."""
     owned = list(_directives(inventory))
-    by_ref: dict[ResourceRef, list[int]] = defaultdict(list)
+    by_resource: dict[int, list[int]] = defaultdict(list)
     for index, (resource, _) in enumerate(owned):
-        by_ref[resource.ref].append(index)
+        by_resource[id(resource)].append(index)
+    by_ref: dict[ResourceRef, list[Resource]] = defaultdict(list)
+    for resource in inventory.resources:
+        by_ref[resource.ref].append(resource)
     matched: dict[tuple[int, str], int] = defaultdict(int)
     for finding in findings:
         if finding.result is Result.PASS or finding.suppression is not None:
             continue
-        for index in _candidates(finding, by_ref.get(finding.resource, []), owned):
+        for index in (i for r in _resources_of(finding, by_ref) for i in by_resource[id(r)]):
             directive = owned[index][1]
             for target in directive.targets:
                 if target not in (finding.check_id, finding.requirement):
@@ -89,13 +92,13 @@ def _annotated(metadata: Any, path: str) -> list[Directive]:
     return parse_annotation(annotations[ANNOTATION], Location(file or path, line))
 
 
-def _candidates(finding: Finding, indexes: list[int], owned: list[Owned]) -> list[int]:
-    """The finding's resource's directives; when several resources share its identity
-    (the same object in two files), those of the resource in the finding's file."""
-    paths = {owned[i][0].location.path for i in indexes}
-    if len(paths) > 1 and finding.location.path in paths:
-        return [i for i in indexes if owned[i][0].location.path == finding.location.path]
-    return indexes
+def _resources_of(finding: Finding, by_ref: dict[ResourceRef, list[Resource]]) -> list[Resource]:
+    """The finding's resource; when several resources share its identity (the same object
+    in two files), the one in the finding's file."""
+    resources = by_ref.get(finding.resource, [])
+    if len(resources) > 1:
+        return [r for r in resources if r.location.path == finding.location.path] or resources
+    return resources
 
 
 def _state(directive: Directive, target: str, today: date, honour: bool,

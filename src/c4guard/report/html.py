@@ -47,7 +47,8 @@ color:#fff;white-space:nowrap}
 .sev-critical,.sev-high{color:var(--fail);font-weight:600}.sev-medium{color:var(--review)}
 table{border-collapse:collapse;width:100%;margin:8px 0}
 th,td{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid var(--line)}
-th{background:var(--panel);position:sticky;top:0}
+th{background:var(--panel)}
+td code{white-space:nowrap}
 .sections td:first-child{width:40%}
 svg.bar{display:block}
 .legend span{margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;
@@ -225,14 +226,16 @@ def _requirements(a: Assessment) -> str:
     blocks = []
     for r in a.requirements:
         req = r.requirement
-        scope = "" if req.level <= a.level else f' <span class="muted">(above --level {a.level})</span>'
+        scope = ("" if req.level <= a.level
+                 else f' <span class="muted">(above --level {a.level})</span>')
+        opened = " open" if r.status is Status.FAIL else ""
         needs = (f"<p><b>Still needed:</b> {_e(r.reason)}</p>" if r.status is Status.REVIEW
                  else f"<p>{_e(r.reason)}</p>")
         evidence = _evidence(r)
         show = (f'<button class="link" data-show-findings="{_e(req.id)}">show its '
                 f"{len(r.findings)} findings in the table</button>" if r.findings else "")
         blocks.append(
-            f'<details class="req" id="req-{_e(req.id)}"{" open" if r.status is Status.FAIL else ""}>'
+            f'<details class="req" id="req-{_e(req.id)}"{opened}>'
             f"<summary>{_badge(r.status.value, STATUS_LABEL[r.status])} <b>{_e(req.id)}</b> "
             f"{_e(req.title)} <span class=\"muted\">level {req.level}"
             f"{'*' if req.level_assumed else ''} · automation {req.automation.value}</span>"

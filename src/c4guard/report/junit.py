@@ -61,8 +61,9 @@ def _case(suite: ET.Element, assessment: Assessment, result: RequirementResult) 
         failure.text = _text(_listing(failing) or result.reason)
     elif result.status in (Status.PASS, Status.ATTESTED):
         out = ET.SubElement(case, "system-out")
-        passing = [f for f in result.findings if f.result is Result.PASS]
-        out.text = _text(f"{status}: {result.reason}\n{_listing(sorted(passing, key=finding_order))}")
+        passing = sorted((f for f in result.findings if f.result is Result.PASS),
+                         key=finding_order)
+        out.text = _text(f"{status}: {result.reason}\n{_listing(passing)}")
     else:
         above = "" if within_level(assessment, result) else f", above --level {assessment.level}"
         ET.SubElement(case, "skipped", message=_text(f"{status}{above}: {result.reason}"))
