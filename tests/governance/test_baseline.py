@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from c4guard.cli import main
-from click.testing import CliRunner
 from tests.governance.conftest import scan_json
 
 SERVE = """

@@ -6,8 +6,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from c4guard.cli import main
 from click.testing import CliRunner
+
+from c4guard.cli import main
 from tests.governance.conftest import FIXTURES, exceptions_by, findings, scan_json
 
 SUPPRESSIONS = str(FIXTURES / "suppressions.yaml")

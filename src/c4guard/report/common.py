@@ -14,6 +14,8 @@ STATUS_LABEL = {
     Status.NOT_APPLICABLE: "not applicable", Status.REVIEW: "review",
 }
 MET_STATUSES = frozenset({Status.PASS, Status.ATTESTED, Status.NOT_APPLICABLE})
+# Worst first: the order of counts, bars and legends.
+STATUS_ORDER = (Status.FAIL, Status.REVIEW, Status.PASS, Status.ATTESTED, Status.NOT_APPLICABLE)
 
 
 def gating_statuses(fail_on: str) -> frozenset[Status]:
@@ -66,7 +68,3 @@ def exceptions(assessment: Assessment) -> list[dict[str, Any]]:
 
 def attestations(assessment: Assessment) -> list[dict[str, Any]]:
     return list(assessment.governance.get("attestations", []))
-
-
-def where(finding: Finding) -> str:
-    return str(finding.location)

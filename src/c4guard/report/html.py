@@ -17,10 +17,16 @@ from typing import Any
 from c4guard import __version__
 from c4guard.catalog import load_catalog
 from c4guard.model import Assessment, Finding, RequirementResult, Result, Severity, Status
-from c4guard.report.common import STATUS_LABEL, attestations, by_section, exceptions, finding_order
+from c4guard.report.common import (
+    STATUS_LABEL,
+    STATUS_ORDER,
+    attestations,
+    by_section,
+    exceptions,
+    finding_order,
+)
 
 MAX_ROWS = 20_000
-STATUS_ORDER = (Status.FAIL, Status.REVIEW, Status.PASS, Status.ATTESTED, Status.NOT_APPLICABLE)
 
 STYLE = """
 :root{--pass:#1a7f37;--fail:#cf222e;--attested:#0969da;--not_applicable:#8c959f;

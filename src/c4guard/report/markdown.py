@@ -10,7 +10,13 @@ from collections.abc import Iterable
 
 from c4guard import __version__
 from c4guard.model import Assessment, Finding, Result, Status
-from c4guard.report.common import STATUS_LABEL, attestations, exceptions, open_findings
+from c4guard.report.common import (
+    STATUS_LABEL,
+    STATUS_ORDER,
+    attestations,
+    exceptions,
+    open_findings,
+)
 
 MAX_CHARS = 60_000
 TOP = 10
@@ -61,7 +67,7 @@ def _headline(a: Assessment) -> str:
 def _counts(a: Assessment, findings: list[Finding]) -> str:
     levels = " · ".join(f"L{n} {'✅' if a.level_met(n) else '❌'}" for n in (1, 2, 3))
     counts = Counter(r.status for r in a.requirements)
-    statuses = " · ".join(f"{counts.get(s, 0)} {STATUS_LABEL[s]}" for s in Status)
+    statuses = " · ".join(f"{counts.get(s, 0)} {STATUS_LABEL[s]}" for s in STATUS_ORDER)
     excepted = sum(1 for r in a.requirements if r.status is Status.PASS and r.exceptions)
     failing = sum(1 for f in findings if f.result is Result.FAIL)
     unknown = len(findings) - failing
@@ -117,12 +123,13 @@ def _governance(a: Assessment) -> str:
 
 
 def _details(summary: str, body: str) -> str:
-    return f"<details><summary>{html.escape(summary)}</summary>\n\n{body}\n\n</details>"
+    summary = html.escape(summary, quote=False)
+    return f"<details><summary>{summary}</summary>\n\n{body}\n\n</details>"
 
 
 def _cell(text: str) -> str:
     """Text safe in a table cell: no HTML, no pipes, no line breaks."""
-    return html.escape(" ".join(str(text).split())).replace("|", "\\|")
+    return html.escape(" ".join(str(text).split()), quote=False).replace("|", "\\|")
 
 
 def _code(text: str) -> str:
