@@ -12,15 +12,8 @@ from c4guard.checks import REGISTRY
 from c4guard.checks.selection import RuleSelection, SelectionError
 from c4guard.cli import main
 from c4guard.model import Severity
+from tests.governance.conftest import PRIVILEGED_POD as POD
 from tests.governance.conftest import scan_json
-
-POD = """
-apiVersion: v1
-kind: Pod
-metadata: {name: p, namespace: ns}
-spec:
-  containers: [{name: app, image: x, securityContext: {privileged: true}}]
-"""
 
 
 def check_ids(report: dict) -> set[str]:

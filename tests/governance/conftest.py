@@ -11,6 +11,13 @@ from click.testing import CliRunner
 from c4guard.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
+PRIVILEGED_POD = """
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: ns}
+spec:
+  containers: [{name: app, image: x, securityContext: {privileged: true}}]
+"""
 
 
 def scan_json(*args: str) -> tuple[int, dict[str, Any]]:

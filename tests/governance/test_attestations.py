@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.governance.conftest import scan_json
-
-PRIVILEGED_POD = """
-apiVersion: v1
-kind: Pod
-metadata: {name: p, namespace: ns}
-spec:
-  containers: [{name: app, image: x, securityContext: {privileged: true}}]
-"""
+from tests.governance.conftest import PRIVILEGED_POD, scan_json
 
 
 def attestation(requirement: str, expires: str) -> str:
