@@ -111,3 +111,11 @@ def test_ignore_covers_only_its_own_resource_and_file(write, tmp_path: Path) -> 
                if f["check_id"] == "K8S-PRIVILEGED"]
     assert sorted(failing) == [("dev", "neighbour", False), ("dev", "same", True),
                                ("prod", "same", False)]
+
+
+def test_inline_ignores_survive_parsing_in_worker_processes(tmp_path: Path) -> None:
+    for name in ("a.yaml", "b.yaml"):
+        shutil.copy(SUPPRESSIONS, tmp_path / name)
+    _, report = scan_json(str(tmp_path), "--jobs", "2")
+    active = [e for e in report["governance"]["exceptions"] if e["status"] == "active"]
+    assert len(active) == 6 and {Path(e["path"]).name for e in active} == {"a.yaml", "b.yaml"}

@@ -54,6 +54,12 @@ metadata:
   namespace: "ml`|"
 spec:
   containers: [{name: "<b>app</b>", image: x, securityContext: {privileged: true}}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: " line\\nbreak\\u0001 ", namespace: ns}
+spec:
+  containers: [{name: app, image: x}]
 """
 
 

@@ -37,7 +37,7 @@ def render(assessment: Assessment) -> str:
 def _suite(root: ET.Element, assessment: Assessment, section: Section,
            members: list[RequirementResult]) -> None:
     suite = ET.SubElement(root, "testsuite", name=f"{section.id} {section.title}",
-                          timestamp=assessment.started_at or "", time="0")
+                          timestamp=_timestamp(assessment), time="0")
     properties = ET.SubElement(suite, "properties")
     for name, value in (("level", assessment.level), ("fail_on", assessment.fail_on),
                         ("scanned_domains", ",".join(assessment.scanned_domains))):
@@ -72,7 +72,7 @@ def _case(suite: ET.Element, assessment: Assessment, result: RequirementResult) 
 def _inputs_suite(root: ET.Element, assessment: Assessment) -> None:
     inputs = assessment.inputs
     suite = ET.SubElement(root, "testsuite", name="c4guard inputs",
-                          timestamp=assessment.started_at or "", time="0")
+                          timestamp=_timestamp(assessment), time="0")
     case = ET.SubElement(suite, "testcase", classname="c4guard.inputs",
                          name="every input was read", time="0")
     if inputs.input_errors:
@@ -112,6 +112,11 @@ def _totals(element: ET.Element, suites: list[ET.Element]) -> None:
 
 def _text(value: str) -> str:
     return _INVALID_XML.sub("\ufffd", value)
+
+
+def _timestamp(assessment: Assessment) -> str:
+    """ISO 8601 without the zone (UTC), as the JUnit schema has it."""
+    return assessment.started_at[:19]
 
 
 def _seconds(value: float) -> str:

@@ -43,6 +43,11 @@ def render(assessment: Assessment) -> str:
     return build(assessment).oscal_serialize_json(pretty=True, wrapped=True) + "\n"
 
 
+def one_line(value: Any) -> str:
+    """Text as OSCAL titles and property values need it: one line, trimmed, not empty."""
+    return " ".join(str(value).split())[:200] or "-"
+
+
 def target_id(requirement_id: str) -> str:
     """The OSCAL token of an AISVS C4 requirement (tokens cannot start with a digit)."""
     return f"aisvs-c4-{requirement_id}"
@@ -62,7 +67,7 @@ class _Builder:
         return str(uuid.uuid5(_UUIDS, "|".join((self.run, *parts))))
 
     def prop(self, name: str, value: Any) -> common.Property:
-        return self.common.Property(name=name, value=str(value), ns=NAMESPACE)
+        return self.common.Property(name=name, value=one_line(value), ns=NAMESPACE)
 
     def evidence(self, path: str, description: str) -> list[common.RelevantEvidence]:
         href = None if path in NOT_FILES else artifact_location(path)["uri"]
@@ -81,7 +86,7 @@ class _Builder:
                        + (f"; approved by {s.approver}" if s.approver else ""))
         return self.common.Observation(
             uuid=self.uuid("finding", f.requirement, str(number), f.fingerprint),
-            title=f"{f.check_id} {f.result.value}: {f.title or f.check_id}"[:200],
+            title=one_line(f"{f.check_id} {f.result.value}: {f.title or f.check_id}"),
             description=f"{f.resource}: {f.message}",
             props=props, methods=["TEST"],
             types=["control-objective" if f.result is Result.PASS else "finding"],
@@ -95,7 +100,7 @@ class _Builder:
                     for link in att.get("evidence", [])]
         return self.common.Observation(
             uuid=self.uuid("attestation", att["requirement"], att["owner"]),
-            title=f"Attestation of {att['requirement']} by {att['owner']}",
+            title=one_line(f"Attestation of {att['requirement']} by {att['owner']}"),
             description=att["statement"],
             props=[self.prop("owner", att["owner"]), self.prop("reviewed", att["reviewed"]),
                    self.prop("attestation-status", att["status"])],
@@ -128,13 +133,13 @@ class _Builder:
             reason="pass" if met else ("fail" if result.status.value == "fail" else "other"),
             remarks=result.reason)
         return self.common.Finding(
-            uuid=self.uuid("requirement", req.id), title=f"{req.id} {req.title}"[:200],
+            uuid=self.uuid("requirement", req.id), title=one_line(f"{req.id} {req.title}"),
             description=req.text,
             props=[self.prop("status", result.status.value), self.prop("level", req.level),
                    self.prop("automation", req.automation.value)],
             origins=[self.origin()],
             target=self.common.FindingTarget(
-                type="objective-id", target_id=target_id(req.id), title=req.title[:200],
+                type="objective-id", target_id=target_id(req.id), title=one_line(req.title),
                 status=status),
             related_observations=[self.common.RelatedObservation(observation_uuid=o)
                                   for o in observations] or None,
@@ -166,7 +171,7 @@ def build(assessment: Assessment) -> Any:
                     f"{catalog.standard} chapter {catalog.chapter}",
         status=common.Status(state="operational"))
     result = ar.Result(
-        uuid=b.uuid("result"), title=f"c4guard scan of {', '.join(assessment.targets)}"[:200],
+        uuid=b.uuid("result"), title=one_line(f"c4guard scan of {', '.join(assessment.targets)}"),
         description=(f"Static verification of {assessment.inputs.files_read} files "
                      f"({assessment.inputs.resources} resources; domains: "
                      f"{', '.join(assessment.scanned_domains) or 'none'}) against "
