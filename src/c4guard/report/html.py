@@ -54,7 +54,7 @@ color:#fff;white-space:nowrap}
 table{border-collapse:collapse;width:100%;margin:8px 0}
 th,td{text-align:left;vertical-align:top;padding:4px 8px;border-bottom:1px solid var(--line)}
 th{background:var(--panel)}
-td code{white-space:nowrap}
+td code,td.date{white-space:nowrap}
 .sections td:first-child{width:40%}
 svg.bar{display:block}
 .legend span{margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;
@@ -334,7 +334,7 @@ def _governance(a: Assessment) -> str:
             f"<td>{_e(e['source'])}{_where(e)}</td>"
             f"<td><code>{_e(e.get('check') or e.get('requirement') or '?')}</code></td>"
             f"<td>{_e(_resource(e.get('resource') or {}))}</td><td>{_e(e.get('reason') or '')}"
-            f"{_problem(e)}</td><td>{_e(e.get('expires') or 'none')}</td>"
+            f"{_problem(e)}</td><td class=\"date\">{_e(e.get('expires') or 'none')}</td>"
             f"<td>{_e(e.get('approver') or '')}</td><td>{e.get('matched', 0)}</td></tr>"
             for e in entries)
         parts.append("<h3>Exceptions</h3><table><thead><tr><th>status</th><th>source</th>"
@@ -343,10 +343,11 @@ def _governance(a: Assessment) -> str:
     atts = attestations(a)
     if atts:
         rows = "".join(
-            f"<tr><td>{_e(t['status'])}</td><td>{_e(t['requirement'])}</td>"
+            f"<tr><td>{_badge(_attestation_badge(t['status']), t['status'])}</td>"
+            f"<td>{_e(t['requirement'])}</td>"
             f"<td>{_e(t['owner'])}</td><td>{_e(t['statement'])}</td>"
-            f"<td>{_links(t.get('evidence', []))}</td><td>{_e(t['reviewed'])}</td>"
-            f"<td>{_e(t['expires'])}</td></tr>" for t in atts)
+            f"<td>{_links(t.get('evidence', []))}</td><td class=\"date\">{_e(t['reviewed'])}</td>"
+            f"<td class=\"date\">{_e(t['expires'])}</td></tr>" for t in atts)
         parts.append("<h3>Attestations</h3><table><thead><tr><th>status</th><th>req.</th>"
                      "<th>owner</th><th>statement</th><th>evidence</th><th>reviewed</th>"
                      f"<th>expires</th></tr></thead><tbody>{rows}</tbody></table>")
@@ -367,6 +368,12 @@ def _governance(a: Assessment) -> str:
 
 def _exception_badge(status: str) -> str:
     return {"active": "suppressed", "unused": "not_applicable"}.get(status, "fail")
+
+
+def _attestation_badge(status: str) -> str:
+    if status == "applied":
+        return "attested"
+    return "not_applicable" if status.startswith("not needed") else "fail"
 
 
 def _where(entry: dict[str, Any]) -> str:
