@@ -49,6 +49,10 @@ def test_observations_cite_findings_attestations_and_input_errors(
         "inline", "annotation", "config"}
     assert any(o.types == ["discovery"] and "broken.yaml" in o.description
                for o in result.observations)
+    passes = [o for o in result.observations if o.title.startswith("K8S-PROC-MOUNT pass")]
+    (summary,) = passes  # one observation for all of a check's passing findings
+    count = int(next(p.value for p in summary.props if p.name == "count"))
+    assert count >= 2 and summary.description.count("\n- ") == count
     tool = result.local_definitions.components[0]
     assert all(o.origins[0].actors[0].actor_uuid == tool.uuid
                for o in result.observations if o.origins)

@@ -3,9 +3,10 @@ models, so GRC tools can import the assessment.
 
 Each requirement is a finding whose target is the AISVS objective (`aisvs-c4-4.1.1`),
 `satisfied` when it passes, is attested or does not apply, else `not-satisfied`, with
-c4guard's status and reason. Each check finding, attestation and input error is an
-observation that the findings cite; c4guard itself is the tool component that originated
-them. UUIDs are derived from the run and the fingerprints (version 5).
+c4guard's status and reason. Each failing, unknown or suppressed check finding, each
+check's passing findings (together), each attestation and input error is an observation
+that the findings cite; c4guard itself is the tool component that originated them. UUIDs
+are derived from the run and the fingerprints (version 5).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 
 NAMESPACE = "https://c4guard.dev/ns/oscal"
 _UUIDS = uuid.UUID("5d7f2a34-8f0e-5c1b-9d4e-0c4a0a11c4c4")
+MAX_LISTED_PASSES = 50
 MISSING = ("OSCAL output needs compliance-trestle's OSCAL models: "
            "pip install 'c4guard[oscal]'")
 
@@ -95,6 +97,25 @@ class _Builder:
             collected=self.start, remarks=remarks,
         )
 
+    def passes_observation(self, check_id: str, passes: list[Finding]) -> common.Observation:
+        """A check's passing findings for one requirement, as one observation."""
+        listed = "\n".join(f"- {f.resource}: {f.message} ({f.location})"
+                            for f in passes[:MAX_LISTED_PASSES])
+        more = len(passes) - MAX_LISTED_PASSES
+        files = list(dict.fromkeys(f.location.path for f in passes))[:MAX_LISTED_PASSES]
+        return self.common.Observation(
+            uuid=self.uuid("passes", passes[0].requirement, check_id),
+            title=one_line(f"{check_id} pass: {passes[0].title or check_id}"),
+            description=f"{len(passes)} passing findings:\n{listed}"
+            + (f"\n- ... {more} more (see the JSON report)" if more > 0 else ""),
+            props=[self.prop("check", check_id), self.prop("result", "pass"),
+                   self.prop("count", len(passes))],
+            methods=["TEST"], types=["control-objective"], origins=[self.origin()],
+            relevant_evidence=[e for path in files
+                               for e in self.evidence(path, f"{path}: passing evidence")],
+            collected=self.start,
+        )
+
     def attestation_observation(self, att: dict[str, Any]) -> common.Observation:
         evidence = [self.common.RelevantEvidence(href=link, description="attestation evidence")
                     for link in att.get("evidence", [])]
@@ -157,7 +178,10 @@ def build(assessment: Assessment) -> Any:
     observations, findings = [], []
     attested = {a["requirement"]: a for a in attestations(assessment)}
     for result in assessment.requirements:
-        cited = [b.finding_observation(f, n) for n, f in enumerate(result.findings)]
+        open_findings = [f for f in result.findings if f.result is not Result.PASS]
+        cited = [b.finding_observation(f, n) for n, f in enumerate(open_findings)]
+        cited += [b.passes_observation(check_id, passes)
+                  for check_id, passes in _passes_by_check(result.findings).items()]
         if result.requirement.id in attested:
             cited.append(b.attestation_observation(attested[result.requirement.id]))
         observations += cited
@@ -203,6 +227,14 @@ def build(assessment: Assessment) -> Any:
                          f"{assessment.level} --fail-on {assessment.fail_on}: every "
                          f"requirement of {catalog.standard} {catalog.chapter}"))]),
     )
+
+
+def _passes_by_check(findings: list[Finding]) -> dict[str, list[Finding]]:
+    grouped: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if finding.result is Result.PASS:
+            grouped.setdefault(finding.check_id, []).append(finding)
+    return grouped
 
 
 def _started(assessment: Assessment) -> datetime:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import posixpath
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import quote
@@ -38,7 +39,8 @@ NOT_FILES = {"<none>", ""}
 
 
 def render(assessment: Assessment) -> str:
-    return json.dumps(to_sarif(assessment), ensure_ascii=False, indent=1) + "\n"
+    # Compact: with `indent`, Python's JSON encoder falls back to pure Python.
+    return json.dumps(to_sarif(assessment), ensure_ascii=False) + "\n"
 
 
 def to_sarif(assessment: Assessment) -> dict[str, Any]:
@@ -161,6 +163,11 @@ def _location(finding: Finding) -> dict[str, Any] | None:
 def artifact_location(path: str) -> dict[str, Any]:
     """A relative path under the working directory as a `%SRCROOT%` reference, anything
     else as an absolute file URI (stdin as a relative name)."""
+    return dict(_artifact_location(path))
+
+
+@lru_cache(maxsize=8192)
+def _artifact_location(path: str) -> dict[str, Any]:
     if path == "<stdin>":
         return {"uri": quote(path)}
     posix = PurePosixPath(Path(path).as_posix())
