@@ -50,7 +50,8 @@ def apply_directives(findings: list[Finding], inventory: Inventory, today: date,
     for finding in findings:
         if finding.result is Result.PASS or finding.suppression is not None:
             continue
-        for index in (i for r in _resources_of(finding, by_ref) for i in by_resource[id(r)]):
+        for index in (i for r in _resources_of(finding, by_ref)
+                      for i in by_resource.get(id(r), ())):
             directive = owned[index][1]
             for target in directive.targets:
                 if target not in (finding.check_id, finding.requirement):
