@@ -24,15 +24,21 @@ from c4guard.audit.recording import (
 )
 from c4guard.catalog import load_catalog
 from c4guard.checks import REGISTRY, checks_for
+from c4guard.checks.selection import SelectionError
 from c4guard.config import ConfigError, find_config, load_config
 from c4guard.engine import ScanRequest, assess
-from c4guard.model import Assessment, Status
+from c4guard.governance.baseline import BaselineError, write_baseline
+from c4guard.governance.options import governance_options, governance_request
+from c4guard.model import Assessment
+from c4guard.report import html, junit, markdown, oscal, sarif
 from c4guard.report import json as json_report
 from c4guard.report import text as text_report
+from c4guard.report.common import gating_statuses, within_level
 from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-FORMATS = {"text": text_report, "json": json_report}
+FORMATS = {"text": text_report, "json": json_report, "sarif": sarif, "junit": junit,
+           "html": html, "markdown": markdown, "oscal": oscal}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -60,22 +66,32 @@ def main() -> None:
 @click.option("--show-passes", is_flag=True, help="List passing findings in the text report.")
 @click.option("--color/--no-color", default=None, help="Colour the text report [default: auto].")
 @audit_option
+@governance_options
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, config_path: str | None,
          level: int | None, fail_on: str, jobs: int, max_file_size: int, show_passes: bool,
-         color: bool | None, audit_location: str | None) -> None:
+         color: bool | None, audit_location: str | None, create_baseline: str | None,
+         **governance: object) -> None:
     """Scan files, directories or `-` (stdin) and report AISVS C4 conformance."""
     targets = list(paths) or ["."]
     try:
         config = load_config(find_config(config_path, targets))
+        extras = governance_request(config, **governance)  # type: ignore[arg-type]
+        getattr(FORMATS[fmt], "require", lambda: None)()
     except ConfigError as exc:
         _fail_usage("configuration error:\n  " + "\n  ".join(exc.messages))
+    except (SelectionError, BaselineError, click.UsageError) as exc:
+        _fail_usage(str(exc))
     options = ReadOptions(max_file_bytes=max_file_size * 1024 * 1024,
                           jobs=jobs or default_jobs())
     inputs = _read(targets, options)
     if not inputs.resources and not inputs.summary.input_errors:
         _nothing_understood(inputs)
-    request = ScanRequest(targets, level or config.level or 3, fail_on)
+    request = ScanRequest(targets, level or config.level or 3, fail_on, **extras)
     assessment = assess(inputs, config, request)
+    if create_baseline:
+        count = write_baseline(assessment.findings(), Path(create_baseline))
+        click.echo(f"c4guard: baseline of {count} findings written to {create_baseline}",
+                   err=True)
     _emit(assessment, fmt, output, color, show_passes)
     configured = config.audit.db or DEFAULT_TRAIL if config.audit else None
     location = trail_location(audit_location, configured)
@@ -133,8 +149,8 @@ def exit_code(assessment: Assessment) -> int:
     input could not be read (`--fail-on none` never fails)."""
     if assessment.fail_on == "none":
         return EXIT_OK
-    failing = {Status.FAIL} | ({Status.REVIEW} if assessment.fail_on == "review" else set())
-    within = [r for r in assessment.requirements if r.requirement.level <= assessment.level]
+    failing = gating_statuses(assessment.fail_on)
+    within = [r for r in assessment.requirements if within_level(assessment, r)]
     if any(r.status in failing for r in within) or assessment.inputs.input_errors:
         return EXIT_FINDINGS
     return EXIT_OK

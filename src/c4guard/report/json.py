@@ -10,7 +10,7 @@ from c4guard import __version__
 from c4guard.catalog import load_catalog
 from c4guard.model import Assessment, Finding, RequirementResult, Result, Status
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 SCHEMA_FILE = "report.schema.json"
 
 
@@ -47,6 +47,8 @@ def to_dict(assessment: Assessment) -> dict[str, Any]:
             "exceptions": assessment.governance.get("exceptions", []),
             "attestations": assessment.governance.get("attestations", []),
             "not_applicable": assessment.governance.get("not_applicable", []),
+            "baseline": assessment.governance.get("baseline"),
+            "rule_selection": assessment.governance.get("rule_selection"),
         },
     }
 

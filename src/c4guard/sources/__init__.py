@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from c4guard.governance.inline import attach_inline_directives
 from c4guard.model import InputError, InputSummary, RenderNotice, Resource
 from c4guard.sources import images, secrets  # noqa: F401  (register their readers)
 from c4guard.sources.discover import SourceFile, discover
@@ -116,6 +117,9 @@ def parse_file(task: tuple[SourceFile, str | None, int]) -> FileResult:
     result = _parse_content(handler, data, context)
     for scanner in CONTENT_SCANNERS:
         result.merge(scanner.scan(data, context))
+    if result.resources:
+        text = data.decode("utf-8", "replace")
+        attach_inline_directives(text, result.resources, file.display)
     return result
 
 

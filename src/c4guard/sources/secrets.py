@@ -23,7 +23,8 @@ def secret_resource(match: SecretMatch, location: Location, kind: str = KIND,
     body = {key: value for key, value in match.to_dict().items() if key != "path"}
     body.update(extra)
     return Resource(origin=origin, kind=kind, name=f"{match.rule_id}@{match.fingerprint[:12]}",
-                    namespace=None, body=body, location=location)
+                    namespace=None, body=body, location=location, start_line=location.line,
+                    end_line=location.line)
 
 
 def scan_content(data: bytes, context: FileContext) -> FileResult:
