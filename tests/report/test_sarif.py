@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from c4guard.report.sarif import artifact_location
-from tests.conftest import REPO, shared_path
+from tests.conftest import REPO
 from tests.report.conftest import report
 
 GITHUB_MAX_RESULTS, GITHUB_MAX_TAGS = 25_000, 20
@@ -19,7 +19,7 @@ GITHUB_MAX_RESULTS, GITHUB_MAX_TAGS = 25_000, 20
 
 @pytest.fixture(scope="module")
 def sarif_schema() -> dict[str, Any]:
-    return json.loads(shared_path("testdata", "schemas", "sarif-schema-2.1.0.json").read_text())
+    return json.loads((REPO / "tests" / "data" / "schemas" / "sarif-schema-2.1.0.json").read_text())
 
 
 def sarif_of(*args: str) -> dict[str, Any]:
