@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from c4guard.checks import isolation  # noqa: F401  (registers its checks)
+from c4guard.checks import (  # noqa: F401  (they register their checks)
+    compose,
+    docker,
+    isolation,
+    workflow_hygiene,
+    workflows,
+)
 from c4guard.checks.registry import REGISTRY, Check
 
 

@@ -8,6 +8,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from c4guard.model import InputError, InputSummary, RenderNotice, Resource
+from c4guard.sources import (  # noqa: F401  (they register their handlers and interpreters)
+    compose,
+    dockerfile,
+    github,
+    gitlab,
+)
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import (
     FINALIZERS,
