@@ -337,7 +337,8 @@ def compose_writable_mounts(inv: Inventory) -> Iterator[Outcome]:
         problems = [*_weak_tmpfs(view, subject), *_writable_binds(view, subject)]
         yield from problems
         if not problems:
-            yield passed(subject, "has no writable host mount and no weakened tmpfs")
+            yield passed(subject, "has no writable host mount and no weakened tmpfs",
+                         setting=subject.setting("volumes"))
 
 
 def _weak_tmpfs(view: ServiceView, subject: BlockSubject) -> list[Outcome]:
@@ -545,8 +546,9 @@ def compose_gpu_scope(inv: Inventory) -> Iterator[Outcome]:
             yield failed(subject, "is given every GPU of the host",
                          setting=subject.at(line, str(device), "deploy.resources.reservations"))
         if reservations and not whole:
+            device, line = reservations[0]
             yield passed(subject, "reserves a bounded set of GPUs",
-                         setting=subject.setting("deploy", "resources", "reservations"))
+                         setting=subject.at(line, str(device), "deploy.resources.reservations"))
 
 
 def _gpu_reservations(view: ServiceView) -> list[tuple[Any, int | None]]:

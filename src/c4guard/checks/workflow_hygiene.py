@@ -39,24 +39,31 @@ _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_]\w*=\S*\s*$")
 _ECHO = re.compile(r"^\s*(?:echo|printf)\b")
 
 
-def written_steps(inv: Inventory) -> Iterator[Step]:
-    """Every step once, where it is written: GitHub workflows and actions, GitLab jobs."""
+def written_jobs(inv: Inventory) -> Iterator[tuple[BlockSubject, list[Step]]]:
+    """Every job (and composite action) once, where it is written, with its own steps:
+    GitHub workflows and actions, GitLab jobs after includes and `extends`."""
     model = ci_model(inv)
     for workflow in model.github.workflows:
         for job in workflow.jobs:
-            yield from job.steps
+            yield _job_subject(job), job.steps
     for action in model.github.actions:
-        yield from action.steps
-    seen: set[tuple[str, int | None, str]] = set()
+        resource = action.resource
+        yield BlockSubject(resource.ref, "composite action", "runs.steps", resource.body,
+                           resource.location, "workflow"), action.steps
+    seen: set[tuple[str, int | None]] = set()
     for pipeline in model.pipelines:
         if pipeline.system == GITHUB:
             continue
         for run in pipeline.runs:
-            for step in run.steps:
-                key = (step.location.path, step.location.line, step.job_id)
-                if key not in seen:
-                    seen.add(key)
-                    yield step
+            key = (run.job.location.path, run.job.location.line)
+            if run.steps and key not in seen:
+                seen.add(key)
+                yield _job_subject(run.job), run.steps
+
+
+def written_steps(inv: Inventory) -> Iterator[Step]:
+    for _subject, steps in written_jobs(inv):
+        yield from steps
 
 
 # ---------------------------------------------------------------------------- 4.2.1
@@ -135,10 +142,7 @@ def _permissions_outcome(workflow: WorkflowFile, job: Job) -> Outcome:
         return passed(subject, f"sets its own permissions ({_scopes(setting.value)})",
                       setting=setting)
     body = workflow.body
-    line = key_line(body, "permissions")
-    top = BlockSubject(workflow.resource.ref, subject.subject, subject.path, body,
-                       Location(job.location.path, line), "workflow")
-    setting = top.setting("permissions")
+    setting = subject.at(job.location.line, body.get("permissions"), "permissions (workflow)")
     if "permissions" not in body:
         return failed(subject, "sets no permissions, nor does its workflow: the token gets the "
                                "repository default, read-write in many repositories",
@@ -207,29 +211,16 @@ def _checks_out_head(step: Step) -> bool:
        references=(HARDENING,))
 def ci_pipe_to_shell(inv: Inventory) -> Iterator[Outcome]:
     """`curl … | sh` in a build job runs unverified code with the job's token and secrets."""
-    clean: dict[tuple[str, str], Step] = {}
-    flagged: set[tuple[str, str]] = set()
-    for step in written_steps(inv):
-        if not step.run:
-            continue
-        key = (step.location.path, step.job_id)
-        command = pipes_download_to_shell(step.run)
-        if command:
-            flagged.add(key)
-            yield failed(step_subject(step), f"pipes a download into an interpreter: {command}",
-                         setting=step_subject(step).setting("run"))
-        else:
-            clean.setdefault(key, step)
-    for key, step in clean.items():
-        if key not in flagged:
+    for job_subject, steps in written_jobs(inv):
+        scripts = [step for step in steps if step.run]
+        flagged = [(step, command) for step in scripts
+                   if (command := pipes_download_to_shell(step.run))]
+        for step, command in flagged:
             subject = step_subject(step)
-            yield passed(BlockSubject(subject.ref, _owner(step), f"jobs.{step.job_id}",
-                                      None, step.location, "workflow"),
-                         "runs no downloaded script unverified")
-
-
-def _owner(step: Step) -> str:
-    return step.job_id if step.job_id.startswith("action ") else f"job {step.job_id}"
+            yield failed(subject, f"pipes a download into an interpreter: {command}",
+                         setting=subject.setting("run"))
+        if scripts and not flagged:
+            yield passed(job_subject, "runs no downloaded script unverified")
 
 
 # ---------------------------------------------------------------------------- 4.4.5

@@ -16,7 +16,7 @@ from typing import Any
 from c4guard.shellscan import logical_lines
 
 SIGNED_PROVENANCE_TYPES = re.compile(r"slsaprovenance\w*|https?://slsa\.dev/provenance\S*", re.I)
-SBOM_TYPES = re.compile(r"cyclonedx\w*|spdx\w*|https?://(?:cyclonedx\.org/bom|spdx\.dev/document)"
+SBOM_TYPES = re.compile(r"cyclonedx[\w-]*|spdx[\w-]*|https?://(?:cyclonedx\.org/bom|spdx\.dev/document)"
                         r"\S*", re.I)
 _NEUTRALISED = re.compile(r"\|\|\s*(?:true|:|exit\s+0|echo\b)|;\s*true\s*$")
 
@@ -182,8 +182,10 @@ ACTIONS: tuple[tuple[str, Callable[[str, dict[str, Any]], StepFacts]], ...] = (
     ("docker/scout-action", _scout),
     ("google/osv-scanner-action", _scan("fail-on-vuln", True)),
     ("azure/container-scan", _scan(None, True)),
-    ("gitlab-template/jobs/container-scanning", _scan(None, False)),
-    ("gitlab-template/security/container-scanning", _scan(None, False)),
+    ("gitlab-template/jobs/container-scanning.gitlab-ci.yml", _scan(None, False)),
+    ("gitlab-template/security/container-scanning.gitlab-ci.yml", _scan(None, False)),
+    ("gitlab-template/jobs/dependency-scanning.gitlab-ci.yml", _scan(None, False)),
+    ("gitlab-template/security/dependency-scanning.gitlab-ci.yml", _scan(None, False)),
     ("slsa-framework/slsa-verifier", _fact(verification=True)),
     ("azure/k8s-deploy", _fact(deployment=True)),
     ("azure/webapps-deploy", _fact(deployment=True)),
@@ -329,7 +331,7 @@ _RULES: list[tuple[str, str, Callable[[str, str, dict[str, Any]], StepFacts]]] =
     (r"\bdocker\s+trust\s+sign\b", "docker trust sign", _field("signature")),
     (r"\bgpg2?\b.*(?:--detach-sign|--clearsign|--sign)\b", "gpg sign", _field("signature")),
     (r"\bsyft\b(?!\s+(?:version|--version|login))", "syft", _field("sbom")),
-    (r"\bcdxgen\b|\bcyclonedx[-_]?\w*\b", "cyclonedx", _field("sbom")),
+    (r"\bcdxgen\b|(?<![\w=./-])cyclonedx-[a-z][\w-]*", "cyclonedx", _field("sbom")),
     (r"\bdocker\s+(?:scout\s+)?sbom\b", "docker sbom", _field("sbom")),
     (r"\bsbom-tool\s+generate\b|\bbom\s+generate\b|\bspdx-sbom-generator\b", "sbom generator",
      _field("sbom")),
@@ -350,7 +352,7 @@ _RULES: list[tuple[str, str, Callable[[str, str, dict[str, Any]], StepFacts]]] =
     (r"\bgh\s+attestation\s+verify\b", "gh attestation verify", _field("verification")),
     (r"\b(?:python3?\s+-m\s+)?sigstore\s+verify\b", "sigstore verify", _field("verification")),
     (r"\bkubectl\b.*\s(?:apply|replace|set\s+image|rollout\s+restart)\b",
-     "kubectl apply", _deploy),
+     "kubectl", _deploy),
     (r"\bhelm(?:file)?\s+(?:upgrade|install|sync|apply)\b", "helm upgrade", _deploy),
     (r"\bargocd\s+app\s+(?:sync|set|create)\b", "argocd app sync", _deploy),
     (r"\bflux\s+reconcile\b", "flux reconcile", _deploy),

@@ -138,9 +138,13 @@ def _steps(resource: Resource, job_id: str, steps: Any, env: dict[str, Any],
 
 
 def _label(spec: Mapping, index: int) -> str:
-    for key in ("name", "id", "uses"):
+    """A step's name for findings: its name or id, else the action (without its ref, so that
+    updating a pin keeps the finding's identity), else its first command."""
+    for key in ("name", "id"):
         if isinstance(spec.get(key), str):
             return f"step '{shorten(spec[key], 60)}'"
+    if isinstance(spec.get("uses"), str):
+        return f"step '{shorten(spec['uses'].split('@', 1)[0], 60)}'"
     run = spec.get("run")
     if isinstance(run, str) and run.strip():
         return f"step '{shorten(run.strip().splitlines()[0], 60)}'"

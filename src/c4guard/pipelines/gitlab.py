@@ -88,6 +88,16 @@ def _merge_file(body: Any, base: str, by_path: dict[str, list[Resource]], config
     return overlay(merged, top)
 
 
+def _describe_include(entry: Any) -> str:
+    if isinstance(entry, dict) and entry.get("remote"):
+        return f"remote include {entry['remote']}"
+    if isinstance(entry, dict) and entry.get("project"):
+        return f"include of {entry.get('file')} from project {entry['project']}"
+    if isinstance(entry, dict) and entry.get("component"):
+        return f"component {entry['component']}"
+    return f"include {entry!r}"
+
+
 def _include_entries(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -108,8 +118,7 @@ def _resolve(entry: Any, base: str, by_path: dict[str, list[Resource]],
         config.templates.append(entry["template"])
         return []
     else:
-        described = dict(entry) if isinstance(entry, dict) else entry
-        config.notes.append(f"include {described} is not local and is not followed")
+        config.notes.append(f"{_describe_include(entry)} is not followed")
         return []
     pattern = posixpath.normpath(posixpath.join(base, local.lstrip("/")))
     found = sorted(p for p in by_path if p == pattern or fnmatchcase(p, pattern))

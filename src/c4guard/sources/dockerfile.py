@@ -147,11 +147,13 @@ class _Expander:
             return match[0]
         value = self.variables.get(match["braced"] or match["plain"])
         op = match["op"]
-        if value is _UNSET or (op is None and value is None):
-            self.unknown = True
-            return ""
         if op is None:
+            if value is None or value is _UNSET:
+                self.unknown = True
+                return ""
             return str(value)
+        if value is _UNSET:
+            value = None  # a build argument without a default: the modifier's default applies
         word = expand(match["word"] or "", self.variables) or ""
         is_set = value is not None
         non_empty = is_set and value != ""
@@ -218,13 +220,16 @@ def parse_dockerfile(text: str, path: str) -> Dockerfile:
         raise DockerfileSyntaxError("no FROM instruction: not a buildable Dockerfile", line)
     stages: list[Stage] = []
     defaults = {name: value for name, value in arg_pairs(global_args)}
+    last_line = max(len(text.splitlines()), groups[-1][-1].end_line)
     for index, group in enumerate(groups):
-        stages.append(_stage(index, group, stages, defaults))
+        end_line = groups[index + 1][0].line - 1 if index + 1 < len(groups) else last_line
+        stages.append(_stage(index, group, stages, defaults, end_line))
     return Dockerfile(path, lines.directives, tuple(global_args), tuple(stages))
 
 
 def _stage(index: int, group: list[Instruction], earlier: list[Stage],
-           defaults: dict[str, str | None]) -> Stage:
+           defaults: dict[str, str | None], end_line: int) -> Stage:
+    """A stage from its instructions; it spans the lines up to the next FROM."""
     head = group[0]
     parts = head.arguments.split()
     if not parts:
@@ -240,7 +245,6 @@ def _stage(index: int, group: list[Instruction], earlier: list[Stage],
     image = expand(base, variables)
     parent = next((s.index for s in reversed(earlier)
                    if image is not None and s.name == image.lower()), None)
-    end_line = max(i.end_line for i in group)
     return Stage(index, name, base, image, parent, head.flag("platform"), tuple(group),
                  head.line, end_line)
 

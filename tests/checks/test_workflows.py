@@ -1,0 +1,125 @@
+"""CI workflow checks (GitHub Actions and GitLab CI): every check has failing and passing
+fixtures, asserted by id, result and line, and the acceptance cases of the pipelines issue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from c4guard.checks import all_checks
+from c4guard.model import Assessment
+from tests.conftest import findings_of, scan_paths, status_of
+from tests.expectations import expectations, unmet
+
+FIXTURES = Path(__file__).parent / "fixtures"
+AREAS = [FIXTURES / "workflows", FIXTURES / "gitlab"]
+WORKFLOW_CHECKS = sorted(c.id for c in all_checks() if c.domain == "workflows")
+PUSH_WITHOUT_PROVENANCE = """
+    name: Publish
+    on: push
+    permissions: {}
+    jobs:
+      image:
+        runs-on: ubuntu-latest
+        permissions: {contents: read, packages: write}
+        steps:
+          - uses: docker/build-push-action@4f58ea79222b3b9dc2c8bbdd6debcef730109a75
+            with:
+              push: true
+              provenance: false
+              tags: ghcr.io/example/server:1.0
+"""
+
+
+@pytest.fixture(scope="module")
+def assessment() -> Assessment:
+    return scan_paths([str(area) for area in AREAS])
+
+
+def test_every_marked_finding_is_reported_at_its_line(assessment: Assessment) -> None:
+    expected = [e for area in AREAS for e in expectations(area)]
+    missing = unmet(expected, findings_of(assessment))
+    assert not missing, "\n".join(missing)
+
+
+@pytest.mark.parametrize("check_id", WORKFLOW_CHECKS)
+def test_every_check_has_failing_and_passing_fixtures(check_id: str) -> None:
+    results = {e.result for area in AREAS for e in expectations(area) if e.check_id == check_id}
+    assert results >= {"pass", "fail"}, f"{check_id} lacks fixtures: has {results}"
+
+
+def test_push_without_provenance_fails_4_2_1_at_the_job_line(write, scan) -> None:
+    write(".github/workflows/publish.yml", PUSH_WITHOUT_PROVENANCE)
+    result = scan()
+    [provenance] = findings_of(result, "WF-PROVENANCE")
+    assert provenance.result.value == "fail" and provenance.location.line == 5
+    assert provenance.location.path.endswith(".github/workflows/publish.yml")
+    assert status_of(result, "4.2.1") == "fail"
+
+
+def test_attested_provenance_passes_and_4_2_1_stays_review(write, scan) -> None:
+    write(".github/workflows/publish.yml", PUSH_WITHOUT_PROVENANCE + """
+              - uses: actions/attest-build-provenance@c074443f1aee8d4aeeae555aebba3282517141b2
+                with:
+                  subject-name: ghcr.io/example/server
+                  subject-digest: sha256:0000000000000000000000000000000000000000000000000000000000000000
+    """.replace("\n    ", "\n"))
+    result = scan()
+    [provenance] = findings_of(result, "WF-PROVENANCE")
+    assert provenance.result.value == "pass"
+    assert "actions/attest-build-provenance" in provenance.message
+    assert not [f for f in findings_of(result) if f.requirement == "4.2.1"
+                and f.result.value == "fail"]
+    assert status_of(result, "4.2.1") == "review"  # partial automation: never a pass alone
+
+
+def test_sbom_generated_but_not_signed_fails_4_2_2(write, scan) -> None:
+    write(".github/workflows/publish.yml", PUSH_WITHOUT_PROVENANCE + """
+              - uses: anchore/sbom-action@f325610c9f50a54015d37c8d16cb3b0e2c8f4de0
+                with:
+                  image: ghcr.io/example/server:1.0
+    """.replace("\n    ", "\n"))
+    result = scan()
+    [generated] = findings_of(result, "WF-SBOM")
+    [signed] = findings_of(result, "WF-SBOM-SIGNED")
+    assert generated.result.value == "pass"
+    assert signed.result.value == "fail" and "does not sign" in signed.message
+    assert signed.location.line == 5
+    assert status_of(result, "4.2.2") == "fail"
+
+
+def test_hardened_fixtures_have_no_failure() -> None:
+    result = scan_paths([str(FIXTURES / "workflows" / "hardened"),
+                         str(FIXTURES / "gitlab" / "hardened")])
+    failing = [f"{f.check_id} {f.location} {f.message}" for f in findings_of(result)
+               if f.result.value != "pass"]
+    assert failing == []
+    assert status_of(result, "4.2.2") == "pass"
+    assert status_of(result, "4.2.3") == "pass"
+
+
+def test_test_deployments_to_a_local_cluster_are_not_judged(write, scan) -> None:
+    write(".github/workflows/e2e.yml", """
+        on: pull_request
+        permissions: {}
+        jobs:
+          e2e:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: helm/kind-action@a1b0e391336a6ee6713a0583f8c6240d70863de3
+              - run: kubectl apply -f config/
+    """)
+    assert findings_of(scan(), "WF-VERIFY-BEFORE-DEPLOY") == []
+
+
+def test_a_scan_that_may_fail_does_not_gate(write, scan) -> None:
+    write(".github/workflows/publish.yml", PUSH_WITHOUT_PROVENANCE + """
+              - run: trivy image --exit-code 1 ghcr.io/example/server:1.0
+                continue-on-error: true
+              - run: grype ghcr.io/example/server:1.0 --fail-on high || true
+    """.replace("\n    ", "\n"))
+    [gate] = findings_of(scan(), "WF-VULN-GATE")
+    assert gate.result.value == "fail"
+    assert "may fail without failing the job" in gate.message
+    assert "failures are ignored" in gate.message
