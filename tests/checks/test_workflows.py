@@ -63,7 +63,7 @@ def test_attested_provenance_passes_and_4_2_1_stays_review(write, scan) -> None:
               - uses: actions/attest-build-provenance@c074443f1aee8d4aeeae555aebba3282517141b2
                 with:
                   subject-name: ghcr.io/example/server
-                  subject-digest: sha256:0000000000000000000000000000000000000000000000000000000000000000
+                  subject-digest: ${{ steps.build.outputs.digest }}
     """.replace("\n    ", "\n"))
     result = scan()
     [provenance] = findings_of(result, "WF-PROVENANCE")
@@ -99,18 +99,31 @@ def test_hardened_fixtures_have_no_failure() -> None:
     assert status_of(result, "4.2.3") == "pass"
 
 
-def test_test_deployments_to_a_local_cluster_are_not_judged(write, scan) -> None:
+def test_test_deployments_are_not_judged(write, scan) -> None:
     write(".github/workflows/e2e.yml", """
-        on: pull_request
+        on: push
         permissions: {}
         jobs:
           e2e:
             runs-on: ubuntu-latest
             steps:
-              - uses: helm/kind-action@a1b0e391336a6ee6713a0583f8c6240d70863de3
+              - run: ./tests/install_KinD_create_KinD_cluster_install_kustomize.sh
               - run: kubectl apply -f config/
     """)
-    assert findings_of(scan(), "WF-VERIFY-BEFORE-DEPLOY") == []
+    write(".github/workflows/pr.yml", """
+        on: pull_request
+        permissions: {}
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps: [{run: helm upgrade --install app ./chart}]
+          preview:
+            runs-on: ubuntu-latest
+            environment: preview
+            steps: [{run: helm upgrade --install app ./chart}]
+    """)
+    [preview] = findings_of(scan(), "WF-VERIFY-BEFORE-DEPLOY")
+    assert preview.subject.endswith("of job preview") and preview.result.value == "fail"
 
 
 def test_a_scan_that_may_fail_does_not_gate(write, scan) -> None:

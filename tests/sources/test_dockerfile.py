@@ -151,7 +151,8 @@ def test_bad_dockerfile_is_an_input_error_and_a_template_is_skipped(write, tmp_p
 
 
 def test_each_stage_is_a_resource_spanning_its_lines(write, tmp_path) -> None:
-    write("Dockerfile", "FROM golang:1.22 AS build\nRUN go build\n\nFROM alpine\nCOPY --from=build /x /x\n")
+    write("Dockerfile",
+          "FROM golang:1.22 AS build\nRUN go build\n\nFROM alpine\nCOPY --from=build /x /x\n")
     inputs = read_inputs([str(tmp_path)])
     spans = [(r.kind, r.location.line, r.end_line) for r in inputs.resources]
     assert spans == [("Dockerfile", 1, 3), ("Dockerfile", 4, 5)]

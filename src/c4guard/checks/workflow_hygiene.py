@@ -37,6 +37,7 @@ _NO_PROCESS = re.compile(r"^\s*(?:if\s+|then\s+|elif\s+|while\s+|!\s*)?(?:\[\[?|
                          r"local\b|declare\b|readonly\b|:\s)")
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_]\w*=\S*\s*$")
 _ECHO = re.compile(r"^\s*(?:echo|printf)\b")
+_BUILD_ARGS = "build-args"
 
 
 def written_jobs(inv: Inventory) -> Iterator[tuple[BlockSubject, list[Step]]]:
@@ -236,16 +237,19 @@ def secrets_in_commands(inv: Inventory) -> Iterator[Outcome]:
     """Secrets in a script's text or a command's arguments are visible in the process list
     of a shared runner, and echoed or transformed secrets escape the log masking."""
     for step in written_steps(inv):
-        if step.run:
+        if step.run or _BUILD_ARGS in step.inputs:
             yield from _secret_outcomes(step)
 
 
 def _secret_outcomes(step: Step) -> Iterator[Outcome]:
     subject = step_subject(step)
-    setting = subject.setting("run")
+    setting = subject.setting(*(("run",) if step.run else ("with", _BUILD_ARGS)))
     names = _secret_variables(step)
-    problems = [f"interpolates secrets.{name} into its script"
-                for name in dict.fromkeys(_SECRET_EXPRESSION.findall(step.run))]
+    build_args = str(step.inputs.get(_BUILD_ARGS, ""))
+    problems = [f"passes secrets.{name} as a build argument, which the image history keeps"
+                for name in dict.fromkeys(_SECRET_EXPRESSION.findall(build_args))]
+    problems += [f"interpolates secrets.{name} into its script"
+                 for name in dict.fromkeys(_SECRET_EXPRESSION.findall(step.run))]
     problems += _exposures(step.run, names)
     for problem in problems:
         yield failed(subject, problem, setting=setting)
@@ -287,6 +291,8 @@ def _exposure(command: str, name: str) -> str | None:
     first = command.split("|", 1)[0]
     if not re.search(rf"\$\{{?{re.escape(name)}\b", first):
         return None  # only used after a pipe, e.g. `... | cmd` reading stdin
+    if re.search(rf"--build-arg[= ]+[\"']?\w+=[\"']?\$\{{?{re.escape(name)}\b", first):
+        return f"passes {name} as a build argument, which the image history keeps"
     if _ECHO.match(first):
         quiet = "|" in command or ">" in first or "::add-mask::" in first
         return None if quiet else f"echoes {name} to the log"

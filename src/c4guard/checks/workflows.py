@@ -254,11 +254,19 @@ def verify_before_deploy(inv: Inventory) -> Iterator[Outcome]:
     registry under that tag."""
     for pipeline in ci_model(inv).pipelines:
         for run in pipeline.runs:
-            if run.facts.local_cluster:
-                continue  # deploying to a throwaway kind/minikube cluster is a test
+            if _test_deployment(pipeline, run):
+                continue
             for step in run.steps:
                 if step.facts.deployment:
                     yield _verify_outcome(pipeline, run, step)
+
+
+def _test_deployment(pipeline: Pipeline, run: Run) -> bool:
+    """A throwaway kind/minikube cluster, or a pull-request workflow that names no
+    deployment environment, is a test of the change, not a release."""
+    if run.facts.local_cluster:
+        return True
+    return pipeline.review_only and not run.job.spec.get("environment")
 
 
 def _verify_outcome(pipeline: Pipeline, run: Run, step: Step) -> Outcome:

@@ -365,14 +365,17 @@ _RULES: list[tuple[str, str, Callable[[str, str, dict[str, Any]], StepFacts]]] =
     (r"\bdocker\s+stack\s+deploy\b", "docker stack deploy", _deploy),
     (r"\bkn\s+service\s+(?:create|update)\b", "kn service", _deploy),
     (r"\bkind\s+create\s+cluster\b|\bminikube\s+start\b|\bk3d\s+cluster\s+create\b"
-     r"|\bmicrok8s\b|\bget\.k3s\.io\b", "local cluster", _field("local_cluster")),
+     r"|\bmicrok8s\b|\bget\.k3s\.io\b|(?i:create[_-]kind[_-]cluster|kind[_-]cluster[_-]"
+     r"(?:create|setup)|setup[_-](?:kind|minikube|k3d))", "local cluster",
+     _field("local_cluster")),
 ]
 COMMAND_RULES = tuple(CommandRule(re.compile(p), label, make) for p, label, make in _RULES)
 _FIRST_WORDS = re.compile(
     r"docker|podman|nerdctl|buildah|ko|jib|gradle|gcloud|kaniko|crane|skopeo|compose|pack|"
     r"oras|twine|publish|cargo|gem|mvn|nuget|helm|goreleaser|gh|upload|make|cosign|notation|"
     r"sigstore|gpg|syft|cdxgen|cyclonedx|sbom|trivy|grype|snyk|osv|audit|govulncheck|slsa|"
-    r"c4guard|kubectl|argocd|flux|aws|az|skaffold|kn|kind|minikube|k3d|k3s|microk8s")
+    r"c4guard|kubectl|argocd|flux|aws|az|skaffold|kn|kind|minikube|k3d|k3s|microk8s",
+    re.IGNORECASE)
 
 
 def _command_facts(line: str, env: dict[str, Any]) -> StepFacts:

@@ -178,7 +178,8 @@ class _Assembler:
             key = normalise(workflow.resource.name)
             if workflow.only_called and key in self.called:
                 continue
-            pipeline = Pipeline(SYSTEM, workflow.resource, workflow.name)
+            pipeline = Pipeline(SYSTEM, workflow.resource, workflow.name,
+                                triggers=frozenset(workflow.triggers))
             if workflow.only_called:
                 pipeline.notes.append("only runs when called (workflow_call), and no workflow "
                                       "among the inputs calls it")

@@ -11,6 +11,8 @@ from typing import Any
 from c4guard.model import Location, Resource
 from c4guard.pipelines.facts import StepFacts, recognise
 
+REVIEW_TRIGGERS = frozenset({"pull_request", "merge_group"})
+
 
 @dataclass(eq=False)
 class Step:
@@ -85,7 +87,13 @@ class Pipeline:
     runs: list[Run] = field(default_factory=list)
     followers: list[Pipeline] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    triggers: frozenset[str] = frozenset()
     _closures: dict[int, set[Run]] = field(default_factory=dict, repr=False)
+
+    @property
+    def review_only(self) -> bool:
+        """Triggered only by pull requests: it tests changes, it does not release them."""
+        return bool(self.triggers) and self.triggers <= REVIEW_TRIGGERS
 
     def depends_on(self, run: Run) -> set[Run]:
         """Every run that `run` waits for, directly or through others."""

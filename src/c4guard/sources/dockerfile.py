@@ -26,6 +26,7 @@ DOMAIN = "docker"
 KIND = "Dockerfile"
 SCRATCH = "scratch"
 UNRENDERED_TEMPLATE = "unrendered template"
+EMPTY = "empty Dockerfile"
 # `Dockerfile.<ext>` files that are not Dockerfiles.
 _NOT_DOCKERFILE_SUFFIXES = (
     ".dockerignore", ".go", ".py", ".md", ".txt", ".json", ".yaml", ".yml", ".sh", ".rs",
@@ -255,6 +256,9 @@ def _stage(index: int, group: list[Instruction], earlier: list[Stage],
 def parse(text: str, context: FileContext) -> FileResult:
     """The file handler: a resource per stage, or an input error at the offending line."""
     result = FileResult()
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in text.splitlines()):
+        result.skipped = EMPTY
+        return result
     try:
         dockerfile = parse_dockerfile(text, context.display)
     except DockerfileSyntaxError as exc:
