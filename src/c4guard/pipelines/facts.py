@@ -221,8 +221,12 @@ def _action_facts(uses: str, inputs: dict[str, Any]) -> StepFacts:
 
 @dataclass(frozen=True, slots=True)
 class CommandRule:
+    """A command pattern, the words one of which a line must contain for the pattern to be
+    tried (a cheap filter), and what a match means."""
+
     pattern: re.Pattern[str]
     label: str
+    needles: tuple[str, ...]
     make: Callable[[str, str, dict[str, Any]], StepFacts]
 
 
@@ -369,20 +373,78 @@ _RULES: list[tuple[str, str, Callable[[str, str, dict[str, Any]], StepFacts]]] =
      r"(?:create|setup)|setup[_-](?:kind|minikube|k3d))", "local cluster",
      _field("local_cluster")),
 ]
-COMMAND_RULES = tuple(CommandRule(re.compile(p), label, make) for p, label, make in _RULES)
-_FIRST_WORDS = re.compile(
-    r"docker|podman|nerdctl|buildah|ko|jib|gradle|gcloud|kaniko|crane|skopeo|compose|pack|"
-    r"oras|twine|publish|cargo|gem|mvn|nuget|helm|goreleaser|gh|upload|make|cosign|notation|"
-    r"sigstore|gpg|syft|cdxgen|cyclonedx|sbom|trivy|grype|snyk|osv|audit|govulncheck|slsa|"
-    r"c4guard|kubectl|argocd|flux|aws|az|skaffold|kn|kind|minikube|k3d|k3s|microk8s",
-    re.IGNORECASE)
+# Words one of which a line must contain before a rule's pattern is tried (a cheap filter).
+_NEEDLES: dict[str, tuple[str, ...]] = {
+    "docker push": ("push",),
+    "docker buildx --push": ("push", "registry"),
+    "buildah push": ("buildah",),
+    "ko": ("ko ",),
+    "jib": ("jib",),
+    "gcloud builds submit": ("gcloud",),
+    "kaniko": ("kaniko",),
+    "crane": ("crane",),
+    "skopeo copy": ("skopeo",),
+    "docker compose push": ("push",),
+    "pack build --publish": ("pack",),
+    "oras push": ("oras",),
+    "Python publish": ("twine", "publish"),
+    "npm publish": ("publish",),
+    "cargo publish": ("cargo",),
+    "gem push": ("gem",),
+    "maven/gradle publish": ("mvn", "gradle"),
+    "nuget push": ("nuget",),
+    "helm push": ("helm",),
+    "goreleaser": ("goreleaser",),
+    "gh release": ("gh ",),
+    "huggingface upload": ("upload",),
+    "make push target": ("make",),
+    "cosign attest": ("cosign",),
+    "cosign sign-blob": ("cosign",),
+    "cosign sign": ("cosign",),
+    "notation sign": ("notation",),
+    "sigstore sign": ("sigstore",),
+    "docker trust sign": ("trust",),
+    "gpg sign": ("gpg",),
+    "syft": ("syft",),
+    "cyclonedx": ("cdxgen", "cyclonedx"),
+    "docker sbom": ("sbom",),
+    "sbom generator": ("sbom", "bom "),
+    "trivy": ("trivy",),
+    "grype": ("grype",),
+    "snyk test": ("snyk",),
+    "docker scout cves": ("scout",),
+    "osv-scanner": ("osv-scanner",),
+    "pip-audit": ("pip-audit",),
+    "govulncheck": ("govulncheck",),
+    "cosign verify": ("cosign",),
+    "slsa-verifier": ("slsa-verifier",),
+    "c4guard verify": ("c4guard",),
+    "notation verify": ("notation",),
+    "gh attestation verify": ("attestation",),
+    "sigstore verify": ("sigstore",),
+    "kubectl": ("kubectl",),
+    "helm upgrade": ("helm",),
+    "argocd app sync": ("argocd",),
+    "flux reconcile": ("flux",),
+    "gcloud deploy": ("gcloud",),
+    "aws ecs update-service": ("ecs",),
+    "az deploy": ("az ",),
+    "skaffold deploy": ("skaffold",),
+    "docker stack deploy": ("stack",),
+    "kn service": ("kn ",),
+    "local cluster": ("kind", "minikube", "k3d", "k3s", "microk8s"),
+}
+COMMAND_RULES = tuple(CommandRule(re.compile(p), label, _NEEDLES[label], make)
+                      for p, label, make in _RULES)
+_ANY_NEEDLE = re.compile("|".join(re.escape(n) for rule in COMMAND_RULES for n in rule.needles))
 
 
 def _command_facts(line: str, env: dict[str, Any]) -> StepFacts:
-    if not _FIRST_WORDS.search(line):
+    lowered = line.lower()
+    if not _ANY_NEEDLE.search(lowered):
         return NOTHING
     facts = NOTHING
     for rule in COMMAND_RULES:
-        if rule.pattern.search(line):
+        if any(n in lowered for n in rule.needles) and rule.pattern.search(line):
             facts = facts | rule.make(rule.label, line, env)
     return facts

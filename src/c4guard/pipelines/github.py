@@ -246,6 +246,8 @@ def _attach_followers(built: list[tuple[Pipeline, WorkflowFile]]) -> None:
         settings = workflow.triggers.get("workflow_run")
         names = settings.get("workflows") if isinstance(settings, dict) else None
         names = [names] if isinstance(names, str) else names or []
+        if not names:
+            continue
         for pipeline, _workflow in built:
             if pipeline is not follower and _named(pipeline, names):
                 pipeline.followers.append(follower)
