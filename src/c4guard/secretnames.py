@@ -14,7 +14,7 @@ import re
 
 SECRET_WORDS = frozenset({
     "apikey", "auth", "credential", "credentials", "key", "password", "pass", "passwd",
-    "pword", "pwd", "secret", "token", "privatekey", "accesskey", "passphrase", "dsn",
+    "pword", "secret", "token", "privatekey", "accesskey", "passphrase", "dsn",
 })
 NOT_SECRET_WORDS = frozenset({
     "file", "path", "dir", "directory", "name", "url", "uri", "host", "port", "endpoint",

@@ -84,7 +84,8 @@ def test_exec_form_flags_and_shell_fallback() -> None:
 
 def test_stages_global_args_and_effective_user() -> None:
     dockerfile = parse_dockerfile(
-        "ARG BASE=python:3.12-slim\n"
+        "ARG PYTHON=3.12\n"
+        "ARG BASE=python:${PYTHON}-slim\n"
         "ARG VARIANT\n"
         "FROM ${BASE} AS base\n"
         "ARG UID=10001\n"
@@ -100,7 +101,7 @@ def test_stages_global_args_and_effective_user() -> None:
     assert app.parent == 0 and final.parent == 0
     assert other.image == "debian:bookworm"
     value, instruction, origin = dockerfile.effective_user(app)
-    assert (value, instruction.line, origin.name) == ("10001", 5, "base")
+    assert (value, instruction.line, origin.name) == ("10001", 6, "base")
     assert dockerfile.final is final and final.label == "#3"
 
 

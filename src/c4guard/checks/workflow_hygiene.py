@@ -38,6 +38,11 @@ _NO_PROCESS = re.compile(r"^\s*(?:if\s+|then\s+|elif\s+|while\s+|!\s*)?(?:\[\[?|
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_]\w*=\S*\s*$")
 _ECHO = re.compile(r"^\s*(?:echo|printf)\b")
 _BUILD_ARGS = "build-args"
+_ASSIGNED = re.compile(r"(?:^|[\s;&\"'])(?:export\s+)?([A-Za-z_]\w*)=[\"']?"
+                       r"((?:\$\{\{[^}]*\}\}|[^\s\"';])*)")
+_PATH_PREFIXES = ("/", "./", "~/", "$HOME", "${HOME", "$CI_PROJECT_DIR", "${CI_PROJECT_DIR",
+                  "${{ github.workspace", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE",
+                  "$RUNNER_TEMP", "${RUNNER_TEMP", "${{ runner.temp")
 
 
 def written_jobs(inv: Inventory) -> Iterator[tuple[BlockSubject, list[Step]]]:
@@ -236,15 +241,17 @@ def ci_pipe_to_shell(inv: Inventory) -> Iterator[Outcome]:
 def secrets_in_commands(inv: Inventory) -> Iterator[Outcome]:
     """Secrets in a script's text or a command's arguments are visible in the process list
     of a shared runner, and echoed or transformed secrets escape the log masking."""
-    for step in written_steps(inv):
-        if step.run or _BUILD_ARGS in step.inputs:
-            yield from _secret_outcomes(step)
+    for _job, steps in written_jobs(inv):
+        assigned = {name: value for step in steps for name, value in _ASSIGNED.findall(step.run)}
+        for step in steps:
+            if step.run or _BUILD_ARGS in step.inputs:
+                yield from _secret_outcomes(step, assigned)
 
 
-def _secret_outcomes(step: Step) -> Iterator[Outcome]:
+def _secret_outcomes(step: Step, assigned: dict[str, str]) -> Iterator[Outcome]:
     subject = step_subject(step)
     setting = subject.setting(*(("run",) if step.run else ("with", _BUILD_ARGS)))
-    names = _secret_variables(step)
+    names = _secret_variables(step, assigned)
     build_args = str(step.inputs.get(_BUILD_ARGS, ""))
     problems = [f"passes secrets.{name} as a build argument, which the image history keeps"
                 for name in dict.fromkeys(_SECRET_EXPRESSION.findall(build_args))]
@@ -258,13 +265,21 @@ def _secret_outcomes(step: Step) -> Iterator[Outcome]:
                               "it on a command line or in the log", setting=setting)
 
 
-def _secret_variables(step: Step) -> set[str]:
-    """Variables of the step that hold secrets: env set from `secrets.*` (GitHub), or
-    secret-named variables the script reads (GitLab and other CI)."""
+def _secret_variables(step: Step, assigned: dict[str, str]) -> set[str]:
+    """Variables the script reads that hold secrets: set from `secrets.*` (GitHub), or
+    secret-named (GitLab's CI/CD variables, values written to $GITHUB_ENV), unless the job
+    visibly sets them to a path (`echo "private_key=$RUNNER_TEMP/key" >> $GITHUB_ENV`)."""
     referenced = set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", step.run))
-    from_secrets = {name for name, value in step.env.items()
-                    if isinstance(value, str) and ("secrets." in value or "github.token" in value)}
-    return {name for name in referenced if name in from_secrets or is_secret_name(name)}
+    defined = {**assigned, **{name: str(value) for name, value in step.env.items()}}
+    return {name for name in referenced if _holds_secret(name, defined.get(name))}
+
+
+def _holds_secret(name: str, value: str | None) -> bool:
+    if value is not None and ("secrets." in value or "github.token" in value):
+        return True
+    if value is not None and value.startswith(_PATH_PREFIXES):
+        return False
+    return is_secret_name(name)
 
 
 def _exposures(script: str, names: set[str]) -> list[str]:

@@ -52,7 +52,8 @@ def artifact_runs(inv: Inventory) -> Iterator[tuple[Pipeline, Run, list[tuple[St
 
 
 def _describe(step: Step, artifact: Artifact) -> str:
-    return f"a {artifact.kind} ({artifact.via}, {step.label}, line {step.location.line})"
+    article = "an" if artifact.kind[0].lower() in "aeiou" else "a"
+    return f"{article} {artifact.kind} ({artifact.via}, {step.label}, line {step.location.line})"
 
 
 def _found(steps: Iterator[Step], field: str) -> Step | None:

@@ -92,7 +92,7 @@ class Dockerfile:
         known: dict[str, object] = (
             {k: v for k, v in self.variables(parent).items() if k in _env_names(parent)}
             if parent is not None else {})
-        globals_ = dict(arg_pairs(self.global_args))
+        globals_ = _global_defaults(list(self.global_args))
         for instruction in stage.instructions:
             if instruction is before:
                 break
@@ -220,12 +220,21 @@ def parse_dockerfile(text: str, path: str) -> Dockerfile:
         line = global_args[0].line if global_args else None
         raise DockerfileSyntaxError("no FROM instruction: not a buildable Dockerfile", line)
     stages: list[Stage] = []
-    defaults = {name: value for name, value in arg_pairs(global_args)}
+    defaults = _global_defaults(global_args)
     last_line = max(len(text.splitlines()), groups[-1][-1].end_line)
     for index, group in enumerate(groups):
         end_line = groups[index + 1][0].line - 1 if index + 1 < len(groups) else last_line
         stages.append(_stage(index, group, stages, defaults, end_line))
     return Dockerfile(path, lines.directives, tuple(global_args), tuple(stages))
+
+
+def _global_defaults(global_args: list[Instruction]) -> dict[str, str | None]:
+    """ARG defaults before the first FROM, each expanded with the ones declared before it."""
+    defaults: dict[str, str | None] = {}
+    for name, value in arg_pairs(global_args):
+        known = {k: (_UNSET if v is None else v) for k, v in defaults.items()}
+        defaults[name] = expand(value, known) if value is not None else None
+    return defaults
 
 
 def _stage(index: int, group: list[Instruction], earlier: list[Stage],
