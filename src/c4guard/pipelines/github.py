@@ -95,6 +95,13 @@ def read_workflow(resource: Resource) -> WorkflowFile:
     return WorkflowFile(resource, name, triggers_of(body), jobs, repository_root(resource.name))
 
 
+def _names(value: Any) -> list[str]:
+    """A string or a list of strings as a list (anything else: none)."""
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def _mapping(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
@@ -105,8 +112,7 @@ def _job(resource: Resource, job_id: str, spec: Mapping, jobs_block: Any,
     needs = spec.get("needs")
     env = {**workflow_env, **_mapping(spec.get("env"))}
     job = Job(resource, job_id, spec, Location(resource.location.path, line),
-              needs=[needs] if isinstance(needs, str) else [str(n) for n in needs or []
-                                                             if isinstance(n, str)],
+              needs=_names(needs),
               calls=spec.get("uses") if isinstance(spec.get("uses"), str) else None)
     job.steps = _steps(resource, job_id, spec.get("steps"), env,
                        spec.get("continue-on-error") is True)
@@ -244,8 +250,7 @@ def _attach_followers(built: list[tuple[Pipeline, WorkflowFile]]) -> None:
     """A workflow with `on: workflow_run: workflows: [names]` follows those workflows."""
     for follower, workflow in built:
         settings = workflow.triggers.get("workflow_run")
-        names = settings.get("workflows") if isinstance(settings, dict) else None
-        names = [names] if isinstance(names, str) else names or []
+        names = _names(settings.get("workflows") if isinstance(settings, dict) else None)
         if not names:
             continue
         for pipeline, _workflow in built:
@@ -253,7 +258,7 @@ def _attach_followers(built: list[tuple[Pipeline, WorkflowFile]]) -> None:
                 pipeline.followers.append(follower)
 
 
-def _named(pipeline: Pipeline, names: list[Any]) -> bool:
+def _named(pipeline: Pipeline, names: list[str]) -> bool:
     base = posixpath.basename(normalise(pipeline.file.name))
-    return any(str(n) in (pipeline.name, base, normalise(pipeline.file.name)) for n in names)
+    return any(n in (pipeline.name, base, normalise(pipeline.file.name)) for n in names)
 

@@ -156,11 +156,15 @@ def _extended(body: dict[str, Any], spec: Any, depth: int) -> Any:
     if parents is None or depth >= MAX_EXTENDS_DEPTH:
         return spec
     merged: Any = Mapping(getattr(spec, "path", None), getattr(spec, "line", None))
-    for parent in [parents] if isinstance(parents, str) else parents:
+    for parent in [parents] if isinstance(parents, str) else _list(parents):
         template = body.get(parent) if isinstance(parent, str) else None
         if isinstance(template, dict):
             merged = overlay(merged, _extended(body, template, depth + 1))
     return overlay(merged, spec)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _with_defaults(spec: Any, defaults: dict[str, Any]) -> Any:
@@ -220,7 +224,7 @@ def _job(root: Resource, name: str, spec: Any, body: dict[str, Any],
 
 def _need_names(needs: Any) -> list[str]:
     names = []
-    for need in needs if isinstance(needs, list) else []:
+    for need in _list(needs):
         if isinstance(need, str):
             names.append(need)
         elif isinstance(need, dict) and isinstance(need.get("job"), str):
