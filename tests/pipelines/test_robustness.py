@@ -29,7 +29,8 @@ ODD_FILES = {
         include: [{local: 5}, 7, {file: x}]
         variables: [a]
         job: {extends: 9, needs: {a: b}, script: [[["docker push x"]], 3, {a: b}], inherit: 4}
-        other: {extends: [job, missing, 4], script: "helm upgrade x ./c", allow_failure: {exit_codes: 1}}
+        other: {extends: [job, missing, 4], script: "helm upgrade x ./c",
+                allow_failure: {exit_codes: 1}}
     """,
     "compose.yaml": """
         services:

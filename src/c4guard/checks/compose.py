@@ -207,7 +207,8 @@ def compose_host_namespaces(inv: Inventory) -> Iterator[Outcome]:
         subject = view.subject()
         shared = [key for key in HOST_MODES if view.spec.get(key) == "host"]
         if shared:
-            yield failed(subject, f"shares the host's namespaces: {', '.join(shared)}",
+            yield failed(subject, "shares the host's namespaces: "
+                                  + ", ".join(f"{key}: host" for key in shared),
                          setting=subject.setting(shared[0]), evidence={"shared": shared})
         else:
             yield passed(subject, "uses its own namespaces")

@@ -62,8 +62,10 @@ class StageView:
         return self.stage is self.dockerfile.final
 
     def subject(self) -> BlockSubject:
-        role = "final stage" if self.final else "stage"
-        return BlockSubject(self.resource.ref, f"{role} {self.stage.label}",
+        name = self.stage.name
+        text = (f"final stage {name}" if name else "final stage") if self.final else (
+            f"stage {self.stage.label}")
+        return BlockSubject(self.resource.ref, text,
                             f"stage[{self.stage.label}]", None,
                             Location(self.resource.location.path, self.stage.line), "dockerfile")
 
