@@ -8,6 +8,7 @@ conservative heuristics and say so in the findings they lead to.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 _DOWNLOADER = r"(?:curl|wget|iwr|invoke-webrequest|fetch)\b"
 _INTERPRETER = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?(?:/usr/bin/|/bin/)?" \
@@ -24,6 +25,10 @@ _PACKAGE_INSTALL = re.compile(
 )
 # openssh (Alpine, Arch) and ssh (Debian's metapackage) include the server; openssh-client not.
 SSH_SERVER_PACKAGES = re.compile(r"(?<![\w.-])(?:openssh-server|openssh|dropbear|ssh)(?![\w.-])")
+
+
+_URL = re.compile(r"https?://[^\s|;&)\"']+")
+_PLAIN_WORD = re.compile(r"^[\w./=+-]{1,24}$")
 
 
 def logical_lines(text: str) -> list[tuple[int, str]]:
@@ -47,11 +52,35 @@ def logical_lines(text: str) -> list[tuple[int, str]]:
 
 
 def pipes_download_to_shell(text: str) -> str | None:
-    """The command line that runs downloaded code unverified (`curl … | sh`), if any."""
+    """What is piped into a shell unverified (`curl … | sh`): the URL without credentials
+    or query, else the downloader; None when nothing is."""
     for _offset, line in logical_lines(text):
-        if PIPE_TO_SHELL.search(line):
-            return shorten(line)
+        match = PIPE_TO_SHELL.search(line)
+        if match:
+            url = _URL.search(line)
+            return safe_url(url[0]) if url else match[0].split()[0]
     return None
+
+
+def safe_url(url: str) -> str:
+    """A URL as findings may show it: no user info, query or fragment (they carry tokens)."""
+    parts = urlsplit(url.strip("\"'()"))
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return shorten(f"{parts.scheme}://{host}{port}{parts.path}", 100)
+
+
+def command_label(text: str) -> str:
+    """A short name for a script: its first words that are plain words (flags, names,
+    paths), so that a literal credential later on the line never reaches a report."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    label = []
+    for word in first.split()[:4]:
+        if not _PLAIN_WORD.match(word):
+            break
+        label.append(word)
+    ellipsis = "…" if len(label) < len(first.split()) else ""
+    return " ".join(label) + ellipsis if label else "script"
 
 
 def shorten(text: str, limit: int = 120) -> str:

@@ -112,3 +112,31 @@ def test_a_scan_that_may_fail_does_not_gate(write, scan) -> None:
     assert gate.result.value == "fail"
     assert "may fail without failing the job" in gate.message
     assert "failures are ignored" in gate.message
+
+
+def test_literal_credentials_in_scripts_never_reach_a_finding(write, scan) -> None:
+    write(".github/workflows/ci.yml", """
+        on: push
+        jobs:
+          fetch:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  curl -H "Authorization: token ghp_0123456789abcdefghijABCDEFGHIJ012345" \
+                    https://bot:pa55word@example.com/install.sh?token=abc123 | sh
+    """)
+    write(".gitlab-ci.yml", """
+        push:
+          stage: build
+          script:
+            - docker login -u bot -p hunter2secret registry.example.com
+            - docker push registry.example.com/x:1
+    """)
+    result = scan()
+    assert not result.inputs.input_errors
+    findings = findings_of(result)
+    assert {"WF-PIPE-TO-SHELL", "WF-PROVENANCE"} <= {f.check_id for f in findings}
+    text = " ".join(f"{f.subject} {f.message} {f.setting} {f.evidence}" for f in findings)
+    for secret in ("ghp_0123", "pa55word", "abc123", "hunter2secret"):
+        assert secret not in text
+    assert "https://example.com/install.sh" in text

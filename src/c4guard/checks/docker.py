@@ -13,7 +13,7 @@ from c4guard.checks.registry import Outcome, check, failed, passed, unknown
 from c4guard.checks.subjects import BlockSubject
 from c4guard.model import Location, Resource
 from c4guard.secretnames import is_secret_name
-from c4guard.shellscan import installs_ssh_server, pipes_download_to_shell
+from c4guard.shellscan import installs_ssh_server, pipes_download_to_shell, safe_url
 from c4guard.sources.dockerfile import (
     KIND,
     ORIGIN,
@@ -187,11 +187,12 @@ def add_checksum(inv: Inventory) -> Iterator[Outcome]:
             remote = [s for s in _sources(instruction) if "://" in s or s.startswith("git@")]
             if not remote:
                 continue
-            setting = instruction_setting(subject, instruction, " ".join(remote))
+            source = safe_url(remote[0]) if "://" in remote[0] else remote[0].split(":")[0]
+            setting = instruction_setting(subject, instruction, source)
             if instruction.flag("checksum") or all(_GIT_COMMIT.search(s) for s in remote):
-                yield passed(subject, f"verifies the checksum of {remote[0]}", setting=setting)
+                yield passed(subject, f"verifies the checksum of {source}", setting=setting)
             else:
-                yield failed(subject, f"ADDs {remote[0]} without --checksum", setting=setting)
+                yield failed(subject, f"ADDs {source} without --checksum", setting=setting)
 
 
 def _paths(instruction: Instruction) -> list[str]:
@@ -219,7 +220,7 @@ def no_pipe_to_shell(inv: Inventory) -> Iterator[Outcome]:
             command = pipes_download_to_shell(instruction.text)
             if command:
                 found = True
-                yield failed(subject, f"pipes a download into an interpreter: {command}",
+                yield failed(subject, f"pipes a download into an interpreter ({command})",
                              setting=instruction_setting(subject, instruction, command))
         if not found:
             yield passed(subject, "runs no downloaded script unverified")

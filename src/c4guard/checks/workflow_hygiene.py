@@ -17,7 +17,7 @@ from c4guard.pipelines.facts import action_name
 from c4guard.pipelines.github import SYSTEM as GITHUB
 from c4guard.pipelines.github import WorkflowFile
 from c4guard.secretnames import is_secret_name
-from c4guard.shellscan import logical_lines, pipes_download_to_shell, shorten
+from c4guard.shellscan import logical_lines, pipes_download_to_shell
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -223,7 +223,7 @@ def ci_pipe_to_shell(inv: Inventory) -> Iterator[Outcome]:
                    if (command := pipes_download_to_shell(step.run))]
         for step, command in flagged:
             subject = step_subject(step)
-            yield failed(subject, f"pipes a download into an interpreter: {command}",
+            yield failed(subject, f"pipes a download into an interpreter ({command})",
                          setting=subject.setting("run"))
         if scripts and not flagged:
             yield passed(job_subject, "runs no downloaded script unverified")
@@ -293,7 +293,7 @@ def _exposures(script: str, names: set[str]) -> list[str]:
                     continue
                 problem = _exposure(command, name)
                 if problem:
-                    problems.append(f"{problem}: {shorten(command, 80)}")
+                    problems.append(problem)
     return list(dict.fromkeys(problems))
 
 

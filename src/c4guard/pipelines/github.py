@@ -10,7 +10,7 @@ from typing import Any
 
 from c4guard.model import Location, Resource
 from c4guard.pipelines.model import Job, Pipeline, Run, Step
-from c4guard.shellscan import shorten
+from c4guard.shellscan import command_label, shorten
 from c4guard.sources.github import WORKFLOWS_DIR, normalise
 from c4guard.sources.yamlload import Mapping
 
@@ -153,7 +153,7 @@ def _label(spec: Mapping, index: int) -> str:
         return f"step '{shorten(spec['uses'].split('@', 1)[0], 60)}'"
     run = spec.get("run")
     if isinstance(run, str) and run.strip():
-        return f"step '{shorten(run.strip().splitlines()[0], 60)}'"
+        return f"step '{command_label(run)}'"
     return f"step {index + 1}"
 
 

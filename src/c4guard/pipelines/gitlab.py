@@ -10,7 +10,7 @@ from typing import Any
 
 from c4guard.model import Location, Resource
 from c4guard.pipelines.model import Job, Pipeline, Run, Step
-from c4guard.shellscan import shorten
+from c4guard.shellscan import command_label
 from c4guard.sources.github import normalise
 from c4guard.sources.gitlab import GLOBAL_KEYWORDS, is_root
 from c4guard.sources.yamlload import Mapping
@@ -254,7 +254,7 @@ def _script_steps(root: Resource, job_id: str, spec: Any, section: str, env: dic
         if not text.strip():
             continue
         steps.append(Step(
-            file=root, job_id=job_id, label=f"{section} '{shorten(text, 60)}'",
+            file=root, job_id=job_id, label=f"{section} '{command_label(text)}'",
             location=Location(getattr(script, "path", None) or path, line), run=text,
             env=env, spec=spec, allowed_to_fail=may_fail or section == "after_script",
         ))
