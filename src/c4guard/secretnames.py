@@ -25,7 +25,6 @@ NOT_SECRET_WORDS = frozenset({
 })
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
-_REFERENCE = re.compile(r"^\$(\{[^}]*\}|[A-Za-z_][A-Za-z0-9_]*)$|^\$\{\{.*\}\}$")
 
 
 def name_words(name: str) -> list[str]:
@@ -40,8 +39,3 @@ def is_secret_name(name: str) -> bool:
         return False
     joined = {a + b for a, b in itertools.pairwise(found)}
     return bool(SECRET_WORDS.intersection(found) or SECRET_WORDS.intersection(joined))
-
-
-def is_reference(value: str) -> bool:
-    """A value that names another variable (`$TOKEN`, `${TOKEN}`, `${{ secrets.X }}`)."""
-    return bool(_REFERENCE.match(value.strip()))

@@ -140,3 +140,11 @@ def test_literal_credentials_in_scripts_never_reach_a_finding(write, scan) -> No
     for secret in ("ghp_0123", "pa55word", "abc123", "hunter2secret"):
         assert secret not in text
     assert "https://example.com/install.sh" in text
+
+
+def test_messages_say_why_provenance_is_missing() -> None:
+    result = scan_paths([str(FIXTURES / "workflows" / "insecure"), str(FIXTURES / "gitlab")])
+    messages = [f.message for f in findings_of(result, "WF-PROVENANCE") if f.result.value == "fail"]
+    assert any("BuildKit's provenance attestation only, which is unsigned" in m for m in messages)
+    assert any("provenance disabled (provenance: false" in m for m in messages)
+    assert any("RUNNER_GENERATE_ARTIFACTS_METADATA metadata only" in m for m in messages)

@@ -67,11 +67,6 @@ def written_jobs(inv: Inventory) -> Iterator[tuple[BlockSubject, list[Step]]]:
                 yield _job_subject(run.job), run.steps
 
 
-def written_steps(inv: Inventory) -> Iterator[Step]:
-    for _subject, steps in written_jobs(inv):
-        yield from steps
-
-
 # ---------------------------------------------------------------------------- 4.2.1
 
 
