@@ -32,6 +32,12 @@ _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
 _PR_HEAD = re.compile(r"github\.event\.pull_request\.head\.(?:sha|ref|repo)|github\.head_ref"
                       r"|refs/pull/|github\.event\.number|github\.event\.pull_request\.number")
 _GIT_FETCH = re.compile(r"\bgit\s+(?:checkout|fetch|pull|switch|clone)\b|\bgh\s+pr\s+checkout\b")
+# Event fields others write (GitHub Security Lab's list of untrusted input).
+_UNTRUSTED = re.compile(
+    r"\$\{\{[^}]*?\b(github\.head_ref|github\.event\.(?:issue|pull_request|comment|review|"
+    r"review_comment|discussion|discussion_comment|pages|commits|head_commit|workflow_run)"
+    r"[\w.*\[\]-]*?\.(?:title|body|message|name|email|ref|label|default_branch|head_branch|"
+    r"page_name))\b")
 _SECRET_EXPRESSION = re.compile(r"\$\{\{\s*secrets\.([A-Za-z0-9_-]+)\s*\}\}")
 _NO_PROCESS = re.compile(r"^\s*(?:if\s+|then\s+|elif\s+|while\s+|!\s*)?(?:\[\[?|test\b|export\b|"
                          r"local\b|declare\b|readonly\b|:\s)")
@@ -203,6 +209,40 @@ def _checks_out_head(step: Step) -> bool:
         return bool(_PR_HEAD.search(target))
     return bool(step.run and _GIT_FETCH.search(step.run) and (
         _PR_HEAD.search(step.run) or "gh pr checkout" in step.run))
+
+
+@check("WF-SCRIPT-INJECTION", requirement="4.2.1", severity="high", domain="workflows",
+       title="Scripts do not expand attacker-controlled event fields",
+       remediation="Pass the value through `env:` (`TITLE: ${{ github.event.issue.title }}`) "
+                   "and use it quoted as `\"$TITLE\"`; never put `${{ github.event.… }}` "
+                   "into `run:` or a github-script `script:`.",
+       references=(HARDENING + "#understanding-the-risk-of-script-injections",))
+def script_injection(inv: Inventory) -> Iterator[Outcome]:
+    """Titles, bodies, branch names and commit messages are written by whoever opens the
+    issue or pull request; expanded into a script, they run as code with the job's token."""
+    for workflow in ci_model(inv).github.workflows:
+        for job in workflow.jobs:
+            for step in job.steps:
+                script = _script_text(step)
+                if not script:
+                    continue
+                subject = step_subject(step)
+                setting = subject.setting(*(("run",) if step.run else ("with", "script")))
+                fields = sorted(set(_UNTRUSTED.findall(script)))
+                if fields:
+                    yield failed(subject, f"expands {', '.join(fields)} into its script",
+                                 setting=setting)
+                elif "${{" in script:
+                    yield passed(subject, "expands no attacker-controlled field into its "
+                                          "script", setting=setting)
+
+
+def _script_text(step: Step) -> str:
+    if step.run:
+        return step.run
+    if step.uses and action_name(step.uses) == "actions/github-script":
+        return str(step.inputs.get("script", ""))
+    return ""
 
 
 @check("WF-PIPE-TO-SHELL", requirement="4.2.1", severity="medium", domain="workflows",

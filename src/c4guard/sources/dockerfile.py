@@ -20,6 +20,7 @@ from c4guard.sources.dockerlines import (
 )
 from c4guard.sources.handlers import HANDLERS, FileContext, FileHandler
 from c4guard.sources.result import FileResult
+from c4guard.sources.structured import TEMPLATE_MARKER
 
 ORIGIN = "docker"
 DOMAIN = "docker"
@@ -271,7 +272,7 @@ def parse(text: str, context: FileContext) -> FileResult:
     try:
         dockerfile = parse_dockerfile(text, context.display)
     except DockerfileSyntaxError as exc:
-        if "{{" in text or "{%" in text:
+        if TEMPLATE_MARKER.search(text):
             result.skipped = UNRENDERED_TEMPLATE
             result.template = True
         else:
