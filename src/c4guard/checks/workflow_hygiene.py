@@ -33,11 +33,17 @@ _PR_HEAD = re.compile(r"github\.event\.pull_request\.head\.(?:sha|ref|repo)|gith
                       r"|refs/pull/|github\.event\.number|github\.event\.pull_request\.number")
 _GIT_FETCH = re.compile(r"\bgit\s+(?:checkout|fetch|pull|switch|clone)\b|\bgh\s+pr\s+checkout\b")
 # Event fields others write (GitHub Security Lab's list of untrusted input).
+_ANY = r"(?:\.\*|\[[^\]]*\]|\.[\w-]+)"  # one path element: .*, [0], .name
 _UNTRUSTED = re.compile(
-    r"\$\{\{[^}]*?\b(github\.head_ref|github\.event\.(?:issue|pull_request|comment|review|"
-    r"review_comment|discussion|discussion_comment|pages|commits|head_commit|workflow_run)"
-    r"[\w.*\[\]-]*?\.(?:title|body|message|name|email|ref|label|default_branch|head_branch|"
-    r"page_name))\b")
+    r"\$\{\{[^}]*?\b(github\.head_ref"
+    r"|github\.event\.(?:issue|pull_request|discussion)\.(?:title|body)"
+    r"|github\.event\.(?:comment|review|review_comment|discussion_comment)\.body"
+    rf"|github\.event\.pages{_ANY}\.page_name"
+    rf"|github\.event\.commits{_ANY}\.(?:message|author\.email|author\.name)"
+    r"|github\.event\.head_commit\.(?:message|author\.email|author\.name)"
+    r"|github\.event\.pull_request\.head\.(?:ref|label|repo\.default_branch)"
+    r"|github\.event\.workflow_run\.(?:head_branch|display_title|head_commit\.message"
+    r"|head_commit\.author\.(?:email|name)))\b")
 _SECRET_EXPRESSION = re.compile(r"\$\{\{\s*secrets\.([A-Za-z0-9_-]+)\s*\}\}")
 _NO_PROCESS = re.compile(r"^\s*(?:if\s+|then\s+|elif\s+|while\s+|!\s*)?(?:\[\[?|test\b|export\b|"
                          r"local\b|declare\b|readonly\b|:\s)")
