@@ -37,7 +37,7 @@ ODD_FILES = {
           a: {image: x, ports: [{target: "22-25"}, 8000, "x:y:z"], volumes: [1, {type: bind}],
               environment: 5, security_opt: seccomp=unconfined, tmpfs: {a: b}, user: 0,
               deploy: {resources: {limits: 3, reservations: {devices: [5, {capabilities: gpu}]}}},
-              networks: 3, labels: [c4guard.dev/class=untrusted-model], cap_add: ALL}
+              networks: [{x: 1}, 3], labels: [c4guard.dev/class=untrusted-model], cap_add: ALL}
           b: {extends: {service: a, file: null}, build: {context: 5}}
           c: {build: "https://github.com/x/y.git", extends: c}
     """,

@@ -477,18 +477,17 @@ def _network_outcome(view: ServiceView, subject: BlockSubject, why: str) -> Outc
     mode = subject.setting("network_mode")
     if mode.value == "none":
         return passed(subject, f"({why}) has no network (network_mode: none)", setting=mode)
-    networks = view.spec.get("networks")
-    names = list(networks) if isinstance(networks, dict | list) else []
+    joined = subject.setting("networks")
+    names = [n for n in joined.value if isinstance(n, str)] if isinstance(
+        joined.value, dict | list) else []
     declared = view.service.project.get("networks")
     declared = declared if isinstance(declared, dict) else {}
     internal = [n for n in names if isinstance(declared.get(n), dict)
                 and declared[n].get("internal") is True]
     if names and len(internal) == len(names):
-        return passed(subject, f"({why}) joins only internal networks", setting=
-                      subject.setting("networks"))
+        return passed(subject, f"({why}) joins only internal networks", setting=joined)
     return failed(subject, f"({why}) can reach the network: set network_mode: none or use "
-                           "internal networks only", setting=mode if mode.present else
-                  subject.setting("networks"))
+                           "internal networks only", setting=mode if mode.present else joined)
 
 
 # ---------------------------------------------------------------------------- 4.6.1
