@@ -190,8 +190,10 @@ def _pipeline(config: Config) -> Pipeline:
     runs: dict[str, Run] = {}
     for name, spec in job_specs(body).items():
         job = _job(root, name, spec, body, variables)
-        runs[name] = Run(job, job.steps, stage_rank=stages.get(job.stage or DEFAULT_STAGE,
-                                                              len(stages)))
+        included = job.location.path != root.location.path
+        runs[name] = Run(job, job.steps,
+                         stage_rank=stages.get(job.stage or DEFAULT_STAGE, len(stages)),
+                         included_by=root.name if included else None)
     for run in runs.values():
         run.needs = _needs(run, runs)
     pipeline.runs = list(runs.values())

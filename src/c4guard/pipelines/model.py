@@ -58,16 +58,22 @@ class Run:
     caller: Run | None = None
     needs: list[Run] = field(default_factory=list)
     stage_rank: int = 0
+    included_by: str | None = None
 
     @property
     def label(self) -> str:
+        """`job x`, with the job that called its workflow, or the pipeline file that
+        included it, when those tell two runs of one written job apart."""
         chain = []
         caller = self.caller
         while caller is not None:
             chain.append(caller.job.id)
             caller = caller.caller
-        via = f" (called by job {' → '.join(reversed(chain))})" if chain else ""
-        return f"job {self.job.id}{via}"
+        if chain:
+            return f"job {self.job.id} (called by job {' → '.join(reversed(chain))})"
+        if self.included_by:
+            return f"job {self.job.id} (in the pipeline of {self.included_by})"
+        return f"job {self.job.id}"
 
     @cached_property
     def facts(self) -> StepFacts:
