@@ -1,6 +1,7 @@
 """Expectation markers in fixture files: a line ending in
 `# expect: CHECK-ID result[, CHECK-ID result...]` must carry a finding of that check with
-that result, reported at that file and line."""
+that result, reported at that file and line. In formats without trailing comments
+(Dockerfiles), a comment line `# expect-next: ...` says the same of the line after it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from c4guard.model import Finding
 
-MARKER = re.compile(r"#\s*expect:\s*(?P<items>.+)$")
+MARKER = re.compile(r"#\s*expect(?P<next>-next)?:\s*(?P<items>.+)$")
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,10 @@ def expectations(directory: Path) -> list[Expectation]:
             match = MARKER.search(text)
             if not match:
                 continue
+            line = number + 1 if match["next"] else number
             for item in match["items"].split(","):
                 check_id, result = item.split()
-                found.append(Expectation(str(path), number, check_id, result))
+                found.append(Expectation(str(path), line, check_id, result))
     return found
 
 

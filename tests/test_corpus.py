@@ -4,10 +4,12 @@ real things."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
 from c4guard.cli import main
+from c4guard.sources.dockerfile import claims as dockerfile_claims
 from tests.conftest import shared_path
 
 
@@ -31,6 +33,24 @@ def test_whole_corpus_scans_and_reports_what_it_read() -> None:
 def test_corpus_text_summary_names_resources_skips_notices_and_errors() -> None:
     corpus = shared_path("corpus", "kserve__kserve")
     result = CliRunner().invoke(main, ["scan", str(corpus), "--fail-on", "none"])
-    header = result.output.splitlines()[1]
+    lines = result.output.splitlines()
+    header = " ".join(lines[1:lines.index("", 1)])  # the summary may wrap
     for word in ("files", "resources", "skipped", "render notices", "input errors"):
         assert word in header
+
+
+def test_corpus_dockerfiles_and_ci_files_scan_without_a_crash() -> None:
+    corpus = shared_path("corpus")
+    targets = sorted(str(p) for p in corpus.rglob("*") if p.is_file() and (
+        dockerfile_claims(p.name) or ".github/workflows/" in p.as_posix()
+        or p.name in (".gitlab-ci.yml", "action.yml", "action.yaml")))
+    assert len(targets) > 300
+    result = CliRunner().invoke(main, ["scan", *targets, "--format", "json", "--fail-on", "none"],
+                                catch_exceptions=False)
+    report = json.loads(result.output)
+    assert {"docker", "workflows"} <= set(report["scanned_domains"])
+    assert not [r["reason"] for r in report["requirements"] if "could not run" in r["reason"]]
+    errors = {Path(e["path"]).parent.name for e in report["input_errors"]}
+    assert errors <= {"failure", "empty_dockerfile"}  # checkov's deliberately broken fixtures
+    checks = {f["check_id"] for r in report["requirements"] for f in r["findings"]}
+    assert {"DOCKER-USER", "WF-PROVENANCE", "WF-ACTION-PINNED", "WF-SBOM-SIGNED"} <= checks

@@ -168,3 +168,18 @@ def test_parallel_parsing_reads_the_same_resources(write, tmp_path: Path) -> Non
     parallel = read_inputs([str(tmp_path)], ReadOptions(jobs=2))
     assert names(serial) == names(parallel) and len(names(serial)) == 40
     assert {r.location for r in serial.resources} == {r.location for r in parallel.resources}
+
+
+def test_broken_workflow_with_expressions_is_an_error_not_a_template(write, tmp_path: Path) -> None:
+    write(".github/workflows/ci.yml", """
+        on: push
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo "${{ github.event.issue.title }}"
+              - run: echo "broken: ${{ github.sha }}"
+    """)
+    inputs = read_inputs([str(tmp_path)])
+    assert [e.line for e in inputs.summary.input_errors] == [7]
+    assert not inputs.summary.render_notices

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from c4guard.checks import embedded_secrets, isolation  # noqa: F401  (register their checks)
+from c4guard.checks import (  # noqa: F401  (they register their checks)
+    compose,
+    docker,
+    embedded_secrets,
+    isolation,
+    workflow_hygiene,
+    workflows,
+)
 from c4guard.checks.registry import REGISTRY, Check
 
 

@@ -9,7 +9,14 @@ from dataclasses import dataclass, field
 
 from c4guard.governance.inline import attach_inline_directives
 from c4guard.model import InputError, InputSummary, RenderNotice, Resource
-from c4guard.sources import images, secrets  # noqa: F401  (register their readers)
+from c4guard.sources import (  # noqa: F401  (they register their handlers and interpreters)
+    compose,
+    dockerfile,
+    github,
+    gitlab,
+    images,
+    secrets,
+)
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import (
     CONTENT_SCANNERS,

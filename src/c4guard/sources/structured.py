@@ -4,6 +4,7 @@ their documents (Kubernetes now; compose, CI workflows and others register here)
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,8 @@ STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json")
 NOT_INFRASTRUCTURE = "YAML/JSON that is not infrastructure"
 UNRENDERED_TEMPLATE = "unrendered template"
 MAX_JSON_DEPTH = 256
+# Helm/Jinja markers; `${{ … }}` is GitHub Actions expression syntax, not a template.
+TEMPLATE_MARKER = re.compile(r"(?<!\$)\{\{|\{%")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,7 @@ def parse_structured(text: str, display: str, namespace: str | None = None) -> F
         _interpret(document, display, namespace, result)
     if error is not None:
         line, reason = error
-        if not result.resources and "{{" in text:
+        if not result.resources and TEMPLATE_MARKER.search(text):
             result.skipped = UNRENDERED_TEMPLATE
             result.template = True
         else:
