@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -33,8 +34,7 @@ def test_scan_records_the_digest_of_the_written_report(tmp_path: Path) -> None:
 
 
 def test_config_audit_section_records_exceptions_and_attestations(tmp_path: Path) -> None:
-    for path in Path(INSECURE).iterdir():
-        (tmp_path / path.name).write_text(path.read_text())
+    shutil.copytree(INSECURE, tmp_path, dirs_exist_ok=True)
     db = tmp_path / "trail.db"
     (tmp_path / "c4guard.yaml").write_text(f"""
 version: 1

@@ -148,7 +148,7 @@ def test_bad_dockerfile_is_an_input_error_and_a_template_is_skipped(write, tmp_p
     assert "unknown instruction 'RUNN'" in error.reason
     assert inputs.summary.skipped == {"unrendered template": 1}
     assert [r.location.line for r in inputs.resources] == [1]
-    assert inputs.domains == {"docker"}
+    assert inputs.domains == {"docker", "secrets"}
 
 
 def test_each_stage_is_a_resource_spanning_its_lines(write, tmp_path) -> None:
