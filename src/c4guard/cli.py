@@ -275,3 +275,7 @@ from c4guard.supplychain.cli import attest, verify  # noqa: E402
 
 main.add_command(verify)
 main.add_command(attest)
+from c4guard.live.cli import cluster, host  # noqa: E402
+
+main.add_command(host)
+main.add_command(cluster)
