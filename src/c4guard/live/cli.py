@@ -14,7 +14,7 @@ from c4guard.cli import (
     load_command_config,
     report_options,
 )
-from c4guard.live.metadata import DEFAULT_ENDPOINT
+from c4guard.live.metadata import DEFAULT_ENDPOINT, check_endpoint
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -51,19 +51,27 @@ def host(report: ReportOptions, root: Path, pid: str, classes: tuple[str, ...],
     """Probe this process and the node it runs on: capabilities, seccomp, LSM, mounts,
     cgroup limits, TEE, TPM, Secure Boot, runtime monitors, GPUs (NVML)."""
     from c4guard.live.host import HostOptions, read_host
+    from c4guard.live.nvml import NvmlSource, NvmlUnavailable, RecordedNvml
 
     if not (pid == "self" or pid.isdigit()):
         fail_usage(f"--pid must be a process id or `self`, not {pid!r}")
+    if probe_metadata:
+        try:
+            check_endpoint(metadata_endpoint)
+        except ValueError as exc:
+            fail_usage(str(exc))
     config = load_command_config(report, ["."])
     if record_nvml is not None:
         _record_nvml(record_nvml)
-    nvml: str | Path = nvml_answers or ("off" if no_nvml else "auto")
+    nvml: str | NvmlSource = "off" if no_nvml else "auto"
+    if nvml_answers is not None:
+        try:
+            nvml = RecordedNvml(nvml_answers)
+        except NvmlUnavailable as exc:
+            fail_usage(f"--nvml-answers: {exc}")
     options = HostOptions(root=root, pid=pid, classes=_classes(classes), nvml=nvml,
                           metadata_endpoint=metadata_endpoint if probe_metadata else None)
-    try:
-        inputs = read_host(options)
-    except ValueError as exc:
-        fail_usage(str(exc))
+    inputs = read_host(options)
     if not inputs.resources:
         problems = "; ".join(f"{e.path}: {e.reason}" for e in inputs.summary.input_errors)
         fail_usage(f"nothing to assess under {root}: {problems}")

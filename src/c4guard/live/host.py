@@ -27,7 +27,6 @@ from c4guard.live.nvml import (
     GpuReport,
     NvmlSource,
     NvmlUnavailable,
-    RecordedNvml,
     read_gpus,
 )
 from c4guard.live.procfs import (
@@ -61,12 +60,12 @@ NVIDIA_DEVICE = re.compile(r"nvidia[0-9]+$")
 @dataclass(frozen=True, slots=True)
 class HostOptions:
     """What to probe. `nvml`: "auto" (the driver when probing this machine's own root),
-    "off", or a recording of NVML answers to replay."""
+    "off", or a source of NVML answers (a `RecordedNvml`)."""
 
     root: Path = Path("/")
     pid: str = "self"
     classes: frozenset[str] = frozenset()
-    nvml: str | Path = "auto"
+    nvml: str | NvmlSource = "auto"
     metadata_endpoint: str | None = None
 
 
@@ -261,8 +260,8 @@ class HostProbe:
 
     def _nvml_source(self) -> NvmlSource | None:
         choice = self.options.nvml
-        if isinstance(choice, Path):
-            return RecordedNvml(choice)
+        if not isinstance(choice, str):
+            return choice
         if choice == "off" or not self.root.is_live:
             return None
         return DriverNvml()

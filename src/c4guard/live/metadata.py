@@ -35,11 +35,17 @@ class MetadataProbe:
     unreachable: str | None = None
 
 
-def probe(endpoint: str = DEFAULT_ENDPOINT, timeout: float = TIMEOUT_S) -> MetadataProbe:
-    """Ask the metadata endpoint each cloud's question; stop at the first network failure."""
+def check_endpoint(endpoint: str) -> None:
+    """Raise ValueError unless `endpoint` is an http:// URL with a host."""
     parts = urlsplit(endpoint)
     if parts.scheme != "http" or not parts.hostname:
-        raise ValueError(f"metadata endpoint must be an http:// URL, not {endpoint!r}")
+        raise ValueError(f"the metadata endpoint must be an http:// URL, not {endpoint!r}")
+
+
+def probe(endpoint: str = DEFAULT_ENDPOINT, timeout: float = TIMEOUT_S) -> MetadataProbe:
+    """Ask the metadata endpoint each cloud's question; stop at the first network failure."""
+    check_endpoint(endpoint)
+    parts = urlsplit(endpoint)
     result = MetadataProbe(endpoint)
     for label, method, path, headers in QUESTIONS:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 
@@ -177,9 +178,7 @@ def tcp_listeners(text: str) -> list[Listener]:
 
 def _address(hex_address: str) -> str:
     """The kernel writes addresses as host-order 32-bit words in hex."""
-    words = [bytes.fromhex(hex_address[i:i + 8])[::-1] for i in range(0, len(hex_address), 8)]
-    raw = b"".join(words)
-    if len(raw) == 4:
-        return ".".join(str(b) for b in raw)
-    groups = [raw[i:i + 2].hex() for i in range(0, 16, 2)]
-    return ":".join(g.lstrip("0") or "0" for g in groups)
+    raw = b"".join(bytes.fromhex(hex_address[i:i + 8])[::-1]
+                   for i in range(0, len(hex_address), 8))
+    address = ipaddress.ip_address(raw)
+    return str(address) if address.version == 4 else f"[{address}]"
