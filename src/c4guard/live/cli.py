@@ -95,5 +95,33 @@ def _record_nvml(path: Path) -> None:
 
 
 @click.command()
-def cluster() -> None:
-    """(placeholder)"""
+@report_options
+@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False),
+              help="kubeconfig file [default: $KUBECONFIG, else ~/.kube/config].")
+@click.option("--context", help="kubeconfig context [default: the current context].")
+@click.option("--in-cluster", is_flag=True,
+              help="Use the pod's service account (the default in a pod without a kubeconfig).")
+@click.option("-n", "--namespace", "namespaces", multiple=True, metavar="NAMESPACE",
+              help="Read namespaced objects of this namespace only (repeatable); "
+                   "cluster-scoped objects are still read.")
+def cluster(report: ReportOptions, kubeconfig: str | None, context: str | None,
+            in_cluster: bool, namespaces: tuple[str, ...]) -> None:
+    """Read a live cluster through the Kubernetes API and run the Kubernetes checks on it."""
+    from c4guard.live.cluster import ClusterOptions, read_cluster
+    from c4guard.live.kubeapi import ClusterError, ConnectOptions, connect
+
+    config = load_command_config(report, ["."])
+    try:
+        conn = connect(ConnectOptions(kubeconfig, context, in_cluster))
+        try:
+            inputs = read_cluster(conn, ClusterOptions(namespaces=tuple(dict.fromkeys(namespaces))))
+        finally:
+            conn.close()
+    except ClusterError as exc:
+        fail_usage(str(exc))
+    if not inputs.resources:
+        reasons = [g.reason for g in inputs.summary.gaps[:5]]
+        fail_usage("nothing to assess: no object could be read from the cluster"
+                   + "".join(f"\n  {r}" for r in reasons))
+    scope = f" namespaces {', '.join(namespaces)}" if namespaces else ""
+    assess_and_exit(inputs, config, [f"cluster {conn.name} ({conn.server}){scope}"], report)
