@@ -4,7 +4,7 @@ actually are, for the Host entries of the verification matrix."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -434,18 +434,26 @@ def _gpu_state(g: HostSubject) -> tuple[str, dict[str, Any]]:
     return ("on" if cc.get("feature") else "off"), cc
 
 
-def _no_gpu(inv: Inventory, requirement: str) -> NotApplicable:
+def no_gpu(inv: Inventory, requirement: str) -> NotApplicable:
     probe = next((n.body.get("gpu_probe") for n in nodes(inv)), None)
     return not_applicable(requirement, f"no NVIDIA GPU on this host ({probe or 'not probed'}); "
                                        "other accelerators are not probed")
 
 
-def _unprobed(g: HostSubject) -> Outcome | None:
-    reason = g.body.get("nvml_unavailable")
-    if reason:
-        return unknown(g, f"could not be asked about its state: {reason}",
-                       setting=g.fact("nvml_unavailable"))
-    return None
+def each_gpu(inv: Inventory, requirement: str,
+             judge: Callable[[HostSubject], Outcome | NotApplicable],
+             ) -> Iterator[Outcome | NotApplicable]:
+    """`judge` on every GPU NVML could be asked about; unknown for the others; not
+    applicable when the host has no GPU."""
+    listed = gpus(inv)
+    if not listed:
+        yield no_gpu(inv, requirement)
+    for g in listed:
+        if g.body.get("nvml_unavailable"):
+            yield unknown(g, f"could not be asked about its state: "
+                             f"{g.body['nvml_unavailable']}", setting=g.fact("nvml_unavailable"))
+        else:
+            yield judge(g)
 
 
 @check("HOST-GPU-CC-MODE", requirement="4.5.4", severity="high", domain="host",
@@ -455,26 +463,22 @@ def _unprobed(g: HostSubject) -> Outcome | None:
        references=("https://docs.nvidia.com/confidential-computing/",))
 def gpu_cc_mode(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     """Without CC mode, GPU memory and the CPU-GPU channel are outside the TEE."""
-    listed = gpus(inv)
-    if not listed:
-        yield _no_gpu(inv, "4.5.4")
-    for g in listed:
-        if (outcome := _unprobed(g)) is not None:
-            yield outcome
-            continue
+    confidential = declared(inv, "confidential")
+
+    def judge(g: HostSubject) -> Outcome | NotApplicable:
         state, cc = _gpu_state(g)
         setting = g.fact("confidential_computing")
         if state == "on":
-            yield passed(g, f"runs in confidential-computing mode ({cc.get('environment')})",
-                         setting=setting, evidence=cc)
-        elif declared(inv, "confidential"):
-            why = "devtools mode, which does not protect memory" if state == "devtools" else (
-                "off")
-            yield failed(g, f"serves confidential workloads with confidential computing {why}",
-                         setting=setting, evidence=cc)
-        else:
-            yield not_applicable("4.5.4", "no confidential workload is declared for this host "
-                                          "(c4guard host --class confidential)")
+            return passed(g, f"runs in confidential-computing mode ({cc.get('environment')})",
+                          setting=setting, evidence=cc)
+        if not confidential:
+            return not_applicable("4.5.4", "no confidential workload is declared for this "
+                                           "host (c4guard host --class confidential)")
+        why = "devtools mode, which does not protect memory" if state == "devtools" else "off"
+        return failed(g, f"serves confidential workloads with confidential computing {why}",
+                      setting=setting, evidence=cc)
+
+    yield from each_gpu(inv, "4.5.4", judge)
 
 
 # ---------------------------------------------------------------------------- 4.3.2
@@ -596,22 +600,18 @@ def _limit_text(controller: str, value: str) -> str:
 def gpu_attestation(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     """In confidential-computing mode a GPU accepts work only once marked ready, which the
     attestation step does; outside it its firmware and state cannot be attested."""
-    listed = gpus(inv)
-    if not listed:
-        yield _no_gpu(inv, "4.7.1")
-    for g in listed:
-        if (outcome := _unprobed(g)) is not None:
-            yield outcome
-            continue
-        state, cc = _gpu_state(g)
-        setting = g.fact("confidential_computing")
-        if state == "on":
-            ready = "ready" if cc.get("ready") else "not yet marked ready"
-            yield passed(g, f"is in confidential-computing mode and can be attested ({ready})",
-                         setting=setting, evidence=cc)
-        else:
-            yield failed(g, "is not in confidential-computing mode: its firmware and state "
-                            "cannot be attested", setting=setting, evidence=cc)
+    yield from each_gpu(inv, "4.7.1", _attestable)
+
+
+def _attestable(g: HostSubject) -> Outcome:
+    state, cc = _gpu_state(g)
+    setting = g.fact("confidential_computing")
+    if state == "on":
+        ready = "ready" if cc.get("ready") else "not yet marked ready"
+        return passed(g, f"is in confidential-computing mode and can be attested ({ready})",
+                      setting=setting, evidence=cc)
+    return failed(g, "is not in confidential-computing mode: its firmware and state cannot "
+                     "be attested", setting=setting, evidence=cc)
 
 
 @check("HOST-TPM", requirement="4.7.1", severity="medium", domain="host",
@@ -622,7 +622,7 @@ def gpu_attestation(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
 def tpm_measured_boot(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     """A TPM's measured-boot log is the root for attesting the platform the GPUs sit in."""
     if not gpus(inv):
-        yield _no_gpu(inv, "4.7.1")
+        yield no_gpu(inv, "4.7.1")
         return
     for n in nodes(inv):
         tpm = n.fact("tpm")
@@ -648,30 +648,25 @@ def tpm_measured_boot(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
 def gpu_partition(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     """Processes sharing a GPU without MIG share its memory system; MIG isolates memory in
     hardware."""
-    listed = gpus(inv)
-    if not listed:
-        yield _no_gpu(inv, "4.7.2")
-    for g in listed:
-        if (outcome := _unprobed(g)) is not None:
-            yield outcome
-            continue
-        mig = g.body.get("mig_mode")
-        mode = g.body.get("compute_mode")
-        if mig and mig.get("current"):
-            yield passed(g, "has MIG enabled: memory is partitioned in hardware",
-                         setting=g.fact("mig_mode"), evidence={"mig_mode": mig})
-        elif mode in ("EXCLUSIVE_PROCESS", "PROHIBITED"):
-            yield passed(g, f"serves one process at a time (compute mode {mode}); memory is "
-                            "not partitioned, so sanitisation between jobs relies on the "
-                            "driver", setting=g.fact("compute_mode"))
-        else:
-            support = "MIG is off" if mig else "it has no MIG support"
-            pending = " (MIG is pending: it takes effect after a GPU reset)" if (
-                mig and mig.get("pending")) else ""
-            yield failed(g, f"can be shared without memory partitioning: {support} and "
-                            f"compute mode is {mode or 'unknown'}{pending}",
-                         setting=g.fact("mig_mode"), evidence={"mig_mode": mig,
-                                                               "compute_mode": mode})
+    yield from each_gpu(inv, "4.7.2", _partitioned)
+
+
+def _partitioned(g: HostSubject) -> Outcome:
+    mig = g.body.get("mig_mode")
+    mode = g.body.get("compute_mode")
+    if mig and mig.get("current"):
+        return passed(g, "has MIG enabled: memory is partitioned in hardware",
+                      setting=g.fact("mig_mode"), evidence={"mig_mode": mig})
+    if mode in ("EXCLUSIVE_PROCESS", "PROHIBITED"):
+        return passed(g, f"serves one process at a time (compute mode {mode}); memory is not "
+                         "partitioned, so sanitisation between jobs relies on the driver",
+                      setting=g.fact("compute_mode"))
+    support = "MIG is off" if mig else "it has no MIG support"
+    pending = " (MIG is pending: it takes effect after a GPU reset)" if (
+        mig and mig.get("pending")) else ""
+    return failed(g, f"can be shared without memory partitioning: {support} and compute mode "
+                     f"is {mode or 'unknown'}{pending}", setting=g.fact("mig_mode"),
+                  evidence={"mig_mode": mig, "compute_mode": mode})
 
 
 @check("HOST-GPU-ECC", requirement="4.7.2", severity="medium", domain="host",
@@ -682,25 +677,19 @@ def gpu_partition(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
 def gpu_ecc(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     """Without ECC, rowhammer-style bit flips let one workload corrupt another's GPU
     memory."""
-    listed = gpus(inv)
-    if not listed:
-        yield _no_gpu(inv, "4.7.2")
-    for g in listed:
-        if (outcome := _unprobed(g)) is not None:
-            yield outcome
-            continue
-        setting = g.fact("ecc_mode")
-        ecc = setting.value
-        if ecc and ecc.get("current"):
-            yield passed(g, "has ECC enabled", setting=setting)
-        elif ecc:
-            yield failed(g, "has ECC disabled" + (" (enabled after the next reset)"
-                                                  if ecc.get("pending") else ""),
-                         setting=setting)
-        else:
-            yield failed(g, "has no ECC (NVML: "
-                            f"{(g.body.get('nvml_errors') or {}).get('GetEccMode', 'unknown')})",
-                         setting=setting)
+    yield from each_gpu(inv, "4.7.2", _ecc)
+
+
+def _ecc(g: HostSubject) -> Outcome:
+    setting = g.fact("ecc_mode")
+    ecc = setting.value
+    if ecc and ecc.get("current"):
+        return passed(g, "has ECC enabled", setting=setting)
+    if ecc:
+        later = " (enabled after the next reset)" if ecc.get("pending") else ""
+        return failed(g, f"has ECC disabled{later}", setting=setting)
+    error = (g.body.get("nvml_errors") or {}).get("GetEccMode", "unknown")
+    return failed(g, f"has no ECC (NVML: {error})", setting=setting)
 
 
 # ---------------------------------------------------------------------------- 4.8.2
