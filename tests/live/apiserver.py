@@ -45,10 +45,12 @@ class Behaviour:
 
 
 def manifests(*folders: Path) -> list[dict[str, Any]]:
+    """The Kubernetes objects of the YAML files in `folders`."""
     objects = []
     for folder in folders:
         for path in sorted(folder.glob("*.yaml")):
-            objects += [d for d in yaml.safe_load_all(path.read_text()) if isinstance(d, dict)]
+            objects += [d for d in yaml.safe_load_all(path.read_text())
+                        if isinstance(d, dict) and "apiVersion" in d and "kind" in d]
     return objects
 
 

@@ -340,3 +340,27 @@ def test_secret_like_names(name: str, secret: bool) -> None:
     from c4guard.checks.host import secret_like
 
     assert secret_like(name) is secret
+
+
+@pytest.mark.parametrize(("label", "enforce", "result"), [
+    ("docker-default (complain)", None, "fail"),
+    ("system_u:system_r:spc_t:s0", "1", "fail"),
+    ("system_u:system_r:container_t:s0:c1,c2", "0", "fail"),
+    ("system_u:system_r:container_t:s0:c1,c2", None, "unknown"),
+    ("system_u:system_r:container_t:s0:c1,c2", "1", "pass"),
+    ("cri-containerd.apparmor.d (kill)", None, "pass"),
+])
+def test_lsm_labels(tmp_path: Path, label: str, enforce: str | None, result: str) -> None:
+    import shutil
+
+    root = tmp_path / "root"
+    shutil.copytree(ROOTS / "hardened-container", root)
+    (root / "proc/self/attr/apparmor/current").unlink()
+    (root / "proc/self/attr/current").write_text(label + "\n")
+    if enforce is not None:
+        (root / "sys/fs/selinux").mkdir(parents=True)
+        (root / "sys/fs/selinux/enforce").write_text(enforce)
+    _, report = host("--root", str(root))
+    [finding] = findings(report, "HOST-LSM-CONFINEMENT")
+    assert finding["result"] == result, finding["message"]
+    assert finding["evidence"]["apparmor_enabled"] is True

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, check, failed, not_applicable, passed, unknown
 from c4guard.live.procfs import CAPABILITIES, capability_names
-from c4guard.model import Location, NotApplicable, Resource, ResourceRef
+from c4guard.model import Location, NotApplicable, Resource, ResourceRef, Result
 from c4guard.workloads.views import Setting, locate
 
 if TYPE_CHECKING:
@@ -263,39 +263,41 @@ def seccomp(inv: Inventory) -> Iterator[Outcome]:
 def lsm_confinement(inv: Inventory) -> Iterator[Outcome]:
     """An AppArmor profile or SELinux domain limits what even a compromised process can
     touch; unconfined, complain mode or permissive SELinux limit nothing."""
-    enforcing = next((n.fact("selinux_enforcing") for n in nodes(inv)), None)
+    node = next(iter(nodes(inv)), None)
+    enforcing = node.fact("selinux_enforcing") if node else None
+    kernel = {k: node.body[k] for k in ("lsm", "apparmor_enabled", "selinux_enforcing")
+              if node and k in node.body}
     for p in processes(inv):
-        yield _confinement(p, p.fact("lsm_label"), enforcing)
+        result, message, setting = _confinement(p.fact("lsm_label"), enforcing)
+        yield Outcome(p, result, message, setting, evidence=kernel)
 
 
-def _confinement(p: HostSubject, label: Setting, enforcing: Setting | None) -> Outcome:
+def _confinement(label: Setting, enforcing: Setting | None) -> tuple[Result, str, Setting]:
+    """(result, message, the setting that decides) for an LSM label."""
     text = label.value
     if not text:
-        return failed(p, "is not confined by AppArmor or SELinux (no LSM label)", setting=label)
+        return Result.FAIL, "is not confined by AppArmor or SELinux (no LSM label)", label
     if text == "unconfined":
-        return failed(p, "is unconfined (AppArmor label `unconfined`)", setting=label)
+        return Result.FAIL, "is unconfined (AppArmor label `unconfined`)", label
     if (match := APPARMOR_LABEL.match(text)) is not None:
         profile, mode = match["profile"], match["mode"]
         if mode in ENFORCING_APPARMOR_MODES:
-            return passed(p, f"is confined by AppArmor profile {profile} ({mode})",
-                          setting=label)
-        return failed(p, f"runs AppArmor profile {profile} in {mode} mode, which does not "
-                         "enforce", setting=label)
+            return Result.PASS, f"is confined by AppArmor profile {profile} ({mode})", label
+        return (Result.FAIL, f"runs AppArmor profile {profile} in {mode} mode, which does not "
+                             "enforce", label)
     parts = text.split(":")
-    if len(parts) >= 3:
-        selinux_type = parts[2]
-        if selinux_type in UNCONFINED_SELINUX_TYPES:
-            return failed(p, f"runs in the unconfined SELinux type {selinux_type}",
-                          setting=label)
-        if enforcing is None or enforcing.value is None:
-            return unknown(p, f"has SELinux type {selinux_type} but SELinux enforcement is "
-                              "not visible (/sys/fs/selinux/enforce)", setting=label)
-        if enforcing.value is False:
-            return failed(p, f"has SELinux type {selinux_type} but SELinux is permissive",
-                          setting=enforcing)
-        return passed(p, f"is confined by SELinux type {selinux_type} (enforcing)",
-                      setting=label)
-    return unknown(p, f"has an LSM label c4guard does not recognise: {text!r}", setting=label)
+    if len(parts) < 3:
+        return Result.UNKNOWN, f"has an LSM label c4guard does not recognise: {text!r}", label
+    selinux_type = parts[2]
+    if selinux_type in UNCONFINED_SELINUX_TYPES:
+        return Result.FAIL, f"runs in the unconfined SELinux type {selinux_type}", label
+    if enforcing is None or enforcing.value is None:
+        return (Result.UNKNOWN, f"has SELinux type {selinux_type} but SELinux enforcement is "
+                                "not visible (/sys/fs/selinux/enforce)", label)
+    if enforcing.value is False:
+        return (Result.FAIL, f"has SELinux type {selinux_type} but SELinux is permissive",
+                enforcing)
+    return Result.PASS, f"is confined by SELinux type {selinux_type} (enforcing)", label
 
 
 # ---------------------------------------------------------------------------- 4.1.3
@@ -398,8 +400,9 @@ def _tee_outcomes(inv: Inventory, requirement: str, workload_class: str,
                                               f"{workload_class})")
         elif n.body.get("container"):
             yield unknown(n, f"is declared {workload_class} but shows no TEE guest interface; "
-                             "the runtime may not pass /dev/sev-guest or /dev/tdx_guest into "
-                             "the container", setting=setting)
+                             "in a container ("
+                             f"{n.body.get('container_evidence')}) the runtime may not pass "
+                             "/dev/sev-guest or /dev/tdx_guest in", setting=setting)
         else:
             yield failed(n, f"is declared {workload_class} but is not a TEE guest (no "
                             "/dev/sev-guest, /dev/tdx_guest or configfs-tsm)", setting=setting)
@@ -627,12 +630,16 @@ def tpm_measured_boot(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     for n in nodes(inv):
         tpm = n.fact("tpm")
         log = n.fact("tpm_event_log")
+        version = n.body.get("tpm_version")
+        label = f"TPM {version}.0" if version else "TPM"
         if tpm.value and log.value:
-            yield passed(n, f"has a TPM ({', '.join(tpm.value)}) and a measured-boot log",
+            yield passed(n, f"has a {label} ({', '.join(tpm.value)}) and a measured-boot log",
                          setting=log)
         elif tpm.value:
-            yield unknown(n, "has a TPM but its measured-boot log is not visible "
-                             "(securityfs not mounted or not readable)", setting=log)
+            why = ("not readable here" if n.body.get("securityfs_visible")
+                   else "securityfs is not mounted here")
+            yield unknown(n, f"has a {label} but its measured-boot log is not visible ({why})",
+                          setting=log)
         else:
             yield failed(n, "has no TPM: its boot cannot be measured or attested", setting=tpm)
 

@@ -23,12 +23,8 @@ class HostRoot:
 
     def __init__(self, root: Path = Path("/")) -> None:
         self.root = root
+        self.is_live = root.resolve() == Path("/")  # this machine's own root
         self.files_read: set[str] = set()
-
-    @property
-    def is_live(self) -> bool:
-        """True when the root is this machine's own `/`."""
-        return self.root.resolve() == Path("/")
 
     def path(self, absolute: str) -> Path:
         return self.root / absolute.lstrip("/")
