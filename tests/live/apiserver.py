@@ -42,6 +42,7 @@ class Behaviour:
     failing: set[tuple[str, str]] = field(default_factory=set)
     expire_once: set[str] = field(default_factory=set)  # resources whose 1st token expires
     requests: list[str] = field(default_factory=list)
+    page_cap: int = PAGE_CAP
 
 
 def manifests(*folders: Path) -> list[dict[str, Any]]:
@@ -195,7 +196,7 @@ class Handler(BaseHTTPRequestHandler):
                                          "display a consistent list result.")
             return
         start = json.loads(base64.b64decode(token))["start"] if token else 0
-        limit = min(int(query.get("limit", ["500"])[0]), PAGE_CAP)
+        limit = min(int(query.get("limit", ["500"])[0]), self.behaviour.page_cap)
         page = items[start:start + limit]
         metadata: dict[str, Any] = {"resourceVersion": "52000"}
         if start + limit < len(items):
