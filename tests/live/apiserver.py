@@ -42,6 +42,7 @@ class Behaviour:
     failing: set[tuple[str, str]] = field(default_factory=set)
     expire_once: set[str] = field(default_factory=set)  # resources whose 1st token expires
     requests: list[str] = field(default_factory=list)
+    user_agents: set[str] = field(default_factory=set)
     page_cap: int = PAGE_CAP
 
 
@@ -141,6 +142,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.behaviour.requests.append(self.path)
+        self.behaviour.user_agents.add(self.headers.get("User-Agent", ""))
         scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
         if scheme.lower() != "bearer" or token != TOKEN:
             self._status(401, "Unauthorized", "Unauthorized")

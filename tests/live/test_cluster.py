@@ -10,6 +10,7 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
+from c4guard import __version__
 from c4guard.cli import main
 from c4guard.config import Config
 from c4guard.engine import ScanRequest, assess
@@ -240,9 +241,25 @@ def test_in_cluster_service_account(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             inputs = read_cluster(conn)
         finally:
             conn.close()
-    assert conn.name == "in-cluster"
+        # in a pod without any kubeconfig, the service account is used without asking
+        monkeypatch.setenv("HOME", str(tmp_path))
+        monkeypatch.delenv("KUBECONFIG", raising=False)
+        automatic = connect(ConnectOptions(service_account_dir=account))
+        automatic.close()
+        agents = api.behaviour.user_agents
+    assert conn.name == automatic.name == "in-cluster"
     assert {r.name for r in inputs.resources if r.kind == "Namespace"} == {"ml-serving",
                                                                           "batch-jobs"}
+    assert agents == {f"c4guard/{__version__}"}
+
+
+def test_a_namespace_that_does_not_exist_is_an_input_error(tmp_path: Path) -> None:
+    with recorded_api(tmp_path, manifests(MANIFESTS)) as api:
+        code, report = cluster_cli(api, tmp_path, "-n", "ml-serving", "-n", "no-such-team")
+    assert code == 1
+    assert [e["path"] for e in report["input_errors"]] == [
+        "recorded:/api/v1/namespaces/no-such-team"]
+    assert 'namespaces "no-such-team" not found' in report["input_errors"][0]["reason"]
 
 
 def test_objects_whose_owner_is_not_a_workload_are_judged(tmp_path: Path) -> None:

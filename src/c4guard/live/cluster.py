@@ -85,7 +85,8 @@ class _Read:
     path: str
     namespace: str | None
     verb: str = "list"
-    items: list[Any] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # objects that could not be taken in
     problem: ApiProblem | None = None
 
 
@@ -168,10 +169,12 @@ class ClusterReader:
             reads = list(pool.map(lambda task: task(), tasks))
         resources = []
         for read in reads:
+            self.inputs.summary.input_errors.extend(
+                InputError(f"{self.conn.name}:{read.path}", None, error) for error in read.errors)
             if read.problem is not None:
                 self._not_read(read)
             else:
-                resources.extend(self._resources(read))
+                resources.extend(read.resources)
         self._keep_judged(resources)
         self.inputs.domains.add(DOMAIN)
         for finalize in FINALIZERS:
@@ -200,7 +203,8 @@ class ClusterReader:
                 page = self.conn.get(read.path, query)
             except ApiProblem as problem:
                 if problem.status == 410 and token and not restarted:
-                    read.items, token, restarted = [], None, True  # continue token expired
+                    read.resources, read.errors = [], []  # the continue token expired
+                    token, restarted = None, True
                     continue
                 read.problem = problem
                 return read
@@ -208,7 +212,7 @@ class ClusterReader:
             if not isinstance(items, list):
                 read.problem = ApiProblem(200, "the answer is not a list")
                 return read
-            read.items.extend(items)
+            self._take(read, items)
             token = (page.get("metadata") or {}).get("continue")
             if not token:
                 return read
@@ -218,23 +222,21 @@ class ClusterReader:
     def _get(self, kind: ApiKind, name: str) -> _Read:
         read = _Read(kind, kind.path(None, name), name, verb="get")
         try:
-            read.items.append(self.conn.get(read.path))
+            self._take(read, [self.conn.get(read.path)])
         except ApiProblem as problem:
             read.problem = problem
         return read
 
-    def _resources(self, read: _Read) -> list[Resource]:
-        resources = []
-        for item in read.items:
+    def _take(self, read: _Read, items: list[Any]) -> None:
+        """Objects of one answer as resources (in the worker, so raw answers do not pile up)."""
+        for item in items:
             try:
                 resource = self._resource(read.kind, item)
             except ValueError as exc:
-                self.inputs.summary.input_errors.append(
-                    InputError(f"{self.conn.name}:{read.path}", None, str(exc)))
+                read.errors.append(str(exc))
                 continue
             if resource is not None:
-                resources.append(resource)
-        return resources
+                read.resources.append(resource)
 
     def _resource(self, kind: ApiKind, item: Any) -> Resource | None:
         metadata = item.get("metadata") if isinstance(item, dict) else None
@@ -264,7 +266,7 @@ class ClusterReader:
         problem = read.problem
         assert problem is not None
         kind = read.kind
-        if problem.status == 404:
+        if problem.status == 404 and read.verb == "list":
             self.inputs.summary.skip("kinds no longer served (404 while listing)")
             return
         scope = f'in namespace "{read.namespace}"' if read.namespace else "cluster-wide"

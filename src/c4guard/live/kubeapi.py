@@ -15,6 +15,8 @@ from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.incluster_config import SERVICE_HOST_ENV_NAME, InClusterConfigLoader
 from urllib3.exceptions import HTTPError
 
+from c4guard import __version__
+
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 TIMEOUT_S = (10, 120)  # connect, read
@@ -123,7 +125,9 @@ def connect(options: ConnectOptions) -> Connection:
     except (ConfigException, OSError, ValueError, TypeError) as exc:
         raise ClusterError(f"cannot load the Kubernetes client configuration: {exc}") from exc
     configuration.retries = 1
-    return Connection(client.ApiClient(configuration), name)
+    api = client.ApiClient(configuration)
+    api.user_agent = f"c4guard/{__version__}"  # how the API server's audit log names us
+    return Connection(api, name)
 
 
 def _only_in_cluster(options: ConnectOptions) -> bool:
