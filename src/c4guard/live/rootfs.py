@@ -6,7 +6,7 @@ import errno
 import os
 from pathlib import Path
 
-MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
 class Unreadable(Exception):
