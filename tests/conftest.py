@@ -32,6 +32,17 @@ def status_of(assessment: Assessment, requirement: str) -> str:
     return next(r.status.value for r in assessment.requirements if r.requirement.id == requirement)
 
 
+@pytest.fixture(autouse=True)
+def isolated_state(tmp_path_factory: pytest.TempPathFactory,
+                   monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own state directory (redaction key, default audit trail) and no
+    redaction key from the environment: nothing touches the developer's real state."""
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("C4GUARD_STATE_DIR", str(state))
+    monkeypatch.delenv("C4GUARD_REDACTION_KEY", raising=False)
+    return state
+
+
 @pytest.fixture
 def write(tmp_path: Path) -> Callable[..., Path]:
     """Write `content` (dedented) to `name` under a temporary directory."""

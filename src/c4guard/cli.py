@@ -18,17 +18,31 @@ from typing import Any, NoReturn
 import click
 
 from c4guard import __version__
+from c4guard.audit.recording import (
+    DEFAULT_TRAIL,
+    audit_option,
+    receipt_line,
+    record,
+    scan_events,
+    trail_location,
+)
 from c4guard.catalog import load_catalog
 from c4guard.checks import REGISTRY, checks_for
+from c4guard.checks.selection import SelectionError
 from c4guard.config import Config, ConfigError, find_config, load_config
 from c4guard.engine import ScanRequest, assess
-from c4guard.model import Assessment, Status
+from c4guard.governance.baseline import BaselineError, write_baseline
+from c4guard.governance.options import governance_options, governance_request
+from c4guard.model import Assessment
+from c4guard.report import html, junit, markdown, oscal, sarif
 from c4guard.report import json as json_report
 from c4guard.report import text as text_report
+from c4guard.report.common import gating_statuses, within_level
 from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-FORMATS = {"text": text_report, "json": json_report}
+FORMATS = {"text": text_report, "json": json_report, "sarif": sarif, "junit": junit,
+           "html": html, "markdown": markdown, "oscal": oscal}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -39,7 +53,7 @@ def main() -> None:
 
 @dataclass(frozen=True, slots=True)
 class ReportOptions:
-    """How an assessing command (scan, cluster, host) reports and exits."""
+    """How an assessing command (scan, cluster, host) judges, reports, records and exits."""
 
     fmt: str
     output: str | None
@@ -48,17 +62,26 @@ class ReportOptions:
     fail_on: str
     show_passes: bool
     color: bool | None
+    audit_location: str | None
+    create_baseline: str | None
+    governance: dict[str, Any]
 
 
 def report_options(command: Callable[..., None]) -> Callable[..., None]:
-    """Add the options every assessing command shares; the command receives them as one
+    """Add the options every assessing command shares (report, level, config, audit trail,
+    rule selection, inline ignores, baselines); the command receives them as one
     `report: ReportOptions` argument."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, fmt: str, output: str | None, config_path: str | None,
                 level: int | None, fail_on: str, show_passes: bool, color: bool | None,
+                audit_location: str | None, create_baseline: str | None, select: tuple[str, ...],
+                skip: tuple[str, ...], no_inline_ignores: bool, baseline_path: str | None,
                 **kwargs: Any) -> None:
-        report = ReportOptions(fmt, output, config_path, level, fail_on, show_passes, color)
+        governance = {"select": select, "skip": skip, "no_inline_ignores": no_inline_ignores,
+                      "baseline_path": baseline_path}
+        report = ReportOptions(fmt, output, config_path, level, fail_on, show_passes, color,
+                               audit_location, create_baseline, governance)
         command(*args, report=report, **kwargs)
 
     options = (
@@ -79,26 +102,51 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
                      help="List passing findings in the text report."),
         click.option("--color/--no-color", default=None,
                      help="Colour the text report [default: auto]."),
+        audit_option,
+        governance_options,
     )
     for option in reversed(options):
         wrapper = option(wrapper)
     return wrapper
 
 
-def load_command_config(report: ReportOptions, targets: list[str]) -> Config:
-    """The configuration for a command, or exit 2 naming what is wrong with it."""
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    config: Config
+    request_fields: dict[str, Any]
+
+
+def prepare(report: ReportOptions, targets: list[str]) -> Prepared:
+    """The configuration and the request's governance fields, or exit 2 naming what is
+    wrong with them."""
     try:
-        return load_config(find_config(report.config_path, targets))
+        config = load_config(find_config(report.config_path, targets))
+        fields = governance_request(config, **report.governance)
+        getattr(FORMATS[report.fmt], "require", lambda: None)()
     except ConfigError as exc:
         fail_usage("configuration error:\n  " + "\n  ".join(exc.messages))
+    except (SelectionError, BaselineError, click.UsageError) as exc:
+        fail_usage(str(exc))
+    return Prepared(config, fields)
 
 
-def assess_and_exit(inputs: InputSet, config: Config, targets: list[str],
+def assess_and_exit(inputs: InputSet, prepared: Prepared, targets: list[str],
                     report: ReportOptions) -> NoReturn:
-    """Judge the inputs, render the report and exit with the contract's code."""
-    request = ScanRequest(targets, report.level or config.level or 3, report.fail_on)
+    """Judge the inputs, write the baseline, render the report, record it in the audit
+    trail and exit with the contract's code."""
+    config = prepared.config
+    request = ScanRequest(targets, report.level or config.level or 3, report.fail_on,
+                          **prepared.request_fields)
     assessment = assess(inputs, config, request)
+    if report.create_baseline:
+        count = write_baseline(assessment.findings(), Path(report.create_baseline))
+        click.echo(f"c4guard: baseline of {count} findings written to {report.create_baseline}",
+                   err=True)
     _emit(assessment, report)
+    configured = config.audit.db or DEFAULT_TRAIL if config.audit else None
+    location = trail_location(report.audit_location, configured)
+    if location is not False:
+        _record(assessment, location, config.audit.actor if config.audit else None)
     sys.exit(exit_code(assessment))
 
 
@@ -112,13 +160,20 @@ def assess_and_exit(inputs: InputSet, config: Config, targets: list[str],
 def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size: int) -> None:
     """Scan files, directories or `-` (stdin) and report AISVS C4 conformance."""
     targets = list(paths) or ["."]
-    config = load_command_config(report, targets)
+    prepared = prepare(report, targets)
     options = ReadOptions(max_file_bytes=max_file_size * 1024 * 1024,
                           jobs=jobs or default_jobs())
     inputs = _read(targets, options)
     if not inputs.resources and not inputs.summary.input_errors:
         _nothing_understood(inputs)
-    assess_and_exit(inputs, config, targets, report)
+    assess_and_exit(inputs, prepared, targets, report)
+
+
+def _record(assessment: Assessment, location: str | None, actor: str | None) -> None:
+    report = json_report.to_dict(assessment)
+    report_bytes = json_report.dumps(report).encode()
+    receipts = record(location, scan_events(report, report_bytes, actor))
+    click.echo(receipt_line(receipts), err=True)
 
 
 def _read(targets: list[str], options: ReadOptions) -> InputSet:
@@ -164,8 +219,8 @@ def exit_code(assessment: Assessment) -> int:
     input could not be read (`--fail-on none` never fails)."""
     if assessment.fail_on == "none":
         return EXIT_OK
-    failing = {Status.FAIL} | ({Status.REVIEW} if assessment.fail_on == "review" else set())
-    within = [r for r in assessment.requirements if r.requirement.level <= assessment.level]
+    failing = gating_statuses(assessment.fail_on)
+    within = [r for r in assessment.requirements if within_level(assessment, r)]
     if any(r.status in failing for r in within) or assessment.inputs.input_errors:
         return EXIT_FINDINGS
     return EXIT_OK
@@ -271,10 +326,12 @@ def _explain_check(check_id: str) -> str:
 
 # The other faces keep their commands in their own packages; they import their heavy
 # libraries (cryptography, sigstore, database drivers) only when a command runs.
+from c4guard.audit.cli import audit  # noqa: E402
 from c4guard.supplychain.cli import attest, verify  # noqa: E402
 
 main.add_command(verify)
 main.add_command(attest)
+main.add_command(audit)
 from c4guard.live.cli import cluster, host  # noqa: E402
 
 main.add_command(host)

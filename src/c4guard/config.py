@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from c4guard.model import Severity
 from c4guard.sources.yamlload import Mapping, Sequence, YAMLLimitError, load_documents
 
 CONFIG_NAMES = ("c4guard.yaml", "c4guard.yml", ".c4guard.yaml", ".c4guard.yml")
@@ -141,6 +142,22 @@ class NotApplicableRule(_Strict):
     reason: str = Field(min_length=1)
 
 
+class AuditSection(_Strict):
+    """Where `scan` (and the other faces) record their outcomes."""
+
+    db: str | None = Field(default=None, description="SQLite path or postgresql:// URL")
+    actor: str | None = None
+
+
+class CheckRules(_Strict):
+    """Which checks run and at what severity; selectors name a check, a requirement or a
+    section (see `c4guard.checks.selection`)."""
+
+    select: list[str] = []
+    skip: list[str] = []
+    severity: dict[str, Severity] = {}
+
+
 class Config(_Strict):
     version: Literal[1] = 1
     level: int | None = Field(default=None, ge=1, le=3)
@@ -150,10 +167,11 @@ class Config(_Strict):
     exceptions: list[ExceptionRule] = []
     attestations: list[Attestation] = []
     not_applicable: list[NotApplicableRule] = []
+    checks: CheckRules = CheckRules()
     # Reserved for the verify, gate and audit faces; each validates its own section.
     verify: dict[str, Any] | None = None
     gate: dict[str, Any] | None = None
-    audit: dict[str, Any] | None = None
+    audit: AuditSection | None = None
     source: str | None = Field(default=None, exclude=True)
 
 

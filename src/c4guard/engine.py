@@ -13,8 +13,11 @@ from typing import Any
 
 from c4guard.catalog import Catalog, load_catalog
 from c4guard.checks import all_checks
-from c4guard.checks.registry import Check, Outcome
+from c4guard.checks.registry import REGISTRY, Check, Outcome
+from c4guard.checks.selection import RuleSelection
 from c4guard.config import Attestation, Config, ExceptionRule, today_utc
+from c4guard.governance.baseline import Baseline, apply_baseline
+from c4guard.governance.suppress import apply_directives
 from c4guard.inventory import Inventory
 from c4guard.model import (
     DOMAIN_EQUIVALENTS,
@@ -44,6 +47,7 @@ class CheckRun:
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     # requirement -> the (origin, kind) its checks read
     reads: dict[str, set[KindKey]] = field(default_factory=lambda: defaultdict(set))
+    left_out: dict[str, list[str]] = field(default_factory=dict)  # requirement -> check ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,9 @@ class ScanRequest:
     targets: list[str]
     level: int = 3
     fail_on: str = "fail"
+    rules: RuleSelection = field(default_factory=RuleSelection)
+    inline_ignores: bool = True
+    baseline: Baseline | None = None
 
 
 def assess(inputs: InputSet, config: Config, request: ScanRequest,
@@ -59,10 +66,19 @@ def assess(inputs: InputSet, config: Config, request: ScanRequest,
     started = time.monotonic()
     catalog = catalog or load_catalog()
     domains = effective_domains(inputs.domains)
-    inventory = Inventory(inputs.resources, config)
-    run = run_checks(inventory, checks if checks is not None else all_checks(), domains)
+    inventory = Inventory(inputs.resources, config, inputs.summary.files_by_domain)
+    selected = request.rules.resolve(checks if checks is not None else all_checks())
+    run = run_checks(inventory, selected.checks, domains)
+    run.left_out = {req: kept for req, ids in selected.left_out.items()
+                    if (kept := [c for c in ids if REGISTRY[c].domain in domains])}
     today = today_utc()
     governance = apply_exceptions(run.findings, config.exceptions, today)
+    governance["exceptions"] += apply_directives(
+        run.findings, inventory, today, honour=request.inline_ignores,
+        known=lambda target: target in REGISTRY or catalog.get(target) is not None)
+    if request.baseline is not None:
+        governance["baseline"] = apply_baseline(run.findings, request.baseline)
+    governance["rule_selection"] = selected.report
     results = [
         judge(req, run, config, domains, today, inputs.summary.gaps)
         for req in catalog.requirements
@@ -76,7 +92,7 @@ def assess(inputs: InputSet, config: Config, request: ScanRequest,
         targets=request.targets, level=request.level, fail_on=request.fail_on,
         governance=governance,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        duration_s=time.monotonic() - started,
+        duration_s=time.monotonic() - started, checks=selected.checks,
     )
 
 
@@ -255,6 +271,8 @@ def _attested_reason(att: Attestation) -> str:
 def _review_reason(req: Requirement, run: CheckRun, config: Config, domains: set[str],
                    passing: list[Finding], unknowns: list[Finding], today: date) -> str:
     parts = list(run.errors.get(req.id, []))
+    if run.left_out.get(req.id):
+        parts.append(f"checks not selected: {', '.join(run.left_out[req.id])}")
     expired = _attestation(config.attestations, req.id, today, expired=True)
     if expired is not None:
         parts.append(f"the attestation by {expired.owner} expired on {expired.expires.isoformat()}")

@@ -68,8 +68,10 @@ class Inventory:
     cleared it, so that evidence the inputs lack (a kind a cluster would not list) turns
     exactly the requirements whose checks read it to `review`."""
 
-    def __init__(self, resources: list[Resource], config: Config | None = None) -> None:
+    def __init__(self, resources: list[Resource], config: Config | None = None,
+                 files_by_domain: dict[str, int] | None = None) -> None:
         self.config = config or Config()
+        self.files_by_domain = files_by_domain or {}
         self.reads: set[KindKey] = set()
         self._resources = resources
         self._by_kind: dict[tuple[str, str], list[Resource]] = defaultdict(list)

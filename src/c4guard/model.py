@@ -7,7 +7,10 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from c4guard.checks.registry import Check
 
 
 class Result(StrEnum):
@@ -101,9 +104,28 @@ class ResourceRef:
         return f"{self.kind} {ns}{self.name}"
 
 
+@dataclass(frozen=True, slots=True)
+class Directive:
+    """An inline (`# c4guard:ignore ...`) or annotation (`c4guard.dev/ignore`) suppression as
+    written; `problem` says why it cannot suppress (no reason, no expiry, bad date...)."""
+
+    source: str
+    targets: tuple[str, ...]
+    reason: str
+    expires: date | None
+    location: Location
+    approver: str | None = None
+    problem: str | None = None
+
+
 @dataclass(slots=True)
 class Resource:
-    """One object read from the inputs, its body plain dicts and lists with line marks."""
+    """One object read from the inputs, its body plain dicts and lists with line marks.
+
+    `start_line`..`end_line` is the resource's text span in `location.path` (a YAML
+    document, an HCL block, a Dockerfile stage); sources that set it get inline
+    suppression comments attached to `directives` (see `c4guard.governance.inline`).
+    """
 
     origin: str
     kind: str
@@ -113,6 +135,16 @@ class Resource:
     location: Location
     api_version: str = ""
     end_line: int | None = None
+    start_line: int | None = None
+    directives: tuple[Directive, ...] = ()
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        """First and last line of the resource's text, when the source knows them."""
+        first = self.start_line or self.location.line
+        if first is None or self.end_line is None:
+            return None
+        return first, max(first, self.end_line)
 
     @property
     def ref(self) -> ResourceRef:
@@ -237,6 +269,7 @@ class InputSummary:
 
     files_read: int = 0
     resources: int = 0
+    files_by_domain: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     input_errors: list[InputError] = field(default_factory=list)
     render_notices: list[RenderNotice] = field(default_factory=list)
@@ -256,9 +289,10 @@ class Assessment:
     targets: list[str]
     level: int
     fail_on: str
-    governance: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    governance: dict[str, Any] = field(default_factory=dict)
     started_at: str = ""
     duration_s: float = 0.0
+    checks: list[Check] = field(default_factory=list)
 
     def level_met(self, level: int) -> bool:
         """Level N is met when every requirement of level <= N passes, is attested or N/A."""

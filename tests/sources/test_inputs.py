@@ -62,8 +62,10 @@ def test_stdin_stream(tmp_path: Path) -> None:
         cwd=tmp_path,
     )
     report = json.loads(result.stdout)
-    paths = {f["path"] for r in report["requirements"] for f in r["findings"]}
+    paths = {f["path"] for r in report["requirements"] for f in r["findings"]
+             if f["resource"]["origin"] == "k8s"}
     assert paths == {"<stdin>"}
+    assert report["summary"]["files_by_domain"] == {"kubernetes": 1, "secrets": 1}
 
 
 def test_helm_chart_templates_are_listed_once_not_parsed(write, tmp_path: Path) -> None:
@@ -124,7 +126,7 @@ def test_binary_files_are_skipped_not_errors(write, tmp_path: Path) -> None:
     write("model.bin", b"\x00" * 100)
     inputs = read_inputs([str(tmp_path)])
     assert inputs.summary.input_errors == []
-    assert inputs.summary.skipped["binary file"] == 1
+    assert inputs.summary.skipped["binary file"] == 2
 
 
 def test_excluded_dirs_gitignore_and_symlinks(write, tmp_path: Path) -> None:

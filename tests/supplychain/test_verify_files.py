@@ -204,3 +204,19 @@ def test_gate_mode_reads_only_image_references(release):
 
     assert verdict.decision == "error"
     assert "not an OCI reference" in verdict.errors[0]
+
+
+def test_verdict_is_recorded_in_the_audit_trail(release, tmp_path):
+    from c4guard.audit import open_trail
+
+    wheel, _, policy = release
+    db = tmp_path / "audit.db"
+    args = ["verify", str(wheel), "-p", str(policy), "--offline", "--format", "json",
+            "--audit", str(db)] + [arg for name in EVIDENCE
+                                   for arg in ("-e", str(wheel.parent.parent / name))]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0
+    with open_trail(str(db), create=False) as trail:
+        [entry] = [trail.entry(i) for i in range(trail.size())]
+    assert entry.kind == "verify.verdict"
+    assert entry.payload["decision"] == json.loads(result.stdout)["decision"] == "allow"

@@ -1,27 +1,17 @@
-"""Where the shared third-party test data lives (`shared/` beside the repository)."""
+"""Third-party test data vendored under tests/data (see the README and LICENSE there)."""
 
 from __future__ import annotations
 
-import os
 from importlib import resources
 from pathlib import Path
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
+DATA = REPO / "tests" / "data"
 
 
 def sigstore_vectors() -> Path:
-    """`shared/testdata/sigstore`, found in a folder above the repository; missing, tests
-    fail under CI=true and skip elsewhere."""
-    for folder in REPO.parents:
-        candidate = folder / "shared" / "testdata" / "sigstore"
-        if candidate.is_dir():
-            return candidate
-    message = "shared/testdata/sigstore not found above the repository"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    """Public Sigstore test vectors (sigstore-python's test assets, Apache-2.0)."""
+    return DATA / "sigstore"
 
 
 def staging_trusted_root() -> Path:

@@ -11,7 +11,7 @@ from c4guard.cli import (
     ReportOptions,
     assess_and_exit,
     fail_usage,
-    load_command_config,
+    prepare,
     report_options,
 )
 from c4guard.live.metadata import DEFAULT_ENDPOINT, check_endpoint
@@ -60,7 +60,7 @@ def host(report: ReportOptions, root: Path, pid: str, classes: tuple[str, ...],
             check_endpoint(metadata_endpoint)
         except ValueError as exc:
             fail_usage(str(exc))
-    config = load_command_config(report, ["."])
+    prepared = prepare(report, ["."])
     if record_nvml is not None:
         _record_nvml(record_nvml)
     nvml: str | NvmlSource = "off" if no_nvml else "auto"
@@ -76,7 +76,7 @@ def host(report: ReportOptions, root: Path, pid: str, classes: tuple[str, ...],
         problems = "; ".join(f"{e.path}: {e.reason}" for e in inputs.summary.input_errors)
         fail_usage(f"nothing to assess under {root}: {problems}")
     target = f"host {root}" + ("" if pid == "self" else f" (pid {pid})")
-    assess_and_exit(inputs, config, [target], report)
+    assess_and_exit(inputs, prepared, [target], report)
 
 
 def _record_nvml(path: Path) -> None:
@@ -110,7 +110,7 @@ def cluster(report: ReportOptions, kubeconfig: str | None, context: str | None,
     from c4guard.live.cluster import ClusterOptions, read_cluster
     from c4guard.live.kubeapi import ClusterError, ConnectOptions, connect
 
-    config = load_command_config(report, ["."])
+    prepared = prepare(report, ["."])
     try:
         conn = connect(ConnectOptions(kubeconfig, context, in_cluster))
         try:
@@ -124,4 +124,4 @@ def cluster(report: ReportOptions, kubeconfig: str | None, context: str | None,
         fail_usage("nothing to assess: no object could be read from the cluster"
                    + "".join(f"\n  {r}" for r in reasons))
     scope = f" namespaces {', '.join(namespaces)}" if namespaces else ""
-    assess_and_exit(inputs, config, [f"cluster {conn.name} ({conn.server}){scope}"], report)
+    assess_and_exit(inputs, prepared, [f"cluster {conn.name} ({conn.server}){scope}"], report)

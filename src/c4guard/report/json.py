@@ -10,7 +10,7 @@ from c4guard import __version__
 from c4guard.catalog import load_catalog
 from c4guard.model import Assessment, Finding, RequirementResult, Result, Status
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 SCHEMA_FILE = "report.schema.json"
 
 
@@ -50,6 +50,8 @@ def to_dict(assessment: Assessment) -> dict[str, Any]:
             "exceptions": assessment.governance.get("exceptions", []),
             "attestations": assessment.governance.get("attestations", []),
             "not_applicable": assessment.governance.get("not_applicable", []),
+            "baseline": assessment.governance.get("baseline"),
+            "rule_selection": assessment.governance.get("rule_selection"),
         },
     }
 
@@ -72,6 +74,7 @@ def summary(assessment: Assessment) -> dict[str, Any]:
             for res in Result
         } | {"suppressed": sum(1 for f in findings if f.suppression is not None)},
         "files_read": assessment.inputs.files_read,
+        "files_by_domain": dict(sorted(assessment.inputs.files_by_domain.items())),
         "resources": assessment.inputs.resources,
         "skipped_files": sum(assessment.inputs.skipped.values()),
         "input_errors": len(assessment.inputs.input_errors),
@@ -104,5 +107,9 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     }
 
 
+def dumps(report: dict[str, Any]) -> str:
+    return json.dumps(report, ensure_ascii=False, default=str) + "\n"
+
+
 def render(assessment: Assessment) -> str:
-    return json.dumps(to_dict(assessment), ensure_ascii=False, default=str) + "\n"
+    return dumps(to_dict(assessment))

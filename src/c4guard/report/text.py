@@ -13,6 +13,7 @@ from rich.text import Text
 from c4guard import __version__
 from c4guard.catalog import load_catalog
 from c4guard.model import Assessment, Finding, RequirementResult, Result, Status
+from c4guard.report.common import attestations, exceptions
 
 STATUS_STYLE = {
     Status.PASS: ("PASS", "green"), Status.FAIL: ("FAIL", "bold red"),
@@ -34,6 +35,7 @@ def render(assessment: Assessment, *, color: bool = False, width: int = 110,
     _sections(console, assessment)
     _requirements(console, assessment)
     _findings(console, assessment, show_passes)
+    _governance(console, assessment)
     _inputs(console, assessment)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
@@ -179,3 +181,36 @@ def _inputs(console: Console, a: Assessment) -> None:
         console.print()
         skipped = ", ".join(f"{count} {reason}" for reason, count in sorted(inputs.skipped.items()))
         console.print(Text(f"Skipped: {skipped}", style="dim"))
+
+
+def _governance(console: Console, a: Assessment) -> None:
+    """Every exception with its state (those that do not suppress in red), attestations
+    that lapsed, the baseline and the checks left out."""
+    entries = exceptions(a)
+    if entries:
+        console.print()
+        console.print(Text(f"Exceptions ({len(entries)})", style="bold"))
+    for e in entries:
+        style = {"active": "", "unused": "dim"}.get(e["status"], "red")
+        where = f" {e['path']}:{e['line']}" if e.get("path") else ""
+        target = e.get("check") or e.get("requirement") or "?"
+        problem = f" ({e['problem']})" if e.get("problem") else ""
+        console.print(Text(f"  {e['status']:<8} {e['source']}{where} {target}: "
+                           f"{e.get('reason') or 'no reason'}; expires "
+                           f"{e.get('expires') or 'never'}; matched {e.get('matched', 0)}"
+                           f"{problem}", style=style), soft_wrap=True)
+    for att in attestations(a):
+        if att["status"] != "applied":
+            console.print(Text(f"  attestation {att['requirement']} by {att['owner']}: "
+                               f"{att['status']} (expires {att['expires']})", style="yellow"),
+                          soft_wrap=True)
+    baseline = a.governance.get("baseline")
+    if baseline:
+        console.print()
+        console.print(Text(f"Baseline {baseline['path']}: {baseline['matched']} findings "
+                           f"accepted, {baseline['new']} new, {baseline['gone']} gone"))
+    not_run = (a.governance.get("rule_selection") or {}).get("not_run")
+    if not_run:
+        console.print()
+        console.print(Text(f"Checks not run (--check/--skip-check): {', '.join(not_run)}",
+                           style="dim"), soft_wrap=True)

@@ -7,13 +7,16 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from c4guard.governance.inline import attach_inline_directives
 from c4guard.model import InputError, InputSummary, RenderNotice, Resource
+from c4guard.sources import images, secrets  # noqa: F401  (register their readers)
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import (
+    CONTENT_SCANNERS,
     FINALIZERS,
     HANDLERS,
-    TEXT_SCANNERS,
     FileContext,
+    FileHandler,
     handler_for,
 )
 from c4guard.sources.layout import analyse_layout
@@ -23,10 +26,12 @@ from c4guard.sources.text import (
     BinaryFile,
     InputProblem,
     decode,
+    looks_binary,
     read_bytes,
 )
 
 BINARY = "binary file"
+STDIN_DISPLAY = "<stdin>"
 NOT_INFRASTRUCTURE_FILE = "not an infrastructure file"
 ProgressCallback = Callable[[int, int], None]
 
@@ -79,8 +84,8 @@ def read_inputs(
 def _parse_all(
     tasks: list[tuple[SourceFile, str | None, int]], jobs: int,
 ) -> Iterable[tuple[SourceFile, FileResult]]:
-    stdin_tasks = [t for t in tasks if t[0].display == "<stdin>"]
-    file_tasks = [t for t in tasks if t[0].display != "<stdin>"]
+    stdin_tasks = [t for t in tasks if t[0].display == STDIN_DISPLAY]
+    file_tasks = [t for t in tasks if t[0].display != STDIN_DISPLAY]
     for task in stdin_tasks:
         yield task[0], parse_file(task)
     if jobs > 1 and len(file_tasks) > 1:
@@ -94,26 +99,40 @@ def _parse_all(
 
 
 def parse_file(task: tuple[SourceFile, str | None, int]) -> FileResult:
-    """Read and parse one file (runs in worker processes with --jobs)."""
+    """Read and parse one file (runs in worker processes with --jobs): once, for its
+    handler and for every content scanner."""
     file, namespace, max_bytes = task
-    stdin = file.display == "<stdin>"
-    handler = HANDLERS[0] if stdin else handler_for(file.path.name)
-    if handler is None and not TEXT_SCANNERS:
+    context = FileContext(file.display, file.path, namespace)
+    handler = HANDLERS[0] if file.display == STDIN_DISPLAY else handler_for(file.path.name)
+    if handler is not None and handler.reads_path:
+        return handler.parse("", context)
+    if handler is None and not CONTENT_SCANNERS:
         return FileResult(skipped=NOT_INFRASTRUCTURE_FILE)
     try:
-        text = decode(read_bytes(file.path, max_bytes))
+        data = read_bytes(file.path, max_bytes)
+    except InputProblem as problem:
+        if handler is None:
+            return FileResult(skipped=f"other file not read ({problem.reason})")
+        return FileResult(errors=[(problem.line, problem.reason)])
+    result = _parse_content(handler, data, context)
+    for scanner in CONTENT_SCANNERS:
+        result.merge(scanner.scan(data, context))
+    if result.resources:
+        text = data.decode("utf-8", "replace")
+        attach_inline_directives(text, result.resources, file.display)
+    return result
+
+
+def _parse_content(handler: FileHandler | None, data: bytes, context: FileContext) -> FileResult:
+    if handler is None:
+        return FileResult(skipped=BINARY if looks_binary(data) else NOT_INFRASTRUCTURE_FILE)
+    try:
+        text = decode(data)
     except BinaryFile:
         return FileResult(skipped=BINARY)
     except InputProblem as problem:
-        if handler is None:
-            return FileResult(skipped=f"unreadable non-infrastructure file ({problem.reason})")
         return FileResult(errors=[(problem.line, problem.reason)])
-    context = FileContext(file.display, file.path, namespace)
-    result = handler.parse(text, context) if handler else FileResult(
-        skipped=NOT_INFRASTRUCTURE_FILE)
-    for scanner in TEXT_SCANNERS:
-        result.merge(scanner.scan(text, context))
-    return result
+    return handler.parse(text, context)
 
 
 def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:
@@ -130,6 +149,8 @@ def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:
                                 for line, reason in result.errors)
     if result.claimed:
         summary.files_read += 1
+    for domain in result.domains:
+        summary.files_by_domain[domain] = summary.files_by_domain.get(domain, 0) + 1
     summary.resources += len(result.resources)
     inputs.resources.extend(result.resources)
     inputs.domains |= result.domains

@@ -2,8 +2,9 @@
 file becomes resources.
 
 - A `FileHandler` claims files by name and parses one file's text into a `FileResult`
-  (runs in worker processes with --jobs, so it must be a top-level function).
-- A `TextScanner` runs on every text file, claimed or not (secret detection does this).
+  (runs in worker processes with --jobs, so it must be a top-level function). A handler
+  with `reads_path` gets the path instead of the text (container image archives).
+- A `ContentScanner` reads every file's bytes, claimed or not (secret detection does this).
 - A `Finalizer` runs once in the main process after every file is read, for sources whose
   meaning spans files (Terraform modules, variables and references).
 """
@@ -36,12 +37,13 @@ class FileHandler:
     name: str
     claims: Callable[[str], bool]
     parse: Callable[[str, FileContext], FileResult]
+    reads_path: bool = False
 
 
 @dataclass(frozen=True, slots=True)
-class TextScanner:
+class ContentScanner:
     name: str
-    scan: Callable[[str, FileContext], FileResult]
+    scan: Callable[[bytes, FileContext], FileResult]
 
 
 Finalizer = Callable[["InputSet"], None]
@@ -54,7 +56,7 @@ def _parse_structured(text: str, context: FileContext) -> FileResult:
 HANDLERS: list[FileHandler] = [
     FileHandler("yaml/json", is_structured, _parse_structured),
 ]
-TEXT_SCANNERS: list[TextScanner] = []
+CONTENT_SCANNERS: list[ContentScanner] = []
 FINALIZERS: list[Finalizer] = []
 
 

@@ -50,16 +50,28 @@ def resources_from_document(
     if not is_manifest(value):
         return None
     if is_list(value):
+        items = [item for item in value["items"] if is_manifest(item)]
         return [
-            _resource(item, path, document.end_line, namespace_override)
-            for item in value["items"]
-            if is_manifest(item)
+            _resource(item, path, (_line(item), _item_end(items, index, document.end_line)),
+                      namespace_override)
+            for index, item in enumerate(items)
         ]
-    return [_resource(value, path, document.end_line, namespace_override)]
+    return [_resource(value, path, (document.start_line, document.end_line), namespace_override)]
+
+
+def _line(body: Any) -> int | None:
+    return body.line if isinstance(body, Mapping) else None
+
+
+def _item_end(items: list[Any], index: int, document_end: int) -> int:
+    """A `List` item's text ends where the next item begins."""
+    following = _line(items[index + 1]) if index + 1 < len(items) else None
+    return following - 1 if following else document_end
 
 
 def _resource(
-    body: dict[str, Any], path: str, end_line: int, namespace_override: str | None,
+    body: dict[str, Any], path: str, span: tuple[int | None, int],
+    namespace_override: str | None,
 ) -> Resource:
     kind = body["kind"]
     metadata = body.get("metadata")
@@ -70,8 +82,8 @@ def _resource(
     return Resource(
         origin=ORIGIN, kind=kind, name=str(name),
         namespace=_namespace(kind, metadata, namespace_override),
-        body=body, location=Location(path, body.line if isinstance(body, Mapping) else None),
-        api_version=body["apiVersion"], end_line=end_line,
+        body=body, location=Location(path, _line(body)),
+        api_version=body["apiVersion"], start_line=span[0], end_line=span[1],
     )
 
 

@@ -22,6 +22,7 @@ from c4guard.sources.yamlload import YAMLLimitError, load_documents
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 HELM_TEMPLATE = "Helm chart template"
 KUSTOMIZE_PATCH = "Kustomize patch"
+OCI_LAYOUT_CONTENT = "part of an OCI image layout (scanned as an image)"
 KUSTOMIZATION = "Kustomize kustomization file"
 _TRANSFORMS = (
     "patches", "patchesStrategicMerge", "patchesJson6902", "components", "images", "replicas",
@@ -44,6 +45,7 @@ def analyse_layout(files: list[SourceFile]) -> Layout:
     layout = Layout()
     by_path = {_norm(f.path): f for f in files if f.display != "<stdin>"}
     _helm_charts(files, by_path, layout)
+    _oci_layouts(files, by_path, layout)
     for file in files:
         if file.path.name in KUSTOMIZATION_NAMES:
             _kustomization(file, by_path, layout)
@@ -66,6 +68,15 @@ def _helm_charts(files: list[SourceFile], by_path: dict[str, SourceFile], layout
             message=f"Helm chart: its templates are not manifests; render it with "
                     f"`helm template {chart} | c4guard scan -` to scan what it deploys",
         ))
+
+
+def _oci_layouts(files: list[SourceFile], by_path: dict[str, SourceFile], layout: Layout) -> None:
+    """An OCI layout directory is one input (its `oci-layout` marker); its blobs are not."""
+    for marker in (f for f in files if f.path.name == "oci-layout"):
+        root = _norm(marker.path.parent) + os.sep
+        for member, file in by_path.items():
+            if member.startswith(root) and file is not marker:
+                layout.excluded[file.display] = OCI_LAYOUT_CONTENT
 
 
 def _kustomization(file: SourceFile, by_path: dict[str, SourceFile], layout: Layout) -> None:

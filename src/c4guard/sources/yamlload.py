@@ -94,14 +94,21 @@ _SAFE = yaml.constructor.SafeConstructor()
 _STR_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"}
 
 
+_SPECIAL_FIRST = frozenset("yYtToOnNfF~-+0123456789.")
+
+
 def _resolve_plain(text: str) -> Any:
     """Resolve a plain scalar the way YAML 1.1 (and so kubectl) does."""
+    if not text:
+        return None
+    if text[0] not in _SPECIAL_FIRST:
+        return text
     if text in _NULL:
         return None
     boolean = _BOOL.get(text)
     if boolean is not None:
         return boolean
-    if text and text[0] in _FIRST_NUMERIC:
+    if text[0] in _FIRST_NUMERIC:
         if _INT.match(text):
             return _construct("int", text)
         if _FLOAT.match(text):
@@ -128,6 +135,13 @@ def _scalar_value(event: ev.ScalarEvent) -> Any:
     return resolved if not isinstance(resolved, str) else event.value
 
 
+_NO_KEY = object()
+_MERGE = object()
+# A frame of the builder's stack: [container, is_sequence, anchor, expanded_at_start,
+# pending_key, merges]
+_CONTAINER, _IS_SEQ, _ANCHOR, _STARTED, _KEY, _MERGES = range(6)
+
+
 class _Builder:
     """Turns one document's events into values, enforcing the limits."""
 
@@ -136,106 +150,95 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.open_anchors: set[str] = set()
         self.expanded = 0
-        # stack entries: [container, anchor, expanded_at_start, pending_key, merges]
         self.stack: list[list[Any]] = []
         self.root: Any = None
-        self.done = False
 
-    def feed(self, event: ev.Event) -> None:
-        if isinstance(event, ev.ScalarEvent):
-            self._count(event)
-            value = _scalar_value(event)
-            if event.anchor:
-                self.anchors[event.anchor] = (value, 1)
-            self._add(value, event, is_merge_key=event.value == "<<" and event.implicit[0])
-        elif isinstance(event, ev.MappingStartEvent | ev.SequenceStartEvent):
-            self._open(event)
-        elif isinstance(event, ev.MappingEndEvent | ev.SequenceEndEvent):
-            self._close()
-        elif isinstance(event, ev.AliasEvent):
-            self._alias(event)
-
-    def _count(self, event: ev.Event, weight: int = 1) -> None:
+    def _grow(self, weight: int, line: int) -> None:
         self.expanded += weight
         if self.expanded > MAX_EXPANDED_NODES:
             raise YAMLLimitError(
-                f"document expands to more than {MAX_EXPANDED_NODES:,} nodes (alias bomb?)",
-                event.start_mark.line + 1,
-            )
+                f"document expands to more than {MAX_EXPANDED_NODES:,} nodes (alias bomb?)", line)
 
-    def _open(self, event: ev.CollectionStartEvent) -> None:
+    def scalar(self, event: ev.ScalarEvent) -> None:
+        line = event.start_mark.line + 1
+        self._grow(1, line)
+        stack = self.stack
+        if stack:
+            frame = stack[-1]
+            if not frame[_IS_SEQ] and frame[_KEY] is _NO_KEY and not event.anchor:
+                self._key(frame, event, line)  # keys are kept as written, never resolved
+                return
+        value = _scalar_value(event)
+        if event.anchor:
+            self.anchors[event.anchor] = (value, 1)
+        self._place(value, line, event)
+
+    def _key(self, frame: list[Any], event: ev.ScalarEvent, line: int) -> None:
+        if event.value == "<<" and event.implicit[0]:
+            frame[_KEY] = _MERGE
+            frame[_MERGES] = frame[_MERGES] or []
+        else:
+            frame[_KEY] = event.value
+            frame[_CONTAINER].key_lines[event.value] = line
+
+    def open(self, event: ev.CollectionStartEvent, sequence: bool) -> None:
         line = event.start_mark.line + 1
         if len(self.stack) >= MAX_DEPTH:
             raise YAMLLimitError(f"nesting deeper than {MAX_DEPTH} levels", line)
-        self._count(event)
-        mapping = isinstance(event, ev.MappingStartEvent)
-        container = Mapping(self.path, line) if mapping else Sequence(self.path, line)
+        self._grow(1, line)
+        container = Sequence(self.path, line) if sequence else Mapping(self.path, line)
         if event.anchor:
             self.open_anchors.add(event.anchor)
-        self.stack.append([container, event.anchor, self.expanded, _NO_KEY, None, event])
+        self.stack.append([container, sequence, event.anchor, self.expanded, _NO_KEY, None])
 
-    def _close(self) -> None:
-        container, anchor, started, _key, merges, _event = self.stack.pop()
+    def close(self) -> None:
+        container, _seq, anchor, started, _key, merges = self.stack.pop()
         if merges:
             _apply_merges(container, merges)
         if anchor:
             self.open_anchors.discard(anchor)
             self.anchors[anchor] = (container, self.expanded - started + 1)
-        self._add(container, None)
+        self._place(container, container.line, None)
 
-    def _alias(self, event: ev.AliasEvent) -> None:
+    def alias(self, event: ev.AliasEvent) -> None:
         line = event.start_mark.line + 1
         if event.anchor in self.open_anchors:
             raise YAMLLimitError(f"recursive alias *{event.anchor}", line)
         if event.anchor not in self.anchors:
             raise YAMLLimitError(f"alias *{event.anchor} names no anchor", line)
         value, weight = self.anchors[event.anchor]
-        self._count(event, weight)
-        self._add(value, event)
+        self._grow(weight, line)
+        self._place(value, line, None)
 
-    def _add(self, value: Any, event: ev.Event | None, is_merge_key: bool = False) -> None:
+    def _place(self, value: Any, line: int | None, event: ev.ScalarEvent | None) -> None:
+        """Put a finished value where the stack expects it: root, list item, key or value."""
         if not self.stack:
             self.root = value
-            self.done = True
             return
         frame = self.stack[-1]
-        container = frame[0]
-        line = event.start_mark.line + 1 if event is not None else _line_of(value)
-        if isinstance(container, Sequence):
+        container = frame[_CONTAINER]
+        if frame[_IS_SEQ]:
             container.append(value)
             container.item_lines.append(line or container.line or 0)
             return
-        key = frame[3]
-        if key is _NO_KEY:
-            if is_merge_key:
-                frame[3] = _MERGE
-                frame[4] = frame[4] or []
-            else:
-                frame[3] = _hashable_key(value, event)
-                container.key_lines[frame[3]] = line or container.line or 0
+        key = frame[_KEY]
+        if key is _NO_KEY:  # a complex key (a collection, an alias or an anchored scalar)
+            key = event.value if event is not None else _complex_key(value)
+            frame[_KEY] = key
+            container.key_lines[key] = line or container.line or 0
             return
-        frame[3] = _NO_KEY
+        frame[_KEY] = _NO_KEY
         if key is _MERGE:
-            frame[4].extend(value if isinstance(value, list) else [value])
+            frame[_MERGES].extend(value if isinstance(value, list) else [value])
         else:
             container[key] = value
 
 
-_NO_KEY = object()
-_MERGE = object()
-
-
-def _hashable_key(value: Any, event: ev.Event | None) -> Any:
-    """Mapping keys are kept as the text written (so `on:` stays "on")."""
-    if isinstance(event, ev.ScalarEvent):
-        return event.value
+def _complex_key(value: Any) -> Any:
+    """Keys that are collections become their flow text, so the mapping stays hashable."""
     if isinstance(value, dict | list):
         return yaml.dump(value, default_flow_style=True).strip()
     return value
-
-
-def _line_of(value: Any) -> int | None:
-    return getattr(value, "line", None)
 
 
 def _apply_merges(container: Mapping, merges: list[Any]) -> None:
@@ -265,17 +268,28 @@ def load_documents(text: str, path: str | None = None) -> Iterator[Document]:
         start = 1
         while True:
             event = parser.get_event()
-            if event is None or isinstance(event, ev.StreamEndEvent):
+            kind = type(event)
+            if builder is not None:
+                if kind is ev.ScalarEvent:
+                    builder.scalar(event)
+                    continue
+                if kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
+                    builder.open(event, kind is ev.SequenceStartEvent)
+                    continue
+                if kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
+                    builder.close()
+                    continue
+                if kind is ev.AliasEvent:
+                    builder.alias(event)
+                    continue
+            if event is None or kind is ev.StreamEndEvent:
                 return
-            if isinstance(event, ev.DocumentStartEvent):
+            if kind is ev.DocumentStartEvent:
                 builder = _Builder(path)
                 start = event.start_mark.line + 1
-            elif isinstance(event, ev.DocumentEndEvent):
-                if builder is not None:
-                    end = max(start, event.end_mark.line + (0 if event.end_mark.column == 0 else 1))
-                    yield Document(builder.root, start, end)
+            elif kind is ev.DocumentEndEvent and builder is not None:
+                end = max(start, event.end_mark.line + (0 if event.end_mark.column == 0 else 1))
+                yield Document(builder.root, start, end)
                 builder = None
-            elif builder is not None:
-                builder.feed(event)
     finally:
         parser.dispose()

@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from c4guard.audit.events import Event, default_actor
+from c4guard.audit.recording import audit_option, receipt_line, record, trail_location
+
 if TYPE_CHECKING:
     from c4guard.supplychain.verdict import Verdict
     from c4guard.supplychain.verifier import RegistryOptions
@@ -49,9 +52,10 @@ def registry_options(func):  # type: ignore[no-untyped-def]
 @registry_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@audit_option
 def verify(reference: str, policy_path: Path, evidence: tuple[Path, ...], offline: bool,
            plain_http: bool, registry_ca: Path | None, docker_config: Path | None,
-           fmt: str) -> None:
+           fmt: str, audit_location: str | None) -> None:
     """Verify REFERENCE (an OCI image reference, a file or a model directory) against a
     trust policy. Exit 0 allow, 1 deny, 2 error."""
     from c4guard.supplychain.policy import PolicyError, load_policy
@@ -66,6 +70,10 @@ def verify(reference: str, policy_path: Path, evidence: tuple[Path, ...], offlin
         click.echo(verdict.model_dump_json(indent=2))
     else:
         click.echo(render_text(verdict))
+    location = trail_location(audit_location)
+    if location is not False:
+        event = Event("verify.verdict", verdict.model_dump(mode="json"), default_actor())
+        click.echo(receipt_line(record(location, [event])), err=True)
     sys.exit(verdict.exit_code)
 
 
