@@ -53,7 +53,7 @@ def finding_keys(assessment: Assessment) -> Counter:
 
 def kubernetes_statuses(assessment: Assessment, files: Assessment) -> dict[str, str]:
     """Statuses of the requirements that the files' scan settled on Kubernetes evidence
-    alone (a file scan also reads every file for secrets, a cluster does not)."""
+    alone (a file scan may also read every file for secrets, a cluster does not)."""
     kubernetes_only = {r.requirement.id for r in files.requirements
                        if all(f.resource.origin == "k8s" for f in r.findings)}
     return {r.requirement.id: r.status.value for r in assessment.requirements
