@@ -117,7 +117,7 @@ def test_json_report_validates_against_the_shipped_schema(example: str) -> None:
     jsonschema.Draft202012Validator.check_schema(report_schema())
     jsonschema.Draft202012Validator(report_schema(),
                                     format_checker=jsonschema.FormatChecker()).validate(report)
-    assert report["schema_version"] == "1.1"
+    assert report["schema_version"] == "1.2"
     assert report["scanned_domains"] == ["compose", "docker", "kubernetes", "secrets",
                                          "workflows"]
     finding = report["requirements"][0]["findings"][0]

@@ -164,3 +164,29 @@ spec:
 """
     assessment = run(write, tmp_path, [hardened], config)
     assert assessment.level_met(1) and not assessment.level_met(2)
+
+
+def test_unread_evidence_turns_only_the_requirements_that_read_it_to_review(
+        write, tmp_path) -> None:
+    from c4guard.checks.registry import not_applicable
+    from c4guard.model import EvidenceGap
+
+    def reads_policies(inv) -> Iterator:
+        inv.kind("NetworkPolicy")
+        yield not_applicable("4.3.1", "no namespace runs workloads")
+
+    checks = [REGISTRY["K8S-PRIVILEGED"],
+              Check("TEST-NETPOL", "4.3.1", Severity.HIGH, "t", "r", "kubernetes", (),
+                    reads_policies)]
+    write("pods.yaml", PLAIN)
+    inputs = read_inputs([str(tmp_path / "pods.yaml")])
+    inputs.summary.gaps.append(EvidenceGap("k8s", "NetworkPolicy", "not allowed to list it"))
+    assessment = assess(inputs, Config(), ScanRequest([str(tmp_path)]), checks=checks)
+    network = result(assessment, "4.3.1")
+    assert network.status.value == "review" and "not allowed to list it" in network.reason
+    assert result(assessment, "4.1.1").status.value == "pass"
+    inputs.summary.gaps[:] = [EvidenceGap("k8s", "Pod", "not allowed to list pods")]
+    assessment = assess(inputs, Config(), ScanRequest([str(tmp_path)]), checks=checks)
+    isolation = result(assessment, "4.1.1")
+    assert isolation.status.value == "review" and "pods" in isolation.reason
+    assert result(assessment, "4.3.1").status.value == "not_applicable"

@@ -7,9 +7,13 @@ or configuration error, or a scan that read nothing it understood.
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -25,7 +29,7 @@ from c4guard.audit.recording import (
 from c4guard.catalog import load_catalog
 from c4guard.checks import REGISTRY, checks_for
 from c4guard.checks.selection import SelectionError
-from c4guard.config import ConfigError, find_config, load_config
+from c4guard.config import Config, ConfigError, find_config, load_config
 from c4guard.engine import ScanRequest, assess
 from c4guard.governance.baseline import BaselineError, write_baseline
 from c4guard.governance.options import governance_options, governance_request
@@ -47,57 +51,122 @@ def main() -> None:
     """Verify AI infrastructure against OWASP AISVS chapter C4."""
 
 
+@dataclass(frozen=True, slots=True)
+class ReportOptions:
+    """How an assessing command (scan, cluster, host) judges, reports, records and exits."""
+
+    fmt: str
+    output: str | None
+    config_path: str | None
+    level: int | None
+    fail_on: str
+    show_passes: bool
+    color: bool | None
+    audit_location: str | None
+    create_baseline: str | None
+    governance: dict[str, Any]
+
+
+def report_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Add the options every assessing command shares (report, level, config, audit trail,
+    rule selection, inline ignores, baselines); the command receives them as one
+    `report: ReportOptions` argument."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, fmt: str, output: str | None, config_path: str | None,
+                level: int | None, fail_on: str, show_passes: bool, color: bool | None,
+                audit_location: str | None, create_baseline: str | None, select: tuple[str, ...],
+                skip: tuple[str, ...], no_inline_ignores: bool, baseline_path: str | None,
+                **kwargs: Any) -> None:
+        governance = {"select": select, "skip": skip, "no_inline_ignores": no_inline_ignores,
+                      "baseline_path": baseline_path}
+        report = ReportOptions(fmt, output, config_path, level, fail_on, show_passes, color,
+                               audit_location, create_baseline, governance)
+        command(*args, report=report, **kwargs)
+
+    options = (
+        click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text",
+                     show_default=True, help="Report format."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+                     help="Write the report to FILE instead of standard output."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Configuration file (default: c4guard.yaml at the scan root, or in "
+                          "the current directory)."),
+        click.option("--level", type=click.IntRange(1, 3),
+                     help="Requirements up to this level count for --fail-on "
+                          "[default: config, else 3]."),
+        click.option("--fail-on", type=click.Choice(["fail", "review", "none"]), default="fail",
+                     show_default=True, help="Lowest requirement status that makes the exit "
+                                             "code 1."),
+        click.option("--show-passes", is_flag=True,
+                     help="List passing findings in the text report."),
+        click.option("--color/--no-color", default=None,
+                     help="Colour the text report [default: auto]."),
+        audit_option,
+        governance_options,
+    )
+    for option in reversed(options):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    config: Config
+    request_fields: dict[str, Any]
+
+
+def prepare(report: ReportOptions, targets: list[str]) -> Prepared:
+    """The configuration and the request's governance fields, or exit 2 naming what is
+    wrong with them."""
+    try:
+        config = load_config(find_config(report.config_path, targets))
+        fields = governance_request(config, **report.governance)
+        getattr(FORMATS[report.fmt], "require", lambda: None)()
+    except ConfigError as exc:
+        fail_usage("configuration error:\n  " + "\n  ".join(exc.messages))
+    except (SelectionError, BaselineError, click.UsageError) as exc:
+        fail_usage(str(exc))
+    return Prepared(config, fields)
+
+
+def assess_and_exit(inputs: InputSet, prepared: Prepared, targets: list[str],
+                    report: ReportOptions) -> NoReturn:
+    """Judge the inputs, write the baseline, render the report, record it in the audit
+    trail and exit with the contract's code."""
+    config = prepared.config
+    request = ScanRequest(targets, report.level or config.level or 3, report.fail_on,
+                          **prepared.request_fields)
+    assessment = assess(inputs, config, request)
+    if report.create_baseline:
+        count = write_baseline(assessment.findings(), Path(report.create_baseline))
+        click.echo(f"c4guard: baseline of {count} findings written to {report.create_baseline}",
+                   err=True)
+    _emit(assessment, report)
+    configured = config.audit.db or DEFAULT_TRAIL if config.audit else None
+    location = trail_location(report.audit_location, configured)
+    if location is not False:
+        _record(assessment, location, config.audit.actor if config.audit else None)
+    sys.exit(exit_code(assessment))
+
+
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
-@click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text",
-              show_default=True, help="Report format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-              help="Write the report to FILE instead of standard output.")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Configuration file (default: c4guard.yaml at the scan root).")
-@click.option("--level", type=click.IntRange(1, 3),
-              help="Requirements up to this level count for --fail-on [default: config, else 3].")
-@click.option("--fail-on", type=click.Choice(["fail", "review", "none"]), default="fail",
-              show_default=True, help="Lowest requirement status that makes the exit code 1.")
+@report_options
 @click.option("--jobs", "-j", type=click.IntRange(0, 64), default=1, show_default=True,
               help="Parse files in N processes (0: one per CPU).")
 @click.option("--max-file-size", type=click.IntRange(1, 1024), default=20, show_default=True,
               help="Largest file to read, in MiB; larger ones are input errors.")
-@click.option("--show-passes", is_flag=True, help="List passing findings in the text report.")
-@click.option("--color/--no-color", default=None, help="Colour the text report [default: auto].")
-@audit_option
-@governance_options
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, config_path: str | None,
-         level: int | None, fail_on: str, jobs: int, max_file_size: int, show_passes: bool,
-         color: bool | None, audit_location: str | None, create_baseline: str | None,
-         **governance: object) -> None:
+def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size: int) -> None:
     """Scan files, directories or `-` (stdin) and report AISVS C4 conformance."""
     targets = list(paths) or ["."]
-    try:
-        config = load_config(find_config(config_path, targets))
-        extras = governance_request(config, **governance)  # type: ignore[arg-type]
-        getattr(FORMATS[fmt], "require", lambda: None)()
-    except ConfigError as exc:
-        _fail_usage("configuration error:\n  " + "\n  ".join(exc.messages))
-    except (SelectionError, BaselineError, click.UsageError) as exc:
-        _fail_usage(str(exc))
+    prepared = prepare(report, targets)
     options = ReadOptions(max_file_bytes=max_file_size * 1024 * 1024,
                           jobs=jobs or default_jobs())
     inputs = _read(targets, options)
     if not inputs.resources and not inputs.summary.input_errors:
         _nothing_understood(inputs)
-    request = ScanRequest(targets, level or config.level or 3, fail_on, **extras)
-    assessment = assess(inputs, config, request)
-    if create_baseline:
-        count = write_baseline(assessment.findings(), Path(create_baseline))
-        click.echo(f"c4guard: baseline of {count} findings written to {create_baseline}",
-                   err=True)
-    _emit(assessment, fmt, output, color, show_passes)
-    configured = config.audit.db or DEFAULT_TRAIL if config.audit else None
-    location = trail_location(audit_location, configured)
-    if location is not False:
-        _record(assessment, location, config.audit.actor if config.audit else None)
-    sys.exit(exit_code(assessment))
+    assess_and_exit(inputs, prepared, targets, report)
 
 
 def _record(assessment: Assessment, location: str | None, actor: str | None) -> None:
@@ -128,18 +197,19 @@ def _nothing_understood(inputs: InputSet) -> None:
     if inputs.summary.skipped:
         skipped = ", ".join(f"{n} {why}" for why, n in sorted(inputs.summary.skipped.items()))
         lines.append(f"  skipped: {skipped}")
-    _fail_usage("\n".join(lines))
+    fail_usage("\n".join(lines))
 
 
-def _emit(assessment: Assessment, fmt: str, output: str | None, color: bool | None,
-          show_passes: bool) -> None:
-    if fmt == "text":
-        use_color = color if color is not None else (output is None and sys.stdout.isatty())
-        rendered = text_report.render(assessment, color=use_color, show_passes=show_passes)
+def _emit(assessment: Assessment, report: ReportOptions) -> None:
+    if report.fmt == "text":
+        use_color = (report.color if report.color is not None
+                     else (report.output is None and sys.stdout.isatty()))
+        rendered = text_report.render(assessment, color=use_color,
+                                      show_passes=report.show_passes)
     else:
-        rendered = FORMATS[fmt].render(assessment)
-    if output:
-        Path(output).write_text(rendered, encoding="utf-8")
+        rendered = FORMATS[report.fmt].render(assessment)
+    if report.output:
+        Path(report.output).write_text(rendered, encoding="utf-8")
     else:
         click.echo(rendered, nl=False)
 
@@ -156,7 +226,8 @@ def exit_code(assessment: Assessment) -> int:
     return EXIT_OK
 
 
-def _fail_usage(message: str) -> None:
+def fail_usage(message: str) -> NoReturn:
+    """Print `message` and exit 2 (usage, configuration or environment error)."""
     click.echo(f"c4guard: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
@@ -205,7 +276,7 @@ def explain(item: str) -> None:
     elif item.upper() in REGISTRY:
         click.echo(_explain_check(item.upper()))
     else:
-        _fail_usage(f"no requirement or check {item!r}; see `c4guard controls` and "
+        fail_usage(f"no requirement or check {item!r}; see `c4guard controls` and "
                     "`c4guard explain 4.1.1`")
 
 
@@ -261,3 +332,7 @@ from c4guard.supplychain.cli import attest, verify  # noqa: E402
 main.add_command(verify)
 main.add_command(attest)
 main.add_command(audit)
+from c4guard.live.cli import cluster, host  # noqa: E402
+
+main.add_command(host)
+main.add_command(cluster)

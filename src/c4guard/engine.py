@@ -23,7 +23,9 @@ from c4guard.model import (
     DOMAIN_EQUIVALENTS,
     Assessment,
     Automation,
+    EvidenceGap,
     Finding,
+    KindKey,
     NotApplicable,
     Requirement,
     RequirementResult,
@@ -43,6 +45,8 @@ class CheckRun:
     findings: list[Finding] = field(default_factory=list)
     not_applicable: list[NotApplicable] = field(default_factory=list)
     errors: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    # requirement -> the (origin, kind) its checks read
+    reads: dict[str, set[KindKey]] = field(default_factory=lambda: defaultdict(set))
     left_out: dict[str, list[str]] = field(default_factory=dict)  # requirement -> check ids
 
 
@@ -65,7 +69,8 @@ def assess(inputs: InputSet, config: Config, request: ScanRequest,
     inventory = Inventory(inputs.resources, config, inputs.summary.files_by_domain)
     selected = request.rules.resolve(checks if checks is not None else all_checks())
     run = run_checks(inventory, selected.checks, domains)
-    run.left_out = selected.left_out
+    run.left_out = {req: kept for req, ids in selected.left_out.items()
+                    if (kept := [c for c in ids if REGISTRY[c].domain in domains])}
     today = today_utc()
     governance = apply_exceptions(run.findings, config.exceptions, today)
     governance["exceptions"] += apply_directives(
@@ -75,7 +80,8 @@ def assess(inputs: InputSet, config: Config, request: ScanRequest,
         governance["baseline"] = apply_baseline(run.findings, request.baseline)
     governance["rule_selection"] = selected.report
     results = [
-        judge(req, run, config, domains, today) for req in catalog.requirements
+        judge(req, run, config, domains, today, inputs.summary.gaps)
+        for req in catalog.requirements
     ]
     governance["attestations"] = _attestation_report(config.attestations, results, today)
     governance["not_applicable"] = [
@@ -102,6 +108,7 @@ def run_checks(inventory: Inventory, checks: list[Check], domains: set[str]) -> 
     for chk in checks:
         if chk.domain not in domains:
             continue
+        inventory.reads.clear()
         try:
             for item in chk.function(inventory):
                 if isinstance(item, NotApplicable):
@@ -111,6 +118,7 @@ def run_checks(inventory: Inventory, checks: list[Check], domains: set[str]) -> 
         except Exception as exc:
             log.debug("check %s failed:\n%s", chk.id, traceback.format_exc())
             run.errors[chk.requirement].append(f"check {chk.id} could not run: {exc!r}")
+        run.reads[chk.requirement] |= inventory.reads
     return run
 
 
@@ -196,8 +204,10 @@ def _attestation_report(attestations: list[Attestation], results: list[Requireme
 
 
 def judge(req: Requirement, run: CheckRun, config: Config, domains: set[str],
-          today: date) -> RequirementResult:
-    """The requirement's status, first rule that applies (DESIGN.md)."""
+          today: date, gaps: list[EvidenceGap] | None = None) -> RequirementResult:
+    """The requirement's status, first rule that applies (DESIGN.md). Evidence its checks
+    read but the inputs lack (`gaps`) keeps it from passing or being not applicable."""
+    unread = [g for g in gaps or () if g.affects(run.reads.get(req.id, set()))]
     findings = [f for f in run.findings if f.requirement == req.id]
     failing = [f for f in findings if f.counts_as_failure]
     excepted = sum(1 for f in findings if f.result is not Result.PASS and f.suppression)
@@ -208,7 +218,7 @@ def judge(req: Requirement, run: CheckRun, config: Config, domains: set[str],
     if failing:
         result.status, result.reason = Status.FAIL, _fail_reason(failing, attestation)
     elif (req.automation is Automation.FULL and passing and not unknowns
-          and not run.errors.get(req.id)):
+          and not run.errors.get(req.id) and not unread):
         result.status, result.reason = Status.PASS, _pass_reason(passing, excepted)
     elif attestation is not None:
         result.status, result.reason = Status.ATTESTED, _attested_reason(attestation)
@@ -216,10 +226,12 @@ def judge(req: Requirement, run: CheckRun, config: Config, domains: set[str],
         result.status = Status.NOT_APPLICABLE
         result.reason = (f"declared not applicable in {config.source or 'the config'}: "
                          f"{declared.reason}")
-    elif (scope := _scope_empty(run, req.id)) and not passing and not unknowns:
+    elif (scope := _scope_empty(run, req.id)) and not passing and not unknowns and not unread:
         result.status, result.reason = Status.NOT_APPLICABLE, scope
     else:
-        result.reason = _review_reason(req, run, config, domains, passing, unknowns, today)
+        reasons = [g.reason for g in unread]
+        reasons.append(_review_reason(req, run, config, domains, passing, unknowns, today))
+        result.reason = "; ".join(r for r in reasons if r)
     return result
 
 

@@ -10,11 +10,14 @@ from typing import Any
 
 from c4guard.classify import classify
 from c4guard.config import Config
-from c4guard.model import Location, Resource, ResourceRef
+from c4guard.model import ANY_KIND, KindKey, Location, Resource, ResourceRef
 from c4guard.sources.kubernetes import ORIGIN as K8S
 from c4guard.sources.kubernetes import UNSPECIFIED_NAMESPACE
-from c4guard.workloads import ContainerView, PodView, Workload, build_workloads
+from c4guard.workloads import WORKLOAD_KINDS, ContainerView, PodView, Workload, build_workloads
 from c4guard.workloads.views import locate
+
+WORKLOAD_READS = frozenset((K8S, kind) for _, kind in WORKLOAD_KINDS)
+NAMESPACE_READS = WORKLOAD_READS | {(K8S, "Namespace")}
 
 
 @dataclass(eq=False, slots=True)
@@ -59,22 +62,44 @@ class NamespaceView:
 
 
 class Inventory:
-    """Everything the checks read, indexed once."""
+    """Everything the checks read, indexed once.
+
+    `reads` collects the (origin, kind) of what has been asked for since the engine last
+    cleared it, so that evidence the inputs lack (a kind a cluster would not list) turns
+    exactly the requirements whose checks read it to `review`."""
 
     def __init__(self, resources: list[Resource], config: Config | None = None,
                  files_by_domain: dict[str, int] | None = None) -> None:
         self.config = config or Config()
         self.files_by_domain = files_by_domain or {}
-        self.resources = resources
+        self.reads: set[KindKey] = set()
+        self._resources = resources
         self._by_kind: dict[tuple[str, str], list[Resource]] = defaultdict(list)
         for resource in resources:
             self._by_kind[(resource.origin, resource.kind)].append(resource)
-        self.workloads = build_workloads([r for r in resources if r.origin == K8S])
-        classify(self.workloads, self.config)
-        self.namespaces = self._index_namespaces()
+        self._workloads = build_workloads([r for r in resources if r.origin == K8S])
+        classify(self._workloads, self.config)
+        self._namespaces = self._index_namespaces()
+
+    @property
+    def resources(self) -> list[Resource]:
+        self.reads.add(ANY_KIND)
+        return self._resources
+
+    @property
+    def workloads(self) -> list[Workload]:
+        self.reads.update(WORKLOAD_READS)
+        return self._workloads
+
+    @property
+    def namespaces(self) -> dict[str, NamespaceView]:
+        """Namespaces declared or implied (dict name -> view)."""
+        self.reads.update(NAMESPACE_READS)
+        return self._namespaces
 
     def kind(self, kind: str, origin: str = K8S, group: str | None = None) -> list[Resource]:
         """Resources of a kind (optionally of one API group)."""
+        self.reads.add((origin, kind))
         found = self._by_kind.get((origin, kind), [])
         return found if group is None else [r for r in found if r.api_group == group]
 
@@ -98,10 +123,10 @@ class Inventory:
         views: dict[str, NamespaceView] = {}
         for resource in self.kind("Namespace"):
             views[resource.name] = NamespaceView(resource.name, resource)
-        for resource in self.resources:
+        for resource in self._resources:
             if resource.origin == K8S and resource.namespace:
                 views.setdefault(resource.namespace, NamespaceView(resource.namespace))
-        for workload in self.workloads:
+        for workload in self._workloads:
             if workload.namespace:
                 views[workload.namespace].workloads.append(workload)
         return views

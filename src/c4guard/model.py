@@ -227,6 +227,24 @@ class InputError:
     reason: str
 
 
+# What a check reads, as (origin, kind); ANY_KIND stands for "every resource".
+KindKey = tuple[str, str]
+ANY_KIND: KindKey = ("*", "*")
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceGap:
+    """Evidence that exists but could not be read (a kind the Kubernetes API would not
+    list): every requirement whose checks read that kind becomes `review` with `reason`."""
+
+    origin: str
+    kind: str
+    reason: str
+
+    def affects(self, reads: set[KindKey]) -> bool:
+        return ANY_KIND in reads or (self.origin, self.kind) in reads
+
+
 @dataclass(frozen=True, slots=True)
 class RenderNotice:
     """A Helm chart or Kustomize overlay that must be rendered before it can be scanned."""
@@ -255,6 +273,7 @@ class InputSummary:
     skipped: dict[str, int] = field(default_factory=dict)
     input_errors: list[InputError] = field(default_factory=list)
     render_notices: list[RenderNotice] = field(default_factory=list)
+    gaps: list[EvidenceGap] = field(default_factory=list)
 
     def skip(self, reason: str, count: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + count

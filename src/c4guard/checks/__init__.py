@@ -6,6 +6,7 @@ from c4guard.checks import (  # noqa: F401  (they register their checks)
     compose,
     docker,
     embedded_secrets,
+    host,
     isolation,
     workflow_hygiene,
     workflows,

@@ -10,7 +10,7 @@ from c4guard import __version__
 from c4guard.catalog import load_catalog
 from c4guard.model import Assessment, Finding, RequirementResult, Result, Status
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 SCHEMA_FILE = "report.schema.json"
 
 
@@ -42,6 +42,9 @@ def to_dict(assessment: Assessment) -> dict[str, Any]:
         "skipped": dict(sorted(inputs.skipped.items())),
         "render_notices": [
             {"path": n.path, "tool": n.tool, "message": n.message} for n in inputs.render_notices
+        ],
+        "evidence_gaps": [
+            {"origin": g.origin, "kind": g.kind, "reason": g.reason} for g in inputs.gaps
         ],
         "governance": {
             "exceptions": assessment.governance.get("exceptions", []),

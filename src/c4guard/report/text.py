@@ -165,6 +165,12 @@ def _inputs(console: Console, a: Assessment) -> None:
         for error in inputs.input_errors:
             where = f"{error.path}:{error.line}" if error.line else error.path
             console.print(Text(f"  {where}: {error.reason}"), soft_wrap=True)
+    if inputs.gaps:
+        console.print()
+        console.print(Text(f"Not read ({len(inputs.gaps)}): the requirements whose checks read "
+                           "these kinds are review", style="bold yellow"))
+        for gap in inputs.gaps:
+            console.print(Text(f"  {gap.kind}: {gap.reason}"), soft_wrap=True)
     if inputs.render_notices:
         console.print()
         console.print(Text(f"Render notices ({len(inputs.render_notices)}): not scanned until "

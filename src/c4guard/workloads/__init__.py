@@ -16,12 +16,15 @@ from c4guard.workloads.views import (
     container_views,
 )
 
-__all__ = ["ContainerView", "PodView", "Setting", "Workload", "build_workloads"]
+__all__ = ["WORKLOAD_KINDS", "ContainerView", "PodView", "Setting", "Workload",
+           "build_workloads"]
 
 MERGED_KINDS = {
     ("serving.kserve.io", "InferenceService"): inference_service_templates,
     ("trainer.kubeflow.org", "TrainJob"): train_job_templates,
 }
+# (API group, kind) of every resource that becomes a workload.
+WORKLOAD_KINDS = frozenset(EXTRACTORS) | frozenset(MERGED_KINDS)
 
 
 def build_workloads(resources: list[Resource]) -> list[Workload]:
