@@ -47,8 +47,8 @@ def test_skipped_checks_are_named_in_the_reason_and_the_report(write, tmp_path: 
     assert "K8S-SECCOMP" in seccomp["reason"]
     selection = report["governance"]["rule_selection"]
     assert selection["skip"] == ["4.1.2"]
-    assert selection["not_run"] == sorted(c for c in of_requirement("4.1.2")
-                                          if REGISTRY[c].domain == "kubernetes")
+    assert {c for c in selection["not_run"] if REGISTRY[c].domain == "kubernetes"} == {
+        c for c in of_requirement("4.1.2") if REGISTRY[c].domain == "kubernetes"}
 
 
 def test_skipping_the_only_failing_check_lets_the_requirement_pass(write, tmp_path: Path) -> None:
@@ -89,8 +89,7 @@ def test_command_line_check_replaces_config_select_and_skip_adds() -> None:
     rules = RuleSelection.build(["4.1.1"], ["K8S-SECCOMP"], {}, ("4.1.2",), ("K8S-SELINUX",))
     assert rules.select == ("4.1.2",) and rules.skip == ("K8S-SECCOMP", "K8S-SELINUX")
     chosen = rules.resolve(list(REGISTRY.values())).checks
-    assert [c.id for c in chosen] == sorted(of_requirement("4.1.2") - {"K8S-SECCOMP",
-                                                                       "K8S-SELINUX"})
+    assert {c.id for c in chosen} == of_requirement("4.1.2") - {"K8S-SECCOMP", "K8S-SELINUX"}
     severity = RuleSelection.build([], [], {"K8S-APPARMOR": Severity.CRITICAL})
     assert severity.resolve([REGISTRY["K8S-APPARMOR"]]).checks[0].severity is Severity.CRITICAL
     assert REGISTRY["K8S-APPARMOR"].severity is Severity.MEDIUM  # the registry is untouched
