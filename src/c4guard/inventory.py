@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from c4guard.classify import classify
 from c4guard.config import Config
@@ -15,6 +15,8 @@ from c4guard.sources.kubernetes import ORIGIN as K8S
 from c4guard.sources.kubernetes import UNSPECIFIED_NAMESPACE
 from c4guard.workloads import ContainerView, PodView, Workload, build_workloads
 from c4guard.workloads.views import locate
+
+T = TypeVar("T")
 
 
 @dataclass(eq=False, slots=True)
@@ -68,8 +70,16 @@ class Inventory:
         for resource in resources:
             self._by_kind[(resource.origin, resource.kind)].append(resource)
         self.workloads = build_workloads([r for r in resources if r.origin == K8S])
-        classify(self.workloads, self.config)
+        classify(self.workloads, self.config, self._namespace_labels())
         self.namespaces = self._index_namespaces()
+        self._derived: dict[Callable[[Inventory], Any], Any] = {}
+
+    def derived(self, build: Callable[[Inventory], T]) -> T:
+        """A view derived from the whole inventory (network model, RBAC graph...), built
+        once and shared by every check that needs it."""
+        if build not in self._derived:
+            self._derived[build] = build(self)
+        return self._derived[build]
 
     def kind(self, kind: str, origin: str = K8S, group: str | None = None) -> list[Resource]:
         """Resources of a kind (optionally of one API group)."""
@@ -91,6 +101,9 @@ class Inventory:
 
     def namespaces_with_workloads(self) -> list[NamespaceView]:
         return [ns for ns in self.namespaces.values() if ns.workloads]
+
+    def _namespace_labels(self) -> dict[str, dict[str, Any]]:
+        return {r.name: NamespaceView(r.name, r).labels for r in self.kind("Namespace")}
 
     def _index_namespaces(self) -> dict[str, NamespaceView]:
         views: dict[str, NamespaceView] = {}

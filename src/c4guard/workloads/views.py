@@ -67,6 +67,7 @@ class Workload:
     pods: list[PodView] = field(default_factory=list)
     classes: dict[str, str] = field(default_factory=dict)
     environment: str | None = None
+    environment_reason: str = ""
 
     @property
     def ref(self) -> ResourceRef:
@@ -78,6 +79,10 @@ class Workload:
 
     def containers(self) -> list[ContainerView]:
         return [c for pod in self.pods for c in pod.containers]
+
+    def why(self, name: str) -> str:
+        """`class (reason)` for a class the workload has, for messages."""
+        return f"{name}: {self.classes[name]}" if name in self.classes else ""
 
 
 @dataclass(eq=False, slots=True)

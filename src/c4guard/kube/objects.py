@@ -1,0 +1,106 @@
+"""Any Kubernetes object (or a block inside one) as the subject of a finding, able to say
+where a setting is written or should be."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from c4guard.model import Location, Resource, ResourceRef
+from c4guard.sources.yamlload import Sequence
+from c4guard.workloads.merge import where
+from c4guard.workloads.views import Setting
+
+Key = str | int
+
+
+def dig(block: Any, keys: tuple[Key, ...]) -> Any:
+    """The value at `keys` (mapping keys and list indexes), or None."""
+    for key in keys:
+        if isinstance(key, int):
+            if not isinstance(block, list) or not -len(block) <= key < len(block):
+                return None
+            block = block[key]
+        elif isinstance(block, dict):
+            block = block.get(key)
+        else:
+            return None
+    return block
+
+
+def locate_keys(block: Any, keys: tuple[Key, ...], fallback: Location) -> Location:
+    """The location of the deepest of `keys` (mapping keys and list indexes) under `block`."""
+    path, line = fallback.path, fallback.line
+    if getattr(block, "line", None) is not None:
+        path, line = getattr(block, "path", None) or path, block.line
+    node = block
+    for key in keys:
+        if isinstance(key, int):
+            if not isinstance(node, list) or not 0 <= key < len(node):
+                break
+            if isinstance(node, Sequence) and key < len(node.item_lines):
+                line = node.item_lines[key] or line
+            node = node[key]
+            line = getattr(node, "line", None) or line
+            continue
+        if not isinstance(node, dict) or key not in node:
+            break
+        key_path, key_line = where(node, key)
+        path, line = key_path or path, key_line or line
+        node = node[key]
+    return Location(path or fallback.path, line)
+
+
+def dotted(keys: tuple[Key, ...]) -> str:
+    text = ""
+    for key in keys:
+        text += f"[{key}]" if isinstance(key, int) else f".{key}"
+    return text.lstrip(".")
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectView:
+    """A Kubernetes object, or the block at `base` inside it, as a finding's subject."""
+
+    resource: Resource
+    label: str = ""
+    base: tuple[Key, ...] = ()
+
+    @property
+    def ref(self) -> ResourceRef:
+        return self.resource.ref
+
+    @property
+    def subject(self) -> str:
+        return self.label or f"{self.resource.kind} {self.resource.name}"
+
+    @property
+    def path(self) -> str:
+        return dotted(self.base) or "metadata"
+
+    @property
+    def body(self) -> Any:
+        return dig(self.resource.body, self.base) if self.base else self.resource.body
+
+    def get(self, *keys: Key) -> Any:
+        return dig(self.body, keys)
+
+    def locate(self, *keys: Key) -> Location:
+        return locate_keys(self.resource.body, (*self.base, *keys), self.resource.location)
+
+    def setting(self, *keys: Key) -> Setting:
+        """The value at `keys` under the block, with where it is written (or should be)."""
+        value = self.get(*keys)
+        return Setting(value, self.locate(*keys), dotted((*self.base, *keys)),
+                       self.resource.kind if value is not None else None)
+
+    def at(self, *keys: Key, label: str = "") -> ObjectView:
+        """The view of a block inside this one."""
+        return ObjectView(self.resource, label or self.label, (*self.base, *keys))
+
+
+def metadata_map(resource: Resource, key: str) -> dict[str, Any]:
+    """`metadata.labels` or `metadata.annotations` of a resource, as strings."""
+    metadata = resource.body.get("metadata")
+    found = metadata.get(key) if isinstance(metadata, dict) else None
+    return {str(k): v for k, v in found.items()} if isinstance(found, dict) else {}
