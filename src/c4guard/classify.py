@@ -98,18 +98,26 @@ def _from_config(workload: Workload, config: Config) -> None:
 
 
 def _detect_environment(workload: Workload, namespace_labels: dict[str, Any] | None) -> None:
-    sources = [("label", workload_labels(workload)), ("namespace label", namespace_labels or {})]
+    found = detect_environment([("label", workload_labels(workload)),
+                                ("namespace label", namespace_labels or {})],
+                               workload.namespace or "")
+    if found is not None:
+        _set_environment(workload, *found)
+
+
+def detect_environment(sources: list[tuple[str, dict[str, Any]]],
+                       namespace: str) -> tuple[str, str] | None:
+    """(environment, reason) from environment labels (first source first), else from a
+    word of the namespace's name (`ml-prod` is prod)."""
     for what, labels in sources:
         for key in ENVIRONMENT_LABELS:
             value = labels.get(key)
             if isinstance(value, str) and value.strip():
-                _set_environment(workload, _normalise(value), f"{what} {key}={value}")
-                return
-    namespace = workload.namespace or ""
+                return _normalise(value), f"{what} {key}={value}"
     for token in re.split(r"[-_.]", namespace.lower()):
         if token in ENVIRONMENT_WORDS:
-            _set_environment(workload, ENVIRONMENT_WORDS[token], f"namespace name {namespace}")
-            return
+            return ENVIRONMENT_WORDS[token], f"namespace name {namespace}"
+    return None
 
 
 def _normalise(value: str) -> str:

@@ -56,8 +56,11 @@ class NamespaceView:
         return self.name == UNSPECIFIED_NAMESPACE
 
     def locate(self, *keys: str) -> Location:
-        fallback = self.resource.location if self.resource else Location("<none>")
-        return locate(self.resource.body if self.resource else None, keys, fallback)
+        """Where a namespace-level setting is (or should be): the Namespace object, else the
+        first workload that implies the namespace."""
+        if self.resource is not None:
+            return locate(self.resource.body, keys, self.resource.location)
+        return self.workloads[0].resource.location if self.workloads else Location("<none>")
 
 
 class Inventory:

@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from c4guard.model import Location, Resource, ResourceRef
-from c4guard.sources.yamlload import Sequence
+from c4guard.sources.yamlload import Sequence, YAMLLimitError, load_documents
 from c4guard.workloads.merge import where
-from c4guard.workloads.views import Setting
+from c4guard.workloads.views import PodView, Setting
 
 Key = str | int
 
@@ -104,3 +106,28 @@ def metadata_map(resource: Resource, key: str) -> dict[str, Any]:
     metadata = resource.body.get("metadata")
     found = metadata.get(key) if isinstance(metadata, dict) else None
     return {str(k): v for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def pod_labels(pod: PodView) -> dict[str, Any]:
+    """The labels a pod will carry: its template's, else (for kinds whose controller builds
+    the pod from the object, such as KServe) the object's own."""
+    return pod.labels or metadata_map(pod.workload.resource, "labels")
+
+
+def pod_annotations(pod: PodView) -> dict[str, Any]:
+    return pod.annotations or metadata_map(pod.workload.resource, "annotations")
+
+
+MAX_EMBEDDED = 1024 * 1024
+
+
+def embedded_yaml(text: str, path: str, key_line: int) -> Any:
+    """YAML held in a string (a ConfigMap value), parsed safely and numbered as lines of
+    the file that holds it (exact for block scalars, which start on the next line)."""
+    if len(text) > MAX_EMBEDDED:
+        return None
+    try:
+        documents = list(load_documents("\n" * key_line + text, path))
+    except (YAMLLimitError, yaml.YAMLError):
+        return None
+    return documents[0].value if documents else None
