@@ -60,8 +60,8 @@ def _admission(inv: Inventory, c: ContainerView) -> Outcome:
                           "with CEL expressions c4guard does not evaluate", setting=setting)
     if found.admitting:
         control = found.admitting[0]
-        return failed(c, f"image {c.image} is only checked by {control.name} in {control.mode} "
-                         "mode, which admits unverified images", setting=setting,
+        return failed(c, f"image {c.image} is only checked by {control.name} "
+                         f"({control.mode}), which admits unverified images", setting=setting,
                       evidence={"controls": [x.name for x in found.admitting]})
     note = (f"; ClusterImagePolicies exist but namespace {namespace} is not labelled "
             "policy.sigstore.dev/include: \"true\"") if sigstore_opted_out(inv, target) else ""
