@@ -34,8 +34,8 @@ def test_every_check_has_failing_and_passing_fixtures(check_id: str) -> None:
 
 
 def test_hardened_fixture_has_no_isolation_failure(assessment: Assessment) -> None:
-    failing = [f for f in findings_of(assessment)
-               if f.location.path.endswith("pass-deployment.yaml") and f.result.value == "fail"]
+    failing = [f for f in findings_of(assessment) if f.check_id in ISOLATION_CHECKS
+               and f.location.path.endswith("pass-deployment.yaml") and f.result.value == "fail"]
     assert failing == []
 
 

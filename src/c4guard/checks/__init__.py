@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from c4guard.checks import isolation, network, pipeline  # noqa: F401  (register their checks)
+from c4guard.checks import isolation, network, pipeline, secrets  # noqa: F401  (register checks)
 from c4guard.checks.registry import REGISTRY, Check
 
 

@@ -7,6 +7,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, check, failed, passed
+from c4guard.kube.objects import annotation_setting
 from c4guard.model import Location
 from c4guard.workloads.views import Setting
 
@@ -245,15 +246,6 @@ def _legacy_annotation(pod: PodView, container_prefix: str, container: str,
     return None
 
 
-def _annotation_setting(pod: PodView, key: str, value: str) -> Setting:
-    annotations = pod.metadata.get("annotations")
-    location = pod.workload.resource.location
-    if hasattr(annotations, "where"):
-        path, line = annotations.where(key)
-        location = Location(path or location.path, line)
-    return Setting(value, location, f"metadata.annotations.{key}", "annotation")
-
-
 def is_sandboxed(inv: Inventory, pod: PodView) -> str | None:
     """The pod's runtimeClassName when it names a sandboxing runtime (gVisor, Kata)."""
     name = pod.spec.get("runtimeClassName")
@@ -294,7 +286,7 @@ def _seccomp_outcome(inv: Inventory, c: ContainerView) -> Outcome:
         key, value = legacy
         return failed(c, f"sets seccomp only through the legacy annotation {key}: {value}, "
                          "which Kubernetes ignores since v1.27",
-                      setting=_annotation_setting(c.pod, key, value),
+                      setting=annotation_setting(c.pod, key, value),
                       fix="replace the annotation with `securityContext.seccompProfile`")
     return failed(c, "has no seccomp profile: it runs Unconfined unless the kubelet's "
                      "seccompDefault is on", setting=setting)
@@ -316,7 +308,7 @@ def apparmor_profile(inv: Inventory) -> Iterator[Outcome]:
             if legacy is None:
                 continue
             key, value = legacy
-            setting = _annotation_setting(c.pod, key, value)
+            setting = annotation_setting(c.pod, key, value)
         if str(value).lower() == "unconfined":
             yield failed(c, f"runs AppArmor-unconfined ({value})", setting=setting)
         else:

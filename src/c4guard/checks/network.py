@@ -5,12 +5,12 @@ identities shared across environments)."""
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, check, failed, passed, unknown
-from c4guard.classify import detect_environment
+from c4guard.kube.environments import namespace_environments
 from c4guard.kube.mesh import (
     LINKERD_AUTHENTICATED,
     STRICT,
@@ -462,7 +462,7 @@ def _cloud_identities(inv: Inventory) -> list[tuple[Workload, str, Any]]:
 def no_cross_environment_rules(inv: Inventory) -> Iterator[Outcome]:
     """A prod policy that admits dev namespaces joins the environments' networks."""
     model = network_model(inv)
-    envs = _namespace_environments(inv)
+    envs = namespace_environments(inv)
     if len(set(envs.values())) < 2:
         return
     for policy in model.policies:
@@ -490,18 +490,3 @@ def _crossing(model: NetworkModel, rules: list[Rule], own: str,
                 others |= {envs[n] for n in namespaces if n in envs and envs[n] != own}
         if others:
             yield rule, ", ".join(sorted(others))
-
-
-def _namespace_environments(inv: Inventory) -> dict[str, str]:
-    """A namespace's environment: the one its workloads have, else its labels or name."""
-    found = {}
-    for name, ns in inv.namespaces.items():
-        counted = Counter(w.environment for w in ns.workloads if w.environment)
-        if counted:
-            found[name] = counted.most_common(1)[0][0]
-            continue
-        detected = detect_environment([("namespace label", ns.labels)], name)
-        if detected is not None:
-            found[name] = detected[0]
-    return found
-

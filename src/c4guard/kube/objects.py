@@ -108,6 +108,16 @@ def metadata_map(resource: Resource, key: str) -> dict[str, Any]:
     return {str(k): v for k, v in found.items()} if isinstance(found, dict) else {}
 
 
+def annotation_setting(pod: PodView, key: str, value: Any) -> Setting:
+    """A pod annotation as a setting, located at its line in the template (or object)."""
+    annotations = pod.metadata.get("annotations")
+    location = pod.workload.resource.location
+    if hasattr(annotations, "where"):
+        path, line = annotations.where(key)
+        location = Location(path or location.path, line)
+    return Setting(value, location, f"metadata.annotations.{key}", "annotation")
+
+
 def pod_labels(pod: PodView) -> dict[str, Any]:
     """The labels a pod will carry: its template's, else (for kinds whose controller builds
     the pod from the object, such as KServe) the object's own."""
