@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from c4guard.checks import isolation, network, pipeline, secrets  # noqa: F401  (register checks)
+from c4guard.checks import (  # noqa: F401  (importing a module registers its checks)
+    edge,
+    hardware,
+    isolation,
+    network,
+    pipeline,
+    resources,
+    sandbox,
+    secrets,
+)
 from c4guard.checks.registry import REGISTRY, Check
 
 

@@ -15,7 +15,7 @@ from c4guard.kube.admission import (
 )
 from c4guard.kube.images import parse_image
 from c4guard.kube.netpol import NAMESPACE_NAME_LABEL
-from c4guard.workloads.views import Setting
+from c4guard.kube.objects import container_setting
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -49,7 +49,7 @@ def _admission(inv: Inventory, c: ContainerView) -> Outcome:
     labels = {**(ns_view.labels if ns_view else {}), NAMESPACE_NAME_LABEL: namespace}
     target = Target(parse_image(c.image), namespace, labels, c.pod.workload.resource.kind)
     found = coverage(inv, target)
-    setting = _image_setting(c)
+    setting = container_setting(c, "image")
     if found.enforcing:
         names = ", ".join(ctl.name for ctl in found.enforcing)
         return passed(c, f"image {c.image} must pass signature verification ({names})",
@@ -68,10 +68,6 @@ def _admission(inv: Inventory, c: ContainerView) -> Outcome:
     return failed(c, f"image {c.image} is admitted without signature verification: no "
                      f"enforcing admission policy covers it in namespace {namespace}{note}",
                   setting=setting)
-
-
-def _image_setting(c: ContainerView) -> Setting:
-    return Setting(c.image, c.locate("image"), f"{c.path}.image", "container")
 
 
 @check("K8S-VERIFY-POLICY-ENFORCES", requirement="4.2.3", severity="high",
@@ -105,7 +101,7 @@ def image_digests(inv: Inventory) -> Iterator[Outcome]:
         if not container.image:
             continue
         reference = parse_image(container.image)
-        setting = _image_setting(container)
+        setting = container_setting(container, "image")
         if reference.pinned:
             yield passed(container, f"pins image {reference.repository} by digest",
                          setting=setting)

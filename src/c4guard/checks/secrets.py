@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, check, failed, passed
 from c4guard.kube.environments import namespace_environments
-from c4guard.kube.objects import ObjectView, annotation_setting, dig, dotted, locate_keys
+from c4guard.kube.objects import ObjectView, annotation_setting, container_setting
 from c4guard.kube.rbac import broad_subject, rbac, reads_secrets
-from c4guard.workloads.views import Setting
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -86,7 +85,7 @@ def secrets_manager(inv: Inventory) -> Iterator[Outcome]:
             for keys, name in _secret_refs(container):
                 key = (pod.workload.namespace, name)
                 literal = inv.find("Secret", pod.workload.namespace, name)
-                setting = _container_setting(container, keys)
+                setting = container_setting(container, *keys)
                 if key in managed:
                     yield passed(container, f"reads Secret {name}, delivered by {managed[key]}",
                                  setting=setting)
@@ -240,7 +239,7 @@ def no_secrets_in_env(inv: Inventory) -> Iterator[Outcome]:
             refs = list(_secret_env_refs(container))
             for keys, secret in refs:
                 yield failed(container, f"takes Secret {secret} through an environment variable",
-                             setting=_container_setting(container, keys))
+                             setting=container_setting(container, *keys))
             if refs:
                 continue
             mounted = [m.get("name") for m in container.spec.get("volumeMounts") or []
@@ -248,10 +247,10 @@ def no_secrets_in_env(inv: Inventory) -> Iterator[Outcome]:
             if mounted:
                 names = ", ".join(map(str, mounted))
                 yield passed(container, f"receives secrets as files ({names})",
-                             setting=_container_setting(container, ("volumeMounts",)))
+                             setting=container_setting(container, "volumeMounts"))
             else:
                 yield passed(container, "takes no Secret through environment variables",
-                             setting=_container_setting(container, ("env",)))
+                             setting=container_setting(container, "env"))
 
 
 SECRET_NAME = re.compile(
@@ -299,10 +298,10 @@ def no_literal_env_secrets(inv: Inventory) -> Iterator[Outcome]:
                 found = True
                 yield failed(container, f"sets {item.get('name')} to a literal value that "
                                         f"{why} (value not shown)",
-                             setting=_container_setting(container, ("env", index, "value")))
+                             setting=container_setting(container, "env", index, "value"))
         if not found:
             yield passed(container, "sets no secret-looking literal environment values",
-                         setting=_container_setting(container, ("env",)))
+                         setting=container_setting(container, "env"))
 
 
 def literal_secret(name: str, value: str) -> str | None:
@@ -362,9 +361,3 @@ def _secret_volumes(pod_spec: Mapping[str, Any]) -> set[str]:
                 isinstance(s, Mapping) and "secret" in s for s in projected.get("sources") or []):
             names.add(volume.get("name"))
     return names
-
-
-def _container_setting(container: ContainerView, keys: tuple[Any, ...]) -> Setting:
-    value = dig(container.spec, keys)
-    return Setting(value, locate_keys(container.spec, keys, container.locate()),
-                   f"{container.path}.{dotted(keys)}", "container" if value is not None else None)

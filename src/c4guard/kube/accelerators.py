@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from c4guard.model import Location
+from c4guard.model import Location, Resource
 from c4guard.workloads.views import ContainerView
+
+if TYPE_CHECKING:
+    from c4guard.inventory import Inventory
 
 ACCELERATOR_RESOURCES = (
     "nvidia.com/gpu", "nvidia.com/gpu.shared", "nvidia.com/mig-*", "amd.com/gpu",
@@ -46,3 +49,8 @@ def accelerator_requests(container: ContainerView) -> list[AcceleratorRequest]:
             found.append(AcceleratorRequest(str(name), requests.get(name), limits.get(name),
                                             container.locate("resources", block, name)))
     return found
+
+
+def gpu_operator_policies(inv: Inventory) -> list[Resource]:
+    """The NVIDIA gpu-operator ClusterPolicy objects among the inputs."""
+    return inv.kind("ClusterPolicy", group="nvidia.com")

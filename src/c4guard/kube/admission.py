@@ -250,13 +250,8 @@ def sigstore_opted_out(inv: Inventory, target: Target) -> bool:
 
 
 def _vap(inv: Inventory, target: Target) -> Iterator[Control]:
-    group = "admissionregistration.k8s.io"
-    policies = {r.name: r for r in inv.kind("ValidatingAdmissionPolicy", group=group)}
-    for binding in inv.kind("ValidatingAdmissionPolicyBinding", group=group):
+    for binding, policy in inv.derived(_signature_bindings):
         view = ObjectView(binding)
-        policy = policies.get(str(view.get("spec", "policyName")))
-        if policy is None or not _about_signatures(policy.body.get("spec")):
-            continue
         ns_selector = view.get("spec", "matchResources", "namespaceSelector")
         if ns_selector is not None and not selectors.is_empty(ns_selector) and \
                 not selectors.matches(ns_selector, target.ns_labels):
@@ -265,6 +260,18 @@ def _vap(inv: Inventory, target: Target) -> Iterator[Control]:
         name = f"ValidatingAdmissionPolicy {policy.name} (binding {binding.name})"
         at = ObjectView(binding, name, ("spec", "validationActions"))
         yield Control(name, "Deny" in actions, ", ".join(actions) or "none", at)
+
+
+def _signature_bindings(inv: Inventory) -> list[tuple[Any, Any]]:
+    """(binding, policy) pairs whose policy's validations are about signatures."""
+    group = "admissionregistration.k8s.io"
+    policies = {r.name: r for r in inv.kind("ValidatingAdmissionPolicy", group=group)}
+    found = []
+    for binding in inv.kind("ValidatingAdmissionPolicyBinding", group=group):
+        policy = policies.get(str(ObjectView(binding).get("spec", "policyName")))
+        if policy is not None and _about_signatures(policy.body.get("spec")):
+            found.append((binding, policy))
+    return found
 
 
 def _about_signatures(spec: Any) -> bool:
@@ -279,6 +286,10 @@ def _about_signatures(spec: Any) -> bool:
 
 
 def _ratify_constraints(inv: Inventory) -> list[Any]:
+    return inv.derived(_find_ratify_constraints)
+
+
+def _find_ratify_constraints(inv: Inventory) -> list[Any]:
     return [r for r in inv.resources if r.api_group == "constraints.gatekeeper.sh"
             and "ratify" in r.kind.lower()]
 
@@ -309,24 +320,29 @@ def _ratify_control(view: ObjectView) -> Control:
 
 
 def _webhooks(inv: Inventory, target: Target) -> Iterator[Control]:
+    for resource, index, hook, product in inv.derived(_verifier_webhooks):
+        ns_selector = hook.get("namespaceSelector")
+        if ns_selector is not None and not selectors.is_empty(ns_selector) and \
+                not selectors.matches(ns_selector, target.ns_labels):
+            continue
+        policy = str(hook.get("failurePolicy") or "Fail")
+        name = f"{product} webhook {hook.get('name', resource.name)}"
+        at = ObjectView(resource, name, ("webhooks", index, "failurePolicy"))
+        yield Control(name, policy == "Fail", f"failurePolicy {policy}", at)
+
+
+def _verifier_webhooks(inv: Inventory) -> list[tuple[Any, int, Mapping[str, Any], str]]:
+    """Webhooks of image verifiers (Connaisseur, c4guard's gate)."""
     group = "admissionregistration.k8s.io"
-    configs = inv.kind("ValidatingWebhookConfiguration", group=group) + inv.kind(
-        "MutatingWebhookConfiguration", group=group)
-    for resource in configs:
+    found = []
+    for resource in inv.kind("ValidatingWebhookConfiguration", group=group) + inv.kind(
+            "MutatingWebhookConfiguration", group=group):
         for index, hook in enumerate(resource.body.get("webhooks") or []):
-            if not isinstance(hook, Mapping):
-                continue
-            product = _verifier(resource.name, hook)
-            if product is None:
-                continue
-            ns_selector = hook.get("namespaceSelector")
-            if ns_selector is not None and not selectors.is_empty(ns_selector) and \
-                    not selectors.matches(ns_selector, target.ns_labels):
-                continue
-            policy = str(hook.get("failurePolicy") or "Fail")
-            name = f"{product} webhook {hook.get('name', resource.name)}"
-            at = ObjectView(resource, name, ("webhooks", index, "failurePolicy"))
-            yield Control(name, policy == "Fail", f"failurePolicy {policy}", at)
+            if isinstance(hook, Mapping):
+                product = _verifier(resource.name, hook)
+                if product is not None:
+                    found.append((resource, index, hook, product))
+    return found
 
 
 def _verifier(config_name: str, hook: Mapping[str, Any]) -> str | None:

@@ -11,7 +11,7 @@ import yaml
 from c4guard.model import Location, Resource, ResourceRef
 from c4guard.sources.yamlload import Sequence, YAMLLimitError, load_documents
 from c4guard.workloads.merge import where
-from c4guard.workloads.views import PodView, Setting
+from c4guard.workloads.views import ContainerView, PodView, Setting
 
 Key = str | int
 
@@ -116,6 +116,14 @@ def annotation_setting(pod: PodView, key: str, value: Any) -> Setting:
         path, line = annotations.where(key)
         location = Location(path or location.path, line)
     return Setting(value, location, f"metadata.annotations.{key}", "annotation")
+
+
+def container_setting(container: ContainerView, *keys: Key) -> Setting:
+    """A setting under a container (`image`, `env[2].value`...), where it is written or the
+    innermost block that exists."""
+    value = dig(container.spec, keys)
+    return Setting(value, locate_keys(container.spec, keys, container.locate()),
+                   f"{container.path}.{dotted(keys)}", "container" if value is not None else None)
 
 
 def pod_labels(pod: PodView) -> dict[str, Any]:
