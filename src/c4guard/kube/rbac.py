@@ -55,6 +55,16 @@ class RBAC:
         self.roles = {(r.namespace, r.name): r for r in inv.kind("Role", group=RBAC_GROUP)}
         self.bindings = inv.kind("RoleBinding", group=RBAC_GROUP) + inv.kind(
             "ClusterRoleBinding", group=RBAC_GROUP)
+        self._grants = list(self._resolve())
+        self._by_account: dict[tuple[str, str], list[Grant]] = {}
+        self._by_group: dict[str, list[Grant]] = {}
+        for grant, subject in self._grants:
+            if subject.get("kind") == "ServiceAccount":
+                key = (str(subject.get("namespace") or grant.binding.namespace),
+                       str(subject.get("name")))
+                self._by_account.setdefault(key, []).append(grant)
+            elif subject.get("kind") == "Group":
+                self._by_group.setdefault(str(subject.get("name")), []).append(grant)
 
     def role_rules(self, binding: Resource) -> tuple[str, Resource | None, tuple[Any, ...]]:
         ref = binding.body.get("roleRef")
@@ -79,8 +89,11 @@ class RBAC:
                                                                                   "labels")):
                     yield from (r for r in other.body.get("rules") or [] if isinstance(r, dict))
 
-    def grants(self) -> Iterator[tuple[Grant, dict[str, Any]]]:
+    def grants(self) -> list[tuple[Grant, dict[str, Any]]]:
         """Every (grant, subject) pair."""
+        return self._grants
+
+    def _resolve(self) -> Iterator[tuple[Grant, dict[str, Any]]]:
         for binding in self.bindings:
             role, resource, rules = self.role_rules(binding)
             for index, subject in enumerate(binding.body.get("subjects") or []):
@@ -90,17 +103,11 @@ class RBAC:
     def service_account_grants(self, namespace: str, name: str) -> list[Grant]:
         """Grants that reach a service account: by name, or through the
         system:serviceaccounts(:<namespace>) and system:authenticated groups."""
-        groups = {"system:serviceaccounts", f"system:serviceaccounts:{namespace}",
-                  "system:authenticated"}
-        found = []
-        for grant, subject in self.grants():
-            kind = subject.get("kind")
-            if kind == "ServiceAccount":
-                subject_ns = subject.get("namespace") or grant.binding.namespace
-                if subject.get("name") == name and subject_ns == namespace:
-                    found.append(grant)
-            elif kind == "Group" and subject.get("name") in groups:
-                found.append(grant)
+        groups = ("system:serviceaccounts", f"system:serviceaccounts:{namespace}",
+                  "system:authenticated")
+        found = list(self._by_account.get((namespace, name), []))
+        for group in groups:
+            found += self._by_group.get(group, [])
         return found
 
 

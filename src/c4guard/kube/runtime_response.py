@@ -182,6 +182,15 @@ def _kubearmor_actions(spec: Any) -> set[str]:
 
 
 def _falco(inv: Inventory, _namespace: str) -> Iterator[tuple[bool, str, ObjectView]]:
+    """Falco runs as a DaemonSet on every node: what it finds covers every namespace."""
+    yield from inv.derived(_falco_cluster)
+
+
+def _falco_cluster(inv: Inventory) -> list[tuple[bool, str, ObjectView]]:
+    return list(_falco_verdicts(inv))
+
+
+def _falco_verdicts(inv: Inventory) -> Iterator[tuple[bool, str, ObjectView]]:
     falco, talon, sidekick = _monitors(inv)
     if not (falco or talon or sidekick):
         return

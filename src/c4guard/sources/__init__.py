@@ -8,7 +8,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from c4guard.model import InputError, InputSummary, RenderNotice, Resource
-from c4guard.sources import mosquitto  # noqa: F401  (registers its file handler)
+from c4guard.sources import mosquitto, seccomp  # noqa: F401  (register their readers)
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import (
     FINALIZERS,
