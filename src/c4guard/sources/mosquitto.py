@@ -50,7 +50,7 @@ def parse_mosquitto(text: str) -> BrokerConfig:
         if not line or line.startswith("#"):
             continue
         name, _, value = line.partition(" ")
-        value = value.strip()
+        value = value.split(" #", 1)[0].strip()  # a trailing " # ..." is a comment
         if name == "listener":
             port, _, bind = value.partition(" ")
             listeners.append(Listener(port, bind.strip(), number))
