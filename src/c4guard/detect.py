@@ -122,7 +122,7 @@ def _uris(workload: Workload) -> Iterator[tuple[str, Location]]:
 
 
 def _command_strings(container: Any) -> Iterator[tuple[str, Location]]:
-    for key in ("command", "args"):
+    for key in ("command", "args", "source"):  # `source`: an Argo script template's code
         values = container.spec.get(key)
         if isinstance(values, list):
             for value in values:
@@ -155,7 +155,7 @@ def _hub_reference(container: Any) -> str | None:
             if token.endswith(command) and words[index + 1:index + 2] == [verb]:
                 value = words[index + 2] if index + 2 < len(words) else ""
                 if HUB_NAME.match(value):
-                    return f"downloads the hub model {value} ({command} {verb}, {location})"
+                    return f"loads the hub model {value} ({command} {verb}, {location})"
     for name, value, location in _env(container):
         if name in MODEL_ENV and isinstance(value, str) and (
                 HUB_NAME.match(value) or HUB_URI.match(value)):
