@@ -28,13 +28,12 @@ AI_KINDS = frozenset({
     ("machinelearning.seldon.io", "SeldonDeployment"), ("mlops.seldon.io", "Server"),
     ("mlops.seldon.io", "ServerConfig"),
 })
-# Repository name fragments of model servers and AI runtimes.
-MODEL_SERVER_IMAGES = (
-    "vllm", "text-generation-inference", "tgi-", "text-embeddings-inference", "tritonserver",
-    "tensorflow/serving", "tensorflow-serving", "torchserve", "rayproject/ray", "ollama",
-    "sglang", "lmdeploy", "llama.cpp", "llama-cpp", "kserve/", "seldonio/", "mlserver",
-    "huggingfaceserver", "bentoml", "localai", "triton", "llm-d", "nvcr.io/nim/",
-)
+# Repositories of model servers and AI runtimes (registry/repository, lower case).
+MODEL_SERVER_IMAGES = re.compile(
+    r"vllm|text-generation-inference|tgi-|text-embeddings-inference|tritonserver|triton|"
+    r"tensorflow/serving|tensorflow-serving|torchserve|rayproject/ray|ollama|sglang|lmdeploy|"
+    r"llama\.cpp|llama-cpp|kserve/[a-z-]*server|seldonio/(?:mlserver|[a-z-]*server)|mlserver|"
+    r"huggingfaceserver|bentoml|localai|llm-d|nvcr\.io/nim/")
 HUB_URI = re.compile(r"^(?:hf|huggingface)://", re.I)
 HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
 MODEL_FLAGS = ("--model", "--model-id", "--model_id", "--model-name-or-path", "--model_name",
@@ -66,8 +65,7 @@ def model_server_image(workload: Workload) -> dict[str, str]:
     for container in workload.containers():
         image = container.image.lower()
         name = f"{parse_image(image).registry}/{parse_image(image).repository}" if image else ""
-        fragment = next((f for f in MODEL_SERVER_IMAGES if f in name), None)
-        if fragment:
+        if name and MODEL_SERVER_IMAGES.search(name):
             return {"ai": f"runs the model-server image {container.image} in "
                           f"{container.subject} ({container.locate('image')})"}
     return {}
