@@ -34,3 +34,23 @@ def test_corpus_text_summary_names_resources_skips_notices_and_errors() -> None:
     header = result.output.splitlines()[1]
     for word in ("files", "resources", "skipped", "render notices", "input errors"):
         assert word in header
+
+
+def test_corpus_ai_manifests_get_kubernetes_findings_beyond_isolation() -> None:
+    """KServe's own samples and charts: hub models outside sandboxes, unverified images,
+    missing default-deny policies, literal Secrets, exposed services without bounds."""
+    corpus = shared_path("corpus", "kserve__kserve")
+    result = CliRunner().invoke(main, ["scan", str(corpus), "--format", "json",
+                                       "--fail-on", "none"], catch_exceptions=False)
+    report = json.loads(result.output)
+    failing = {(f["check_id"], f["resource"]["kind"]) for r in report["requirements"]
+               for f in r["findings"] if f["result"] == "fail"}
+    assert ("K8S-UNTRUSTED-SANDBOX", "LLMInferenceService") in failing
+    assert ("K8S-UNTRUSTED-SANDBOX", "InferenceService") in failing
+    assert ("K8S-EXHAUSTION-PROTECTION", "InferenceService") in failing
+    assert ("K8S-SECRET-LITERAL", "Secret") in failing
+    assert ("K8S-NETPOL-ALLOW-ALL", "NetworkPolicy") in failing
+    assert ("K8S-RBAC-WORKLOAD", "Job") in failing
+    statuses = {r["id"]: r["status"] for r in report["requirements"]}
+    for requirement in ("4.2.3", "4.3.1", "4.4.1", "4.5.1", "4.6.1", "4.7.1"):
+        assert statuses[requirement] == "fail", requirement
