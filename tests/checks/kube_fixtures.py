@@ -13,6 +13,15 @@ from tests.conftest import scan_paths
 from tests.expectations import expectations
 
 FIXTURES = Path(__file__).parent / "fixtures"
+# A workload with no class, accelerator, edge component or AI service: the scopes of the
+# class-dependent requirements are empty.
+PLAIN_POD = """
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: ns}
+spec:
+  containers: [{name: app, image: x}]
+"""
 
 
 @cache

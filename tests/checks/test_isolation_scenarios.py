@@ -4,7 +4,7 @@ high-risk workloads (scenarios in fixtures/isolation-scenarios)."""
 
 from __future__ import annotations
 
-from tests.checks.kube_fixtures import FIXTURES, scan_scenario
+from tests.checks.kube_fixtures import FIXTURES, PLAIN_POD, scan_scenario
 from tests.conftest import findings_of, status_of
 from tests.expectations import scenario_failures
 
@@ -54,13 +54,7 @@ def test_seccomp_profile_files_are_judged_on_their_own() -> None:
 
 
 def test_high_risk_declared_nowhere_is_not_applicable(write, scan) -> None:
-    write("pod.yaml", """
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: p, namespace: ns}
-        spec:
-          containers: [{name: app, image: x}]
-    """)
+    write("pod.yaml", PLAIN_POD)
     assessment = scan()
     assert status_of(assessment, "4.1.5") == "not_applicable"
     reason = next(r.reason for r in assessment.requirements if r.requirement.id == "4.1.5")

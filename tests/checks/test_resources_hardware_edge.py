@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.checks.kube_fixtures import FIXTURES, area_checks, marked_results, scan_scenario
+from tests.checks.kube_fixtures import (
+    FIXTURES,
+    PLAIN_POD,
+    area_checks,
+    marked_results,
+    scan_scenario,
+)
 from tests.conftest import findings_of, status_of
 from tests.expectations import scenario_failures
 
@@ -50,11 +56,5 @@ def test_kueue_cluster_queue_quota_covers_gpus() -> None:
 
 
 def test_no_edge_components_is_not_applicable(write, scan) -> None:
-    write("pod.yaml", """
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: p, namespace: ns}
-        spec:
-          containers: [{name: app, image: x}]
-    """)
+    write("pod.yaml", PLAIN_POD)
     assert status_of(scan(), "4.8.1") == "not_applicable"

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from c4guard.kube.tee import kbs_url
-from tests.checks.kube_fixtures import FIXTURES, area_checks, marked_results, scan_scenario
+from tests.checks.kube_fixtures import (
+    FIXTURES,
+    PLAIN_POD,
+    area_checks,
+    marked_results,
+    scan_scenario,
+)
 from tests.conftest import findings_of, status_of
 from tests.expectations import scenario_failures
 
@@ -30,13 +36,7 @@ def test_untrusted_findings_say_why_the_workload_is_untrusted() -> None:
 
 
 def test_no_untrusted_or_confidential_workloads_are_not_applicable(write, scan) -> None:
-    write("pod.yaml", """
-        apiVersion: v1
-        kind: Pod
-        metadata: {name: p, namespace: ns}
-        spec:
-          containers: [{name: app, image: x}]
-    """)
+    write("pod.yaml", PLAIN_POD)
     assessment = scan()
     for requirement in ("4.5.1", "4.5.2", "4.5.3", "4.5.4", "4.5.5", "4.5.6"):
         assert status_of(assessment, requirement) == "not_applicable", requirement

@@ -9,9 +9,8 @@ from typing import Any
 import yaml
 
 from c4guard.model import Location, Resource, ResourceRef
-from c4guard.sources.yamlload import Sequence, YAMLLimitError, load_documents
-from c4guard.workloads.merge import where
-from c4guard.workloads.views import ContainerView, PodView, Setting
+from c4guard.sources.yamlload import YAMLLimitError, load_documents
+from c4guard.workloads.views import ContainerView, PodView, Setting, locate
 
 Key = str | int
 
@@ -28,29 +27,6 @@ def dig(block: Any, keys: tuple[Key, ...]) -> Any:
         else:
             return None
     return block
-
-
-def locate_keys(block: Any, keys: tuple[Key, ...], fallback: Location) -> Location:
-    """The location of the deepest of `keys` (mapping keys and list indexes) under `block`."""
-    path, line = fallback.path, fallback.line
-    if getattr(block, "line", None) is not None:
-        path, line = getattr(block, "path", None) or path, block.line
-    node = block
-    for key in keys:
-        if isinstance(key, int):
-            if not isinstance(node, list) or not 0 <= key < len(node):
-                break
-            if isinstance(node, Sequence) and key < len(node.item_lines):
-                line = node.item_lines[key] or line
-            node = node[key]
-            line = getattr(node, "line", None) or line
-            continue
-        if not isinstance(node, dict) or key not in node:
-            break
-        key_path, key_line = where(node, key)
-        path, line = key_path or path, key_line or line
-        node = node[key]
-    return Location(path or fallback.path, line)
 
 
 def dotted(keys: tuple[Key, ...]) -> str:
@@ -88,7 +64,7 @@ class ObjectView:
         return dig(self.body, keys)
 
     def locate(self, *keys: Key) -> Location:
-        return locate_keys(self.resource.body, (*self.base, *keys), self.resource.location)
+        return locate(self.resource.body, (*self.base, *keys), self.resource.location)
 
     def setting(self, *keys: Key) -> Setting:
         """The value at `keys` under the block, with where it is written (or should be)."""
@@ -122,7 +98,7 @@ def container_setting(container: ContainerView, *keys: Key) -> Setting:
     """A setting under a container (`image`, `env[2].value`...), where it is written or the
     innermost block that exists."""
     value = dig(container.spec, keys)
-    return Setting(value, locate_keys(container.spec, keys, container.locate()),
+    return Setting(value, locate(container.spec, keys, container.locate()),
                    f"{container.path}.{dotted(keys)}", "container" if value is not None else None)
 
 
