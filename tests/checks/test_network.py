@@ -47,3 +47,11 @@ def test_mesh_wide_strict_is_overridden_by_namespace_permissive() -> None:
     legacy = by_namespace["legacy"]
     assert legacy.result.value == "fail"
     assert "PERMISSIVE" in legacy.message and "namespace PeerAuthentication" in legacy.message
+
+
+def test_cilium_mutual_authentication_counts_for_mtls() -> None:
+    findings = {f.resource.name: f for f in findings_of(scan_scenario(AREA / "cilium"),
+                                                        "K8S-MTLS")}
+    assert findings["loader"].result.value == "pass"
+    assert "Cilium mutual authentication" in findings["loader"].message
+    assert findings["scraper"].result.value == "fail"

@@ -27,7 +27,7 @@ from c4guard.kube.netpol import (
     Rule,
     network_model,
 )
-from c4guard.kube.objects import ObjectView, metadata_map
+from c4guard.kube.objects import ObjectView, metadata_map, pod_labels
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory, NamespaceView
@@ -243,8 +243,9 @@ def _hubble(inv: Inventory) -> ObjectView | None:
 @check("K8S-MTLS", requirement="4.3.4", severity="high",
        title="Workload traffic is mutually authenticated (strict mTLS)",
        remediation="Mesh the namespace and require mTLS: Istio PeerAuthentication `mode: "
-                   "STRICT` (mesh-wide in the root namespace, or per namespace), or Linkerd "
-                   "with `config.linkerd.io/default-inbound-policy: all-authenticated`.",
+                   "STRICT` (mesh-wide in the root namespace, or per namespace), Linkerd "
+                   "with `config.linkerd.io/default-inbound-policy: all-authenticated`, or "
+                   "Cilium policies with `authentication.mode: required`.",
        references=(ISTIO_PA, "https://linkerd.io/2/features/server-policy/"))
 def strict_mtls(inv: Inventory) -> Iterator[Outcome]:
     """A pod that accepts plaintext can be reached without a verified identity. Istio's
@@ -257,6 +258,10 @@ def strict_mtls(inv: Inventory) -> Iterator[Outcome]:
 def _mtls(inv: Inventory, pod: PodView) -> Outcome:
     member = membership(inv, pod)
     if member.mesh is None:
+        cilium = _cilium_mutual_auth(inv, pod)
+        if cilium:
+            return passed(pod, f"requires Cilium mutual authentication on every ingress rule "
+                               f"({cilium})")
         return failed(pod, f"{member.reason}: its traffic is not mutually authenticated")
     if member.mesh == "linkerd":
         policy = linkerd_policy(inv, pod)
@@ -275,6 +280,18 @@ def _mtls(inv: Inventory, pod: PodView) -> Outcome:
         return failed(pod, f"{member.reason}, but port {port} is {mode} ({auth.chain})",
                       setting=auth.ports[port][1].setting())
     return passed(pod, f"{member.reason} and requires mTLS ({auth.chain})", setting=setting)
+
+
+def _cilium_mutual_auth(inv: Inventory, pod: PodView) -> str | None:
+    """The Cilium policies that isolate the pod's ingress, when every ingress rule that
+    applies to it requires mutual authentication."""
+    model = network_model(inv)
+    namespace, labels = pod.workload.namespace or "", pod_labels(pod)
+    isolating = model.isolating(namespace, labels, INGRESS)
+    rules = model.allowed(namespace, labels, INGRESS)
+    if isolating and rules and all(r.authenticated for r in rules):
+        return _policy_names(isolating)
+    return None
 
 
 @check("K8S-DESTINATIONRULE-TLS", requirement="4.3.4", severity="high",

@@ -76,6 +76,7 @@ class Rule:
     keys: tuple[Key, ...]
     peers: tuple[Peer, ...]
     ports: str = ""
+    authenticated: bool = False  # Cilium `authentication.mode: required` (mutual auth)
 
     @property
     def view(self) -> ObjectView:
@@ -321,9 +322,11 @@ def _cilium_spec(resource: Resource, spec: Mapping[str, Any], keys: tuple[Key, .
         for index, rule in enumerate(spec.get(direction) or []):
             if isinstance(rule, Mapping):
                 peers = _cilium_peers(rule, direction)
+                auth = rule.get("authentication")
+                required = isinstance(auth, Mapping) and auth.get("mode") == "required"
                 if peers:
                     policy.rules.append(Rule(policy, direction, index, (*keys, direction, index),
-                                             peers, _cilium_ports(rule)))
+                                             peers, _cilium_ports(rule), required))
     return policy
 
 
