@@ -131,6 +131,14 @@ class NetworkModel:
             if build is not None and isinstance(resource.body.get("spec") or resource.body.get(
                     "specs"), Mapping | list):
                 self.policies.extend(build(resource))
+        self._by_namespace: dict[str | None, list[Policy]] = {}
+        for policy in self.policies:
+            self._by_namespace.setdefault(policy.namespace, []).append(policy)
+
+    def _candidates(self, namespace: str, ns_labels: Mapping[str, Any]) -> list[Policy]:
+        """The namespace's own policies and the cluster-wide ones that reach it."""
+        cluster = [p for p in self._by_namespace.get(None, []) if p.scope(namespace, ns_labels)]
+        return self._by_namespace.get(namespace, []) + cluster
 
     def namespace_labels(self, namespace: str) -> dict[str, Any]:
         view = self.inv.namespaces.get(namespace)
@@ -141,9 +149,8 @@ class NetworkModel:
     def selecting(self, namespace: str, pod_labels: Mapping[str, Any]) -> list[Policy]:
         """Policies that select a pod with `pod_labels` in `namespace`."""
         ns_labels = self.namespace_labels(namespace)
-        return [p for p in self.policies
-                if p.applies_in(namespace, ns_labels) and p.selects(namespace, pod_labels,
-                                                                    ns_labels)]
+        return [p for p in self._candidates(namespace, ns_labels)
+                if p.selects(namespace, pod_labels, ns_labels)]
 
     def isolating(self, namespace: str, pod_labels: Mapping[str, Any],
                   direction: str) -> list[Policy]:
@@ -158,14 +165,14 @@ class NetworkModel:
     def default_deny(self, namespace: str, direction: str) -> list[Policy]:
         """Policies that select every pod of `namespace` and isolate it in `direction`."""
         ns_labels = self.namespace_labels(namespace)
-        return [p for p in self.policies if p.applies_in(namespace, ns_labels)
-                and direction in p.isolates and p.selects_all(namespace, ns_labels)]
+        return [p for p in self._candidates(namespace, ns_labels)
+                if direction in p.isolates and p.selects_all(namespace, ns_labels)]
 
     def rules_in(self, namespace: str, direction: str) -> list[Rule]:
         """Every allow rule of the policies that apply in `namespace` (any selector)."""
         ns_labels = self.namespace_labels(namespace)
-        return [r for p in self.policies if p.applies_in(namespace, ns_labels)
-                for r in p.rules if r.direction == direction]
+        return [r for p in self._candidates(namespace, ns_labels) for r in p.rules
+                if r.direction == direction]
 
     def peer_namespaces(self, rule: Rule, peer: Peer) -> list[str] | None:
         """The known namespaces a peer admits; None when it admits every namespace."""
