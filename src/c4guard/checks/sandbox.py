@@ -87,6 +87,10 @@ def sandbox_egress(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
         namespace, labels = workload.namespace or "", pod_labels(pod)
         why = _why(workload, UNTRUSTED) or f"runtime class {pod.spec.get('runtimeClassName')}"
         isolating = model.isolating(namespace, labels, EGRESS)
+        if pod.spec.get("hostNetwork") is True:
+            yield failed(pod, f"uses the node's network (hostNetwork), where NetworkPolicies "
+                              f"do not apply ({why})", setting=pod.setting("hostNetwork"))
+            continue
         if not isolating:
             yield failed(pod, f"may open any outbound connection: no NetworkPolicy in namespace "
                               f"{namespace} selects it for egress ({why})")
