@@ -188,16 +188,17 @@ def exhaustion_protection(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     for workload in serving:
         exposure = _exposure(inv, workload)
         pod = workload.pods[0]
+        why = workload.why("ai")
         if exposure is None:
-            yield passed(pod, "is not exposed outside the cluster")
+            yield passed(pod, f"is not exposed outside the cluster ({why})")
             continue
         protections = list(_protections(inv, workload))
         if protections:
             yield passed(pod, f"is exposed ({exposure}) and protected by "
-                              f"{'; '.join(protections)}")
+                              f"{'; '.join(protections)} ({why})")
         else:
             yield failed(pod, f"is exposed ({exposure}) with no rate limit, bounded autoscaling "
-                              "or priority class")
+                              f"or priority class ({why})")
 
 
 def _services_for(inv: Inventory, workload: Workload) -> list[Resource]:

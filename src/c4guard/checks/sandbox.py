@@ -140,7 +140,7 @@ def attestation_before_loading(inv: Inventory) -> Iterator[Outcome | NotApplicab
             yield failed(pod, f"cannot attest: {tee.how} ({why})", setting=tee.runtime)
         elif tee.kbs:
             yield passed(pod, f"runs in a {tee.how} and obtains keys from the KBS at {tee.kbs} "
-                              "after attestation", setting=tee.init_data)
+                              f"after attestation ({why})", setting=tee.init_data)
         else:
             yield unknown(pod, f"runs in a {tee.how}, but no attestation configuration (CoCo "
                                f"init data naming a Key Broker Service) is visible ({why})",
@@ -176,9 +176,10 @@ def confidential_in_tee(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
             view = ObjectView(off[0])
             yield failed(pod, f"runs in a {tee.how}, but the gpu-operator ClusterPolicy "
                               f"{off[0].name} does not enable GPU confidential computing "
-                              "(ccManager)", setting=view.setting("spec", "ccManager", "enabled"))
+                              f"(ccManager) ({why})",
+                         setting=view.setting("spec", "ccManager", "enabled"))
         else:
-            yield passed(pod, f"runs in a {tee.how}", setting=tee.runtime)
+            yield passed(pod, f"runs in a {tee.how} ({why})", setting=tee.runtime)
 
 
 @check("K8S-CONFIDENTIAL-MODEL-KEYS", requirement="4.5.5", severity="medium",
@@ -194,15 +195,16 @@ def model_keys_after_attestation(inv: Inventory) -> Iterator[Outcome | NotApplic
             continue
         workload, pod = item
         tee = tee_posture(inv, pod)
+        why = _why(workload, "confidential")
         if not tee.confidential or not tee.attests:
             yield failed(pod, f"serves a confidential model outside an attesting TEE: {tee.how} "
-                              f"({_why(workload, 'confidential')})", setting=tee.runtime)
+                              f"({why})", setting=tee.runtime)
         elif tee.kbs:
-            yield passed(pod, f"gets keys from the KBS at {tee.kbs} only after attestation",
-                         setting=tee.init_data)
+            yield passed(pod, f"gets keys from the KBS at {tee.kbs} only after attestation "
+                              f"({why})", setting=tee.init_data)
         else:
             yield unknown(pod, f"runs in a {tee.how}, but how model keys are released is not "
-                               "visible (no KBS in CoCo init data)", setting=tee.runtime)
+                               f"visible (no KBS in CoCo init data) ({why})", setting=tee.runtime)
 
 
 @check("K8S-TEE-ORCHESTRATION", requirement="4.5.6", severity="medium",
@@ -235,5 +237,5 @@ def tee_orchestration(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
         for pod in workload.pods:
             tee = tee_posture(inv, pod)
             if tee.kbs and tee.kbs.startswith("http://"):
-                yield failed(pod, f"reaches its KBS over plain HTTP ({tee.kbs})",
-                             setting=tee.init_data)
+                yield failed(pod, f"reaches its KBS over plain HTTP ({tee.kbs}; "
+                                  f"{_why(workload, *TEE_CLASSES)})", setting=tee.init_data)
