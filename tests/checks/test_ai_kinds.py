@@ -57,3 +57,25 @@ def test_argo_templates_become_pods_with_main_containers(inventory: Inventory) -
     [pod] = workflow.pods
     assert pod.role == "distill" and pod.containers[0].name == "main"
     assert pod.path == "spec.workflowSpec.templates[distill]"
+
+
+CLASS_DEPENDENT = {
+    "K8S-UNTRUSTED-SANDBOX": "untrusted-model:", "K8S-EXHAUSTION-PROTECTION": "ai:",
+    "K8S-HIGH-RISK-TEE": "high-risk:", "K8S-TEE-ATTESTATION": ":",
+    "K8S-CONFIDENTIAL-TEE": "confidential:", "K8S-CONFIDENTIAL-MODEL-KEYS": "confidential:",
+}
+
+
+@pytest.mark.parametrize("example", ["insecure-platform", "hardened-platform"])
+def test_class_dependent_findings_say_why(example: str) -> None:
+    from tests.conftest import REPO, scan_paths
+
+    assessment = scan_paths([str(REPO / "examples" / example)])
+    checked = 0
+    for finding in assessment.findings():
+        marker = CLASS_DEPENDENT.get(finding.check_id)
+        if marker and finding.subject.startswith("pod"):
+            checked += 1
+            reason_given = "annotation" in finding.message or ".yaml:" in finding.message
+            assert marker in finding.message and reason_given, finding.message
+    assert checked
