@@ -47,3 +47,13 @@ def unmet(expected: list[Expectation], findings: list[Finding]) -> list[str]:
             missing.append(f"{Path(e.path).name}:{e.line} {e.check_id} {e.result} "
                            f"(found: {', '.join(near) or 'none'})")
     return missing
+
+
+def scenario_failures(root: Path, scan) -> list[str]:
+    """Scan each subdirectory of `root` on its own (a scenario: objects that must be judged
+    together) and return the expectations its findings do not meet."""
+    missing = []
+    for directory in sorted(p for p in root.iterdir() if p.is_dir()):
+        assessment = scan(directory)
+        missing += unmet(expectations(directory), assessment.findings())
+    return missing

@@ -88,12 +88,13 @@ def test_input_error_fails_the_exit_code_but_is_reported(tmp_path: Path) -> None
     good = EXAMPLES / "hardened-platform"
     for path in good.glob("*.yaml"):  # the Kubernetes manifests
         (tmp_path / path.name).write_text(path.read_text())
+    expected = json.loads(invoke("scan", str(tmp_path), "--format", "json").output)
     (tmp_path / "broken.yaml").write_text("kind: [\n")
     result = invoke("scan", str(tmp_path), "--level", "1", "--format", "json")
     assert result.exit_code == 1
     report = json.loads(result.output)
     assert [Path(e["path"]).name for e in report["input_errors"]] == ["broken.yaml"]
-    assert report["summary"]["resources"] == 9
+    assert report["summary"]["resources"] == expected["summary"]["resources"]
 
 
 def test_scan_that_reads_nothing_is_a_usage_error(tmp_path: Path) -> None:
@@ -145,3 +146,49 @@ def test_checks_doc_is_generated_from_the_registry() -> None:
     spec.loader.exec_module(module)
     assert (REPO / "docs" / "checks.md").read_text() == module.render(), (
         "docs/checks.md is stale: run `python scripts/gen_checks_doc.py`")
+
+
+@pytest.mark.parametrize("requirement", sorted(STANDARD_LEVELS))
+def test_explain_lists_kubernetes_checks_or_the_reason_there_are_none(requirement: str) -> None:
+    from c4guard.catalog import load_catalog
+    from c4guard.checks import checks_for
+
+    output = invoke("explain", requirement).output
+    line = next(x for x in output.splitlines() if x.startswith("Kubernetes checks:"))
+    kubernetes = [c.id for c in checks_for(requirement) if c.domain == "kubernetes"]
+    gap = load_catalog().get(requirement).kubernetes_gap
+    assert bool(kubernetes) != bool(gap), "a requirement has Kubernetes checks or a reason"
+    if kubernetes:
+        assert all(c in line for c in kubernetes)
+    else:
+        assert " ".join(gap.split()[:6]) in line
+
+
+def kubernetes_settleable() -> list[str]:
+    """Requirements that scanned Kubernetes evidence alone can pass (full automation and
+    Kubernetes checks)."""
+    from c4guard.catalog import load_catalog
+    from c4guard.checks import checks_for
+
+    return [r.id for r in load_catalog().requirements if r.automation.value == "full"
+            and any(c.domain == "kubernetes" for c in checks_for(r.id))]
+
+
+def example_statuses(name: str) -> tuple[dict[str, str], list[dict[str, object]]]:
+    report = json.loads(invoke("scan", str(EXAMPLES / name), "--format", "json",
+                               "--fail-on", "none").output)
+    failing = [f for r in report["requirements"] for f in r["findings"] if f["result"] == "fail"]
+    return {r["id"]: r["status"] for r in report["requirements"]}, failing
+
+
+def test_hardened_example_passes_every_kubernetes_settleable_requirement() -> None:
+    statuses, failing = example_statuses("hardened-platform")
+    assert failing == []
+    assert {r: statuses[r] for r in kubernetes_settleable()} == dict.fromkeys(
+        kubernetes_settleable(), "pass")
+
+
+def test_insecure_example_fails_every_kubernetes_settleable_requirement() -> None:
+    statuses, _failing = example_statuses("insecure-platform")
+    assert {r: statuses[r] for r in kubernetes_settleable()} == dict.fromkeys(
+        kubernetes_settleable(), "fail")

@@ -54,3 +54,23 @@ def test_corpus_dockerfiles_and_ci_files_scan_without_a_crash() -> None:
     assert errors <= {"failure", "empty_dockerfile"}  # checkov's deliberately broken fixtures
     checks = {f["check_id"] for r in report["requirements"] for f in r["findings"]}
     assert {"DOCKER-USER", "WF-PROVENANCE", "WF-ACTION-PINNED", "WF-SBOM-SIGNED"} <= checks
+
+
+def test_corpus_ai_manifests_get_kubernetes_findings_beyond_isolation() -> None:
+    """KServe's own samples and charts: hub models outside sandboxes, unverified images,
+    missing default-deny policies, literal Secrets, exposed services without bounds."""
+    corpus = shared_path("corpus", "kserve__kserve")
+    result = CliRunner().invoke(main, ["scan", str(corpus), "--format", "json",
+                                       "--fail-on", "none"], catch_exceptions=False)
+    report = json.loads(result.output)
+    failing = {(f["check_id"], f["resource"]["kind"]) for r in report["requirements"]
+               for f in r["findings"] if f["result"] == "fail"}
+    assert ("K8S-UNTRUSTED-SANDBOX", "LLMInferenceService") in failing
+    assert ("K8S-UNTRUSTED-SANDBOX", "InferenceService") in failing
+    assert ("K8S-EXHAUSTION-PROTECTION", "InferenceService") in failing
+    assert ("K8S-SECRET-LITERAL", "Secret") in failing
+    assert ("K8S-NETPOL-ALLOW-ALL", "NetworkPolicy") in failing
+    assert ("K8S-RBAC-WORKLOAD", "Job") in failing
+    statuses = {r["id"]: r["status"] for r in report["requirements"]}
+    for requirement in ("4.2.3", "4.3.1", "4.4.1", "4.5.1", "4.6.1", "4.7.1"):
+        assert statuses[requirement] == "fail", requirement

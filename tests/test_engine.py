@@ -161,6 +161,13 @@ spec:
         allowPrivilegeEscalation: false
         readOnlyRootFilesystem: true
         capabilities: {drop: [ALL]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-all, namespace: ns}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
 """
     assessment = run(write, tmp_path, [hardened], config)
     assert assessment.level_met(1) and not assessment.level_met(2)

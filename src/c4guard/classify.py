@@ -2,33 +2,47 @@
 environments, each with the reason the workload has it.
 
 Sources, in order: the `c4guard.dev/class` and `c4guard.dev/environment` annotations on the
-workload or its pod templates, then the config's selectors, then detectors (registered in
-`DETECTORS`; a detector returns {class: reason} for a workload).
+workload or its pod templates, then the config's selectors, then detection: detectors
+registered in `DETECTORS` (each returns {class: reason} for a workload) for classes, and
+environment labels or the namespace's name for environments.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 from c4guard.config import CLASS_NAMES, Config
+from c4guard.detect import DETECTORS as BUILT_IN_DETECTORS
 from c4guard.workloads import Workload
 
 CLASS_ANNOTATION = "c4guard.dev/class"
 ENVIRONMENT_ANNOTATION = "c4guard.dev/environment"
+ENVIRONMENT_LABELS = ("c4guard.dev/environment", "environment", "env",
+                      "app.kubernetes.io/environment")
+ENVIRONMENT_WORDS = {
+    "prod": "prod", "production": "prod", "prd": "prod", "live": "prod",
+    "staging": "staging", "stage": "staging", "stg": "staging", "preprod": "staging",
+    "dev": "dev", "development": "dev", "test": "test", "testing": "test", "qa": "test",
+    "uat": "test",
+}
 
 Detector = Callable[[Workload], dict[str, str]]
-DETECTORS: list[Detector] = []
+DETECTORS: list[Detector] = list(BUILT_IN_DETECTORS)
 
 
-def classify(workloads: list[Workload], config: Config) -> None:
-    """Set `classes` and `environment` on every workload."""
+def classify(workloads: list[Workload], config: Config,
+             namespace_labels: dict[str, dict[str, Any]] | None = None) -> None:
+    """Set `classes` and `environment` (with its reason) on every workload."""
     for workload in workloads:
         _from_annotations(workload)
         _from_config(workload, config)
         for detector in DETECTORS:
             for name, reason in detector(workload).items():
                 workload.classes.setdefault(name, reason)
+        if workload.environment is None:
+            _detect_environment(workload, (namespace_labels or {}).get(workload.namespace or ""))
 
 
 def _metadata_maps(workload: Workload, key: str) -> list[tuple[str, dict[str, Any]]]:
@@ -54,7 +68,8 @@ def _from_annotations(workload: Workload) -> None:
                         name, f"annotation {CLASS_ANNOTATION}: {declared} ({where})")
         environment = found.get(ENVIRONMENT_ANNOTATION)
         if isinstance(environment, str) and environment and workload.environment is None:
-            workload.environment = environment
+            _set_environment(workload, environment,
+                             f"annotation {ENVIRONMENT_ANNOTATION} ({where})")
 
 
 def workload_labels(workload: Workload) -> dict[str, Any]:
@@ -75,7 +90,40 @@ def _from_config(workload: Workload, config: Config) -> None:
             for name in rule.classes:
                 workload.classes.setdefault(name, f"config classes[{index}] in {config.source}")
     if workload.environment is None:
-        for rule in config.environments:
+        for index, rule in enumerate(config.environments):
             if rule.matches(**facts):
-                workload.environment = rule.environment
+                _set_environment(workload, rule.environment,
+                                 f"config environments[{index}] in {config.source}")
                 break
+
+
+def _detect_environment(workload: Workload, namespace_labels: dict[str, Any] | None) -> None:
+    found = detect_environment([("label", workload_labels(workload)),
+                                ("namespace label", namespace_labels or {})],
+                               workload.namespace or "")
+    if found is not None:
+        _set_environment(workload, *found)
+
+
+def detect_environment(sources: list[tuple[str, dict[str, Any]]],
+                       namespace: str) -> tuple[str, str] | None:
+    """(environment, reason) from environment labels (first source first), else from a
+    word of the namespace's name (`ml-prod` is prod)."""
+    for what, labels in sources:
+        for key in ENVIRONMENT_LABELS:
+            value = labels.get(key)
+            if isinstance(value, str) and value.strip():
+                return _normalise(value), f"{what} {key}={value}"
+    for token in re.split(r"[-_.]", namespace.lower()):
+        if token in ENVIRONMENT_WORDS:
+            return ENVIRONMENT_WORDS[token], f"namespace name {namespace}"
+    return None
+
+
+def _normalise(value: str) -> str:
+    return ENVIRONMENT_WORDS.get(value.strip().lower(), value.strip().lower())
+
+
+def _set_environment(workload: Workload, environment: str, reason: str) -> None:
+    workload.environment = environment
+    workload.environment_reason = reason

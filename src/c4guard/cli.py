@@ -304,6 +304,8 @@ def _explain_requirement(requirement_id: str) -> str:
     else:
         lines.append("Checks: none yet. Until one exists the requirement is `review` unless an "
                      "attestation or a not_applicable entry in c4guard.yaml settles it.")
+    kubernetes = ", ".join(c.id for c in checks if c.domain == "kubernetes")
+    lines += ["", f"Kubernetes checks: {kubernetes or 'none. ' + (r.kubernetes_gap or '')}"]
     return "\n".join(lines)
 
 

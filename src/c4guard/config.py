@@ -79,7 +79,8 @@ class EnvironmentRule(Selector):
 
 
 class RuntimeClasses(_Strict):
-    """RuntimeClass name globs that count as sandboxes or confidential TEEs."""
+    """RuntimeClass name globs that count as sandboxes or confidential TEEs, and the
+    confidential-looking ones that run without hardware attestation (development)."""
 
     sandbox: list[str] = [
         "gvisor", "gvisor-*", "runsc", "runsc-*", "kata", "kata-*", "kata*", "sandbox",
@@ -87,8 +88,9 @@ class RuntimeClasses(_Strict):
     ]
     confidential: list[str] = [
         "kata-qemu-snp", "kata-qemu-tdx", "kata-qemu-nvidia-gpu-snp", "kata-qemu-nvidia-gpu-tdx",
-        "kata-remote", "kata-cc*", "kata-cc-isolation", "kata-qemu-coco-dev",
+        "kata-qemu-se", "kata-remote", "kata-cc*", "kata-cc-isolation", "kata-qemu-coco-dev",
     ]
+    unattested: list[str] = ["*-coco-dev"]
 
 
 class ResourceSelector(_Strict):

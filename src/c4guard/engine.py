@@ -277,8 +277,9 @@ def _review_reason(req: Requirement, run: CheckRun, config: Config, domains: set
     if expired is not None:
         parts.append(f"the attestation by {expired.owner} expired on {expired.expires.isoformat()}")
     if unknowns:
+        first = unknowns[0]
         parts.append(f"{len(unknowns)} finding{'s' if len(unknowns) != 1 else ''} could not be "
-                     "resolved (unknown values)")
+                     f"settled, such as: {first.message} ({first.location})")
     if req.automation is Automation.NONE:
         parts.append(f"only an attestation can settle it ({req.evidence})")
     elif passing and req.automation is Automation.PARTIAL:

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from c4guard.classify import classify
 from c4guard.config import Config
@@ -18,6 +18,7 @@ from c4guard.workloads.views import locate
 
 WORKLOAD_READS = frozenset((K8S, kind) for _, kind in WORKLOAD_KINDS)
 NAMESPACE_READS = WORKLOAD_READS | {(K8S, "Namespace")}
+T = TypeVar("T")
 
 
 @dataclass(eq=False, slots=True)
@@ -57,8 +58,11 @@ class NamespaceView:
         return self.name == UNSPECIFIED_NAMESPACE
 
     def locate(self, *keys: str) -> Location:
-        fallback = self.resource.location if self.resource else Location("<none>")
-        return locate(self.resource.body if self.resource else None, keys, fallback)
+        """Where a namespace-level setting is (or should be): the Namespace object, else the
+        first workload that implies the namespace."""
+        if self.resource is not None:
+            return locate(self.resource.body, keys, self.resource.location)
+        return self.workloads[0].resource.location if self.workloads else Location("<none>")
 
 
 class Inventory:
@@ -78,8 +82,23 @@ class Inventory:
         for resource in resources:
             self._by_kind[(resource.origin, resource.kind)].append(resource)
         self._workloads = build_workloads([r for r in resources if r.origin == K8S])
-        classify(self._workloads, self.config)
+        classify(self._workloads, self.config, self._namespace_labels())
         self._namespaces = self._index_namespaces()
+        self._derived: dict[Callable[[Inventory], Any], tuple[Any, set[KindKey]]] = {}
+        self.reads.clear()
+
+    def derived(self, build: Callable[[Inventory], T]) -> T:
+        """A view derived from the whole inventory (network model, RBAC graph...), built
+        once and shared by every check that needs it; each check that uses it is recorded
+        as reading what the view read."""
+        if build not in self._derived:
+            outer, self.reads = self.reads, set()
+            value = build(self)
+            self._derived[build] = (value, self.reads)
+            self.reads = outer
+        value, read = self._derived[build]
+        self.reads |= read
+        return value
 
     @property
     def resources(self) -> list[Resource]:
@@ -118,6 +137,9 @@ class Inventory:
 
     def namespaces_with_workloads(self) -> list[NamespaceView]:
         return [ns for ns in self.namespaces.values() if ns.workloads]
+
+    def _namespace_labels(self) -> dict[str, dict[str, Any]]:
+        return {r.name: NamespaceView(r.name, r).labels for r in self.kind("Namespace")}
 
     def _index_namespaces(self) -> dict[str, NamespaceView]:
         views: dict[str, NamespaceView] = {}

@@ -79,6 +79,7 @@ class Requirement:
     evidence: str
     text_ja: str | None = None
     level_assumed: bool = False
+    kubernetes_gap: str | None = None  # why no Kubernetes check can show it
 
 
 @dataclass(frozen=True, slots=True)

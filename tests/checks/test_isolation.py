@@ -27,15 +27,16 @@ def test_every_marked_finding_is_reported_at_its_line(assessment: Assessment) ->
     assert not missing, "\n".join(missing)
 
 
-@pytest.mark.parametrize("check_id", ISOLATION_CHECKS)
+@pytest.mark.parametrize("check_id", [*ISOLATION_CHECKS, "K8S-HIGH-RISK-TEE"])
 def test_every_check_has_failing_and_passing_fixtures(check_id: str) -> None:
-    results = {e.result for e in expectations(FIXTURES) if e.check_id == check_id}
+    marked = expectations(FIXTURES) + expectations(FIXTURES.parent / "isolation-scenarios")
+    results = {e.result for e in marked if e.check_id == check_id}
     assert results >= {"pass", "fail"}, f"{check_id} lacks fixtures: has {results}"
 
 
 def test_hardened_fixture_has_no_isolation_failure(assessment: Assessment) -> None:
-    failing = [f for f in findings_of(assessment)
-               if f.location.path.endswith("pass-deployment.yaml") and f.result.value == "fail"]
+    failing = [f for f in findings_of(assessment) if f.check_id in ISOLATION_CHECKS
+               and f.location.path.endswith("pass-deployment.yaml") and f.result.value == "fail"]
     assert failing == []
 
 

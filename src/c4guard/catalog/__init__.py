@@ -72,4 +72,5 @@ def _requirement(r: dict[str, Any], section_titles: dict[str, str]) -> Requireme
         domains=tuple(r["domains"]), evidence=" ".join(r["evidence"].split()),
         text_ja=r.get("text_ja", "").strip() or None,
         level_assumed=bool(r.get("level_assumed", False)),
+        kubernetes_gap=" ".join(r["kubernetes_gap"].split()) if r.get("kubernetes_gap") else None,
     )

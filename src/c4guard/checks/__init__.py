@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from c4guard.checks import (  # noqa: F401  (they register their checks)
+from c4guard.checks import (  # noqa: F401  (importing a module registers its checks)
     compose,
     docker,
+    edge,
     embedded_secrets,
+    hardware,
     host,
     isolation,
+    network,
+    pipeline,
+    resources,
+    sandbox,
+    secrets,
     workflow_hygiene,
     workflows,
 )

@@ -1,4 +1,6 @@
-"""C4.1 Runtime environment isolation: Kubernetes workload evidence for 4.1.1-4.1.3."""
+"""C4.1 Runtime environment isolation: Kubernetes evidence for 4.1.1-4.1.5 (container and
+pod security settings, RBAC of workload service accounts, seccomp profiles, volume mount
+options, runtime monitors that terminate, hardware isolation of high-risk workloads)."""
 
 from __future__ import annotations
 
@@ -6,8 +8,15 @@ from collections.abc import Iterator
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, passed
-from c4guard.model import Location
+from c4guard.checks.registry import Outcome, check, failed, not_applicable, passed, unknown
+from c4guard.kube.objects import ObjectView, annotation_setting
+from c4guard.kube.rbac import rbac, wildcard
+from c4guard.kube.runtime_response import response_for
+from c4guard.kube.seccomp import judge_profile
+from c4guard.kube.seccomp import resolve as resolve_profile
+from c4guard.kube.tee import tee_posture
+from c4guard.model import Location, NotApplicable
+from c4guard.sources.seccomp import KIND as SECCOMP_PROFILE
 from c4guard.workloads.views import Setting
 
 if TYPE_CHECKING:
@@ -245,15 +254,6 @@ def _legacy_annotation(pod: PodView, container_prefix: str, container: str,
     return None
 
 
-def _annotation_setting(pod: PodView, key: str, value: str) -> Setting:
-    annotations = pod.metadata.get("annotations")
-    location = pod.workload.resource.location
-    if hasattr(annotations, "where"):
-        path, line = annotations.where(key)
-        location = Location(path or location.path, line)
-    return Setting(value, location, f"metadata.annotations.{key}", "annotation")
-
-
 def is_sandboxed(inv: Inventory, pod: PodView) -> str | None:
     """The pod's runtimeClassName when it names a sandboxing runtime (gVisor, Kata)."""
     name = pod.spec.get("runtimeClassName")
@@ -294,7 +294,7 @@ def _seccomp_outcome(inv: Inventory, c: ContainerView) -> Outcome:
         key, value = legacy
         return failed(c, f"sets seccomp only through the legacy annotation {key}: {value}, "
                          "which Kubernetes ignores since v1.27",
-                      setting=_annotation_setting(c.pod, key, value),
+                      setting=annotation_setting(c.pod, key, value),
                       fix="replace the annotation with `securityContext.seccompProfile`")
     return failed(c, "has no seccomp profile: it runs Unconfined unless the kubelet's "
                      "seccompDefault is on", setting=setting)
@@ -316,7 +316,7 @@ def apparmor_profile(inv: Inventory) -> Iterator[Outcome]:
             if legacy is None:
                 continue
             key, value = legacy
-            setting = _annotation_setting(c.pod, key, value)
+            setting = annotation_setting(c.pod, key, value)
         if str(value).lower() == "unconfined":
             yield failed(c, f"runs AppArmor-unconfined ({value})", setting=setting)
         else:
@@ -403,3 +403,159 @@ def _host_path_outcome(c: ContainerView, mount: dict[str, Any], host: str) -> Ou
                       evidence=evidence)
     return failed(c, f"mounts host path {host} writable at {target}", setting=setting,
                   evidence=evidence)
+
+
+# ---------------------------------------------------------------------------- additions
+
+
+@check("K8S-RBAC-WORKLOAD", requirement="4.1.1", severity="critical",
+       title="Workload service accounts are not bound to cluster-admin or wildcard roles",
+       remediation="Bind the workload's ServiceAccount only to a Role listing the verbs and "
+                   "resources it uses; remove cluster-admin and `*` grants.",
+       references=("https://kubernetes.io/docs/concepts/security/rbac-good-practices/",))
+def workload_rbac(inv: Inventory) -> Iterator[Outcome]:
+    """A compromised pod acts with its service account's permissions; cluster-admin or
+    wildcards make a container escape unnecessary. Groups that include every service
+    account (system:serviceaccounts, system:authenticated) count."""
+    graph = rbac(inv)
+    for pod in inv.pods():
+        name = str(pod.spec.get("serviceAccountName") or pod.spec.get("serviceAccount")
+                   or "default")
+        setting = pod.setting("serviceAccountName")
+        broad = []
+        for grant in graph.service_account_grants(pod.workload.namespace or "", name):
+            what = next((w for w in map(wildcard, grant.rules) if w), None)
+            if what or grant.role == "ClusterRole cluster-admin":
+                broad.append(f"{grant.binding.kind} {grant.binding.name} grants "
+                             f"{what or 'cluster-admin'} {grant.scope} ({grant.role}, "
+                             f"{grant.binding.location})")
+        if broad:
+            yield failed(pod, f"runs as ServiceAccount {name}, which holds broad permissions: "
+                              f"{broad[0]}", setting=setting, evidence={"grants": broad})
+        else:
+            yield passed(pod, f"runs as ServiceAccount {name}, which has no cluster-admin or "
+                              "wildcard grant among the inputs", setting=setting)
+
+
+@check("K8S-SECCOMP-LOCALHOST", requirement="4.1.2", severity="high",
+       title="Localhost seccomp profiles are appropriate",
+       remediation="Deny by default (SCMP_ACT_ERRNO) and do not allow ptrace, mount, unshare, "
+                   "bpf, kexec_load or module loading; keep the profile (or its Security "
+                   "Profiles Operator object) with the manifests so it can be reviewed.",
+       references=("https://kubernetes.io/docs/tutorials/security/seccomp/",
+                   "https://github.com/kubernetes-sigs/security-profiles-operator"))
+def localhost_seccomp(inv: Inventory) -> Iterator[Outcome]:
+    """A Localhost profile is only as good as its contents: an allow-by-default profile is
+    Unconfined under another name."""
+    for c in linux_containers(inv):
+        setting = c.security("seccompProfile", "type")
+        if setting.value != "Localhost":
+            continue
+        profile = c.security("seccompProfile", "localhostProfile")
+        name = str(profile.value or "")
+        found = resolve_profile(inv, c.pod.workload.namespace, name)
+        if found is None:
+            yield unknown(c, f"uses the Localhost seccomp profile {name or '(unnamed)'}, which "
+                             "is not among the inputs", setting=profile)
+            continue
+        body, resource, keys = found
+        verdict = judge_profile(body)
+        where = ObjectView(resource).locate(*keys, *verdict.keys)
+        message = f"uses the Localhost seccomp profile {name}, which {verdict.message} " \
+                  f"({where})"
+        yield (passed if verdict.appropriate else failed)(c, message, setting=profile)
+
+
+@check("CFG-SECCOMP-PROFILE", requirement="4.1.2", severity="high", domain="config",
+       title="Seccomp profile files deny by default and allow no escape syscalls",
+       remediation="Use SCMP_ACT_ERRNO as the default action and remove ptrace, mount, "
+                   "unshare, bpf, kexec_load and module loading from the allowed syscalls.",
+       references=("https://docs.docker.com/engine/security/seccomp/",))
+def seccomp_profile_files(inv: Inventory) -> Iterator[Outcome]:
+    """Profile files found among the inputs are judged whether or not a manifest uses them."""
+    for resource in inv.kind(SECCOMP_PROFILE, origin="config"):
+        view = ObjectView(resource, f"seccomp profile {resource.name}")
+        verdict = judge_profile(resource.body)
+        yield (passed if verdict.appropriate else failed)(view, verdict.message,
+                                                          setting=view.setting(*verdict.keys))
+
+
+SAFE_MOUNT_OPTIONS = ("noexec", "nosuid", "nodev")
+
+
+@check("K8S-MOUNT-OPTIONS", requirement="4.1.3", severity="medium",
+       title="PersistentVolumes and StorageClasses mount with noexec, nosuid and nodev",
+       remediation="Add `mountOptions: [noexec, nosuid, nodev]` (where the volume plugin "
+                   "supports mount options).",
+       references=("https://kubernetes.io/docs/concepts/storage/persistent-volumes/"
+                   "#mount-options",))
+def volume_mount_options(inv: Inventory) -> Iterator[Outcome]:
+    """Writable volumes without noexec/nosuid/nodev let a process run dropped binaries,
+    setuid files and device nodes."""
+    sources = [(r, ("spec", "mountOptions")) for r in inv.kind("PersistentVolume")
+               if ObjectView(r).get("spec", "volumeMode") != "Block"]
+    sources += [(r, ("mountOptions",)) for r in inv.kind("StorageClass",
+                                                         group="storage.k8s.io")]
+    for resource, keys in sources:
+        view = ObjectView(resource)
+        options = {str(o).strip().lower() for o in view.get(*keys) or []}
+        missing = [o for o in SAFE_MOUNT_OPTIONS if o not in options]
+        if missing:
+            yield failed(view, f"mounts without {', '.join(missing)}", setting=view.setting(*keys))
+        else:
+            yield passed(view, "mounts with noexec, nosuid and nodev", setting=view.setting(*keys))
+
+
+# ---------------------------------------------------------------------------- 4.1.4
+
+
+@check("K8S-RUNTIME-RESPONSE", requirement="4.1.4", severity="high",
+       title="Runtime monitoring detects escalation and terminates the workload",
+       remediation="Pair detection with enforcement: Tetragon TracingPolicies with Sigkill or "
+                   "Override on escape hooks (not `policy-mode: monitor`), KubeArmor `Block` "
+                   "policies (or allow-lists under a `block` posture), or Falco with Falco "
+                   "Talon's `kubernetes:terminate`.",
+       references=("https://tetragon.io/docs/concepts/enforcement/",
+                   "https://docs.kubearmor.io/kubearmor/documentation/default_posture",
+                   "https://docs.falco-talon.org/docs/actionners/list/"))
+def runtime_response(inv: Inventory) -> Iterator[Outcome]:
+    """Detection alone lets an escape finish; the requirement asks for termination.
+    Namespaces with only detection are `review` with what is missing."""
+    for ns in inv.namespaces_with_workloads():
+        found = response_for(inv, ns.name)
+        if found.terminating:
+            text, view = found.terminating[0]
+            yield passed(ns, f"is protected: {text}", setting=view.setting(),
+                         evidence={"terminating": [t for t, _ in found.terminating]})
+        elif found.detecting:
+            text, view = found.detecting[0]
+            yield unknown(ns, f"is monitored but nothing terminates: {text}",
+                          setting=view.setting(),
+                          evidence={"detecting": [t for t, _ in found.detecting]})
+
+
+# ---------------------------------------------------------------------------- 4.1.5
+
+
+@check("K8S-HIGH-RISK-TEE", requirement="4.1.5", severity="high",
+       title="High-risk workloads run in hardware-isolated, attested environments",
+       remediation="Run high-risk workloads with a confidential runtime class backed by SEV-SNP "
+                   "or TDX (not `-coco-dev`) or on confidential node pools, with init data "
+                   "pointing at a Key Broker Service.",
+       references=("https://confidentialcontainers.org/docs/",))
+def high_risk_isolation(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
+    """A kernel or container escape from a high-risk workload must not reach the host."""
+    workloads = [w for w in inv.workloads if "high-risk" in w.classes]
+    if not workloads:
+        yield not_applicable("4.1.5", "workloads were scanned and none is declared high-risk "
+                                      "(c4guard.dev/class or config classes)")
+        return
+    for workload in workloads:
+        why = workload.why("high-risk")
+        for pod in workload.pods:
+            tee = tee_posture(inv, pod)
+            if tee.confidential and tee.attests:
+                yield passed(pod, f"runs in a {tee.how} ({why})", setting=tee.runtime)
+            else:
+                yield failed(pod, f"is not hardware-isolated: {tee.how} ({why})",
+                             setting=tee.runtime)

@@ -15,6 +15,8 @@ from c4guard.sources import (  # noqa: F401  (they register their handlers and i
     github,
     gitlab,
     images,
+    mosquitto,
+    seccomp,
     secrets,
 )
 from c4guard.sources.discover import SourceFile, discover

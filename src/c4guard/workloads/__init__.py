@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from c4guard.model import Resource
-from c4guard.workloads.kinds import EXTRACTORS, RUNTIME_KINDS
+from c4guard.workloads.argo import workflow_templates
+from c4guard.workloads.kinds import EXTRACTORS
 from c4guard.workloads.kserve import inference_service_templates
-from c4guard.workloads.runtimes import RuntimeIndex
+from c4guard.workloads.llmisvc import llm_config_templates, llm_service_templates
+from c4guard.workloads.runtimes import RUNTIME_KINDS, RuntimeIndex
+from c4guard.workloads.seldon import server_config_templates, server_templates
 from c4guard.workloads.trainer import train_job_templates
 from c4guard.workloads.views import (
     ContainerView,
@@ -21,8 +24,16 @@ __all__ = ["WORKLOAD_KINDS", "ContainerView", "PodView", "Setting", "Workload",
 
 MERGED_KINDS = {
     ("serving.kserve.io", "InferenceService"): inference_service_templates,
+    ("serving.kserve.io", "LLMInferenceService"): llm_service_templates,
     ("trainer.kubeflow.org", "TrainJob"): train_job_templates,
+    ("mlops.seldon.io", "Server"): server_templates,
 }
+EXTRACTORS.update({
+    ("serving.kserve.io", "LLMInferenceServiceConfig"): llm_config_templates,
+    ("mlops.seldon.io", "ServerConfig"): server_config_templates,
+    **{("argoproj.io", kind): workflow_templates
+       for kind in ("Workflow", "CronWorkflow", "WorkflowTemplate", "ClusterWorkflowTemplate")},
+})
 # (API group, kind) of every resource that becomes a workload.
 WORKLOAD_KINDS = frozenset(EXTRACTORS) | frozenset(MERGED_KINDS)
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from c4guard.model import Resource
-from c4guard.sources.yamlload import Mapping
+from c4guard.sources.yamlload import Mapping, Sequence
 from c4guard.workloads.views import EMPTY, PodTemplate
 
 Extractor = Callable[[Resource], list[PodTemplate]]
@@ -126,13 +126,43 @@ def _serving_runtime(resource: Resource) -> list[PodTemplate]:
     return [PodTemplate("", spec, EMPTY, "spec")] if spec is not None else []
 
 
+def _seldon_deployment(resource: Resource) -> list[PodTemplate]:
+    """Seldon Core v1: every predictor's component pod specs and its explainer container."""
+    found: list[PodTemplate] = []
+    for index, predictor in enumerate(spec_of(resource).get("predictors") or []):
+        if not isinstance(predictor, Mapping):
+            continue
+        name = str(predictor.get("name") or index)
+        base = f"spec.predictors[{name}]"
+        for number, component in enumerate(predictor.get("componentSpecs") or []):
+            found += template_at(component, f"{name} component {number + 1}",
+                                 f"{base}.componentSpecs[{number}]")
+        explainer = mapping(predictor.get("explainer")) or EMPTY
+        container = mapping(explainer.get("containerSpec"))
+        if container is not None:
+            pod = Mapping(container.path, container.line)
+            pod["containers"] = Sequence(container.path, container.line)
+            pod["containers"].append(container)
+            found.append(PodTemplate(f"{name} explainer", pod, EMPTY, f"{base}.explainer"))
+    return found
+
+
+def _kueue_workload(resource: Resource) -> list[PodTemplate]:
+    found: list[PodTemplate] = []
+    for index, pod_set in enumerate(spec_of(resource).get("podSets") or []):
+        if isinstance(pod_set, Mapping):
+            name = str(pod_set.get("name") or index)
+            found += template_at(pod_set.get("template"), name, f"spec.podSets[{name}].template")
+    return found
+
+
 def _training_runtime(resource: Resource) -> list[PodTemplate]:
     template = mapping(spec_of(resource).get("template")) or EMPTY
     return jobset_templates(template.get("spec"), "spec.template.spec")
 
 
-# (API group, kind) -> extractor. The merged kinds (InferenceService, TrainJob) are added
-# by their modules.
+# (API group, kind) -> extractor. Kinds merged with runtimes or configs (InferenceService,
+# LLMInferenceService, TrainJob, Seldon Server) and Argo workflows have their own modules.
 EXTRACTORS: dict[tuple[str, str], Extractor] = {
     ("", "Pod"): _pod,
     ("", "ReplicationController"): _templated,
@@ -156,10 +186,9 @@ EXTRACTORS: dict[tuple[str, str], Extractor] = {
     ("serving.kserve.io", "ClusterServingRuntime"): _serving_runtime,
     ("trainer.kubeflow.org", "TrainingRuntime"): _training_runtime,
     ("trainer.kubeflow.org", "ClusterTrainingRuntime"): _training_runtime,
+    ("serving.knative.dev", "Service"): _templated,
+    ("serving.knative.dev", "Configuration"): _templated,
+    ("kubeflow.org", "Notebook"): _templated,
+    ("machinelearning.seldon.io", "SeldonDeployment"): _seldon_deployment,
+    ("kueue.x-k8s.io", "Workload"): _kueue_workload,
 }
-
-RUNTIME_KINDS = frozenset({
-    ("serving.kserve.io", "ServingRuntime"), ("serving.kserve.io", "ClusterServingRuntime"),
-    ("trainer.kubeflow.org", "TrainingRuntime"),
-    ("trainer.kubeflow.org", "ClusterTrainingRuntime"),
-})

@@ -1,4 +1,5 @@
-"""Serving and training runtimes among the inputs, found the way their controllers find
+"""Runtimes and shared configs among the inputs (KServe serving runtimes and LLM configs,
+Kubeflow training runtimes, Seldon server configs), found the way their controllers find
 them, and remembered when used (a used runtime is judged through its workloads)."""
 
 from __future__ import annotations
@@ -9,26 +10,45 @@ from c4guard.model import Resource
 
 SERVING_GROUP = "serving.kserve.io"
 TRAINER_GROUP = "trainer.kubeflow.org"
+SELDON_GROUP = "mlops.seldon.io"
+
+# (API group, kind) of every resource that a workload refers to by name.
+RUNTIME_KINDS = frozenset({
+    (SERVING_GROUP, "ServingRuntime"), (SERVING_GROUP, "ClusterServingRuntime"),
+    (SERVING_GROUP, "LLMInferenceServiceConfig"),
+    (TRAINER_GROUP, "TrainingRuntime"), (TRAINER_GROUP, "ClusterTrainingRuntime"),
+    (SELDON_GROUP, "ServerConfig"),
+})
 
 
 class RuntimeIndex:
     def __init__(self, resources: list[Resource]) -> None:
         self._by_key: dict[tuple[str, str, str | None, str], Resource] = {}
+        self._by_name: dict[tuple[str, str, str], list[Resource]] = {}
         self._serving: list[Resource] = []
         self.used: set[int] = set()
         for resource in resources:
-            group = resource.api_group
-            serving = group == SERVING_GROUP and resource.kind.endswith("ServingRuntime")
-            training = group == TRAINER_GROUP and resource.kind.endswith("TrainingRuntime")
-            if serving:
+            key = (resource.api_group, resource.kind)
+            if key not in RUNTIME_KINDS:
+                continue
+            if resource.kind.endswith("ServingRuntime"):
                 self._serving.append(resource)
-            if serving or training:
-                self._by_key[(group, resource.kind, resource.namespace, resource.name)] = resource
+            self._by_key[(*key, resource.namespace, resource.name)] = resource
+            self._by_name.setdefault((*key, resource.name), []).append(resource)
 
     def _use(self, resource: Resource | None) -> Resource | None:
         if resource is not None:
             self.used.add(id(resource))
         return resource
+
+    def named(self, group: str, kind: str, namespace: str | None, name: str) -> Resource | None:
+        """A namespaced config by name: the workload's namespace first, then any other (the
+        controller's system namespace holds the shared ones)."""
+        found = self._by_key.get((group, kind, namespace, name))
+        if found is None:
+            candidates = self._by_name.get((group, kind, name)) or []
+            found = candidates[0] if candidates else None
+        return self._use(found)
 
     def serving_runtime(self, namespace: str | None, name: str) -> Resource | None:
         """A named runtime: the namespace's ServingRuntime, else the ClusterServingRuntime."""

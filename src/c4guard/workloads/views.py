@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from c4guard.model import Location, Resource, ResourceRef
-from c4guard.sources.yamlload import Mapping
+from c4guard.sources.yamlload import Mapping, Sequence
 from c4guard.workloads.merge import where
 
 CONTAINER_GROUPS = ("initContainers", "containers", "ephemeralContainers")
@@ -44,13 +44,22 @@ class PodTemplate:
     notes: tuple[str, ...] = ()
 
 
-def locate(block: Any, keys: tuple[str, ...], fallback: Location) -> Location:
-    """The location of the deepest of `keys` that exists under `block`."""
+def locate(block: Any, keys: tuple[str | int, ...], fallback: Location) -> Location:
+    """The location of the deepest of `keys` (mapping keys, or list indexes) that exists
+    under `block`."""
     path, line = fallback.path, fallback.line
-    if isinstance(block, Mapping) and block.line is not None:
-        path, line = block.path or path, block.line
+    if getattr(block, "line", None) is not None:
+        path, line = getattr(block, "path", None) or path, block.line
     node = block
     for key in keys:
+        if isinstance(key, int):
+            if not isinstance(node, list) or not 0 <= key < len(node):
+                break
+            if isinstance(node, Sequence) and key < len(node.item_lines):
+                line = node.item_lines[key] or line
+            node = node[key]
+            line = getattr(node, "line", None) or line
+            continue
         if not isinstance(node, dict) or key not in node:
             break
         key_path, key_line = where(node, key)
@@ -67,6 +76,7 @@ class Workload:
     pods: list[PodView] = field(default_factory=list)
     classes: dict[str, str] = field(default_factory=dict)
     environment: str | None = None
+    environment_reason: str = ""
 
     @property
     def ref(self) -> ResourceRef:
@@ -78,6 +88,10 @@ class Workload:
 
     def containers(self) -> list[ContainerView]:
         return [c for pod in self.pods for c in pod.containers]
+
+    def why(self, name: str) -> str:
+        """`class (reason)` for a class the workload has, for messages."""
+        return f"{name}: {self.classes[name]}" if name in self.classes else ""
 
 
 @dataclass(eq=False, slots=True)

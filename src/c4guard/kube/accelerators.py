@@ -1,0 +1,56 @@
+"""Accelerator resources (GPUs, TPUs, Neuron, Gaudi...) that containers request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from typing import TYPE_CHECKING, Any
+
+from c4guard.model import Location, Resource
+from c4guard.workloads.views import ContainerView
+
+if TYPE_CHECKING:
+    from c4guard.inventory import Inventory
+
+ACCELERATOR_RESOURCES = (
+    "nvidia.com/gpu", "nvidia.com/gpu.shared", "nvidia.com/mig-*", "amd.com/gpu",
+    "google.com/tpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore",
+    "aws.amazon.com/neurondevice", "habana.ai/gaudi", "gpu.intel.com/*", "intel.com/gpu",
+    "qualcomm.com/qaic", "furiosa.ai/*", "rebellions.ai/*",
+)
+MIG_PREFIX = "nvidia.com/mig-"
+SHARED_GPU = "nvidia.com/gpu.shared"
+
+
+def is_accelerator(name: str) -> bool:
+    return any(fnmatchcase(name, pattern) for pattern in ACCELERATOR_RESOURCES)
+
+
+@dataclass(frozen=True, slots=True)
+class AcceleratorRequest:
+    """One accelerator resource of a container: its request and limit, where written."""
+
+    resource: str
+    request: Any
+    limit: Any
+    location: Location
+
+
+def accelerator_requests(container: ContainerView) -> list[AcceleratorRequest]:
+    resources = container.spec.get("resources")
+    if not isinstance(resources, dict):
+        return []
+    requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
+    limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
+    found = []
+    for name in dict.fromkeys([*limits, *requests]):
+        if is_accelerator(str(name)):
+            block = "limits" if name in limits else "requests"
+            found.append(AcceleratorRequest(str(name), requests.get(name), limits.get(name),
+                                            container.locate("resources", block, name)))
+    return found
+
+
+def gpu_operator_policies(inv: Inventory) -> list[Resource]:
+    """The NVIDIA gpu-operator ClusterPolicy objects among the inputs."""
+    return inv.kind("ClusterPolicy", group="nvidia.com")
