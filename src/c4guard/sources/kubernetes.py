@@ -25,7 +25,7 @@ CLUSTER_SCOPED_KINDS = frozenset({
     "GlobalNetworkPolicy", "GlobalNetworkSet", "TracingPolicy", "ClusterQueue",
     "ResourceFlavor", "Cohort", "ConstraintTemplate", "KubeArmorClusterPolicy",
     "ClusterPolicyReport", "MeshConfig", "GatewayClass", "NodeFeatureRule",
-    "ClusterTrustBundle", "DeviceClass",
+    "ClusterTrustBundle", "DeviceClass", "CcRuntime",
 })
 
 
