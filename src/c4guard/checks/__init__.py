@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from c4guard.checks import isolation  # noqa: F401  (registers its checks)
+from c4guard.checks import isolation, terraform_network  # noqa: F401  (registers its checks)
 from c4guard.checks.registry import REGISTRY, Check
 
 

@@ -137,3 +137,7 @@ def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:
 
 def default_jobs() -> int:
     return max(1, min(8, os.cpu_count() or 1))
+
+
+# Input kinds that register their handlers, interpreters and finalizers on import.
+from c4guard.sources import terraform  # noqa: E402,F401

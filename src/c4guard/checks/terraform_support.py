@@ -1,0 +1,285 @@
+"""What the Terraform checks share: resources as subjects, settings with their lines
+(nested blocks followed), references between resources, environments, and the
+provider defaults a missing argument takes."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
+
+from c4guard.model import Location, Resource, ResourceRef
+from c4guard.sources.terraform import ORIGIN
+from c4guard.sources.terraform.values import Reference, Unknown, is_known, references_in
+from c4guard.sources.yamlload import Mapping
+from c4guard.workloads.views import Setting
+
+if TYPE_CHECKING:
+    from c4guard.inventory import Inventory
+
+WORLD = frozenset({"0.0.0.0/0", "::/0"})
+ENVIRONMENT_KEYS = ("environment", "env", "stage", "tier")
+_ENVIRONMENT_NAMES = {
+    "prod": "prod", "production": "prod", "prd": "prod", "live": "prod",
+    "staging": "staging", "stage": "staging", "stg": "staging", "preprod": "staging",
+    "test": "test", "testing": "test", "qa": "test", "uat": "test",
+    "dev": "dev", "develop": "dev", "development": "dev", "sandbox": "dev",
+}
+_ID_ATTRIBUTES = ("id", "arn", "name", "bucket", "self_link")
+
+
+def unknown_reason(value: Any) -> str | None:
+    """Why `value` is not known, or None when it is."""
+    if isinstance(value, Unknown):
+        return value.reason
+    if isinstance(value, Reference):
+        return f"it is {value}, known only after apply"
+    if not is_known(value):
+        return "part of it is known only when Terraform runs"
+    return None
+
+
+def environment_name(text: Any) -> str | None:
+    """dev/test/staging/prod from a tag value or a path part (`production` -> prod)."""
+    if not isinstance(text, str):
+        return None
+    return _ENVIRONMENT_NAMES.get(text.strip().lower())
+
+
+@dataclass(eq=False, slots=True)
+class TfResource:
+    """A Terraform resource as a check subject."""
+
+    resource: Resource
+    environment: str | None = None
+
+    @property
+    def ref(self) -> ResourceRef:
+        return self.resource.ref
+
+    @property
+    def subject(self) -> str:
+        return self.resource.name
+
+    @property
+    def path(self) -> str:
+        return ""
+
+    @property
+    def kind(self) -> str:
+        return self.resource.kind
+
+    @property
+    def address(self) -> str:
+        return self.resource.name
+
+    @property
+    def body(self) -> Mapping:
+        return self.resource.body
+
+    @property
+    def tags(self) -> dict[str, Any]:
+        """Tags (AWS), labels (GCP) or tags (Azure), as written."""
+        for key in ("tags", "labels", "user_labels", "resource_labels"):
+            value = self.body.get(key)
+            if isinstance(value, dict):
+                return value
+        return {}
+
+    def get(self, *keys: str | int) -> Any:
+        return dig(self.body, keys)[0]
+
+    def blocks(self, *keys: str) -> list[Mapping]:
+        """The nested blocks at `keys` (each step into the first block of a list)."""
+        return as_blocks(dig(self.body, keys)[0])
+
+    def locate(self, *keys: str | int) -> Location:
+        return dig(self.body, keys)[1] or self.resource.location
+
+    def setting(self, *keys: str | int, default: Any = None) -> Setting:
+        """The value at `keys`, where it is written (or the innermost block that should hold
+        it), and the provider's `default` when it is absent."""
+        value, location, found = dig(self.body, keys)
+        path = ".".join(str(k) for k in keys)
+        if found:
+            return Setting(value, location or self.resource.location, path, "terraform")
+        return Setting(default, location or self.resource.location, path, None)
+
+
+def dig(body: Any, keys: Iterable[str | int]) -> tuple[Any, Location | None, bool]:
+    """(value, location, found) of `keys` under `body`; lists of blocks are entered at
+    their first block unless an index is given."""
+    node = body
+    location = _where(body, None)
+    for key in keys:
+        if isinstance(node, list) and not isinstance(key, int):
+            node = next((item for item in node if isinstance(item, dict)), None)
+        if isinstance(key, int):
+            if not isinstance(node, list) or key >= len(node):
+                return None, location, False
+            node = node[key]
+            location = _where(node, None) or location
+            continue
+        if not isinstance(node, dict) or key not in node:
+            return None, location, False
+        location = _where(node, key) or location
+        node = node[key]
+    return node, location, True
+
+
+def _where(node: Any, key: Any) -> Location | None:
+    if isinstance(node, Mapping) and node.path:
+        line = node.line_of(key) if key is not None else node.line
+        return Location(node.path, line)
+    return None
+
+
+def as_blocks(value: Any) -> list[Mapping]:
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, dict)]
+    return []
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple | set) else [value]
+
+
+def as_document(value: Any) -> Any:
+    """A policy written as JSON text (heredoc, file) or as data (jsonencode)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+class TerraformIndex:
+    """Terraform resources by kind and address, with environments, built once per inventory."""
+
+    def __init__(self, inv: Inventory) -> None:
+        self.inventory = inv
+        self.all = [TfResource(r) for r in inv.resources if r.origin == ORIGIN]
+        self.by_kind: dict[str, list[TfResource]] = defaultdict(list)
+        self.by_address: dict[tuple[str | None, str], TfResource] = {}
+        for item in self.all:
+            self.by_kind[item.kind].append(item)
+            self.by_address[(item.resource.namespace, item.address)] = item
+        for item in self.all:
+            item.environment = self._environment(item)
+
+    def kinds(self, *kinds: str) -> list[TfResource]:
+        return [item for kind in kinds for item in self.by_kind.get(kind, [])]
+
+    def resolve(self, value: Any, near: TfResource, *kinds: str) -> TfResource | None:
+        """The resource `value` points at: a reference, or a known id/name/ARN."""
+        for ref in references_in(value):
+            found = self.by_address.get((near.resource.namespace, _instance_free(ref.address)))
+            found = found or self.by_address.get((near.resource.namespace, ref.address))
+            if found and (not kinds or found.kind in kinds):
+                return found
+        if isinstance(value, str) and value:
+            for candidate in self.kinds(*kinds) if kinds else self.all:
+                if candidate.resource.namespace == near.resource.namespace and any(
+                        candidate.get(key) == value for key in _ID_ATTRIBUTES):
+                    return candidate
+        return None
+
+    def referring(self, target: TfResource, kinds: Iterable[str], *keys: str
+                  ) -> Iterator[TfResource]:
+        """Resources of `kinds` whose attribute at `keys` points at `target`."""
+        for item in self.kinds(*kinds):
+            if self.resolve(item.get(*keys), item, target.kind) is target:
+                yield item
+
+    def _environment(self, item: TfResource) -> str | None:
+        config = self.inventory.config
+        tags = {str(k): v for k, v in item.tags.items()}
+        for rule in config.environments:
+            if rule.matches(kind=item.kind, namespace=item.resource.namespace,
+                            name=item.address, labels=tags, path=item.resource.location.path):
+                return rule.environment
+        for key, value in tags.items():
+            if key.lower() in ENVIRONMENT_KEYS and is_known(value):
+                return environment_name(value) or str(value).lower()
+        parts = PurePath(item.resource.location.path).parts
+        for part in reversed(parts[:-1]):
+            found = environment_name(part)
+            if found:
+                return found
+        stem = re.split(r"[._-]", PurePath(item.resource.location.path).name)[0]
+        return environment_name(stem)
+
+
+def _instance_free(address: str) -> str:
+    return re.sub(r"\[[^\]]*\]$", "", address)
+
+
+_INDEXES: WeakKeyDictionary[Any, TerraformIndex] = WeakKeyDictionary()
+
+
+def terraform(inv: Inventory) -> TerraformIndex:
+    """The Terraform index of an inventory (built on first use)."""
+    index = _INDEXES.get(inv)
+    if index is None:
+        index = _INDEXES[inv] = TerraformIndex(inv)
+    return index
+
+
+# ------------------------------------------------------------------ IAM policy documents
+
+
+def policy_statements(value: Any, index: TerraformIndex, near: TfResource) -> list[dict[str, Any]]:
+    """The statements of a policy given as JSON text, data, or a reference to an
+    `aws_iam_policy_document` data source."""
+    document = as_document(value)
+    if isinstance(document, dict):
+        statements = document.get("Statement")
+        return [s for s in as_list(statements) if isinstance(s, dict)]
+    source = index.resolve(value, near, "data.aws_iam_policy_document")
+    if source is None:
+        return []
+    return [_statement_from_block(block) for block in source.blocks("statement")]
+
+
+def _statement_from_block(block: Mapping) -> dict[str, Any]:
+    """An `aws_iam_policy_document` statement block in policy JSON's shape."""
+    statement: dict[str, Any] = {
+        "Effect": block.get("effect", "Allow"),
+        "Action": as_list(block.get("actions")),
+        "Resource": as_list(block.get("resources")),
+    }
+    principals = [p for p in as_blocks(block.get("principals"))]
+    if principals:
+        statement["Principal"] = {str(p.get("type")): as_list(p.get("identifiers"))
+                                  for p in principals}
+    conditions: dict[str, dict[str, Any]] = {}
+    for condition in as_blocks(block.get("condition")):
+        test = str(condition.get("test"))
+        conditions.setdefault(test, {})[str(condition.get("variable"))] = as_list(
+            condition.get("values"))
+    if conditions:
+        statement["Condition"] = conditions
+    return statement
+
+
+def statement_list(statement: dict[str, Any], key: str) -> list[str]:
+    return [str(v) for v in as_list(statement.get(key))]
+
+
+def principal_is_anyone(statement: dict[str, Any]) -> bool:
+    principal = statement.get("Principal")
+    if principal == "*":
+        return True
+    if isinstance(principal, dict):
+        return any("*" in as_list(v) for v in principal.values())
+    return False
