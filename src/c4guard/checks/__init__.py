@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from c4guard.checks import isolation, terraform_network  # noqa: F401  (registers its checks)
+from c4guard.checks import (  # noqa: F401  (each module registers its checks)
+    isolation,
+    terraform_hardware,
+    terraform_isolation,
+    terraform_network,
+    terraform_resilience,
+    terraform_sandbox,
+    terraform_secrets,
+)
 from c4guard.checks.registry import REGISTRY, Check
 
 

@@ -13,8 +13,10 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
+from c4guard.config import CLASS_NAMES
 from c4guard.model import Location, Resource, ResourceRef
 from c4guard.sources.terraform import ORIGIN
+from c4guard.sources.terraform.modules import FROM_PLAN
 from c4guard.sources.terraform.values import Reference, Unknown, is_known, references_in
 from c4guard.sources.yamlload import Mapping
 from c4guard.workloads.views import Setting
@@ -30,6 +32,7 @@ _ENVIRONMENT_NAMES = {
     "test": "test", "testing": "test", "qa": "test", "uat": "test",
     "dev": "dev", "develop": "dev", "development": "dev", "sandbox": "dev",
 }
+CLASS_TAGS = ("c4guard.dev/class", "c4guard-class")
 _ID_ATTRIBUTES = ("id", "arn", "name", "bucket", "self_link")
 
 
@@ -57,6 +60,7 @@ class TfResource:
 
     resource: Resource
     environment: str | None = None
+    classes: frozenset[str] = frozenset()
 
     @property
     def ref(self) -> ResourceRef:
@@ -73,6 +77,11 @@ class TfResource:
     @property
     def kind(self) -> str:
         return self.resource.kind
+
+    @property
+    def from_plan(self) -> bool:
+        """True for resources of a `terraform show -json` plan or state."""
+        return self.resource.api_version == FROM_PLAN
 
     @property
     def address(self) -> str:
@@ -176,6 +185,7 @@ class TerraformIndex:
             self.by_address[(item.resource.namespace, item.address)] = item
         for item in self.all:
             item.environment = self._environment(item)
+            item.classes = self._classes(item)
 
     def kinds(self, *kinds: str) -> list[TfResource]:
         return [item for kind in kinds for item in self.by_kind.get(kind, [])]
@@ -201,6 +211,22 @@ class TerraformIndex:
             if self.resolve(item.get(*keys), item, target.kind) is target:
                 yield item
 
+    def _classes(self, item: TfResource) -> frozenset[str]:
+        """Classes from the config's `classes` selectors and a `c4guard-class` tag/label
+        (comma- or underscore-separated: GCP labels allow no commas)."""
+        tags = {str(k): v for k, v in item.tags.items()}
+        found: set[str] = set()
+        for rule in self.inventory.config.classes:
+            if rule.matches(kind=item.kind, namespace=item.resource.namespace,
+                            name=item.address, labels=tags, path=item.resource.location.path):
+                found.update(rule.classes)
+        for key in CLASS_TAGS:
+            value = tags.get(key) or _node_labels(item).get(key)
+            if isinstance(value, str):
+                found.update(c.strip().replace("_", "-") for c in re.split(r"[,\s]+", value)
+                             if c.strip())
+        return frozenset(found & set(CLASS_NAMES))
+
     def _environment(self, item: TfResource) -> str | None:
         config = self.inventory.config
         tags = {str(k): v for k, v in item.tags.items()}
@@ -218,6 +244,11 @@ class TerraformIndex:
                 return found
         stem = re.split(r"[._-]", PurePath(item.resource.location.path).name)[0]
         return environment_name(stem)
+
+
+def _node_labels(item: TfResource) -> dict[str, Any]:
+    labels = item.get("node_config", "labels")
+    return labels if isinstance(labels, dict) else {}
 
 
 def _instance_free(address: str) -> str:
@@ -283,3 +314,44 @@ def principal_is_anyone(statement: dict[str, Any]) -> bool:
     if isinstance(principal, dict):
         return any("*" in as_list(v) for v in principal.values())
     return False
+
+
+# ------------------------------------------------------------------ storage
+
+
+MODEL_STORAGE = re.compile(r"model|weight|checkpoint|llm|hugging", re.IGNORECASE)
+BUCKET_KINDS = ("aws_s3_bucket", "google_storage_bucket", "azurerm_storage_account")
+
+
+def model_buckets(index: TerraformIndex) -> list[TfResource]:
+    """Buckets that hold model weights: by name, tags, or the `ai` class."""
+    found = []
+    for bucket in index.kinds(*BUCKET_KINDS):
+        names = [bucket.address, bucket.get("bucket"), bucket.get("name"),
+                 *(str(v) for v in bucket.tags.values())]
+        if any(isinstance(n, str) and MODEL_STORAGE.search(n) for n in names) or \
+                "ai" in bucket.classes:
+            found.append(bucket)
+    return found
+
+
+SSE_PATH = ("rule", "apply_server_side_encryption_by_default", "kms_master_key_id")
+
+
+def bucket_keys(index: TerraformIndex, bucket: TfResource) -> list[tuple[Any, TfResource | None]]:
+    """(key value, key resource or None when no scanned resource declares it) for each
+    customer-managed key that encrypts a bucket."""
+    values: list[Any] = []
+    if bucket.kind == "aws_s3_bucket":
+        values.append(bucket.get("server_side_encryption_configuration", *SSE_PATH))
+        for config in index.referring(bucket, ["aws_s3_bucket_server_side_encryption_"
+                                               "configuration"], "bucket"):
+            values.append(config.get(*SSE_PATH))
+    elif bucket.kind == "google_storage_bucket":
+        values.append(bucket.get("encryption", "default_kms_key_name"))
+    else:
+        for config in index.referring(bucket, ["azurerm_storage_account_customer_managed_key"],
+                                      "storage_account_id"):
+            values.append(config.get("key_vault_key_id"))
+    return [(v, index.resolve(v, bucket, "aws_kms_key", "google_kms_crypto_key",
+                              "azurerm_key_vault_key")) for v in values if v is not None]

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from c4guard.sources import InputSet
 
 ORIGIN = "terraform"
+# Resource.api_version of Terraform resources: where the values come from.
+FROM_CONFIGURATION = "terraform/configuration"
+FROM_PLAN = "terraform/plan"
 MAX_MODULE_DEPTH = 12
 MAX_INSTANCES = 256
 META_ATTRIBUTES = frozenset({"count", "for_each", "depends_on", "provider", "providers"})
@@ -298,7 +301,8 @@ class ModuleInstance:
                 body = evaluate_body(block, self.scope.bind(**bound), file.display)
                 address = f"{self.prefix}{kind}.{block.labels[1]}{key}"
                 yield Resource(ORIGIN, kind, address, self.root_display, body,
-                               Location(file.display, block.line), end_line=block.end_line)
+                               Location(file.display, block.line), FROM_CONFIGURATION,
+                               end_line=block.end_line)
         for name in self._calls:
             for _key, child, _why in self.children(name):
                 if child is not None:

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from c4guard.model import Location, Resource
-from c4guard.sources.terraform.modules import ORIGIN
+from c4guard.sources.terraform.modules import FROM_PLAN, ORIGIN
 from c4guard.sources.terraform.values import Reference, Unknown
 from c4guard.sources.yamlload import Document, Mapping
 
@@ -54,7 +54,7 @@ def resources_from_plan(document: Document, display: str, _namespace: str | None
             kind = f"data.{kind}"
         line = item.line if isinstance(item, Mapping) else None
         resources.append(Resource(ORIGIN, kind, address, display, body,
-                                  Location(display, line)))
+                                  Location(display, line), FROM_PLAN))
     return resources
 
 
