@@ -172,12 +172,13 @@ def imdsv2_required(inv: Inventory) -> Iterator[Outcome]:
     the instance role's credentials. http_tokens defaults to optional."""
     index = terraform(inv)
     defaults = index.kinds("aws_ec2_instance_metadata_defaults")
-    account_required = any(d.get("http_tokens") == "required" for d in defaults)
+    # Account defaults count for the resources of the same configuration (same account).
+    required_in = {d.resource.namespace for d in defaults if d.get("http_tokens") == "required"}
     for item in defaults:
         yield _tokens_outcome(item, item.setting("http_tokens", default="no-preference"), False)
     for item in index.kinds("aws_instance", "aws_launch_template", "aws_launch_configuration"):
         setting = item.setting("metadata_options", "http_tokens", default="optional")
-        yield _tokens_outcome(item, setting, account_required)
+        yield _tokens_outcome(item, setting, item.resource.namespace in required_in)
     for group in index.kinds("aws_eks_node_group"):
         if not group.blocks("launch_template"):
             yield failed(group, "uses EKS's default launch template, which allows IMDSv1 with "

@@ -93,7 +93,8 @@ def aws_rules(index: TerraformIndex) -> Iterator[NetRule]:
         for rule in index.kinds(kind):
             group = index.resolve(rule.get("security_group_id"), rule, "aws_security_group")
             peers = tuple(p for p in (rule.get("cidr_ipv4"), rule.get("cidr_ipv6")) if p)
-            yield _aws_rule(rule, group, ("cidr_ipv4",), direction, peers,
+            key = "cidr_ipv6" if rule.get("cidr_ipv4") is None else "cidr_ipv4"
+            yield _aws_rule(rule, group, (key,), direction, peers,
                             rule.get("ip_protocol"), rule.get("from_port"), rule.get("to_port"))
 
 
@@ -110,7 +111,7 @@ def gcp_rules(index: TerraformIndex) -> Iterator[NetRule]:
     for firewall in index.kinds("google_compute_firewall"):
         if firewall.get("disabled") is True:
             continue
-        direction = "egress" if str(firewall.get("direction", "INGRESS")).upper() == "EGRESS" \
+        direction = "egress" if str(firewall.get("direction") or "INGRESS").upper() == "EGRESS" \
             else "ingress"
         key = "destination_ranges" if direction == "egress" else "source_ranges"
         peers = tuple(as_list(firewall.get(key)))

@@ -212,8 +212,15 @@ def secret_rotation(inv: Inventory) -> Iterator[Outcome]:
        references=("https://cloud.google.com/iam/docs/best-practices-service-accounts",))
 def long_lived_keys(inv: Inventory) -> Iterator[Outcome]:
     """Static access keys never rotate by themselves and end up in Terraform state."""
-    for key in terraform(inv).kinds("aws_iam_access_key", "google_service_account_key"):
+    index = terraform(inv)
+    keys = index.kinds("aws_iam_access_key", "google_service_account_key")
+    for key in keys:
         yield failed(key, "creates a long-lived access key (also stored in Terraform state)")
+    for kind, key_kind, attribute in (("aws_iam_user", "aws_iam_access_key", "user"), (
+            "google_service_account", "google_service_account_key", "service_account_id")):
+        for account in index.kinds(kind):
+            if not any(index.referring(account, [key_kind], attribute)):
+                yield passed(account, "has no long-lived access key")
 
 
 # ---------------------------------------------------------------------------- 4.4.4
