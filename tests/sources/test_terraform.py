@@ -10,7 +10,7 @@ import pytest
 from c4guard.sources import read_inputs
 from c4guard.sources.terraform.hcl import HclError, parse_hcl
 from c4guard.sources.terraform.values import Reference, Unknown
-from tests.conftest import findings_of, scan_paths, status_of
+from tests.conftest import findings_of, scan_paths, shared_path, status_of
 
 FIXTURES = Path(__file__).parent / "fixtures" / "terraform"
 PLAN = FIXTURES / "plan.json"
@@ -322,3 +322,27 @@ def test_cloudformation_is_recognised_as_not_yet_supported(write, tmp_path) -> N
     inputs = read_inputs([str(tmp_path)])
     assert inputs.summary.input_errors == []
     assert inputs.summary.skipped == {"CloudFormation template (not yet supported by c4guard)": 2}
+
+
+# ---------------------------------------------------------------------------- corpus
+
+
+def test_corpus_terraform_scans_without_a_crash() -> None:
+    corpus = shared_path("corpus")
+    targets = [str(corpus / "bridgecrewio__terragoat"),
+               str(corpus / "GoogleCloudPlatform__ai-on-gke"),
+               str(corpus / "bridgecrewio__checkov" / "tests" / "terraform")]
+    assessment = scan_paths(targets)
+    crashed = [r.reason for r in assessment.requirements if "could not run" in r.reason]
+    assert crashed == []
+    tf_errors = [e for e in assessment.inputs.input_errors if e.path.endswith(".tf")]
+    assert all(e.line and "invalid HCL" in e.reason for e in tf_errors)
+    # checkov's deliberately invalid test files, and nothing else
+    assert len(tf_errors) <= 12
+    plans = {f.location.path for f in findings_of(assessment) if f.location.path.endswith(".json")
+             and f.check_id.startswith("TF-")}
+    assert plans, "checkov's plan JSON files yield Terraform findings"
+    terragoat = {(f.check_id, f.result.value) for f in findings_of(assessment)
+                 if "terragoat" in f.location.path}
+    assert {("TF-ADMIN-PORTS-OPEN", "fail"), ("TF-SECRET-LITERAL", "fail"),
+            ("TF-K8S-API-PUBLIC", "fail"), ("TF-FLOW-LOGS", "pass")} <= terragoat

@@ -11,7 +11,7 @@ from c4guard.model import InputError, InputSummary, RenderNotice, Resource
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import (
     FINALIZERS,
-    HANDLERS,
+    STRUCTURED,
     TEXT_SCANNERS,
     FileContext,
     handler_for,
@@ -97,7 +97,7 @@ def parse_file(task: tuple[SourceFile, str | None, int]) -> FileResult:
     """Read and parse one file (runs in worker processes with --jobs)."""
     file, namespace, max_bytes = task
     stdin = file.display == "<stdin>"
-    handler = HANDLERS[0] if stdin else handler_for(file.path.name)
+    handler = STRUCTURED if stdin else handler_for(file.path.name)
     if handler is None and not TEXT_SCANNERS:
         return FileResult(skipped=NOT_INFRASTRUCTURE_FILE)
     try:
