@@ -11,13 +11,14 @@ from c4guard.checks.registry import Outcome, check, failed, not_applicable, pass
 from c4guard.checks.terraform_support import (
     TerraformIndex,
     TfResource,
+    as_list,
     bucket_keys,
     model_buckets,
     policy_statements,
     terraform,
     unknown_reason,
 )
-from c4guard.model import NotApplicable
+from c4guard.model import NotApplicable, Result
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -106,6 +107,23 @@ def _attestation_conditions(index: TerraformIndex, key: TfResource) -> list[str]
                 if isinstance(operator, dict):
                     found += [k for k in operator if ATTESTATION_KEYS.search(str(k))]
     return sorted(set(found))
+
+
+def _confidential_space_key(index: TerraformIndex, key: TfResource) -> bool:
+    """A Cloud KMS key whose only decrypters are identities of a workload identity pool
+    that admits attested Confidential Space workloads."""
+    if key.kind != "google_kms_crypto_key":
+        return False
+    grants = [g for g in index.kinds("google_kms_crypto_key_iam_member",
+                                     "google_kms_crypto_key_iam_binding")
+              if index.resolve(g.get("crypto_key_id"), g, "google_kms_crypto_key") is key]
+    members = [str(m) for g in grants for m in [g.get("member"), *as_list(g.get("members"))]
+               if m is not None]
+    if not members or not all(m.startswith("principalSet://") for m in members):
+        return False
+    providers = [p for p in index.kinds("google_iam_workload_identity_pool_provider")
+                 if CONFIDENTIAL_SPACE_ISSUER in str(p.get("oidc", "issuer_uri") or "")]
+    return any(_confidential_space(p).result is Result.PASS for p in providers)
 
 
 def _confidential_space(provider: TfResource) -> Outcome:
@@ -228,7 +246,8 @@ def model_keys_attested(inv: Inventory) -> Iterator[Outcome]:
         for _value, key in bucket_keys(index, bucket):
             if key is None:
                 continue
-            if key.kind == "aws_kms_key" and _attestation_conditions(index, key):
+            if (key.kind == "aws_kms_key" and _attestation_conditions(index, key)) or \
+                    _confidential_space_key(index, key):
                 yield passed(bucket, f"is encrypted with {key.address}, released only on "
                                      "attestation")
             else:
