@@ -86,7 +86,7 @@ def test_fail_on_review_counts_review(tmp_path: Path) -> None:
 
 def test_input_error_fails_the_exit_code_but_is_reported(tmp_path: Path) -> None:
     good = EXAMPLES / "hardened-platform"
-    for path in good.iterdir():
+    for path in good.glob("*.yaml"):
         (tmp_path / path.name).write_text(path.read_text())
     (tmp_path / "broken.yaml").write_text("kind: [\n")
     result = invoke("scan", str(tmp_path), "--level", "1", "--format", "json")
@@ -117,7 +117,8 @@ def test_json_report_validates_against_the_shipped_schema(example: str) -> None:
     jsonschema.Draft202012Validator.check_schema(report_schema())
     jsonschema.Draft202012Validator(report_schema(),
                                     format_checker=jsonschema.FormatChecker()).validate(report)
-    assert report["schema_version"] == "1.0" and report["scanned_domains"] == ["kubernetes"]
+    assert report["schema_version"] == "1.0"
+    assert {"kubernetes", "terraform"} <= set(report["scanned_domains"])
     finding = report["requirements"][0]["findings"][0]
     assert set(finding) >= {"check_id", "fingerprint", "line", "suppression", "resource"}
 
