@@ -86,10 +86,28 @@ def test_variables_locals_tfvars_and_interpolation(write, tmp_path) -> None:
 def test_tfvars_that_disagree_leave_the_value_unknown(write, tmp_path) -> None:
     write("main.tf", 'variable "size" {}\nresource "aws_instance" "i" {\n'
                      '  instance_type = var.size\n}\n')
-    write("dev.tfvars", 'size = "t3.small"\n')
-    write("prod.tfvars", 'size = "p5.48xlarge"\n')
+    write("small.tfvars", 'size = "t3.small"\n')
+    write("large.tfvars", 'size = "p5.48xlarge"\n')
     value = terraform_resources(tmp_path)["aws_instance.i"].body["instance_type"]
     assert isinstance(value, Unknown) and "differs" in value.reason
+
+
+def test_environment_tfvars_are_workspaces(write, tmp_path) -> None:
+    write("main.tf", """
+        variable "role" {}
+        resource "aws_sagemaker_notebook_instance" "n" {
+          name     = "notebook-${terraform.workspace}"
+          role_arn = var.role
+        }
+    """)
+    write("dev.tfvars", 'role = "arn:aws:iam::111111111111:role/sagemaker"\n')
+    write("prod.tfvars", 'role = "arn:aws:iam::111111111111:role/sagemaker"\n')
+    inputs = read_inputs([str(tmp_path)])
+    notebooks = {r.namespace: r.body["name"] for r in inputs.resources}
+    assert notebooks == {f"{tmp_path}@dev": "notebook-dev", f"{tmp_path}@prod": "notebook-prod"}
+    [shared] = findings_of(scan_paths([str(tmp_path)]), "TF-ENV-SHARED")
+    assert shared.result.value == "fail"
+    assert "is shared by environments dev" in shared.message and "prod" in shared.message
 
 
 def test_count_for_each_and_dynamic_blocks(write, tmp_path) -> None:

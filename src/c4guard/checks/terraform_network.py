@@ -500,8 +500,8 @@ def environments_share_nothing(inv: Inventory) -> Iterator[Outcome]:
     from dev into prod. Environments come from tags/labels, directory names and the
     config's `environments`."""
     index = terraform(inv)
-    users: dict[int, dict[str, TfResource]] = defaultdict(dict)
-    targets: dict[int, TfResource] = {}
+    users: dict[Any, dict[str, TfResource]] = defaultdict(dict)
+    targets: dict[Any, TfResource | str] = {}
     for item in index.all:
         if item.environment is None:
             continue
@@ -509,19 +509,25 @@ def environments_share_nothing(inv: Inventory) -> Iterator[Outcome]:
             for key in keys:
                 for value in as_list(item.get(*key.split("."))):
                     target = index.resolve(value, item, kind)
-                    if target is not None:
-                        targets[id(target)] = target
-                        users[id(target)].setdefault(item.environment, item)
-    for key, target in targets.items():
-        environments = users[key]
+                    # the same literal ARN/id in two workspaces names one shared resource
+                    identity = id(target) if target else (kind, value) if isinstance(
+                        value, str) and value else None
+                    if identity is not None:
+                        targets[identity] = target or value
+                        users[identity].setdefault(item.environment, item)
+    for identity, target in targets.items():
+        environments = users[identity]
+        subject = target if isinstance(target, TfResource) else next(iter(
+            environments.values()))
+        what = "" if isinstance(target, TfResource) else f"uses {target}, which "
         if len(environments) > 1:
             names = ", ".join(f"{env} ({user.address})" for env, user in sorted(
                 environments.items()))
-            yield failed(target, f"is shared by environments {names}",
+            yield failed(subject, f"{what}is shared by environments {names}",
                          evidence={"environments": sorted(environments)})
-        else:
-            [(env, _user)] = environments.items()
-            yield passed(target, f"is used only in the {env} environment")
+        elif isinstance(target, TfResource):
+            [env] = environments
+            yield passed(subject, f"is used only in the {env} environment")
     yield from _peerings(index)
 
 

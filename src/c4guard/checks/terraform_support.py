@@ -16,6 +16,7 @@ from weakref import WeakKeyDictionary
 from c4guard.config import CLASS_NAMES
 from c4guard.model import Location, Resource, ResourceRef
 from c4guard.sources.terraform import ORIGIN
+from c4guard.sources.terraform.environments import environment_name, workspace_of
 from c4guard.sources.terraform.modules import FROM_PLAN
 from c4guard.sources.terraform.values import Reference, Unknown, is_known, references_in
 from c4guard.sources.yamlload import Mapping
@@ -26,12 +27,6 @@ if TYPE_CHECKING:
 
 WORLD = frozenset({"0.0.0.0/0", "::/0"})
 ENVIRONMENT_KEYS = ("environment", "env", "stage", "tier")
-_ENVIRONMENT_NAMES = {
-    "prod": "prod", "production": "prod", "prd": "prod", "live": "prod",
-    "staging": "staging", "stage": "staging", "stg": "staging", "preprod": "staging",
-    "test": "test", "testing": "test", "qa": "test", "uat": "test",
-    "dev": "dev", "develop": "dev", "development": "dev", "sandbox": "dev",
-}
 CLASS_TAGS = ("c4guard.dev/class", "c4guard-class")
 _ID_ATTRIBUTES = ("id", "arn", "name", "bucket", "self_link")
 
@@ -45,13 +40,6 @@ def unknown_reason(value: Any) -> str | None:
     if not is_known(value):
         return "part of it is known only when Terraform runs"
     return None
-
-
-def environment_name(text: Any) -> str | None:
-    """dev/test/staging/prod from a tag value or a path part (`production` -> prod)."""
-    if not isinstance(text, str):
-        return None
-    return _ENVIRONMENT_NAMES.get(text.strip().lower())
 
 
 @dataclass(eq=False, slots=True)
@@ -237,6 +225,9 @@ class TerraformIndex:
         for key, value in tags.items():
             if key.lower() in ENVIRONMENT_KEYS and is_known(value):
                 return environment_name(value) or str(value).lower()
+        workspace = environment_name(workspace_of(item.resource.namespace))
+        if workspace:
+            return workspace
         parts = PurePath(item.resource.location.path).parts
         for part in reversed(parts[:-1]):
             found = environment_name(part)

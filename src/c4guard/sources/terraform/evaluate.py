@@ -29,6 +29,7 @@ class ModuleScope(Protocol):
     def module_output(self, name: str) -> Any: ...
     def resource_address(self, root: str, name: str) -> str | None: ...
     def path_value(self, name: str) -> Any: ...
+    def workspace(self) -> Any: ...
 
 
 @dataclass(slots=True)
@@ -169,8 +170,7 @@ def _root_attribute(root: str, name: str, scope: Scope) -> Any:
     if root == "data":
         return _ResourceType(f"data.{name}")
     if root == "terraform":
-        return Unknown("terraform.workspace is chosen when Terraform runs") \
-            if name == "workspace" else Unknown(f"terraform.{name}")
+        return module.workspace() if name == "workspace" else Unknown(f"terraform.{name}")
     return Unknown(f"{root}.{name} is known only when Terraform runs")
 
 

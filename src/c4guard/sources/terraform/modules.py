@@ -19,6 +19,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from c4guard.model import Location, Resource
+from c4guard.sources.terraform.environments import environment_name, namespace_for
 from c4guard.sources.terraform.evaluate import Scope, evaluate
 from c4guard.sources.terraform.files import SOURCE_ORIGIN, TerraformFile
 from c4guard.sources.terraform.hcl import Block
@@ -78,8 +79,9 @@ def evaluate_configurations(files: list[TerraformFile]) -> list[Resource]:
     for directory, module in sorted(modules.items()):
         if directory in called or not module.files:
             continue
-        root = ModuleInstance(module, modules, "", root_inputs(module), module.display, ())
-        resources.extend(root.resources())
+        for workspace, inputs in root_variants(module):
+            root = ModuleInstance(module, modules, "", inputs, module.display, (), workspace)
+            resources.extend(root.resources())
     return resources
 
 
@@ -98,21 +100,42 @@ def _local_source(module: ModuleDir, block: Block) -> str | None:
     return None
 
 
-def root_inputs(module: ModuleDir) -> dict[str, Callable[[], Any]]:
-    """Variable values of a root module: auto-loaded files win; other `.tfvars` files
-    beside it count where they agree (which one Terraform gets is chosen at run time)."""
+Inputs = dict[str, Callable[[], Any]]
+
+
+def root_variants(module: ModuleDir) -> list[tuple[str | None, Inputs]]:
+    """(workspace, variable values) for each way a root module is evaluated.
+
+    `terraform.tfvars` and `*.auto.tfvars` always apply. A `.tfvars` file named after an
+    environment (`prod.tfvars`, `dev.tfvars`) is a workspace: the module is evaluated once
+    with each, its values over the automatic ones, as `-var-file` does. Other `.tfvars`
+    files count where they agree (which one Terraform gets is chosen at run time)."""
     auto: dict[str, Any] = {}
     chosen: dict[str, list[Any]] = defaultdict(list)
+    workspaces: dict[str, dict[str, Any]] = {}
     for file in sorted(module.var_files, key=lambda f: f.display):
-        for name, attribute in file.body.attributes.items():
-            value = evaluate(attribute.expr, Scope(_NO_MODULE))
-            (auto.__setitem__(name, value) if file.auto_vars else chosen[name].append(value))
-    values: dict[str, Any] = {}
+        values = {name: evaluate(a.expr, Scope(_NO_MODULE))
+                  for name, a in file.body.attributes.items()}
+        stem = os.path.basename(file.display).split(".")[0]
+        if file.auto_vars:
+            auto.update(values)
+        elif environment_name(stem):
+            workspaces[stem] = values
+        else:
+            for name, value in values.items():
+                chosen[name].append(value)
+    base: dict[str, Any] = {}
     for name, candidates in chosen.items():
         first = candidates[0]
-        values[name] = first if all(c == first for c in candidates) else Unknown(
+        base[name] = first if all(c == first for c in candidates) else Unknown(
             f"var.{name} differs between the .tfvars files beside the module")
-    values.update(auto)
+    base.update(auto)
+    if not workspaces:
+        return [(None, _thunks(base))]
+    return [(stem, _thunks({**base, **values})) for stem, values in workspaces.items()]
+
+
+def _thunks(values: dict[str, Any]) -> Inputs:
     return {name: (lambda v=value: v) for name, value in values.items()}
 
 
@@ -130,6 +153,9 @@ class _NoModule:
     def path_value(self, name: str) -> Any:
         return Unknown(f"path.{name}")
 
+    def workspace(self) -> Any:
+        return Unknown("terraform.workspace is chosen when Terraform runs")
+
 
 _NO_MODULE = _NoModule()
 
@@ -138,9 +164,10 @@ class ModuleInstance:
     """One instance of a module: the root, or a child at `module.name[...]`."""
 
     def __init__(self, module: ModuleDir, modules: dict[str, ModuleDir], prefix: str,
-                 inputs: dict[str, Callable[[], Any]], root_display: str,
-                 stack: tuple[str, ...]) -> None:
+                 inputs: Inputs, root_display: str, stack: tuple[str, ...],
+                 workspace: str | None = None) -> None:
         self.module = module
+        self._workspace = workspace
         self.modules = modules
         self.prefix = prefix
         self.inputs = inputs
@@ -175,6 +202,11 @@ class ModuleInstance:
         if name == "root":
             return self.root_display
         return Unknown(f"path.{name} depends on where Terraform runs")
+
+    def workspace(self) -> Any:
+        if self._workspace:
+            return self._workspace
+        return Unknown("terraform.workspace is chosen when Terraform runs")
 
     def _cached(self, space: str, name: str, compute: Callable[[str], Any]) -> Any:
         key = (space, name)
@@ -255,7 +287,7 @@ class ModuleInstance:
                       if arg not in META_ATTRIBUTES and arg != "source" and arg != "version"}
             prefix = f"{self.prefix}module.{name}{key}."
             yield key, ModuleInstance(child_module, self.modules, prefix, inputs,
-                                      self.root_display, self.stack), ""
+                                      self.root_display, self.stack, self._workspace), ""
 
     def expand(self, block: Block) -> Iterator[tuple[str, dict[str, Any]]]:
         """(address suffix, names to bind) for each instance `count`/`for_each` makes."""
@@ -300,7 +332,8 @@ class ModuleInstance:
             for key, bound in self.expand(block):
                 body = evaluate_body(block, self.scope.bind(**bound), file.display)
                 address = f"{self.prefix}{kind}.{block.labels[1]}{key}"
-                yield Resource(ORIGIN, kind, address, self.root_display, body,
+                namespace = namespace_for(self.root_display, self._workspace)
+                yield Resource(ORIGIN, kind, address, namespace, body,
                                Location(file.display, block.line), FROM_CONFIGURATION,
                                end_line=block.end_line)
         for name in self._calls:
