@@ -11,6 +11,7 @@ from c4guard.checks.terraform_support import (
     TfResource,
     as_blocks,
     bucket_keys,
+    expect,
     model_buckets,
     terraform,
     unknown_reason,
@@ -172,19 +173,13 @@ def iot_mutual_tls(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     for item in index.kinds("aws_iot_certificate"):
         yield passed(item, "registers an X.509 device certificate (mutual TLS)")
     for item in index.kinds("aws_iot_authorizer"):
-        setting = item.setting("signing_disabled", default=False)
-        if setting.value is True:
-            yield failed(item, "accepts unsigned custom-authorizer tokens instead of client "
-                               "certificates", setting=setting)
-        else:
-            yield passed(item, "requires signed authorizer tokens", setting=setting)
+        yield expect(item, item.setting("signing_disabled", default=False), False,
+                     "requires signed authorizer tokens",
+                     "accepts unsigned custom-authorizer tokens instead of client certificates")
     for hub in index.kinds("azurerm_iothub"):
-        setting = hub.setting("local_authentication_enabled", default=True)
-        if setting.value is False:
-            yield passed(hub, "disables shared-access-key authentication", setting=setting)
-        else:
-            yield failed(hub, "accepts shared access keys (SAS tokens) as well as certificates",
-                         setting=setting)
+        yield expect(hub, hub.setting("local_authentication_enabled", default=True), False,
+                     "disables shared-access-key authentication",
+                     "accepts shared access keys (SAS tokens) as well as certificates")
 
 
 # ---------------------------------------------------------------------------- 4.8.2
@@ -206,18 +201,8 @@ def secure_boot(inv: Inventory) -> Iterator[Outcome]:
         prefix = ("node_config",) if item.kind in GKE_NODES else ()
         setting = item.setting(*prefix, "shielded_instance_config", "enable_secure_boot",
                                default=False)
-        yield _boot_outcome(item, setting)
+        yield expect(item, setting, True, "boots with Secure Boot", "boots without Secure Boot")
     for vm in index.kinds(*AZURE_VMS):
-        yield _boot_outcome(vm, vm.setting("secure_boot_enabled", default=False))
-
-
-def _boot_outcome(item: TfResource, setting: Any) -> Outcome:
-    reason = unknown_reason(setting.value)
-    if reason:
-        return unknown(item, f"Secure Boot setting is unknown: {reason}", setting=setting)
-    if setting.value is True:
-        return passed(item, "boots with Secure Boot", setting=setting)
-    default = "" if setting.present else ", the default"
-    return failed(item, f"boots without Secure Boot ({setting.path.rsplit('.', 1)[-1]} = false"
-                        f"{default})", setting=setting)
+        yield expect(vm, vm.setting("secure_boot_enabled", default=False), True,
+                     "boots with Secure Boot", "boots without Secure Boot")
 

@@ -7,7 +7,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, check, failed, passed, unknown
-from c4guard.checks.terraform_support import TfResource, as_document, terraform, unknown_reason
+from c4guard.checks.terraform_support import (
+    TfResource,
+    as_document,
+    expect,
+    terraform,
+    unknown_reason,
+)
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -57,16 +63,8 @@ def _container_outcome(task: TfResource, container: dict[str, Any], setting: Any
 def sagemaker_root(inv: Inventory) -> Iterator[Outcome]:
     """root_access defaults to Enabled: every notebook user is root on the instance."""
     for notebook in terraform(inv).kinds("aws_sagemaker_notebook_instance"):
-        setting = notebook.setting("root_access", default="Enabled")
-        reason = unknown_reason(setting.value)
-        if reason:
-            yield unknown(notebook, f"root_access is unknown: {reason}", setting=setting)
-        elif setting.value == "Disabled":
-            yield passed(notebook, "gives users no root access", setting=setting)
-        else:
-            default = "" if setting.present else ", the provider's default"
-            yield failed(notebook, f"gives users root access (root_access = {setting.value}"
-                                   f"{default})", setting=setting)
+        yield expect(notebook, notebook.setting("root_access", default="Enabled"), "Disabled",
+                     "gives users no root access", "gives users root access")
 
 
 # ---------------------------------------------------------------------------- 4.2.3

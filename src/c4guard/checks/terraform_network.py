@@ -13,6 +13,7 @@ from c4guard.checks.terraform_support import (
     TerraformIndex,
     TfResource,
     as_list,
+    expect,
     terraform,
     unknown_reason,
 )
@@ -423,23 +424,12 @@ def sagemaker_internet(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     for notebook in index.kinds("aws_sagemaker_notebook_instance"):
         setting = notebook.setting("direct_internet_access", default="Enabled")
-        yield _enum_outcome(notebook, setting, good="Disabled",
-                            bad_message="has direct internet access")
+        yield expect(notebook, setting, "Disabled", "has no direct internet access",
+                     "has direct internet access")
     for domain in index.kinds("aws_sagemaker_domain"):
         setting = domain.setting("app_network_access_type", default="PublicInternetOnly")
-        yield _enum_outcome(domain, setting, good="VpcOnly",
-                            bad_message="sends its apps' traffic over the public internet")
-
-
-def _enum_outcome(item: TfResource, setting: Any, good: str, bad_message: str) -> Outcome:
-    value = setting.value
-    reason = unknown_reason(value)
-    if reason:
-        return unknown(item, f"{setting.path} is unknown: {reason}", setting=setting)
-    if value == good:
-        return passed(item, f"sets {setting.path} = {good}", setting=setting)
-    default = "" if setting.present else " (the provider's default)"
-    return failed(item, f"{bad_message} ({setting.path} = {value}{default})", setting=setting)
+        yield expect(domain, setting, "VpcOnly", "keeps its apps' traffic in the VPC",
+                     "sends its apps' traffic over the public internet")
 
 
 @check("TF-NOTEBOOK-PUBLIC-IP", requirement="4.3.5", severity="high", domain=TF,
@@ -455,28 +445,17 @@ def notebook_public_ip(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     for item in index.kinds("google_workbench_instance"):
         setting = item.setting("gce_setup", "disable_public_ip", default=False)
-        yield _flag_outcome(item, setting, True, "has a public IP address")
+        yield expect(item, setting, True, "has no public IP address", "has a public IP address")
     for item in index.kinds("google_notebooks_instance"):
         setting = item.setting("no_public_ip", default=False)
-        yield _flag_outcome(item, setting, True, "has a public IP address")
+        yield expect(item, setting, True, "has no public IP address", "has a public IP address")
     for item in index.kinds("azurerm_machine_learning_workspace",
                             "azurerm_machine_learning_compute_instance"):
         key = "public_network_access_enabled" if "workspace" in item.kind else \
             "node_public_ip_enabled"
-        setting = item.setting(key, default=True)
-        yield _flag_outcome(item, setting, False, "accepts traffic from the public internet")
-
-
-def _flag_outcome(item: TfResource, setting: Any, good: bool, bad_message: str) -> Outcome:
-    value = setting.value
-    reason = unknown_reason(value)
-    if reason:
-        return unknown(item, f"{setting.path} is unknown: {reason}", setting=setting)
-    if value is good:
-        return passed(item, f"sets {setting.path} = {str(good).lower()}", setting=setting)
-    default = "" if setting.present else ", the provider's default"
-    return failed(item, f"{bad_message} ({setting.path} = {str(value).lower()}{default})",
-                  setting=setting)
+        yield expect(item, item.setting(key, default=True), False,
+                     "is not reachable from the public internet",
+                     "accepts traffic from the public internet")
 
 
 SHARED_KINDS = {

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, check, failed, passed
-from c4guard.checks.terraform_support import TerraformIndex, TfResource, terraform
+from c4guard.checks.terraform_support import TerraformIndex, TfResource, expect, terraform
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -174,16 +174,9 @@ def _gcs_retention(bucket: TfResource) -> Outcome | None:
 def _azure_immutability(index: TerraformIndex) -> Iterator[Outcome]:
     for vault in index.kinds("azurerm_recovery_services_vault",
                              "azurerm_data_protection_backup_vault"):
-        setting = vault.setting("immutability", default="Disabled")
-        if setting.value == "Locked":
-            yield passed(vault, "has locked immutability", setting=setting)
-        else:
-            yield failed(vault, f"is not locked immutable (immutability = {setting.value})",
-                         setting=setting)
+        yield expect(vault, vault.setting("immutability", default="Disabled"), "Locked",
+                     "has locked immutability", "is not locked immutable")
     for policy in index.kinds("azurerm_storage_container_immutability_policy"):
-        setting = policy.setting("locked", default=False)
-        if setting.value is True:
-            yield passed(policy, "is a locked immutability policy", setting=setting)
-        else:
-            yield failed(policy, "is an unlocked immutability policy (it can be deleted)",
-                         setting=setting)
+        yield expect(policy, policy.setting("locked", default=False), True,
+                     "is a locked immutability policy",
+                     "is an unlocked immutability policy (it can be deleted)")

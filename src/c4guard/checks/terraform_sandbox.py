@@ -13,6 +13,7 @@ from c4guard.checks.terraform_support import (
     TfResource,
     as_list,
     bucket_keys,
+    expect,
     model_buckets,
     policy_statements,
     terraform,
@@ -54,16 +55,8 @@ def sagemaker_network_isolation(inv: Inventory) -> Iterator[Outcome | NotApplica
     """Without network isolation a model container can call out to the internet (and
     exfiltrate data or fetch code); it defaults to false."""
     for model in terraform(inv).kinds("aws_sagemaker_model"):
-        setting = model.setting("enable_network_isolation", default=False)
-        reason = unknown_reason(setting.value)
-        if reason:
-            yield unknown(model, f"network isolation is unknown: {reason}", setting=setting)
-        elif setting.value is True:
-            yield passed(model, "runs with network isolation", setting=setting)
-        else:
-            default = "" if setting.present else ", the default"
-            yield failed(model, f"has outbound network access (enable_network_isolation = "
-                                f"false{default})", setting=setting)
+        yield expect(model, model.setting("enable_network_isolation", default=False), True,
+                     "runs with network isolation", "has outbound network access")
 
 
 # ---------------------------------------------------------------------------- 4.5.3

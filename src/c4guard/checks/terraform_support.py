@@ -13,6 +13,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
+from c4guard.checks.registry import Outcome, failed, passed, unknown
 from c4guard.config import CLASS_NAMES
 from c4guard.model import Location, Resource, ResourceRef
 from c4guard.sources.terraform import ORIGIN
@@ -106,6 +107,21 @@ class TfResource:
         if found:
             return Setting(value, location or self.resource.location, path, "terraform")
         return Setting(default, location or self.resource.location, path, None)
+
+
+def expect(item: TfResource, setting: Setting, good: Any, passes: str, fails: str) -> Outcome:
+    """Pass when the setting is `good`, unknown when it cannot be known here, else fail
+    naming the value and whether it is the provider's default."""
+    value = setting.value
+    reason = unknown_reason(value)
+    if reason:
+        return unknown(item, f"{setting.path} is unknown: {reason}", setting=setting)
+    if value == good and type(value) is type(good):
+        return passed(item, passes, setting=setting)
+    shown = str(value).lower() if isinstance(value, bool) else value
+    default = "" if setting.present else ", the provider's default"
+    return failed(item, f"{fails} ({setting.path.rsplit('.', 1)[-1]} = {shown}{default})",
+                  setting=setting)
 
 
 def dig(body: Any, keys: Iterable[str | int]) -> tuple[Any, Location | None, bool]:
