@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+DEFAULT_CORPUS = Path(os.environ.get("C4GUARD_SHARED", REPO.parent / "shared")) / "corpus"
 
 
 def timed(label: str, count: int, run: Callable[[], object], rounds: int) -> None:
@@ -58,6 +59,8 @@ def main() -> None:
     args = parser.parse_args()
     tf_files = sorted(p for p in args.corpus.rglob("*.tf") if p.is_file())
     yaml_files = sorted(p for p in args.corpus.rglob("*.y*ml") if p.is_file())
+    if not tf_files:
+        raise SystemExit(f"no .tf files under {args.corpus} (use --corpus or C4GUARD_SHARED)")
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in tf_files]
     print(f"corpus: {args.corpus} ({len(tf_files)} .tf files, "
           f"{sum(map(len, texts)) / 1e6:.1f} MB; {len(yaml_files)} YAML files)")
