@@ -3,10 +3,13 @@ count/for_each, modules, dynamic blocks), unknown values, plan JSON, CloudFormat
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from c4guard.cli import main
 from c4guard.sources import read_inputs
 from c4guard.sources.terraform.hcl import HclError, parse_hcl
 from c4guard.sources.terraform.values import Reference, Unknown
@@ -364,3 +367,33 @@ def test_corpus_terraform_scans_without_a_crash() -> None:
                  if "terragoat" in f.location.path}
     assert {("TF-ADMIN-PORTS-OPEN", "fail"), ("TF-SECRET-LITERAL", "fail"),
             ("TF-K8S-API-PUBLIC", "fail"), ("TF-FLOW-LOGS", "pass")} <= terragoat
+
+
+def test_rules_find_their_counted_group(write, tmp_path) -> None:
+    write("main.tf", """
+        resource "aws_security_group" "nodes" {
+          count = 1
+          name  = "nodes"
+        }
+        resource "aws_security_group_rule" "ssh" {
+          type              = "ingress"
+          security_group_id = aws_security_group.nodes[0].id
+          from_port         = 22
+          to_port           = 22
+          protocol          = "tcp"
+          cidr_blocks       = ["0.0.0.0/0"]
+        }
+    """)
+    findings = findings_of(scan_paths([str(tmp_path)]), "TF-ADMIN-PORTS-OPEN")
+    assert [(f.resource.name, f.result.value) for f in findings] == [
+        ("aws_security_group_rule.ssh", "fail")]
+
+
+def test_plan_json_on_stdin() -> None:
+    result = CliRunner().invoke(main, ["scan", "-", "--format", "json", "--fail-on", "none"],
+                                input=PLAN.read_text())
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["scanned_domains"] == ["terraform"]
+    checks = {f["check_id"] for r in report["requirements"] for f in r["findings"]}
+    assert {"TF-SG-EGRESS-OPEN", "TF-KEY-ROTATION", "TF-SAGEMAKER-ROOT"} <= checks

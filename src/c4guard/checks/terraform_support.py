@@ -187,6 +187,9 @@ class TerraformIndex:
         for item in self.all:
             self.by_kind[item.kind].append(item)
             self.by_address[(item.resource.namespace, item.address)] = item
+        for item in self.all:  # `aws_x.y` also names the first instance of a counted one
+            self.by_address.setdefault(
+                (item.resource.namespace, _instance_free(item.address)), item)
         for item in self.all:
             item.environment = self._environment(item)
             item.classes = self._classes(item)
@@ -197,8 +200,8 @@ class TerraformIndex:
     def resolve(self, value: Any, near: TfResource, *kinds: str) -> TfResource | None:
         """The resource `value` points at: a reference, or a known id/name/ARN."""
         for ref in references_in(value):
-            found = self.by_address.get((near.resource.namespace, _instance_free(ref.address)))
-            found = found or self.by_address.get((near.resource.namespace, ref.address))
+            found = self.by_address.get((near.resource.namespace, ref.address)) or \
+                self.by_address.get((near.resource.namespace, _instance_free(ref.address)))
             if found and (not kinds or found.kind in kinds):
                 return found
         if isinstance(value, str) and value:
