@@ -397,3 +397,25 @@ def test_plan_json_on_stdin() -> None:
     assert report["scanned_domains"] == ["terraform"]
     checks = {f["check_id"] for r in report["requirements"] for f in r["findings"]}
     assert {"TF-SG-EGRESS-OPEN", "TF-KEY-ROTATION", "TF-SAGEMAKER-ROOT"} <= checks
+
+
+def test_provider_default_tags_give_the_environment(write, tmp_path) -> None:
+    write("main.tf", """
+        provider "aws" {
+          default_tags {
+            tags = { Environment = "production" }
+          }
+        }
+        resource "aws_iam_role" "shared" {
+          name = "shared"
+        }
+        resource "aws_sagemaker_notebook_instance" "n" {
+          name     = "n"
+          role_arn = aws_iam_role.shared.arn
+          tags     = { Team = "ml" }
+        }
+    """)
+    notebook = terraform_resources(tmp_path)["aws_sagemaker_notebook_instance.n"]
+    assert notebook.body["tags_all"] == {"Environment": "production", "Team": "ml"}
+    [finding] = findings_of(scan_paths([str(tmp_path)]), "TF-ENV-SHARED")
+    assert finding.message.endswith("is used only in the prod environment")

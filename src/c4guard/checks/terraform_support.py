@@ -82,8 +82,8 @@ class TfResource:
 
     @property
     def tags(self) -> dict[str, Any]:
-        """Tags (AWS), labels (GCP) or tags (Azure), as written."""
-        for key in ("tags", "labels", "user_labels", "resource_labels"):
+        """Tags (AWS, with the provider's default tags), labels (GCP) or tags (Azure)."""
+        for key in ("tags_all", "tags", "labels", "user_labels", "resource_labels"):
             value = self.body.get(key)
             if isinstance(value, dict):
                 return value

@@ -80,7 +80,9 @@ def evaluate_configurations(files: list[TerraformFile]) -> list[Resource]:
         if directory in called or not module.files:
             continue
         for workspace, inputs in root_variants(module):
-            root = ModuleInstance(module, modules, "", inputs, module.display, (), workspace)
+            context = RootContext(module.display, workspace)
+            root = ModuleInstance(module, modules, "", inputs, context, ())
+            context.default_tags = root.provider_default_tags()
             resources.extend(root.resources())
     return resources
 
@@ -160,18 +162,29 @@ class _NoModule:
 _NO_MODULE = _NoModule()
 
 
+@dataclass(slots=True)
+class RootContext:
+    """What every module instance of one root evaluation shares."""
+
+    display: str
+    workspace: str | None
+    default_tags: dict[str, Any] = field(default_factory=dict)  # provider name -> tags
+
+    @property
+    def namespace(self) -> str:
+        return namespace_for(self.display, self.workspace)
+
+
 class ModuleInstance:
     """One instance of a module: the root, or a child at `module.name[...]`."""
 
     def __init__(self, module: ModuleDir, modules: dict[str, ModuleDir], prefix: str,
-                 inputs: Inputs, root_display: str, stack: tuple[str, ...],
-                 workspace: str | None = None) -> None:
+                 inputs: Inputs, root: RootContext, stack: tuple[str, ...]) -> None:
         self.module = module
-        self._workspace = workspace
+        self.root = root
         self.modules = modules
         self.prefix = prefix
         self.inputs = inputs
-        self.root_display = root_display
         self.stack = (*stack, module.directory)
         self.scope = Scope(self)
         self._variables = {b.labels[0]: b for _f, b in module.blocks("variable") if b.labels}
@@ -200,12 +213,12 @@ class ModuleInstance:
         if name == "module":
             return self.module.display
         if name == "root":
-            return self.root_display
+            return self.root.display
         return Unknown(f"path.{name} depends on where Terraform runs")
 
     def workspace(self) -> Any:
-        if self._workspace:
-            return self._workspace
+        if self.root.workspace:
+            return self.root.workspace
         return Unknown("terraform.workspace is chosen when Terraform runs")
 
     def _cached(self, space: str, name: str, compute: Callable[[str], Any]) -> Any:
@@ -287,7 +300,7 @@ class ModuleInstance:
                       if arg not in META_ATTRIBUTES and arg != "source" and arg != "version"}
             prefix = f"{self.prefix}module.{name}{key}."
             yield key, ModuleInstance(child_module, self.modules, prefix, inputs,
-                                      self.root_display, self.stack, self._workspace), ""
+                                      self.root, self.stack), ""
 
     def expand(self, block: Block) -> Iterator[tuple[str, dict[str, Any]]]:
         """(address suffix, names to bind) for each instance `count`/`for_each` makes."""
@@ -319,6 +332,28 @@ class ModuleInstance:
 
     # ------------------------------------------------------------------ resources
 
+    def provider_default_tags(self) -> dict[str, Any]:
+        """`default_tags { tags = ... }` of the (unaliased) provider blocks."""
+        found: dict[str, Any] = {}
+        for _file, block in self.module.blocks("provider"):
+            if not block.labels or "alias" in block.attributes:
+                continue
+            for default in block.children("default_tags"):
+                tags = default.attributes.get("tags")
+                value = evaluate(tags.expr, self.scope) if tags else None
+                if isinstance(value, dict):
+                    found[block.labels[0]] = value
+        return found
+
+    def _add_default_tags(self, kind: str, body: Mapping) -> None:
+        """`tags_all` as the plan would show it: the provider's default tags, then the
+        resource's own."""
+        defaults = self.root.default_tags.get(kind.removeprefix("data.").split("_")[0])
+        if defaults and "tags_all" not in body:
+            own = body.get("tags")
+            body["tags_all"] = {**defaults, **(own if isinstance(own, dict) else {})}
+            body.key_lines["tags_all"] = body.line_of("tags") or body.line or 0
+
     def _resource_blocks(self) -> Iterator[tuple[TerraformFile, Block]]:
         yield from self.module.blocks("resource")
         yield from self.module.blocks("data")
@@ -331,9 +366,9 @@ class ModuleInstance:
             kind = _declared_kind(block)[0]
             for key, bound in self.expand(block):
                 body = evaluate_body(block, self.scope.bind(**bound), file.display)
+                self._add_default_tags(kind, body)
                 address = f"{self.prefix}{kind}.{block.labels[1]}{key}"
-                namespace = namespace_for(self.root_display, self._workspace)
-                yield Resource(ORIGIN, kind, address, namespace, body,
+                yield Resource(ORIGIN, kind, address, self.root.namespace, body,
                                Location(file.display, block.line), FROM_CONFIGURATION,
                                end_line=block.end_line)
         for name in self._calls:
