@@ -419,3 +419,28 @@ def test_provider_default_tags_give_the_environment(write, tmp_path) -> None:
     assert notebook.body["tags_all"] == {"Environment": "production", "Team": "ml"}
     [finding] = findings_of(scan_paths([str(tmp_path)]), "TF-ENV-SHARED")
     assert finding.message.endswith("is used only in the prod environment")
+
+
+@pytest.mark.parametrize(("check_id", "resource"), [
+    ("TF-SAGEMAKER-INTERNET",
+     'aws_sagemaker_notebook_instance "n" { direct_internet_access = var.v }'),
+    ("TF-SAGEMAKER-ROOT", 'aws_sagemaker_notebook_instance "n" { root_access = var.v }'),
+    ("TF-SAGEMAKER-NETWORK-ISOLATION",
+     'aws_sagemaker_model "m" { enable_network_isolation = var.v }'),
+    ("TF-IMDSV2", 'aws_instance "i" {\n metadata_options { http_tokens = var.v }\n}'),
+    ("TF-K8S-API-PUBLIC",
+     'aws_eks_cluster "c" {\n vpc_config { endpoint_public_access = var.v }\n}'),
+    ("TF-SG-EGRESS-OPEN", 'aws_vpc_security_group_egress_rule "r" {\n cidr_ipv4 = var.v\n'
+                          ' ip_protocol = "-1"\n}'),
+    ("TF-SECRETS-MANAGER", 'aws_ssm_parameter "p" {\n name = "db_password"\n type = var.v\n}'),
+    ("TF-GKE-BINARY-AUTHZ", 'google_container_cluster "c" {\n binary_authorization {\n'
+                            ' evaluation_mode = var.v\n }\n}'),
+    ("TF-SECURE-BOOT", 'google_compute_instance "i" {\n shielded_instance_config {\n'
+                       ' enable_secure_boot = var.v\n }\n}'),
+    ("TF-KEYS-IN-KMS", 'azurerm_key_vault_key "k" { key_type = var.v }'),
+])
+def test_an_unresolvable_value_is_unknown_never_pass_or_fail(write, tmp_path, check_id,
+                                                            resource) -> None:
+    write("main.tf", f'variable "v" {{}}\nresource {resource}\n')
+    results = {f.result.value for f in findings_of(scan_paths([str(tmp_path)]), check_id)}
+    assert results == {"unknown"}

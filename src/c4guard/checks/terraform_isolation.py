@@ -114,6 +114,9 @@ def _policy_outcome(policy: TfResource) -> Outcome:
         return failed(policy, "has no admission rule")
     for key, rule in rules:
         mode, enforcement = rule.get("evaluation_mode"), rule.get("enforcement_mode")
+        if unknown_reason(mode) or unknown_reason(enforcement):
+            return unknown(policy, f"{key} is not known before apply",
+                           setting=policy.setting(key))
         if mode != "REQUIRE_ATTESTATION" or enforcement != "ENFORCED_BLOCK_AND_AUDIT_LOG":
             return failed(policy, f"{key} uses {mode} with {enforcement}: unverified images are "
                                   "admitted", setting=policy.setting(key, "enforcement_mode"))

@@ -314,6 +314,10 @@ def kubernetes_api_exposure(inv: Inventory) -> Iterator[Outcome]:
     for cluster in index.kinds("aws_eks_cluster"):
         public = cluster.setting("vpc_config", "endpoint_public_access", default=True)
         cidrs = cluster.setting("vpc_config", "public_access_cidrs", default=["0.0.0.0/0"])
+        if unknown_reason(public.value):
+            yield unknown(cluster, f"endpoint_public_access is unknown: "
+                                   f"{unknown_reason(public.value)}", setting=public)
+            continue
         yield _api_outcome(cluster, public.value is not False,
                            [str(c) for c in as_list(cidrs.value)], cidrs if public.value
                            is not False else public)
@@ -363,7 +367,12 @@ def flow_logs(inv: Inventory) -> Iterator[Outcome]:
     for vpc in index.kinds("aws_vpc"):
         logs = list(index.referring(vpc, ["aws_flow_log"], "vpc_id"))
         full = [f for f in logs if f.get("traffic_type") == "ALL"]
-        if full:
+        unresolved = [f for f in logs if unknown_reason(f.get("traffic_type"))]
+        if unresolved and not full:
+            yield unknown(vpc, f"has a flow log whose traffic_type is unknown: "
+                               f"{unknown_reason(unresolved[0].get('traffic_type'))}",
+                          setting=unresolved[0].setting("traffic_type"))
+        elif full:
             yield passed(vpc, f"logs all traffic ({full[0].address})",
                          setting=full[0].setting("traffic_type"))
         elif logs:

@@ -7,8 +7,14 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, passed
-from c4guard.checks.terraform_support import TerraformIndex, TfResource, expect, terraform
+from c4guard.checks.registry import Outcome, check, failed, passed, unknown
+from c4guard.checks.terraform_support import (
+    TerraformIndex,
+    TfResource,
+    expect,
+    terraform,
+    unknown_reason,
+)
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -148,6 +154,9 @@ def _s3_object_lock(index: TerraformIndex, bucket: TfResource) -> Outcome | None
             return failed(bucket, "holds backups without Object Lock (S3 buckets have none by "
                                   "default)", setting=bucket.setting("object_lock_enabled"))
         return None
+    if mode.present and unknown_reason(mode.value):
+        return unknown(bucket, f"Object Lock mode is unknown: {unknown_reason(mode.value)}",
+                       setting=mode)
     if mode.value == "COMPLIANCE":
         return passed(bucket, "keeps objects immutable under COMPLIANCE-mode Object Lock",
                       setting=mode)

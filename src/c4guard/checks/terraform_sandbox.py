@@ -40,7 +40,10 @@ def gke_sandbox(inv: Inventory) -> Iterator[Outcome]:
     label) must sandbox their pods; a gVisor pool is evidence wherever it appears."""
     for pool in terraform(inv).kinds("google_container_node_pool", "google_container_cluster"):
         setting = pool.setting("node_config", "sandbox_config", "sandbox_type")
-        if str(setting.value).lower() == "gvisor":
+        if setting.present and unknown_reason(setting.value):
+            yield unknown(pool, f"sandbox type is unknown: {unknown_reason(setting.value)}",
+                          setting=setting)
+        elif str(setting.value).lower() == "gvisor":
             yield passed(pool, "runs pods in GKE Sandbox (gVisor)", setting=setting)
         elif "untrusted-model" in pool.classes:
             yield failed(pool, "hosts untrusted models without GKE Sandbox", setting=setting)

@@ -48,6 +48,9 @@ def secrets_manager(inv: Inventory) -> Iterator[Outcome]:
         name = str(item.get("name") or item.address)
         if setting.value == "SecureString":
             yield passed(item, "is a KMS-encrypted SecureString", setting=setting)
+        elif unknown_reason(setting.value):
+            yield unknown(item, f"type is unknown: {unknown_reason(setting.value)}",
+                          setting=setting)
         elif SECRET_NAME.search(name):
             yield failed(item, f"holds a secret-like value ({name}) as a plain {setting.value}",
                          setting=setting)
