@@ -530,6 +530,27 @@ def _peerings(index: TerraformIndex) -> Iterator[Outcome]:
             yield failed(peering, f"connects environments {', '.join(sorted(environments))}")
         elif environments:
             yield passed(peering, f"stays within the {environments.pop()} environment")
+    yield from _transit_gateways(index)
+
+
+def _transit_gateways(index: TerraformIndex) -> Iterator[Outcome]:
+    """VPCs of different environments attached to one transit gateway can reach each other
+    unless route tables separate them (not judged here: the shared gateway is the
+    finding)."""
+    attached: dict[int, dict[str, TfResource]] = defaultdict(dict)
+    for attachment in index.kinds("aws_ec2_transit_gateway_vpc_attachment"):
+        gateway = index.resolve(attachment.get("transit_gateway_id"), attachment,
+                                "aws_ec2_transit_gateway")
+        vpc = index.resolve(attachment.get("vpc_id"), attachment, "aws_vpc")
+        environment = (vpc.environment if vpc else None) or attachment.environment
+        if gateway is not None and environment:
+            attached[id(gateway)].setdefault(environment, attachment)
+    for gateway in index.kinds("aws_ec2_transit_gateway"):
+        environments = attached.get(id(gateway), {})
+        if len(environments) > 1:
+            yield failed(gateway, f"connects environments {', '.join(sorted(environments))}")
+        elif environments:
+            yield passed(gateway, f"serves only the {next(iter(environments))} environment")
 
 
 AI_KINDS = {

@@ -161,9 +161,28 @@ def _confidential_space(provider: TfResource) -> Outcome:
 def confidential_compute(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     """TEEs encrypt memory and measure what runs. Resources declared `confidential` (config
     classes or a `c4guard-class` tag) must have one; any TEE setting is evidence."""
-    index = terraform(inv)
+    yield from _tee_outcomes(terraform(inv), "confidential", "4.5.4", any_tee_counts=True)
+
+
+@check("TF-HIGH-RISK-TEE", requirement="4.1.5", severity="high", domain=TF,
+       title="High-risk workloads run on hardware-isolated (TEE) machines",
+       remediation="Run resources declared high-risk on confidential VMs or nodes (SEV-SNP, "
+                   "TDX, Nitro Enclaves) and release their secrets only after attestation.",
+       references=("https://cloud.google.com/confidential-computing/confidential-vm/docs/"
+                   "confidential-vm-overview",))
+def high_risk_tee(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
+    """Hardware isolation is what 4.1.5 asks of high-risk workloads; that attestation
+    happens before they run needs review (partial evidence)."""
+    yield from _tee_outcomes(terraform(inv), "high-risk", "4.1.5", any_tee_counts=False)
+
+
+def _tee_outcomes(index: TerraformIndex, klass: str, requirement: str,
+                  any_tee_counts: bool) -> Iterator[Outcome | NotApplicable]:
     judged = False
     for item in index.kinds(*TEE_READERS):
+        declared = klass in item.classes
+        if not (declared or any_tee_counts):
+            continue
         tee, setting = TEE_READERS[item.kind](item)
         if tee is True:
             judged = True
@@ -171,13 +190,12 @@ def confidential_compute(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
         elif isinstance(tee, str):
             judged = True
             yield failed(item, tee, setting=setting)
-        elif "confidential" in item.classes:
+        elif declared:
             judged = True
-            yield failed(item, "is declared confidential but runs without a TEE",
-                         setting=setting)
+            yield failed(item, f"is declared {klass} but runs without a TEE", setting=setting)
     if not judged:
-        yield not_applicable("4.5.4", "no Terraform resource is declared confidential or "
-                                      "configures a TEE")
+        yield not_applicable(requirement, f"no Terraform resource is declared {klass}"
+                                          + (" or configures a TEE" if any_tee_counts else ""))
 
 
 def _gcp_instance(item: TfResource) -> tuple[Any, Any]:
