@@ -444,3 +444,16 @@ def test_an_unresolvable_value_is_unknown_never_pass_or_fail(write, tmp_path, ch
     write("main.tf", f'variable "v" {{}}\nresource {resource}\n')
     results = {f.result.value for f in findings_of(scan_paths([str(tmp_path)]), check_id)}
     assert results == {"unknown"}
+
+
+def test_long_chains_of_locals_are_unknown_not_a_crash(write, tmp_path) -> None:
+    chain = "\n".join(f"  l{i} = local.l{i + 1}" for i in range(600))
+    nested = "\n".join(f"  n{i} = {'[' * 60}local.n{i + 1}{']' * 60}" for i in range(40))
+    write("main.tf", f'locals {{\n{chain}\n  l600 = "end"\n{nested}\n  n40 = 1\n}}\n'
+                     'resource "aws_s3_bucket" "b" {\n  bucket = local.l0\n  tags = local.n0\n}\n')
+    inputs = read_inputs([str(tmp_path)])
+    if inputs.resources:
+        bucket = inputs.resources[0].body["bucket"]
+        assert isinstance(bucket, Unknown) and "refer to each other" in bucket.reason
+    else:
+        assert "too deeply" in inputs.summary.input_errors[0].reason

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from c4guard.model import Location, Resource
+from c4guard.model import InputError, Location, Resource
 from c4guard.sources.terraform.environments import environment_name, namespace_for
 from c4guard.sources.terraform.evaluate import Scope, evaluate
 from c4guard.sources.terraform.files import SOURCE_ORIGIN, TerraformFile
@@ -35,6 +35,7 @@ FROM_CONFIGURATION = "terraform/configuration"
 FROM_PLAN = "terraform/plan"
 MAX_MODULE_DEPTH = 12
 MAX_INSTANCES = 256
+MAX_CHAIN = 32  # locals referring to locals...: deeper chains are unknown, never a crash
 META_ATTRIBUTES = frozenset({"count", "for_each", "depends_on", "provider", "providers"})
 META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection"})
 _IN_PROGRESS = object()
@@ -62,13 +63,15 @@ def finalize_terraform(inputs: InputSet) -> None:
     if not files:
         return
     inputs.resources[:] = [r for r in inputs.resources if r.origin != SOURCE_ORIGIN]
-    resources = evaluate_configurations(files)
+    resources, errors = evaluate_configurations(files)
     inputs.resources.extend(resources)
     inputs.summary.resources += len(resources) - len(files)
+    inputs.summary.input_errors.extend(errors)
 
 
-def evaluate_configurations(files: list[TerraformFile]) -> list[Resource]:
-    """Every resource of every root module among `files`."""
+def evaluate_configurations(files: list[TerraformFile]) -> tuple[list[Resource], list[InputError]]:
+    """Every resource of every root module among `files`, and the modules that could not
+    be evaluated."""
     modules: dict[str, ModuleDir] = {}
     for file in files:
         module = modules.setdefault(file.directory, ModuleDir(
@@ -76,15 +79,20 @@ def evaluate_configurations(files: list[TerraformFile]) -> list[Resource]:
         (module.var_files if file.is_vars else module.files).append(file)
     called = {child for module in modules.values() for child in _local_calls(module, modules)}
     resources: list[Resource] = []
+    errors: list[InputError] = []
     for directory, module in sorted(modules.items()):
         if directory in called or not module.files:
             continue
         for workspace, inputs in root_variants(module):
             context = RootContext(module.display, workspace)
             root = ModuleInstance(module, modules, "", inputs, context, ())
-            context.default_tags = root.provider_default_tags()
-            resources.extend(root.resources())
-    return resources
+            try:
+                context.default_tags = root.provider_default_tags()
+                resources.extend(list(root.resources()))
+            except RecursionError:
+                errors.append(InputError(module.display, None, "Terraform module nests "
+                                         "expressions too deeply to evaluate"))
+    return resources, errors
 
 
 def _local_calls(module: ModuleDir, modules: dict[str, ModuleDir]) -> Iterator[str]:
@@ -169,6 +177,7 @@ class RootContext:
     display: str
     workspace: str | None
     default_tags: dict[str, Any] = field(default_factory=dict)  # provider name -> tags
+    active: int = 0  # variables, locals and outputs being evaluated, one inside another
 
     @property
     def namespace(self) -> str:
@@ -228,8 +237,15 @@ class ModuleInstance:
             return Unknown(f"{space}.{name} refers to itself")
         if key in self._cache:
             return value
+        if self.root.active >= MAX_CHAIN:
+            return Unknown(f"{space}.{name} is reached through more than {MAX_CHAIN} "
+                           "values that refer to each other")
         self._cache[key] = _IN_PROGRESS
-        value = compute(name)
+        self.root.active += 1
+        try:
+            value = compute(name)
+        finally:
+            self.root.active -= 1
         self._cache[key] = value
         return value
 
