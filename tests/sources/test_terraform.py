@@ -457,3 +457,20 @@ def test_long_chains_of_locals_are_unknown_not_a_crash(write, tmp_path) -> None:
         assert isinstance(bucket, Unknown) and "refer to each other" in bucket.reason
     else:
         assert "too deeply" in inputs.summary.input_errors[0].reason
+
+
+def test_expressions_that_would_exhaust_memory_are_unknown(write, tmp_path) -> None:
+    write("main.tf", """
+        locals {
+          wide   = format("%0999999999d", 1)
+          repeat = "x" * 1000000000
+          sum    = 1 + 2 * 3
+          name   = format("%s-%d", "gpu", 2)
+        }
+        resource "aws_s3_bucket" "b" {
+          tags = { wide = local.wide, repeat = local.repeat, sum = local.sum, name = local.name }
+        }
+    """)
+    tags = terraform_resources(tmp_path)["aws_s3_bucket.b"].body["tags"]
+    assert isinstance(tags["wide"], Unknown) and isinstance(tags["repeat"], Unknown)
+    assert (tags["sum"], tags["name"]) == (7, "gpu-2")

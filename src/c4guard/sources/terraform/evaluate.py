@@ -259,10 +259,16 @@ def _binop(expr: Expr, scope: Scope, depth: int) -> Any:
         return unknown_from("arithmetic on an unknown value", left, right)
     if op in ("&&", "||"):
         return (left and right) if op == "&&" else (left or right)
+    if not (_is_number(left) and _is_number(right)):
+        return Unknown(f"{op} takes numbers")  # HCL has no string or list arithmetic
     try:
         return _BINARY[op](left, right)
     except (TypeError, ZeroDivisionError, KeyError):
         return Unknown(f"cannot evaluate {op} here")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _unop(expr: Expr, scope: Scope, depth: int) -> Any:

@@ -4,6 +4,7 @@ given an unknown argument it cannot see through, gives an unknown value."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,8 @@ def _flatten(value: Any) -> list[Any]:
     out: list[Any] = []
     for item in _to_list(value):
         out.extend(_flatten(item) if isinstance(item, list | tuple) else [item])
+        if len(out) > MAX_RESULT_ITEMS:
+            raise ValueError(f"more than {MAX_RESULT_ITEMS} items")
     return out
 
 
@@ -80,7 +83,12 @@ def _tonumber(value: Any) -> Any:
     return value
 
 
+_WIDE = re.compile(r"%[-+ #0]*(\d{4,}|\*)")
+
+
 def _format(spec: str, *args: Any) -> str:
+    if _WIDE.search(str(spec)):
+        raise ValueError("field width too large")  # format("%099999999d") would exhaust memory
     return str(spec).replace("%v", "%s").replace("%q", '"%s"') % tuple(args)
 
 
@@ -176,9 +184,15 @@ SCALAR: dict[str, Function] = {
 }
 
 
+MAX_ARGUMENT_ITEMS = 10_000
+MAX_RESULT_ITEMS = 100_000
+
+
 def call_function(name: str, args: list[Any]) -> Any:
     """Evaluate a built-in on evaluated arguments; unknown when it cannot be done here."""
     name = name.removeprefix("provider::terraform::")
+    if any(isinstance(a, list | dict) and len(a) > MAX_ARGUMENT_ITEMS for a in args):
+        return Unknown(f"{name}() of more than {MAX_ARGUMENT_ITEMS} items is not evaluated")
     if name in STRUCTURAL:
         if any(isinstance(a, Unknown | Reference) for a in args):
             return unknown_from(f"{name}() of an unknown value", *args)
