@@ -310,6 +310,8 @@ def plan_findings() -> dict[tuple[str, str], object]:
     ("TF-SAGEMAKER-ROOT", "aws_sagemaker_notebook_instance.research", "fail", 57),
     ("TF-SAGEMAKER-INTERNET", "aws_sagemaker_notebook_instance.research", "fail", 56),
     ("TF-SAGEMAKER-NETWORK-ISOLATION", "aws_sagemaker_model.llm", "fail", 68),
+    # public_access_cidrs is not configured: the provider's default 0.0.0.0/0 applies
+    ("TF-K8S-API-PUBLIC", "module.network.aws_eks_cluster.ai", "fail", 131),
 ])
 def test_plan_json_findings(plan_findings, check_id, address, result, line) -> None:
     finding = plan_findings[(check_id, address)]

@@ -318,36 +318,35 @@ def kubernetes_api_exposure(inv: Inventory) -> Iterator[Outcome]:
             yield unknown(cluster, f"endpoint_public_access is unknown: "
                                    f"{unknown_reason(public.value)}", setting=public)
             continue
-        yield _api_outcome(cluster, public.value is not False,
-                           [str(c) for c in as_list(cidrs.value)], cidrs if public.value
-                           is not False else public)
+        yield _api_outcome(cluster, public.value is not False, as_list(cidrs.value),
+                           cidrs if public.value is not False else public)
     for cluster in index.kinds("google_container_cluster"):
         private = cluster.get("private_cluster_config", "enable_private_endpoint") is True
         networks = [b.get("cidr_block") for b in cluster.blocks(
             "master_authorized_networks_config", "cidr_blocks")]
         configured = bool(cluster.blocks("master_authorized_networks_config"))
         cidrs = networks if configured else ["0.0.0.0/0"]
-        yield _api_outcome(cluster, not private, [str(c) for c in cidrs],
+        yield _api_outcome(cluster, not private, cidrs,
                            cluster.setting("master_authorized_networks_config"))
     for cluster in index.kinds("azurerm_kubernetes_cluster"):
         private = cluster.get("private_cluster_enabled") is True
         ranges = cluster.get("api_server_access_profile", "authorized_ip_ranges") or \
             cluster.get("api_server_authorized_ip_ranges")
-        cidrs = [str(c) for c in as_list(ranges)] or ["0.0.0.0/0"]
+        cidrs = as_list(ranges) or ["0.0.0.0/0"]
         yield _api_outcome(cluster, not private, cidrs,
                            cluster.setting("api_server_access_profile"))
 
 
-def _api_outcome(cluster: TfResource, public: bool, cidrs: list[str], setting: Any) -> Outcome:
+def _api_outcome(cluster: TfResource, public: bool, cidrs: list[Any], setting: Any) -> Outcome:
     if not public:
         return passed(cluster, "has a private API endpoint", setting=setting)
-    if any(c in WORLD for c in cidrs):
+    if any(isinstance(c, str) and c in WORLD for c in cidrs):
         return failed(cluster, "exposes its Kubernetes API endpoint to the whole internet",
                       setting=setting)
     if not all(is_known(c) for c in cidrs):
         return unknown(cluster, "restricts its public API endpoint to CIDRs not known before "
                                 "apply", setting=setting)
-    return passed(cluster, f"restricts its public API endpoint to {', '.join(cidrs)}",
+    return passed(cluster, f"restricts its public API endpoint to {', '.join(map(str, cidrs))}",
                   setting=setting)
 
 

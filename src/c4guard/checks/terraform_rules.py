@@ -115,9 +115,9 @@ def gcp_rules(index: TerraformIndex) -> Iterator[NetRule]:
             else "ingress"
         key = "destination_ranges" if direction == "egress" else "source_ranges"
         peers = tuple(as_list(firewall.get(key)))
-        if direction == "ingress" and not peers and not firewall.get("source_tags") and \
-                not firewall.get("source_service_accounts"):
-            peers = ("0.0.0.0/0",)  # GCP's default source range
+        if not peers and (direction == "egress" or not (
+                firewall.get("source_tags") or firewall.get("source_service_accounts"))):
+            peers = ("0.0.0.0/0",)  # GCP's default range, in either direction
         for verb in ("allow", "deny"):
             for position, block in enumerate(firewall.blocks(verb)):
                 protocol = block.get("protocol")

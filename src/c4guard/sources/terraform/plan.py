@@ -76,8 +76,9 @@ def _planned(module: dict[str, Any], address: str) -> Iterator[tuple[str, dict[s
 
 
 def _expressions(configuration: dict[str, Any], module_address: str,
-                 item: dict[str, Any]) -> dict[str, Any]:
-    """The configuration's expressions for a planned resource (module calls followed)."""
+                 item: dict[str, Any]) -> dict[str, Any] | None:
+    """The configuration's expressions for a planned resource (module calls followed), or
+    None when the plan carries no configuration for it."""
     module = configuration
     for name in re.findall(r"module\.([\w-]+)", module_address):
         module = _get(module, "module_calls", name, "module") or {}
@@ -88,15 +89,19 @@ def _expressions(configuration: dict[str, Any], module_address: str,
         if isinstance(resource, dict) and resource.get("address") == wanted:
             expressions = resource.get("expressions")
             return expressions if isinstance(expressions, dict) else {}
-    return {}
+    return None
 
 
 def _fill_unknowns(values: Any, unknown: Any, expressions: Any, prefix: str) -> None:
-    """Put `Unknown`s where the plan says a value is known only after apply."""
+    """Put `Unknown`s where the plan says a value is known only after apply. An attribute
+    the configuration does not set is the provider's to compute: it is left absent, so
+    checks apply the provider's default (an EKS cluster's public_access_cidrs)."""
     if isinstance(unknown, dict) and isinstance(values, dict):
         for key, flag in unknown.items():
             expression = expressions.get(key) if isinstance(expressions, dict) else None
-            if flag is True:
+            if flag is True and isinstance(expressions, dict) and key not in expressions:
+                values.pop(key, None)
+            elif flag is True:
                 values[key] = _unknown(expression, prefix)
             elif key in values:
                 _fill_unknowns(values[key], flag, expression, prefix)
