@@ -346,6 +346,8 @@ def _api_outcome(cluster: TfResource, public: bool, cidrs: list[Any], setting: A
     if not all(is_known(c) for c in cidrs):
         return unknown(cluster, "restricts its public API endpoint to CIDRs not known before "
                                 "apply", setting=setting)
+    if not cidrs:
+        return passed(cluster, "admits no public network to its API endpoint", setting=setting)
     return passed(cluster, f"restricts its public API endpoint to {', '.join(map(str, cidrs))}",
                   setting=setting)
 

@@ -73,16 +73,23 @@ def _has(block: Any, *keys: str) -> bool:
 
 def _rest_stage(index: TerraformIndex, stage: TfResource) -> Outcome:
     for settings in index.kinds("aws_api_gateway_method_settings"):
-        same_api = index.resolve(settings.get("rest_api_id"), settings) is index.resolve(
-            stage.get("rest_api_id"), stage)
-        same_stage = settings.get("stage_name") in (stage.get("stage_name"), ) or index.resolve(
-            settings.get("stage_name"), settings, "aws_api_gateway_stage") is stage
-        if same_api and same_stage and settings.get("settings", "throttling_rate_limit") \
-                is not None:
+        if _same(index, settings, stage, "rest_api_id") and (
+                _same(index, settings, stage, "stage_name") or index.resolve(
+                    settings.get("stage_name"), settings, "aws_api_gateway_stage") is stage) \
+                and settings.get("settings", "throttling_rate_limit") is not None:
             return passed(stage, f"is throttled by {settings.address}",
                           setting=settings.setting("settings", "throttling_rate_limit"))
     return failed(stage, "has no method settings with throttling (only the account-wide "
                          "quota applies)")
+
+
+def _same(index: TerraformIndex, one: TfResource, other: TfResource, key: str) -> bool:
+    """Both name the same resource, or the same known value, at `key`."""
+    first, second = one.get(key), other.get(key)
+    target = index.resolve(first, one)
+    if target is not None:
+        return target is index.resolve(second, other)
+    return isinstance(first, str) and first == second
 
 
 def _rule_outcome(item: TfResource, ok: bool, good: str, bad: str) -> Outcome:
