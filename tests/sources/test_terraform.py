@@ -209,10 +209,14 @@ def test_local_module_arguments_and_outputs(write, tmp_path) -> None:
 def test_a_local_module_argument_makes_its_resource_fail() -> None:
     assessment = scan_paths([str(Path(__file__).parents[1] / "checks" / "fixtures" /
                                  "terraform" / "modules")])
-    results = {f.resource.name: f.result.value for f in findings_of(
-        assessment, "TF-SAGEMAKER-INTERNET")}
+    findings = {f.resource.name: f for f in findings_of(assessment, "TF-SAGEMAKER-INTERNET")}
+    results = {name: f.result.value for name, f in findings.items()}
     assert results == {"module.research.aws_sagemaker_notebook_instance.this": "fail",
                        "module.production.aws_sagemaker_notebook_instance.this": "pass"}
+    failing = findings["module.research.aws_sagemaker_notebook_instance.this"]
+    assert failing.location.path.endswith("modules/notebook/main.tf")
+    assert "created by module.research at " in failing.message
+    assert failing.message.endswith("terraform/modules/main.tf:2)")
 
 
 def test_terraform_json_syntax(write, tmp_path) -> None:

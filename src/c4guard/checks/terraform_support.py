@@ -68,6 +68,12 @@ class TfResource:
         return self.resource.kind
 
     @property
+    def notes(self) -> tuple[str, ...]:
+        """Shown after every finding's message: where a module's resource was called."""
+        called = getattr(self.resource.body, "called_from", ())
+        return (f"created by {' -> '.join(called)}",) if called else ()
+
+    @property
     def from_plan(self) -> bool:
         """True for resources of a `terraform show -json` plan or state."""
         return self.resource.api_version == FROM_PLAN

@@ -188,9 +188,11 @@ class ModuleInstance:
     """One instance of a module: the root, or a child at `module.name[...]`."""
 
     def __init__(self, module: ModuleDir, modules: dict[str, ModuleDir], prefix: str,
-                 inputs: Inputs, root: RootContext, stack: tuple[str, ...]) -> None:
+                 inputs: Inputs, root: RootContext, stack: tuple[str, ...],
+                 called_from: tuple[str, ...] = ()) -> None:
         self.module = module
         self.root = root
+        self.called_from = called_from
         self.modules = modules
         self.prefix = prefix
         self.inputs = inputs
@@ -200,6 +202,8 @@ class ModuleInstance:
         self._locals = {name: a.expr for _f, b in module.blocks("locals")
                         for name, a in b.attributes.items()}
         self._calls = {b.labels[0]: b for _f, b in module.blocks("module") if b.labels}
+        self._call_files = {b.labels[0]: f.display for f, b in module.blocks("module")
+                            if b.labels}
         self._declared = {_declared_kind(b): None for _f, b in self._resource_blocks()}
         self._cache: dict[tuple[str, str], Any] = {}
         self._children: dict[str, list[tuple[str, ModuleInstance | None, str]]] = {}
@@ -315,8 +319,9 @@ class ModuleInstance:
                       for arg, attribute in block.attributes.items()
                       if arg not in META_ATTRIBUTES and arg != "source" and arg != "version"}
             prefix = f"{self.prefix}module.{name}{key}."
+            call = f"module.{name}{key} at {self._call_files[name]}:{block.line}"
             yield key, ModuleInstance(child_module, self.modules, prefix, inputs,
-                                      self.root, self.stack), ""
+                                      self.root, self.stack, (*self.called_from, call)), ""
 
     def expand(self, block: Block) -> Iterator[tuple[str, dict[str, Any]]]:
         """(address suffix, names to bind) for each instance `count`/`for_each` makes."""
@@ -381,7 +386,8 @@ class ModuleInstance:
                 continue
             kind = _declared_kind(block)[0]
             for key, bound in self.expand(block):
-                body = evaluate_body(block, self.scope.bind(**bound), file.display)
+                body = ResourceBody(file.display, block.line, self.called_from)
+                evaluate_body(block, self.scope.bind(**bound), file.display, body)
                 self._add_default_tags(kind, body)
                 address = f"{self.prefix}{kind}.{block.labels[1]}{key}"
                 yield Resource(ORIGIN, kind, address, self.root.namespace, body,
@@ -403,9 +409,20 @@ def _unknown_or(value: Any, reason: str) -> Unknown:
     return value if isinstance(value, Unknown) else Unknown(reason)
 
 
-def evaluate_body(block: Block, scope: Scope, display: str) -> Mapping:
+class ResourceBody(Mapping):
+    """A resource's evaluated body, and the module calls (outermost first) that made it."""
+
+    __slots__ = ("called_from",)
+
+    def __init__(self, path: str, line: int, called_from: tuple[str, ...]) -> None:
+        super().__init__(path, line)
+        self.called_from = called_from
+
+
+def evaluate_body(block: Block, scope: Scope, display: str,
+                  into: Mapping | None = None) -> Mapping:
     """A block's evaluated attributes and nested blocks (lists of mappings, as in plans)."""
-    body = Mapping(display, block.line)
+    body = into if into is not None else Mapping(display, block.line)
     for name, attribute in block.attributes.items():
         if name in META_ATTRIBUTES:
             continue
