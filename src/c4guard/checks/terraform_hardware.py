@@ -12,6 +12,7 @@ from c4guard.checks.terraform_support import (
     as_blocks,
     bucket_keys,
     expect,
+    has_default_node_pool,
     model_buckets,
     terraform,
     unknown_reason,
@@ -195,8 +196,7 @@ def secure_boot(inv: Inventory) -> Iterator[Outcome]:
     GKE nodes and Azure VMs. Rollback protection needs attestation."""
     index = terraform(inv)
     for item in index.kinds(*GKE_NODES, *GCP_VMS):
-        if item.kind == "google_container_cluster" and (
-                item.get("remove_default_node_pool") is True or item.get("enable_autopilot")):
+        if item.kind == "google_container_cluster" and not has_default_node_pool(item):
             continue
         prefix = ("node_config",) if item.kind in GKE_NODES else ()
         setting = item.setting(*prefix, "shielded_instance_config", "enable_secure_boot",

@@ -14,6 +14,7 @@ from c4guard.checks.terraform_support import (
     TfResource,
     as_list,
     expect,
+    has_default_node_pool,
     terraform,
     unknown_reason,
 )
@@ -242,7 +243,7 @@ def gke_metadata(inv: Inventory) -> Iterator[Outcome]:
             yield passed(cluster, "is an Autopilot cluster (GKE metadata server always on)",
                          setting=cluster.setting("enable_autopilot"))
             continue
-        if cluster.get("remove_default_node_pool") is not True:
+        if has_default_node_pool(cluster):
             yield _metadata_outcome(cluster, cluster, ("node_config",))
     for pool in index.kinds("google_container_node_pool"):
         cluster = index.resolve(pool.get("cluster"), pool, "google_container_cluster")

@@ -187,7 +187,8 @@ class TerraformIndex:
 
     def __init__(self, inv: Inventory) -> None:
         self.inventory = inv
-        self.all = [TfResource(r) for r in inv.resources if r.origin == ORIGIN]
+        resources = [r for r in inv.resources if r.origin == ORIGIN]
+        self.all = [TfResource(r) for r in [*resources, *_inline_node_pools(resources)]]
         self.by_kind: dict[str, list[TfResource]] = defaultdict(list)
         self.by_address: dict[tuple[str | None, str], TfResource] = {}
         for item in self.all:
@@ -260,6 +261,33 @@ class TerraformIndex:
                 return found
         stem = re.split(r"[._-]", PurePath(item.resource.location.path).name)[0]
         return environment_name(stem)
+
+
+def has_default_node_pool(cluster: TfResource) -> bool:
+    """Whether a GKE cluster keeps the node pool its own `node_config` describes."""
+    return not (cluster.get("remove_default_node_pool") is True or
+                cluster.get("enable_autopilot") is True or cluster.blocks("node_pool"))
+
+
+def _inline_node_pools(resources: list[Resource]) -> list[Resource]:
+    """A GKE cluster's inline `node_pool` blocks, judged like `google_container_node_pool`
+    resources (named `<cluster>.node_pool[<name>]`, located at their block)."""
+    pools = []
+    for cluster in resources:
+        if cluster.kind != "google_container_cluster":
+            continue
+        for position, block in enumerate(as_blocks(cluster.body.get("node_pool"))):
+            name = block.get("name") if isinstance(block.get("name"), str) else position
+            body = Mapping(getattr(block, "path", None), getattr(block, "line", None))
+            body.update(block)
+            body.key_lines.update(getattr(block, "key_lines", {}))
+            body["cluster"] = Reference(cluster.name, "id")
+            line = getattr(block, "line", None) or cluster.location.line
+            pools.append(Resource(
+                ORIGIN, "google_container_node_pool", f"{cluster.name}.node_pool[{name}]",
+                cluster.namespace, body, Location(cluster.location.path, line),
+                cluster.api_version))
+    return pools
 
 
 def _node_labels(item: TfResource) -> dict[str, Any]:
