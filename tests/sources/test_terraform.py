@@ -480,3 +480,26 @@ def test_expressions_that_would_exhaust_memory_are_unknown(write, tmp_path) -> N
     tags = terraform_resources(tmp_path)["aws_s3_bucket.b"].body["tags"]
     assert isinstance(tags["wide"], Unknown) and isinstance(tags["repeat"], Unknown)
     assert (tags["sum"], tags["name"]) == (7, "gpu-2")
+
+
+def test_operators_on_references_with_attributes(write, tmp_path) -> None:
+    write("main.tf", """
+        variable "path" { default = null }
+        variable "flags" { default = { public = false } }
+        locals {
+          chosen  = var.path == null ? "default" : var.path
+          private = !var.flags.public
+          bigger  = var.flags.public || 2 > 1
+        }
+        resource "aws_s3_bucket" "b" {
+          tags = { chosen = local.chosen, private = local.private, bigger = local.bigger }
+        }
+        resource "aws_s3_bucket_versioning" "v" {
+          bucket = resource.aws_s3_bucket.b.id
+        }
+    """)
+    resources = terraform_resources(tmp_path)
+    assert resources["aws_s3_bucket.b"].body["tags"] == {
+        "chosen": "default", "private": True, "bigger": True}
+    assert resources["aws_s3_bucket_versioning.v"].body["bucket"] == Reference(
+        "aws_s3_bucket.b", "id")

@@ -111,7 +111,8 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-_SPECIAL_ROOTS = {"var", "local", "module", "path", "terraform", "each", "count", "self", "data"}
+_SPECIAL_ROOTS = {"var", "local", "module", "path", "terraform", "each", "count", "self", "data",
+                  "resource"}
 
 
 def _var(expr: Expr, scope: Scope, depth: int) -> Any:
@@ -169,6 +170,8 @@ def _root_attribute(root: str, name: str, scope: Scope) -> Any:
         return module.path_value(name)
     if root == "data":
         return _ResourceType(f"data.{name}")
+    if root == "resource":  # `resource.aws_s3_bucket.b` is `aws_s3_bucket.b`
+        return _ResourceType(name)
     if root == "terraform":
         return module.workspace() if name == "workspace" else Unknown(f"terraform.{name}")
     return Unknown(f"{root}.{name} is known only when Terraform runs")

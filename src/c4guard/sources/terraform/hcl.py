@@ -104,7 +104,7 @@ class _Converter:
     def fill(self, block: Block, body: tree_sitter.Node, depth: int) -> None:
         for child in body.named_children:
             if child.type == "attribute":
-                name_node, value_node = child.named_children[0], child.named_children[-1]
+                name_node, value_node = _ends(child)
                 name = self.text(name_node)
                 block.attributes[name] = Attribute(
                     name, self.expr(value_node, depth + 1), child.start_point[0] + 1)
@@ -144,6 +144,8 @@ class _Converter:
         kind = node.type
         if kind == "expression":
             children = node.named_children
+            if len(children) > 1 and any(c.type == "comment" for c in children):
+                children = _named(node)
             if not children:
                 return ("unsupported", "empty expression")
             value = self.expr(children[0], depth + 1)
@@ -252,17 +254,26 @@ class _Converter:
         return ("call", name, tuple(args), expand)
 
     def conditional(self, node: tree_sitter.Node, depth: int) -> Expr:
-        test, then, other = (self.expr(c, depth) for c in node.named_children[:3])
+        test, then, other = (self.expr(c, depth) for c in _named(node)[:3])
         return ("cond", test, then, other)
 
     def binary(self, node: tree_sitter.Node, depth: int) -> Expr:
-        children = node.children
-        return ("binop", children[1].type, self.expr(children[0], depth),
-                self.expr(children[2], depth))
+        """`left op right`; an operand may be a term with postfixes (`var.x == null` is
+        variable_expr, get_attr, ==, literal_value)."""
+        children = _operand_parts(node)
+        split = next(i for i, c in enumerate(children) if not c.is_named and i > 0)
+        return ("binop", children[split].type, self.operand(children[:split], depth),
+                self.operand(children[split + 1:], depth))
 
     def unary(self, node: tree_sitter.Node, depth: int) -> Expr:
-        children = node.children
-        return ("unop", children[0].type, self.expr(children[1], depth))
+        children = _operand_parts(node)
+        return ("unop", children[0].type, self.operand(children[1:], depth))
+
+    def operand(self, nodes: list[tree_sitter.Node], depth: int) -> Expr:
+        value = self.expr(nodes[0], depth)
+        for postfix in nodes[1:]:
+            value = self.postfix(value, postfix, depth)
+        return value
 
     def collection(self, node: tree_sitter.Node, depth: int) -> Expr:
         inner = node.named_children[0]
@@ -272,19 +283,19 @@ class _Converter:
         pairs = []
         for elem in inner.named_children:
             if elem.type == "object_elem":
-                key_node, value_node = elem.named_children[0], elem.named_children[-1]
+                key_node, value_node = _ends(elem)
                 pairs.append((self.object_key(key_node, depth), self.expr(value_node, depth)))
         return ("object", tuple(pairs))
 
     def object_key(self, node: tree_sitter.Node, depth: int) -> Expr:
         """A bare identifier key is its name (`{ env = "x" }`), not a reference."""
-        children = node.named_children
+        children = _named(node)
         if len(children) == 1 and children[0].type == "variable_expr":
             return ("lit", self.text(children[0]))
         return self.expr(node, depth)
 
     def parenthesized(self, node: tree_sitter.Node, depth: int) -> Expr:
-        return self.expr(node.named_children[0], depth)
+        return self.expr(_named(node)[0], depth)
 
     def for_expr(self, node: tree_sitter.Node, depth: int) -> Expr:
         inner = node.named_children[0]
@@ -296,7 +307,7 @@ class _Converter:
         key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
         bodies = [self.expr(p, depth) for p in parts if p.type == "expression"]
         cond_node = next((p for p in parts if p.type == "for_cond"), None)
-        cond = self.expr(cond_node.named_children[-1], depth) if cond_node else None
+        cond = self.expr(_named(cond_node)[-1], depth) if cond_node else None
         grouping = any(p.type == "ellipsis" for p in parts)
         if inner.type == "for_object_expr":
             return ("for", key_var, value_var, collection, bodies[0], bodies[1], cond, grouping)
@@ -315,6 +326,24 @@ _HANDLERS = {
     "for_expr": _Converter.for_expr,
     "parenthesized_expression": _Converter.parenthesized,
 }
+
+
+def _ends(node: tree_sitter.Node) -> tuple[tree_sitter.Node, tree_sitter.Node]:
+    """The first and last parts of `name = value` (an attribute or object element)."""
+    kids = node.named_children
+    if kids[0].type == "comment" or kids[-1].type == "comment":
+        kids = _named(node)
+    return kids[0], kids[-1]
+
+
+def _named(node: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """Named children without comments (a comment may stand anywhere inside an expression)."""
+    return [c for c in node.named_children if c.type != "comment"]
+
+
+def _operand_parts(node: tree_sitter.Node) -> list[tree_sitter.Node]:
+    """An operation's operators and operand terms, without parentheses and comments."""
+    return [c for c in node.children if c.type not in ("(", ")", "comment")]
 
 
 def _joined(parts: list[Any]) -> Expr:

@@ -19,10 +19,12 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from c4guard.model import InputError, Location, Resource
+from c4guard.sources import kubernetes
 from c4guard.sources.terraform.environments import environment_name, namespace_for
 from c4guard.sources.terraform.evaluate import Scope, evaluate
 from c4guard.sources.terraform.files import SOURCE_ORIGIN, TerraformFile
 from c4guard.sources.terraform.hcl import Block
+from c4guard.sources.terraform.manifests import kubernetes_objects
 from c4guard.sources.terraform.values import Unknown, is_known
 from c4guard.sources.yamlload import Mapping, Sequence
 
@@ -64,8 +66,11 @@ def finalize_terraform(inputs: InputSet) -> None:
         return
     inputs.resources[:] = [r for r in inputs.resources if r.origin != SOURCE_ORIGIN]
     resources, errors = evaluate_configurations(files)
-    inputs.resources.extend(resources)
-    inputs.summary.resources += len(resources) - len(files)
+    objects = kubernetes_objects(resources)
+    if objects:
+        inputs.domains.add(kubernetes.DOMAIN)
+    inputs.resources.extend([*resources, *objects])
+    inputs.summary.resources += len(resources) + len(objects) - len(files)
     inputs.summary.input_errors.extend(errors)
 
 
