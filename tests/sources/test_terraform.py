@@ -503,3 +503,52 @@ def test_operators_on_references_with_attributes(write, tmp_path) -> None:
         "chosen": "default", "private": True, "bigger": True}
     assert resources["aws_s3_bucket_versioning.v"].body["bucket"] == Reference(
         "aws_s3_bucket.b", "id")
+
+
+def test_kubernetes_manifests_applied_by_terraform_are_judged(write, tmp_path) -> None:
+    write("main.tf", """
+        variable "image" {}
+        resource "kubernetes_manifest" "vllm" {
+          manifest = {
+            apiVersion = "v1"
+            kind       = "Pod"
+            metadata   = { name = "vllm", namespace = "serving" }
+            spec = {
+              containers = [{
+                name            = "vllm"
+                image           = "vllm/vllm-openai:v0.6.0"
+                securityContext = { privileged = true }
+              }]
+            }
+          }
+        }
+        resource "kubernetes_manifest" "unknown" {
+          manifest = {
+            apiVersion = "v1"
+            kind       = "Pod"
+            metadata   = { name = "unknown" }
+            spec       = { containers = [{ name = "c", image = var.image }] }
+          }
+        }
+        resource "kubectl_manifest" "job" {
+          yaml_body = <<-YAML
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              name: train
+            spec:
+              template:
+                spec:
+                  containers:
+                    - name: train
+                      image: trainer:1
+                      securityContext:
+                        privileged: true
+          YAML
+        }
+    """)
+    assessment = scan_paths([str(tmp_path)])
+    privileged = {(f.resource.name, f.location.line) for f in findings_of(
+        assessment, "K8S-PRIVILEGED") if f.result.value == "fail"}
+    assert privileged == {("vllm", 3), ("train", 37)}  # the manifest; the YAML line
+    assert "kubernetes" in assessment.scanned_domains
