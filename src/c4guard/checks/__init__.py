@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from c4guard.checks import (  # noqa: F401  (each module registers its checks)
     isolation,
+    terraform_edge,
     terraform_hardware,
     terraform_isolation,
     terraform_network,
+    terraform_pipeline,
     terraform_resilience,
     terraform_sandbox,
     terraform_secrets,

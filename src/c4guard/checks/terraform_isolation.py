@@ -1,5 +1,5 @@
-"""C4.1 Runtime isolation (4.1.1) and C4.2 deployment verification (4.2.3): Terraform
-evidence for ECS task definitions, SageMaker notebooks and GKE Binary Authorization."""
+"""C4.1 Runtime isolation: Terraform evidence for ECS task definitions and SageMaker
+notebooks (4.1.1) and for high-risk resources on TEEs (4.1.5)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, check, failed, passed, unknown
+from c4guard.checks.terraform_sandbox import tee_outcomes
 from c4guard.checks.terraform_support import (
     TfResource,
     as_document,
@@ -14,6 +15,7 @@ from c4guard.checks.terraform_support import (
     terraform,
     unknown_reason,
 )
+from c4guard.model import NotApplicable
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -67,58 +69,16 @@ def sagemaker_root(inv: Inventory) -> Iterator[Outcome]:
                      "gives users no root access", "gives users root access")
 
 
-# ---------------------------------------------------------------------------- 4.2.3
-
-ENFORCE = "PROJECT_SINGLETON_POLICY_ENFORCE"
+# ---------------------------------------------------------------------------- 4.1.5
 
 
-@check("TF-GKE-BINARY-AUTHZ", requirement="4.2.3", severity="high", domain=TF,
-       title="GKE enforces a Binary Authorization policy that requires attestations",
-       remediation="Set `binary_authorization { evaluation_mode = "
-                   "\"PROJECT_SINGLETON_POLICY_ENFORCE\" }` on the cluster and a "
-                   "`google_binary_authorization_policy` whose rules use REQUIRE_ATTESTATION "
-                   "with ENFORCED_BLOCK_AND_AUDIT_LOG.",
-       references=("https://cloud.google.com/binary-authorization/docs/overview",))
-def gke_binary_authorization(inv: Inventory) -> Iterator[Outcome]:
-    """Only the cluster setting and an enforcing policy together reject unsigned images;
-    DRYRUN_AUDIT_LOG_ONLY only logs."""
-    index = terraform(inv)
-    policies = index.kinds("google_binary_authorization_policy")
-    for policy in policies:
-        yield _policy_outcome(policy)
-    for cluster in index.kinds("google_container_cluster"):
-        setting = cluster.setting("binary_authorization", "evaluation_mode")
-        legacy = cluster.get("enable_binary_authorization") is True
-        if setting.value != ENFORCE and not legacy:
-            reason = unknown_reason(setting.value)
-            if reason and setting.present:
-                yield unknown(cluster, f"Binary Authorization mode is unknown: {reason}",
-                              setting=setting)
-            else:
-                yield failed(cluster, "does not enforce Binary Authorization "
-                                      f"(evaluation_mode = {setting.value or 'DISABLED'})",
-                             setting=setting)
-        elif not policies:
-            yield unknown(cluster, "enforces the project's Binary Authorization policy, which "
-                                   "is not among the scanned files", setting=setting)
-        else:
-            yield passed(cluster, "enforces the project's Binary Authorization policy",
-                         setting=setting)
-
-
-def _policy_outcome(policy: TfResource) -> Outcome:
-    rules = [("default_admission_rule", r) for r in policy.blocks("default_admission_rule")]
-    for key in ("cluster_admission_rules", "kubernetes_namespace_admission_rules"):
-        rules += [(key, r) for r in policy.blocks(key)]
-    if not rules:
-        return failed(policy, "has no admission rule")
-    for key, rule in rules:
-        mode, enforcement = rule.get("evaluation_mode"), rule.get("enforcement_mode")
-        if unknown_reason(mode) or unknown_reason(enforcement):
-            return unknown(policy, f"{key} is not known before apply",
-                           setting=policy.setting(key))
-        if mode != "REQUIRE_ATTESTATION" or enforcement != "ENFORCED_BLOCK_AND_AUDIT_LOG":
-            return failed(policy, f"{key} uses {mode} with {enforcement}: unverified images are "
-                                  "admitted", setting=policy.setting(key, "enforcement_mode"))
-    return passed(policy, "requires attestations and blocks images without them",
-                  setting=policy.setting("default_admission_rule"))
+@check("TF-HIGH-RISK-TEE", requirement="4.1.5", severity="high", domain=TF,
+       title="High-risk workloads run on hardware-isolated (TEE) machines",
+       remediation="Run resources declared high-risk on confidential VMs or nodes (SEV-SNP, "
+                   "TDX, Nitro Enclaves) and release their secrets only after attestation.",
+       references=("https://cloud.google.com/confidential-computing/confidential-vm/docs/"
+                   "confidential-vm-overview",))
+def high_risk_tee(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
+    """Hardware isolation is what 4.1.5 asks of high-risk workloads; that attestation
+    happens before they run needs review (partial evidence)."""
+    yield from tee_outcomes(terraform(inv), "high-risk", "4.1.5", any_tee_counts=False)

@@ -161,23 +161,12 @@ def _confidential_space(provider: TfResource) -> Outcome:
 def confidential_compute(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     """TEEs encrypt memory and measure what runs. Resources declared `confidential` (config
     classes or a `c4guard-class` tag) must have one; any TEE setting is evidence."""
-    yield from _tee_outcomes(terraform(inv), "confidential", "4.5.4", any_tee_counts=True)
+    yield from tee_outcomes(terraform(inv), "confidential", "4.5.4", any_tee_counts=True)
 
 
-@check("TF-HIGH-RISK-TEE", requirement="4.1.5", severity="high", domain=TF,
-       title="High-risk workloads run on hardware-isolated (TEE) machines",
-       remediation="Run resources declared high-risk on confidential VMs or nodes (SEV-SNP, "
-                   "TDX, Nitro Enclaves) and release their secrets only after attestation.",
-       references=("https://cloud.google.com/confidential-computing/confidential-vm/docs/"
-                   "confidential-vm-overview",))
-def high_risk_tee(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
-    """Hardware isolation is what 4.1.5 asks of high-risk workloads; that attestation
-    happens before they run needs review (partial evidence)."""
-    yield from _tee_outcomes(terraform(inv), "high-risk", "4.1.5", any_tee_counts=False)
-
-
-def _tee_outcomes(index: TerraformIndex, klass: str, requirement: str,
-                  any_tee_counts: bool) -> Iterator[Outcome | NotApplicable]:
+def tee_outcomes(index: TerraformIndex, klass: str, requirement: str,
+                 any_tee_counts: bool) -> Iterator[Outcome | NotApplicable]:
+    """Resources of `klass` must run in a TEE; with `any_tee_counts`, every TEE is evidence."""
     judged = False
     for item in index.kinds(*TEE_READERS):
         declared = klass in item.classes
