@@ -64,6 +64,18 @@ class _ResourceType:
 
 def evaluate(expr: Expr, scope: Scope, depth: int = 0) -> Any:
     """The value of `expr` in `scope`."""
+    value = _sub(expr, scope, depth)
+    if isinstance(value, _Pending):
+        return Reference(value.address)
+    if isinstance(value, _ResourceType | _Root):
+        name = value.kind if isinstance(value, _ResourceType) else value.name
+        return Unknown(f"{name} alone is not a value")
+    return value
+
+
+def _sub(expr: Expr, scope: Scope, depth: int) -> Any:
+    """Evaluate a sub-expression, keeping partial references (`aws_s3_bucket.b` before its
+    attribute) for the caller."""
     if depth > MAX_EVAL_DEPTH:
         return Unknown("expression too deeply nested to evaluate")
     form = expr[0]
@@ -72,22 +84,7 @@ def evaluate(expr: Expr, scope: Scope, depth: int = 0) -> Any:
     handler = _FORMS.get(form)
     if handler is None:
         return Unknown(f"{expr[1] if len(expr) > 1 else form} is not evaluated by c4guard")
-    value = handler(expr, scope, depth + 1)
-    if isinstance(value, _ResourceType | _Pending):
-        return Reference(value.address) if isinstance(value, _Pending) else Unknown(
-            f"incomplete reference {value.kind}")
-    return value
-
-
-def _sub(expr: Expr, scope: Scope, depth: int) -> Any:
-    """Evaluate a sub-expression, keeping partial references for the caller."""
-    if depth > MAX_EVAL_DEPTH:
-        return Unknown("expression too deeply nested to evaluate")
-    form = expr[0]
-    if form == "lit":
-        return expr[1]
-    handler = _FORMS.get(form)
-    return handler(expr, scope, depth + 1) if handler else Unknown(f"{form} is not evaluated")
+    return handler(expr, scope, depth + 1)
 
 
 def _template(expr: Expr, scope: Scope, depth: int) -> Any:
