@@ -93,34 +93,60 @@ def _expressions(configuration: dict[str, Any], module_address: str,
 
 
 def _fill_unknowns(values: Any, unknown: Any, expressions: Any, prefix: str) -> None:
-    """Put `Unknown`s where the plan says a value is known only after apply. An attribute
-    the configuration does not set is the provider's to compute: it is left absent, so
-    checks apply the provider's default (an EKS cluster's public_access_cidrs)."""
+    """Put `Unknown`s where the plan says a value is known only after apply.
+
+    `expressions` mirrors the configuration: a block's expressions are a mapping (or a
+    list of them), an attribute's one expression (`references`/`constant_value`) covers
+    every value inside it. An attribute the configuration does not set is the provider's
+    to compute: it is left absent, so checks apply the provider's default (an EKS
+    cluster's public_access_cidrs)."""
+    attribute = expressions if _is_expression(expressions) else None
     if isinstance(unknown, dict) and isinstance(values, dict):
         for key, flag in unknown.items():
-            expression = expressions.get(key) if isinstance(expressions, dict) else None
-            if flag is True and isinstance(expressions, dict) and key not in expressions:
+            block = isinstance(expressions, dict) and attribute is None
+            expression = attribute if attribute is not None else (
+                expressions.get(key) if block else None)
+            if flag is True and block and key not in expressions:
                 values.pop(key, None)
             elif flag is True:
                 values[key] = _unknown(expression, prefix)
             elif key in values:
                 _fill_unknowns(values[key], flag, expression, prefix)
     elif isinstance(unknown, list) and isinstance(values, list):
+        # A list written as one expression (`[aws_security_group.a.id, ...]`) has one set
+        # of references: element by element when they match the unknown elements in number.
+        own = _by_address(attribute, prefix)
+        if len(own) != sum(1 for flag in unknown if flag is True):
+            own = []
         for index, (item, flag) in enumerate(zip(values, unknown, strict=False)):
-            expression = expressions[index] if isinstance(expressions, list) and index < len(
-                expressions) else None
+            expression = attribute if attribute is not None else (
+                expressions[index] if isinstance(expressions, list) and index < len(
+                    expressions) else None)
             if flag is True:
-                values[index] = _unknown(expression, prefix)
+                values[index] = own.pop(0) if own else _unknown(expression, prefix)
             else:
                 _fill_unknowns(item, flag, expression, prefix)
 
 
-def _unknown(expression: Any, prefix: str) -> Any:
+def _is_expression(value: Any) -> bool:
+    return isinstance(value, dict) and ("references" in value or "constant_value" in value)
+
+
+def _by_address(expression: Any, prefix: str) -> list[Reference]:
+    """The expression's references, one per resource (its most specific attribute)."""
     references = expression.get("references") if isinstance(expression, dict) else None
-    refs = [ref for text in references or [] if (ref := _reference(str(text), prefix))]
-    if len(refs) >= 1 and all(r.address == refs[0].address for r in refs):
-        best = max(refs, key=lambda r: len(r.attribute))
-        return best
+    best: dict[str, Reference] = {}
+    for text in references or []:
+        ref = _reference(str(text), prefix)
+        if ref and len(ref.attribute) >= len(best.get(ref.address, ref).attribute):
+            best[ref.address] = ref
+    return list(best.values())
+
+
+def _unknown(expression: Any, prefix: str) -> Any:
+    refs = _by_address(expression, prefix)
+    if len(refs) == 1:
+        return refs[0]
     return Unknown(AFTER_APPLY, refs)
 
 
