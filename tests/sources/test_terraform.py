@@ -552,3 +552,17 @@ def test_kubernetes_manifests_applied_by_terraform_are_judged(write, tmp_path) -
         assessment, "K8S-PRIVILEGED") if f.result.value == "fail"}
     assert privileged == {("vllm", 3), ("train", 37)}  # the manifest; the YAML line
     assert "kubernetes" in assessment.scanned_domains
+
+
+def test_google_default_labels_give_the_environment(write, tmp_path) -> None:
+    write("main.tf", """
+        provider "google" {
+          default_labels = { env = "staging" }
+        }
+        resource "google_storage_bucket" "b" {
+          name   = "b"
+          labels = { team = "ml" }
+        }
+    """)
+    bucket = terraform_resources(tmp_path)["google_storage_bucket.b"]
+    assert bucket.body["tags_all"] == {"env": "staging", "team": "ml"}

@@ -359,24 +359,28 @@ class ModuleInstance:
     # ------------------------------------------------------------------ resources
 
     def provider_default_tags(self) -> dict[str, Any]:
-        """`default_tags { tags = ... }` of the (unaliased) provider blocks."""
+        """AWS `default_tags { tags = ... }` and Google `default_labels` of the (unaliased)
+        provider blocks, by provider name."""
         found: dict[str, Any] = {}
         for _file, block in self.module.blocks("provider"):
             if not block.labels or "alias" in block.attributes:
                 continue
-            for default in block.children("default_tags"):
-                tags = default.attributes.get("tags")
-                value = evaluate(tags.expr, self.scope) if tags else None
+            expressions = [d.attributes["tags"].expr for d in block.children("default_tags")
+                           if "tags" in d.attributes]
+            if "default_labels" in block.attributes:
+                expressions.append(block.attributes["default_labels"].expr)
+            for expression in expressions:
+                value = evaluate(expression, self.scope)
                 if isinstance(value, dict):
                     found[block.labels[0]] = value
         return found
 
     def _add_default_tags(self, kind: str, body: Mapping) -> None:
-        """`tags_all` as the plan would show it: the provider's default tags, then the
-        resource's own."""
+        """`tags_all` as the plan would show it: the provider's default tags (labels), then
+        the resource's own."""
         defaults = self.root.default_tags.get(kind.removeprefix("data.").split("_")[0])
         if defaults and "tags_all" not in body:
-            own = body.get("tags")
+            own = body.get("tags", body.get("labels"))
             body["tags_all"] = {**defaults, **(own if isinstance(own, dict) else {})}
             body.key_lines["tags_all"] = body.line_of("tags") or body.line or 0
 
