@@ -566,3 +566,15 @@ def test_google_default_labels_give_the_environment(write, tmp_path) -> None:
     """)
     bucket = terraform_resources(tmp_path)["google_storage_bucket.b"]
     assert bucket.body["tags_all"] == {"env": "staging", "team": "ml"}
+
+
+def test_names_are_not_shared_resources_across_workspaces(write, tmp_path) -> None:
+    write("main.tf", """
+        variable "groups" {}
+        resource "aws_instance" "i" {
+          vpc_security_group_ids = var.groups
+        }
+    """)
+    write("dev.tfvars", 'groups = ["default"]\n')
+    write("prod.tfvars", 'groups = ["default"]\n')
+    assert findings_of(scan_paths([str(tmp_path)]), "TF-ENV-SHARED") == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -469,6 +470,8 @@ def notebook_public_ip(inv: Inventory) -> Iterator[Outcome]:
                      "accepts traffic from the public internet")
 
 
+# Literal values that name one resource wherever they appear (names such as "default" do not).
+GLOBAL_ID = re.compile(r"^(arn:|sg-[0-9a-f]{8,}$|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-)")
 SHARED_KINDS = {
     "aws_iam_role": ("role_arn", "role", "execution_role_arn", "task_role_arn",
                      "service_role_arn", "iam_role_arn", "node_role_arn"),
@@ -499,9 +502,9 @@ def environments_share_nothing(inv: Inventory) -> Iterator[Outcome]:
             for key in keys:
                 for value in as_list(item.get(*key.split("."))):
                     target = index.resolve(value, item, kind)
-                    # the same literal ARN/id in two workspaces names one shared resource
+                    # the same literal ARN or id in two workspaces names one shared resource
                     identity = id(target) if target else (kind, value) if isinstance(
-                        value, str) and value else None
+                        value, str) and GLOBAL_ID.match(value) else None
                     if identity is not None:
                         targets[identity] = target or value
                         users[identity].setdefault(item.environment, item)
