@@ -24,6 +24,7 @@ from c4guard.sources.handlers import (
     CONTENT_SCANNERS,
     FINALIZERS,
     HANDLERS,
+    STRUCTURED,
     FileContext,
     FileHandler,
     handler_for,
@@ -112,7 +113,7 @@ def parse_file(task: tuple[SourceFile, str | None, int]) -> FileResult:
     handler and for every content scanner."""
     file, namespace, max_bytes = task
     context = FileContext(file.display, file.path, namespace)
-    handler = HANDLERS[0] if file.display == STDIN_DISPLAY else handler_for(file.path.name)
+    handler = STRUCTURED if file.display == STDIN_DISPLAY else handler_for(file.path.name)
     if handler is not None and handler.reads_path:
         return handler.parse("", context)
     if handler is None and not CONTENT_SCANNERS:
@@ -167,3 +168,7 @@ def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:
 
 def default_jobs() -> int:
     return max(1, min(8, os.cpu_count() or 1))
+
+
+# Input kinds that register their handlers, interpreters and finalizers on import.
+from c4guard.sources import terraform  # noqa: E402,F401

@@ -53,9 +53,8 @@ def _parse_structured(text: str, context: FileContext) -> FileResult:
     return parse_structured(text, context.display, context.namespace)
 
 
-HANDLERS: list[FileHandler] = [
-    FileHandler("yaml/json", is_structured, _parse_structured),
-]
+STRUCTURED = FileHandler("yaml/json", is_structured, _parse_structured)  # also reads stdin
+HANDLERS: list[FileHandler] = [STRUCTURED]
 CONTENT_SCANNERS: list[ContentScanner] = []
 FINALIZERS: list[Finalizer] = []
 

@@ -25,11 +25,19 @@ TEMPLATE_MARKER = re.compile(r"(?<!\$)\{\{|\{%")
 
 
 @dataclass(frozen=True, slots=True)
+class Unsupported:
+    """An interpreter's word that it recognises a document c4guard cannot judge yet: the
+    file is skipped with `reason` (never an input error, never "not infrastructure")."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Interpreter:
     """Turns documents of a file into resources, or declines them (returns None)."""
 
     domain: str
-    interpret: Callable[[Document, str, str | None], list[Resource] | None]
+    interpret: Callable[[Document, str, str | None], list[Resource] | Unsupported | None]
 
 
 INTERPRETERS: list[Interpreter] = [
@@ -54,7 +62,7 @@ def parse_structured(text: str, display: str, namespace: str | None = None) -> F
             result.template = True
         else:
             result.errors.append((line, reason))
-    elif not result.resources and not result.claimed:
+    elif not result.resources and not result.claimed and not result.skipped:
         result.skipped = NOT_INFRASTRUCTURE
     return result
 
@@ -62,6 +70,9 @@ def parse_structured(text: str, display: str, namespace: str | None = None) -> F
 def _interpret(document: Document, display: str, namespace: str | None, result: FileResult) -> None:
     for interpreter in INTERPRETERS:
         resources = interpreter.interpret(document, display, namespace)
+        if isinstance(resources, Unsupported):
+            result.skipped = result.skipped or resources.reason
+            return
         if resources is not None:
             result.resources.extend(resources)
             result.domains.add(interpreter.domain)

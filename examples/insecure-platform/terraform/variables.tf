@@ -1,0 +1,9 @@
+variable "project" {
+  type    = string
+  default = "acme-ml"
+}
+
+variable "region" {
+  type    = string
+  default = "europe-west4"
+}
