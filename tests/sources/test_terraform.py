@@ -400,7 +400,7 @@ def test_plan_json_on_stdin() -> None:
                                 input=PLAN.read_text())
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
-    assert report["scanned_domains"] == ["terraform"]
+    assert report["scanned_domains"] == ["secrets", "terraform"]
     checks = {f["check_id"] for r in report["requirements"] for f in r["findings"]}
     assert {"TF-SG-EGRESS-OPEN", "TF-KEY-ROTATION", "TF-SAGEMAKER-ROOT"} <= checks
 

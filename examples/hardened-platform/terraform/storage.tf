@@ -46,10 +46,30 @@ resource "google_storage_bucket" "velero_backups" {
 }
 
 # The Hugging Face token lives in Secret Manager; its value is added outside Terraform.
+# Secret Manager only announces the rotation date: the rotate-hf-token function, subscribed
+# to the topic, issues a new token and adds it as a new secret version.
+resource "google_pubsub_topic" "rotate_hf_token" {
+  name = "rotate-hf-token"
+}
+
+resource "google_cloudfunctions2_function" "rotate_hf_token" {
+  name     = "rotate-hf-token"
+  location = var.region
+  build_config {
+    runtime     = "python312"
+    entry_point = "rotate"
+  }
+  event_trigger {
+    trigger_region = var.region
+    event_type     = "google.cloud.pubsub.topic.v1.messagePublished"
+    pubsub_topic   = google_pubsub_topic.rotate_hf_token.id
+  }
+}
+
 resource "google_secret_manager_secret" "hf_token" {
   secret_id = "hf-token"
   topics {
-    name = "projects/${var.project}/topics/rotate-hf-token"
+    name = google_pubsub_topic.rotate_hf_token.id
   }
   rotation {
     rotation_period    = "2592000s"

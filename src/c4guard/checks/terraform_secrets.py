@@ -200,12 +200,49 @@ def secret_rotation(inv: Inventory) -> Iterator[Outcome]:
         if not setting.present:
             yield failed(secret, "has no rotation schedule")
         elif secret.get("topics") and secret.get("rotation", "next_rotation_time"):
-            yield unknown(secret, "notifies a Pub/Sub topic on its rotation schedule, but "
-                                  "GCP does not rotate secrets itself: the rotator is not "
-                                  "visible here", setting=setting)
+            rotator = _gcp_rotator(index, secret)
+            if rotator is not None:
+                yield passed(secret, f"is rotated by {rotator.address}, which receives its "
+                                     "rotation notifications", setting=setting)
+            else:
+                yield unknown(secret, "notifies a Pub/Sub topic on its rotation schedule, but "
+                                      "GCP does not rotate secrets itself: the rotator is not "
+                                      "visible here", setting=setting)
         else:
             yield failed(secret, "has a rotation block without topics and next_rotation_time: "
                                  "no one is told to rotate it", setting=setting)
+
+
+# Where a subscriber names the Pub/Sub topic it acts on.
+TOPIC_SUBSCRIBERS = {
+    "google_cloudfunctions2_function": ("event_trigger", "pubsub_topic"),
+    "google_cloudfunctions_function": ("event_trigger", "resource"),
+    "google_eventarc_trigger": ("transport", "pubsub", "topic"),
+    "google_pubsub_subscription": ("topic",),
+}
+
+
+def _gcp_rotator(index: Any, secret: TfResource) -> TfResource | None:
+    """A function, Eventarc trigger or push subscription on one of the secret's topics."""
+    topics = {_topic_name(index, block.get("name"), secret) for block in secret.blocks("topics")}
+    topics.discard(None)
+    for kind, keys in TOPIC_SUBSCRIBERS.items():
+        for subscriber in index.kinds(kind):
+            if kind == "google_pubsub_subscription" and not subscriber.get("push_config"):
+                continue
+            if _topic_name(index, subscriber.get(*keys), subscriber) in topics:
+                return subscriber
+    return None
+
+
+def _topic_name(index: Any, value: Any, near: TfResource) -> str | None:
+    """A topic's short name, from a reference to a google_pubsub_topic or a topic path."""
+    topic = index.resolve(value, near, "google_pubsub_topic")
+    if topic is not None:
+        value = topic.get("name")
+    if isinstance(value, str) and value:
+        return value.rsplit("/topics/", 1)[-1]
+    return None
 
 
 @check("TF-LONG-LIVED-KEYS", requirement="4.4.3", severity="high", domain=TF,

@@ -23,7 +23,6 @@ from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import (
     CONTENT_SCANNERS,
     FINALIZERS,
-    HANDLERS,
     STRUCTURED,
     FileContext,
     FileHandler,
