@@ -578,3 +578,34 @@ def test_names_are_not_shared_resources_across_workspaces(write, tmp_path) -> No
     write("dev.tfvars", 'groups = ["default"]\n')
     write("prod.tfvars", 'groups = ["default"]\n')
     assert findings_of(scan_paths([str(tmp_path)]), "TF-ENV-SHARED") == []
+
+
+def test_inline_ignore_inside_a_terraform_block_suppresses_its_finding(write, tmp_path) -> None:
+    write("main.tf", """
+        resource "aws_security_group" "open" {
+          name = "open"
+          # c4guard:ignore TF-SG-EGRESS-OPEN reason="egress proxy host" expires=2099-01-01
+          egress {
+            from_port   = 0
+            to_port     = 0
+            protocol    = "-1"
+            cidr_blocks = ["0.0.0.0/0"]
+          }
+        }
+
+        resource "aws_security_group" "also_open" {
+          name = "also-open"
+          egress {
+            from_port   = 0
+            to_port     = 0
+            protocol    = "-1"
+            cidr_blocks = ["0.0.0.0/0"]
+          }
+        }
+    """)
+    findings = [f for f in scan_paths([str(tmp_path)]).findings()
+                if f.check_id == "TF-SG-EGRESS-OPEN" and f.result.value == "fail"]
+    by_name = {f.resource.name.rsplit(".", 1)[-1]: f for f in findings}
+    assert by_name["open"].suppression is not None
+    assert by_name["open"].suppression.reason == "egress proxy host"
+    assert by_name["also_open"].suppression is None

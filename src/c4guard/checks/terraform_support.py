@@ -11,7 +11,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 from c4guard.checks.registry import Outcome, failed, passed, unknown
 from c4guard.config import CLASS_NAMES
@@ -299,15 +298,9 @@ def _instance_free(address: str) -> str:
     return re.sub(r"\[[^\]]*\]$", "", address)
 
 
-_INDEXES: WeakKeyDictionary[Any, TerraformIndex] = WeakKeyDictionary()
-
-
 def terraform(inv: Inventory) -> TerraformIndex:
-    """The Terraform index of an inventory (built on first use)."""
-    index = _INDEXES.get(inv)
-    if index is None:
-        index = _INDEXES[inv] = TerraformIndex(inv)
-    return index
+    """The Terraform index of an inventory (built once, shared by every check)."""
+    return inv.derived(TerraformIndex)
 
 
 # ------------------------------------------------------------------ IAM policy documents

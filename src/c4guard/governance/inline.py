@@ -23,12 +23,17 @@ _LINES = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 
 def attach_inline_directives(text: str, resources: list[Resource], path: str) -> None:
     """Give each resource of `path` the suppression comments of its text."""
-    if MARKER not in text:
-        return
+    if MARKER in text:
+        attach_directives(list(directives_in(text, path)), resources, path)
+
+
+def attach_directives(directives: list[Directive], resources: list[Resource], path: str) -> None:
+    """Give each directive to the resources of `path` whose text holds it (or the next one
+    below it): sources whose resources are made after parsing (Terraform) use this."""
     spanned = [(r, span) for r in resources if r.location.path == path and (span := r.span)]
     if not spanned:
         return
-    for directive in directives_in(text, path):
+    for directive in directives:
         for resource in _owners(directive.location.line or 0, spanned):
             if directive not in resource.directives:
                 resource.directives += (directive,)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
+from c4guard.governance.inline import attach_directives
 from c4guard.model import InputError, Location, Resource
 from c4guard.sources import kubernetes
 from c4guard.sources.terraform.environments import environment_name, namespace_for
@@ -61,11 +62,15 @@ class ModuleDir:
 
 def finalize_terraform(inputs: InputSet) -> None:
     """Replace the parsed files among the inputs with the resources their modules define."""
-    files = [r.body for r in inputs.resources if r.origin == SOURCE_ORIGIN]
-    if not files:
+    placeholders = [r for r in inputs.resources if r.origin == SOURCE_ORIGIN]
+    if not placeholders:
         return
+    files = [r.body for r in placeholders]
     inputs.resources[:] = [r for r in inputs.resources if r.origin != SOURCE_ORIGIN]
     resources, errors = evaluate_configurations(files)
+    for placeholder in placeholders:  # inline suppressions move to the blocks that hold them
+        if placeholder.directives:
+            attach_directives(list(placeholder.directives), resources, placeholder.location.path)
     objects = kubernetes_objects(resources)
     if objects:
         inputs.domains.add(kubernetes.DOMAIN)
