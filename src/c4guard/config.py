@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from c4guard.gate.policy import GatePolicy
 from c4guard.sources.yamlload import Mapping, Sequence, YAMLLimitError, load_documents
 
 CONFIG_NAMES = ("c4guard.yaml", "c4guard.yml", ".c4guard.yaml", ".c4guard.yml")
@@ -157,9 +158,9 @@ class Config(_Strict):
     exceptions: list[ExceptionRule] = []
     attestations: list[Attestation] = []
     not_applicable: list[NotApplicableRule] = []
-    # Reserved for the verify, gate and audit faces; each validates its own section.
+    # Reserved for the verify face, which validates its own section.
     verify: dict[str, Any] | None = None
-    gate: dict[str, Any] | None = None
+    gate: GatePolicy | None = None
     audit: AuditSection | None = None
     source: str | None = Field(default=None, exclude=True)
 

@@ -1,0 +1,202 @@
+"""One object in, one decision out: the registered Kubernetes checks that one object can
+settle, judged by the gate policy, and `c4guard verify` for every image.
+
+The gate reads `Finding.result` only, never `Finding.suppression`, and never calls the
+engine's governance: config exceptions, inline `c4guard:ignore` comments and
+`c4guard.dev/ignore` annotations cannot let an object in. The only thing that turns a
+failing finding into a warning is the gate policy's own rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from c4guard.catalog import Catalog, load_catalog
+from c4guard.checks import all_checks
+from c4guard.checks.registry import Check
+from c4guard.config import Config
+from c4guard.engine import run_checks
+from c4guard.gate.admission import object_digest
+from c4guard.gate.images import IMAGE_REQUIREMENT, ImageCheck, ImageVerifier
+from c4guard.gate.policy import GatePolicy
+from c4guard.gate.scope import ObjectInventory
+from c4guard.model import Finding, Resource, Result
+from c4guard.sources.kubernetes import DOMAIN
+
+MAX_MESSAGE_CHARS = 3000
+MAX_WARNINGS = 20
+MAX_WARNING_CHARS = 256
+MAX_RECORDED_REASONS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """Why an object is denied or warned about: a check, an image, or the gate itself."""
+
+    source: str  # "check", "image" or "gate"
+    code: str  # check id, verify failure code, or gate code (internal-error, time-budget)
+    requirement: str | None
+    message: str
+
+    def text(self) -> str:
+        requirement = f", AISVS C4 {self.requirement}" if self.requirement else ""
+        return f"{self.message} ({self.code}{requirement})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "code": self.code, "requirement": self.requirement,
+                "message": self.message}
+
+
+@dataclass(slots=True)
+class Decision:
+    """The gate's answer for one object, with everything the audit trail keeps."""
+
+    denials: list[Reason] = field(default_factory=list)
+    warnings: list[Reason] = field(default_factory=list)
+    images: list[ImageCheck] = field(default_factory=list)
+    not_judged: list[str] = field(default_factory=list)
+    checks_run: int = 0
+    subject: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.denials
+
+    @property
+    def failed_closed(self) -> bool:
+        """Denied because the gate could not decide (internal error, time budget, audit)."""
+        return any(reason.source == "gate" for reason in self.denials)
+
+    @classmethod
+    def fail_closed(cls, code: str, message: str, subject: dict[str, Any] | None = None
+                    ) -> Decision:
+        return cls(denials=[Reason("gate", code, None, message)], subject=subject or {})
+
+    def message(self) -> str:
+        """The denial message the API server shows the user."""
+        if self.allowed:
+            return ""
+        count = len(self.denials)
+        head = f"c4guard denied this object ({count} problem{'s' if count > 1 else ''}): "
+        return _bounded_join(head, [reason.text() for reason in self.denials], MAX_MESSAGE_CHARS)
+
+    def warning_texts(self) -> list[str]:
+        """Admission warnings (kubectl prints them), short as the API server wants them."""
+        texts = [_clip(f"c4guard: {reason.text()}", MAX_WARNING_CHARS)
+                 for reason in self.warnings[:MAX_WARNINGS]]
+        if len(self.warnings) > MAX_WARNINGS:
+            texts.append(f"c4guard: and {len(self.warnings) - MAX_WARNINGS} more warnings")
+        return texts
+
+    def payload(self) -> dict[str, Any]:
+        """The `gate.decision` audit payload (the caller adds where the request came from)."""
+        return {
+            "allowed": self.allowed,
+            "object": self.subject,
+            "denied": [r.to_dict() for r in self.denials[:MAX_RECORDED_REASONS]],
+            "warnings": [r.to_dict() for r in self.warnings[:MAX_RECORDED_REASONS]],
+            "images": [image.summary() for image in self.images],
+            "not_judged": self.not_judged,
+            "checks_run": self.checks_run,
+        }
+
+
+class Gate:
+    """Decides admission for one object at a time. Holds no state that decides anything:
+    the policy, the checks and a cache of verify verdicts."""
+
+    def __init__(self, config: Config, policy: GatePolicy, images: ImageVerifier | None,
+                 catalog: Catalog | None = None) -> None:
+        self.config = config
+        self.policy = policy
+        self.images = images
+        self.checks = gated_checks(policy)
+        self.levels = {r.id: r.level for r in (catalog or load_catalog()).requirements}
+
+    def policy_digests(self) -> dict[str, str | None]:
+        """The gate policy and trust policy a decision is made under."""
+        return {"gate": self.policy.digest,
+                "trust": self.images.policy_digest if self.images else None}
+
+    def decide(self, resource: Resource) -> Decision:
+        inventory = ObjectInventory(resource, self.config)
+        decision = Decision(subject=describe_object(resource))
+        for check in self.checks:
+            self._judge_check(check, inventory, decision)
+        if self.images is not None:
+            for reference in images_of(inventory):
+                self._judge_image(self.images.check(reference), decision)
+        return decision
+
+    def _judge_check(self, check: Check, inventory: ObjectInventory, decision: Decision) -> None:
+        inventory.looked_beyond = False
+        run = run_checks(inventory, [check], {DOMAIN})
+        decision.checks_run += 1
+        for error in run.errors.get(check.requirement, []):
+            decision.denials.append(Reason("gate", "check-error", check.requirement,
+                                           f"{error}; the gate fails closed"))
+        if inventory.looked_beyond:
+            decision.not_judged.append(check.id)
+            return
+        for finding in run.findings:
+            if finding.result is Result.PASS or finding.resource != inventory.admitted.ref:
+                continue
+            self._apply_rule(check, finding, inventory.admitted.namespace, decision)
+
+    def _apply_rule(self, check: Check, finding: Finding, namespace: str | None,
+                    decision: Decision) -> None:
+        level = self.levels.get(check.requirement, 3)
+        action = self.policy.action_for(check.id, check.requirement, level, check.severity,
+                                        namespace)
+        message = finding.message
+        if finding.result is Result.UNKNOWN:
+            message += " (cannot be determined, so it counts as failing)"
+        reason = Reason("check", check.id, check.requirement, message)
+        (decision.denials if action == "deny" else decision.warnings).append(reason)
+
+    def _judge_image(self, image: ImageCheck, decision: Decision) -> None:
+        decision.images.append(image)
+        if image.allowed:
+            return
+        target = decision.denials if self.policy.images.action == "deny" else decision.warnings
+        for code, message in image.failures():
+            target.append(Reason("image", code, IMAGE_REQUIREMENT,
+                                 f"image {image.reference}: {message}"))
+
+
+def gated_checks(policy: GatePolicy) -> list[Check]:
+    """Every registered Kubernetes check the policy selects, in registration order."""
+    return [c for c in all_checks() if c.domain == DOMAIN and policy.checks.selects(c.id)]
+
+
+def images_of(inventory: ObjectInventory) -> Iterator[str]:
+    """Each distinct image of every container (init and ephemeral included)."""
+    seen: set[str] = set()
+    for container in inventory.containers():
+        image = container.image
+        if image and image not in seen:
+            seen.add(image)
+            yield image
+
+
+def describe_object(resource: Resource) -> dict[str, Any]:
+    """The object's identity and content digest, for the audit trail."""
+    return {"kind": resource.kind, "api_version": resource.api_version,
+            "namespace": resource.namespace, "name": resource.name,
+            "sha256": object_digest(resource.body)}
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _bounded_join(head: str, parts: list[str], limit: int) -> str:
+    text = head
+    for index, part in enumerate(parts):
+        piece = ("; " if index else "") + part
+        if len(text) + len(piece) > limit:
+            return text + f"; and {len(parts) - index} more (see the audit trail)"
+        text += piece
+    return text

@@ -1,0 +1,247 @@
+"""The admission webhook: an ASGI application (served over TLS by `c4guard.gate.server`).
+
+`POST /validate` takes an AdmissionReview v1 and answers within the policy's time budget,
+always: the decision runs in a worker thread under a deadline, any error or timeout
+denies (fail closed), and the decision is durable in the audit trail before the answer is
+sent. Dry-run requests are answered but not recorded. `/healthz`, `/readyz` and
+`/metrics` serve probes and Prometheus.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+from c4guard.audit import AppendReceipt, GroupCommitter
+from c4guard.gate.admission import (
+    VALIDATE_PATH,
+    AdmissionRequest,
+    BadReview,
+    parse_review,
+    review_response,
+)
+from c4guard.gate.decision import Decision, Gate
+from c4guard.gate.logs import LOGGER
+from c4guard.gate.metrics import CONTENT_TYPE, GateMetrics
+from c4guard.model import Resource
+
+log = logging.getLogger(LOGGER)
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+JSON = b"application/json"
+TEXT = b"text/plain; charset=utf-8"
+
+
+class RequestTooLarge(Exception):
+    """The body exceeds the policy's max_request_bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    body: bytes
+    content_type: bytes = JSON
+
+    @classmethod
+    def json(cls, status: int, value: Any) -> Response:
+        return cls(status, json.dumps(value, ensure_ascii=False).encode())
+
+    @classmethod
+    def text(cls, status: int, text: str) -> Response:
+        return cls(status, text.encode(), TEXT)
+
+    async def send(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": [
+            (b"content-type", self.content_type),
+            (b"content-length", str(len(self.body)).encode()),
+        ]})
+        await send({"type": "http.response.body", "body": self.body})
+
+
+class GateApp:
+    """The ASGI application of `c4guard gate serve`."""
+
+    def __init__(self, gate: Gate, committer: GroupCommitter, *, actor: str,
+                 metrics: GateMetrics, executor: Executor,
+                 audit_probe: Callable[[], None]) -> None:
+        self.gate = gate
+        self.policy = gate.policy
+        self.committer = committer
+        self.actor = actor
+        self.metrics = metrics
+        self.executor = executor
+        self.audit_probe = audit_probe
+        self.audit_healthy = True
+        self.started = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        route = (scope["method"], scope["path"])
+        if route == ("POST", VALIDATE_PATH):
+            response = await self._admission_or_error(scope, receive)
+        elif route == ("GET", "/healthz"):
+            response = Response.text(200, "ok\n")
+        elif route == ("GET", "/readyz"):
+            response = await self._readiness()
+        elif route == ("GET", "/metrics"):
+            response = Response(200, self.metrics.render(), CONTENT_TYPE.encode())
+        else:
+            response = Response.text(404, f"no route {scope['method']} {scope['path']}\n")
+        await response.send(send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.started = True
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.started = False
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _readiness(self) -> Response:
+        """Ready once serving with a working audit trail; after a failed append, the trail
+        is probed again before the replica reports ready."""
+        if not self.started:
+            return Response.text(503, "starting\n")
+        if not self.audit_healthy:
+            try:
+                await asyncio.get_running_loop().run_in_executor(self.executor, self.audit_probe)
+            except Exception as exc:
+                return Response.text(503, f"audit trail unavailable: {exc}\n")
+            self.audit_healthy = True
+        return Response.text(200, "ready\n")
+
+    # -- admission ------------------------------------------------------------------------
+    async def _admission_or_error(self, scope: Scope, receive: Receive) -> Response:
+        """A failure outside the decision answers 500, which the API server, under
+        failurePolicy Fail, treats as a denial."""
+        try:
+            return await self._admission(scope, receive)
+        except Exception:
+            error_id = uuid.uuid4().hex[:12]
+            log.exception("internal error", extra={"event": "internal_error",
+                                                   "error_id": error_id})
+            self.metrics.rejected.labels(reason="internal_error").inc()
+            return Response.json(500, {"error": f"internal error {error_id}"})
+
+    async def _admission(self, scope: Scope, receive: Receive) -> Response:
+        started = time.monotonic()
+        try:
+            body = await asyncio.wait_for(self._read_body(scope, receive),
+                                          self.policy.time_budget)
+            request = parse_review(body)
+            resource = request.resource() if request.judged else None
+        except RequestTooLarge:
+            return self._reject(413, "too_large", "the request is larger than "
+                                f"{self.policy.max_request_bytes} bytes")
+        except TimeoutError:
+            return self._reject(408, "slow_body", "the request body did not arrive in time")
+        except BadReview as exc:
+            return self._reject(400, "malformed", f"not a valid AdmissionReview: {exc}")
+        decision = await self._decide(request, resource, started + self.policy.decision_budget)
+        receipt = None
+        if not request.dry_run:
+            decision, receipt = await self._record(
+                request, decision, started, started + self.policy.time_budget)
+        self._observe(request, decision, receipt, time.monotonic() - started)
+        return Response.json(200, review_response(
+            request.uid, decision.allowed, decision.message(), decision.warning_texts()))
+
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
+        limit = self.policy.max_request_bytes
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                raise BadReview("bad Content-Length header")
+            if int(declared) > limit:
+                raise RequestTooLarge
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise BadReview("the client disconnected")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise RequestTooLarge
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                return b"".join(chunks)
+
+    def _reject(self, status: int, reason: str, message: str) -> Response:
+        self.metrics.rejected.labels(reason=reason).inc()
+        log.warning("request rejected", extra={"event": "rejected", "status": status,
+                                               "reason": message})
+        return Response.json(status, {"error": message})
+
+    async def _decide(self, request: AdmissionRequest, resource: Resource | None,
+                      until: float) -> Decision:
+        subject = request.identity()
+        loop = asyncio.get_running_loop()
+        work = loop.run_in_executor(self.executor, self._decide_now, request, resource)
+        try:
+            return await asyncio.wait_for(work, max(0.0, until - time.monotonic()))
+        except TimeoutError:
+            return Decision.fail_closed(
+                "time-budget", "the decision did not finish within its time budget "
+                f"({self.policy.decision_budget:g} s); the gate fails closed", subject)
+        except Exception:
+            error_id = uuid.uuid4().hex[:12]
+            log.exception("internal error", extra={"event": "internal_error",
+                                                   "error_id": error_id, "uid": request.uid})
+            return Decision.fail_closed(
+                "internal-error", f"internal error {error_id} in the gate; it fails closed",
+                subject)
+
+    def _decide_now(self, request: AdmissionRequest, resource: Resource | None) -> Decision:
+        if resource is None:
+            return Decision(subject=request.identity(),
+                            not_judged=[f"operation {request.operation} is not judged"])
+        return self.gate.decide(resource)
+
+    async def _record(self, request: AdmissionRequest, decision: Decision, started: float,
+                      until: float) -> tuple[Decision, AppendReceipt | None]:
+        """Append the decision and wait until it is durable; a decision that cannot be
+        recorded in time is answered as a denial."""
+        payload = {"request": request.describe(), **decision.payload(),
+                   "policy": self.gate.policy_digests(),
+                   "decided_ms": round((time.monotonic() - started) * 1000, 3)}
+        try:
+            future = self.committer.submit("gate.decision", payload, self.actor)
+            receipt = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)),
+                                             max(0.0, until - time.monotonic()))
+        except Exception as exc:
+            self.audit_healthy = False
+            log.error("audit append failed", extra={"event": "audit_failed", "uid": request.uid,
+                                                    "error": repr(exc)})
+            return Decision.fail_closed(
+                "audit-unavailable", "the decision could not be recorded in the audit trail "
+                "in time; the gate fails closed", decision.subject), None
+        self.audit_healthy = True
+        return decision, receipt
+
+    def _observe(self, request: AdmissionRequest, decision: Decision,
+                 receipt: AppendReceipt | None, elapsed: float) -> None:
+        result = "error" if decision.failed_closed else ("allow" if decision.allowed else "deny")
+        self.metrics.decisions.labels(result=result, dry_run=str(request.dry_run).lower()).inc()
+        self.metrics.latency.observe(elapsed)
+        log.info("decision", extra={
+            "event": "decision", **request.describe(), "dry_run": request.dry_run,
+            "result": result, "denied": [r.code for r in decision.denials],
+            "warnings": len(decision.warnings), "duration_ms": round(elapsed * 1000, 3),
+            "audit_index": receipt.index if receipt else None,
+        })
