@@ -27,7 +27,7 @@ from c4guard.gate.policy import GatePolicy
 from c4guard.supplychain.cli import registry_options
 
 if TYPE_CHECKING:
-    from c4guard.gate.decision import Decision, Gate
+    from c4guard.gate.decision import Decision, Gate, Reason
     from c4guard.model import Resource
 
 EXIT_ALLOWED, EXIT_DENIED, EXIT_USAGE = 0, 1, 2
@@ -284,16 +284,21 @@ def _text_report(decisions: list[tuple[Resource, Decision]], errors: list[str]) 
     lines = []
     for resource, decision in decisions:
         lines.append(f"{'ALLOW' if decision.allowed else 'DENY '} {_title(resource)}")
-        lines += [f"  deny: {reason.text()}" for reason in decision.denials]
-        lines += [f"  warn: {reason.text()}" for reason in decision.warnings]
-        if decision.not_judged:
+        lines += [f"  deny: {_located(reason)}" for reason in decision.denials]
+        lines += [f"  warn: {_located(reason)}" for reason in decision.warnings]
+        left = sorted({n.check for n in decision.not_judged})
+        if left:
             lines.append(f"  left to the scan (needs evidence beyond the object): "
-                         f"{', '.join(decision.not_judged)}")
+                         f"{', '.join(left)}")
     lines += [f"input error: {error}" for error in errors]
     denied = sum(1 for _, d in decisions if not d.allowed)
     lines.append(f"{len(decisions)} object(s): {len(decisions) - denied} allowed, "
                  f"{denied} denied" + (f", {len(errors)} input error(s)" if errors else ""))
     return "\n".join(lines)
+
+
+def _located(reason: Reason) -> str:
+    return f"{reason.location}: {reason.text()}" if reason.location else reason.text()
 
 
 def _json_decision(resource: Resource, decision: Decision) -> dict[str, Any]:

@@ -15,9 +15,9 @@ from typing import Any
 
 from c4guard.catalog import Catalog, load_catalog
 from c4guard.checks import all_checks
-from c4guard.checks.registry import Check
+from c4guard.checks.registry import Check, Outcome
 from c4guard.config import Config
-from c4guard.engine import run_checks
+from c4guard.engine import to_finding
 from c4guard.gate.admission import object_digest
 from c4guard.gate.images import IMAGE_REQUIREMENT, ImageCheck, ImageVerifier
 from c4guard.gate.policy import GatePolicy
@@ -29,6 +29,7 @@ MAX_MESSAGE_CHARS = 3000
 MAX_WARNINGS = 20
 MAX_WARNING_CHARS = 256
 MAX_RECORDED_REASONS = 200
+BEYOND_THE_OBJECT = "needs evidence beyond the object (other objects, the namespace)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +40,27 @@ class Reason:
     code: str  # check id, verify failure code, or gate code (internal-error, time-budget)
     requirement: str | None
     message: str
+    location: str | None = None  # file:line, when the object came from a file
 
     def text(self) -> str:
         requirement = f", AISVS C4 {self.requirement}" if self.requirement else ""
         return f"{self.message} ({self.code}{requirement})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "code": self.code, "requirement": self.requirement,
-                "message": self.message}
+        found = {"source": self.source, "code": self.code, "requirement": self.requirement,
+                 "message": self.message}
+        return {**found, "location": self.location} if self.location else found
+
+
+@dataclass(frozen=True, slots=True)
+class NotJudged:
+    """A check (or one of its outcomes) the object alone cannot settle; the scan judges it."""
+
+    check: str
+    why: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"check": self.check, "why": self.why}
 
 
 @dataclass(slots=True)
@@ -56,7 +70,7 @@ class Decision:
     denials: list[Reason] = field(default_factory=list)
     warnings: list[Reason] = field(default_factory=list)
     images: list[ImageCheck] = field(default_factory=list)
-    not_judged: list[str] = field(default_factory=list)
+    not_judged: list[NotJudged] = field(default_factory=list)
     checks_run: int = 0
     subject: dict[str, Any] = field(default_factory=dict)
 
@@ -98,7 +112,7 @@ class Decision:
             "denied": [r.to_dict() for r in self.denials[:MAX_RECORDED_REASONS]],
             "warnings": [r.to_dict() for r in self.warnings[:MAX_RECORDED_REASONS]],
             "images": [image.summary() for image in self.images],
-            "not_judged": self.not_judged,
+            "not_judged": [n.to_dict() for n in self.not_judged[:MAX_RECORDED_REASONS]],
             "checks_run": self.checks_run,
         }
 
@@ -132,18 +146,26 @@ class Gate:
 
     def _judge_check(self, check: Check, inventory: ObjectInventory, decision: Decision) -> None:
         inventory.looked_beyond = False
-        run = run_checks(inventory, [check], {DOMAIN})
         decision.checks_run += 1
-        for error in run.errors.get(check.requirement, []):
+        try:
+            outcomes = [o for o in check.function(inventory) if isinstance(o, Outcome)]
+        except Exception as exc:
             decision.denials.append(Reason("gate", "check-error", check.requirement,
-                                           f"{error}; the gate fails closed"))
-        if inventory.looked_beyond:
-            decision.not_judged.append(check.id)
+                                           f"check {check.id} could not run ({exc!r}); the "
+                                           "gate fails closed"))
             return
-        for finding in run.findings:
-            if finding.result is Result.PASS or finding.resource != inventory.admitted.ref:
+        if inventory.looked_beyond:
+            decision.not_judged.append(NotJudged(check.id, BEYOND_THE_OBJECT))
+            return
+        for outcome in outcomes:
+            if outcome.result is Result.PASS:
                 continue
-            self._apply_rule(check, finding, inventory.admitted.namespace, decision)
+            finding = to_finding(check, outcome)
+            unsettled = _unsettled(outcome, finding, inventory)
+            if unsettled:
+                decision.not_judged.append(NotJudged(check.id, unsettled))
+            else:
+                self._apply_rule(check, finding, inventory.admitted.namespace, decision)
 
     def _apply_rule(self, check: Check, finding: Finding, namespace: str | None,
                     decision: Decision) -> None:
@@ -153,7 +175,8 @@ class Gate:
         message = finding.message
         if finding.result is Result.UNKNOWN:
             message += " (cannot be determined, so it counts as failing)"
-        reason = Reason("check", check.id, check.requirement, message)
+        where = str(finding.location) if finding.location.line else None
+        reason = Reason("check", check.id, check.requirement, message, where)
         (decision.denials if action == "deny" else decision.warnings).append(reason)
 
     def _judge_image(self, image: ImageCheck, decision: Decision) -> None:
@@ -164,6 +187,20 @@ class Gate:
         for code, message in image.failures():
             target.append(Reason("image", code, IMAGE_REQUIREMENT,
                                  f"image {image.reference}: {message}"))
+
+
+def _unsettled(outcome: Outcome, finding: Finding, inventory: ObjectInventory) -> str | None:
+    """Why a failing outcome cannot be judged from the object alone, if it cannot: it is
+    about another object (a namespace), or about a setting that a runtime the object
+    refers to (a KServe ServingRuntime, a Trainer runtime) would supply."""
+    if finding.resource != inventory.admitted.ref:
+        return f"about {finding.resource}, not the admitted object"
+    pod = getattr(outcome.subject, "pod", outcome.subject)
+    notes = getattr(pod, "notes", ())
+    written = outcome.setting is not None and outcome.setting.present
+    if notes and not written:
+        return "; ".join(notes)
+    return None
 
 
 def gated_checks(policy: GatePolicy) -> list[Check]:

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 LOGGER = "c4guard.gate"
-_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "color_message"}
 
 
 class JsonFormatter(logging.Formatter):

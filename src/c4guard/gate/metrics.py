@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -14,6 +20,7 @@ class GateMetrics:
     requests and TLS reloads."""
 
     def __init__(self) -> None:
+        disable_created_metrics()  # the *_created series only add noise here
         self.registry = CollectorRegistry()
         self.decisions = Counter(
             "c4guard_gate_decisions", "Admission decisions by result (allow, deny, or error: "

@@ -27,7 +27,7 @@ from c4guard.gate.admission import (
     parse_review,
     review_response,
 )
-from c4guard.gate.decision import Decision, Gate
+from c4guard.gate.decision import Decision, Gate, NotJudged
 from c4guard.gate.logs import LOGGER
 from c4guard.gate.metrics import CONTENT_TYPE, GateMetrics
 from c4guard.model import Resource
@@ -209,8 +209,8 @@ class GateApp:
 
     def _decide_now(self, request: AdmissionRequest, resource: Resource | None) -> Decision:
         if resource is None:
-            return Decision(subject=request.identity(),
-                            not_judged=[f"operation {request.operation} is not judged"])
+            return Decision(subject=request.identity(), not_judged=[
+                NotJudged("*", f"operation {request.operation} is not judged")])
         return self.gate.decide(resource)
 
     async def _record(self, request: AdmissionRequest, decision: Decision, started: float,
@@ -240,7 +240,7 @@ class GateApp:
         self.metrics.decisions.labels(result=result, dry_run=str(request.dry_run).lower()).inc()
         self.metrics.latency.observe(elapsed)
         log.info("decision", extra={
-            "event": "decision", **request.describe(), "dry_run": request.dry_run,
+            "event": "decision", "request": request.describe(), "dry_run": request.dry_run,
             "result": result, "denied": [r.code for r in decision.denials],
             "warnings": len(decision.warnings), "duration_ms": round(elapsed * 1000, 3),
             "audit_index": receipt.index if receipt else None,
