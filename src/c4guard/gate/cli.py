@@ -209,7 +209,7 @@ def build_gate(config: Config, trust_policy: Path | None,
     options = RegistryOptions(
         docker_config=docker_config or _relative(config, images.docker_config),
         ca_file=registry_ca or _relative(config, images.registry_ca),
-        plain_http=plain_http or images.plain_http, timeout=policy.decision_budget)
+        plain_http=plain_http or images.plain_http, timeout=policy.time_budget)
     try:
         verifier = ImageVerifier(load_policy(path), options, ttl=images.cache_ttl,
                                  cache_size=images.cache_size, on_lookup=on_cache_lookup)
