@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from c4guard.audit import open_trail
+from c4guard.audit.events import decode_entry
 from tests.gate.tls import Issued
 
 HERE = Path(__file__).resolve().parent
@@ -37,7 +39,7 @@ def review(obj: dict[str, Any] | None, *, operation: str = "CREATE", dry_run: bo
     """An AdmissionReview v1 request as the API server sends it."""
     metadata = (obj or {}).get("metadata", {})
     request = {
-        "uid": uid or str(uuid.uuid4()),
+        "uid": str(uuid.uuid4()) if uid is None else uid,
         "kind": {"group": "", "version": "v1", "kind": (obj or {}).get("kind", "Pod")},
         "resource": {"group": "", "version": "v1", "resource": "pods"},
         "name": metadata.get("name", ""), "namespace": metadata.get("namespace", "ml"),
@@ -102,6 +104,7 @@ def running_gate(folder: Path, ca: Path, server: Issued, *, config: Path, audit:
                  args: tuple[str, ...] = (), faulty: bool = False,
                  client_cert: Issued | None = None) -> Iterator[GateProcess]:
     """Start a gate on a free loopback port; yields once it reports ready."""
+    folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     launcher = [sys.executable, str(FAULTY_LAUNCHER)] if faulty else [
         sys.executable, "-m", "c4guard"]
@@ -134,3 +137,17 @@ def _wait_ready(gate: GateProcess) -> None:
             time.sleep(0.1)
     raise RuntimeError(f"the gate was not ready in {START_TIMEOUT_S} s: "
                        f"{gate.log_path.read_text()[-3000:]}")
+
+
+def decisions(location: str) -> list[dict]:
+    """The payloads of every gate.decision entry in the trail."""
+    with open_trail(location, create=False) as trail:
+        entries = [decode_entry(data) for _, data in trail.entries()]
+    return [e.payload for e in entries if e.kind == "gate.decision"]
+
+
+def audited(gate: GateProcess, uid: str) -> dict:
+    """The gate.decision entry of request `uid`."""
+    found = [p for p in decisions(gate.audit) if p["request"].get("uid") == uid]
+    assert len(found) == 1, f"{len(found)} entries for {uid}"
+    return found[0]

@@ -10,26 +10,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from c4guard.audit import open_trail
-from c4guard.audit.events import decode_entry
 from c4guard.cli import main
 from tests.gate.conftest import AUDIT_RESERVE_S, TIME_BUDGET_S
-from tests.gate.harness import review
+from tests.gate.harness import audited, decisions, review
 from tests.gate.objects import deployment, pod, privileged
-
-
-def decisions(location: str) -> list[dict]:
-    """The payloads of every gate.decision entry in the trail."""
-    with open_trail(location, create=False) as trail:
-        entries = [decode_entry(data) for _, data in trail.entries()]
-    return [e.payload for e in entries if e.kind == "gate.decision"]
-
-
-def audited(gate, uid: str) -> dict:
-    """The gate.decision entry of request `uid`."""
-    found = [p for p in decisions(gate.audit) if p["request"].get("uid") == uid]
-    assert len(found) == 1, f"{len(found)} entries for {uid}"
-    return found[0]
 
 
 def test_signed_hardened_pod_is_allowed_and_audited(gate, images):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from c4guard.model import Resource
-from c4guard.sources.kubernetes import resources_from_document
+from c4guard.sources.kubernetes import is_list, resources_from_document
 from c4guard.sources.yamlload import MAX_DEPTH, Document, Mapping, Sequence
 
 API_VERSION = "admission.k8s.io/v1"
@@ -45,11 +45,11 @@ class AdmissionRequest:
     def resource(self) -> Resource:
         """The admitted object as the scanner's `Resource` (namespace from the request)."""
         assert self.object is not None
-        found = resources_from_document(Document(self.object, 1, 1), f"<admission {self.uid}>",
-                                        self.namespace or None)
-        if not found or len(found) != 1:
+        if is_list(self.object):
             raise BadReview("request.object is a list, not one Kubernetes object")
-        return found[0]
+        [resource] = resources_from_document(Document(self.object, 1, 1),
+                                             f"<admission {self.uid}>", self.namespace or None)
+        return resource
 
     def identity(self) -> dict[str, Any]:
         """The object as the request names it (before its body is read)."""
