@@ -128,21 +128,37 @@ class Gate:
         self.images = images
         self.checks = gated_checks(policy)
         self.levels = {r.id: r.level for r in (catalog or load_catalog()).requirements}
+        self._digests = {"gate": policy.digest,
+                         "trust": images.policy_digest if images is not None else None}
 
     def policy_digests(self) -> dict[str, str | None]:
         """The gate policy and trust policy a decision is made under."""
-        return {"gate": self.policy.digest,
-                "trust": self.images.policy_digest if self.images else None}
+        return self._digests
 
     def decide(self, resource: Resource) -> Decision:
+        """The whole decision, verifying images in their registries as needed."""
+        decision, references = self.judge_object(resource)
+        for reference in references:
+            self.add_image(decision, self.images.check(reference))  # type: ignore[union-attr]
+        return decision
+
+    def judge_object(self, resource: Resource) -> tuple[Decision, list[str]]:
+        """The checks' part of the decision (CPU only), and the images still to judge."""
         inventory = ObjectInventory(resource, self.config)
         decision = Decision(subject=describe_object(resource))
         for check in self.checks:
             self._judge_check(check, inventory, decision)
-        if self.images is not None:
-            for reference in images_of(inventory):
-                self._judge_image(self.images.check(reference), decision)
-        return decision
+        return decision, list(images_of(inventory)) if self.images is not None else []
+
+    def add_image(self, decision: Decision, image: ImageCheck) -> None:
+        """Add an image's verdict; one that is not an allow denies (or warns)."""
+        decision.images.append(image)
+        if image.allowed:
+            return
+        target = decision.denials if self.policy.images.action == "deny" else decision.warnings
+        for code, message in image.failures():
+            target.append(Reason("image", code, IMAGE_REQUIREMENT,
+                                 f"image {image.reference}: {message}"))
 
     def _judge_check(self, check: Check, inventory: ObjectInventory, decision: Decision) -> None:
         inventory.looked_beyond = False
@@ -178,16 +194,6 @@ class Gate:
         where = str(finding.location) if finding.location.line else None
         reason = Reason("check", check.id, check.requirement, message, where)
         (decision.denials if action == "deny" else decision.warnings).append(reason)
-
-    def _judge_image(self, image: ImageCheck, decision: Decision) -> None:
-        decision.images.append(image)
-        if image.allowed:
-            return
-        target = decision.denials if self.policy.images.action == "deny" else decision.warnings
-        for code, message in image.failures():
-            target.append(Reason("image", code, IMAGE_REQUIREMENT,
-                                 f"image {image.reference}: {message}"))
-
 
 def _unsettled(outcome: Outcome, finding: Finding, inventory: ObjectInventory) -> str | None:
     """Why a failing outcome cannot be judged from the object alone, if it cannot: it is

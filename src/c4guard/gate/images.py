@@ -95,7 +95,12 @@ class ImageVerifier:
         self._lock = threading.Lock()
 
     def check(self, reference: str) -> ImageCheck:
-        """The verdict on `reference`; tag-only references are denied without a lookup."""
+        """The verdict on `reference`, verifying it in the registry unless known."""
+        return self.known(reference) or self.verify(reference)
+
+    def known(self, reference: str) -> ImageCheck | None:
+        """The verdict when no registry is needed: a cached one, or a denial of a tag-only
+        or malformed reference; None when the image must be verified."""
         try:
             oci = Reference.parse(reference)
         except ValueError as exc:
@@ -103,12 +108,18 @@ class ImageVerifier:
                                                policy_digest=self.policy_digest), False)
         if oci.digest is None:
             return ImageCheck(reference, self._tag_only(reference), False)
-        key = (oci.name, oci.digest, self.policy_digest)
-        cached = self.cache.get(key)
+        cached = self.cache.get(self._key(oci))
         self._on_lookup(cached is not None)
-        if cached is not None:
-            return ImageCheck(reference, cached, True)
+        return ImageCheck(reference, cached, True) if cached is not None else None
+
+    def verify(self, reference: str) -> ImageCheck:
+        """Verify a digest reference in its registry (blocking; run it in a thread)."""
+        key = self._key(Reference.parse(reference))
         return ImageCheck(reference, self._verify_once(key, reference), False)
+
+    def _key(self, oci: Reference) -> CacheKey:
+        assert oci.digest is not None
+        return (oci.name, oci.digest, self.policy_digest)
 
     def _verify_once(self, key: CacheKey, reference: str) -> Verdict:
         """Verify, or wait for the verification of the same key already running."""

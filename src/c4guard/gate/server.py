@@ -97,18 +97,24 @@ class ReloadingTLS:
 
 
 def serve_app(app: Any, host: str, port: int, tls: ReloadingTLS, reload_interval: float) -> None:
-    """Run the app on uvicorn over TLS until SIGTERM or SIGINT."""
+    """Run the app on uvicorn over TLS until SIGTERM or SIGINT (uvloop when installed)."""
     config = uvicorn.Config(
-        app, host=host, port=port, ssl_context_factory=lambda _config, _default: tls.base,
-        log_config=None, access_log=False, lifespan="on", server_header=False,
-        proxy_headers=False, timeout_keep_alive=30,
+        _WatchingTLS(app, tls, reload_interval), host=host, port=port,
+        ssl_context_factory=lambda _config, _default: tls.base, log_config=None,
+        access_log=False, lifespan="on", server_header=False, proxy_headers=False,
+        timeout_keep_alive=30,
     )
-    asyncio.run(_serve(uvicorn.Server(config), tls, reload_interval))
+    uvicorn.Server(config).run()
 
 
-async def _serve(server: uvicorn.Server, tls: ReloadingTLS, reload_interval: float) -> None:
-    watcher = asyncio.create_task(tls.watch(reload_interval))
-    try:
-        await server.serve()
-    finally:
-        watcher.cancel()
+class _WatchingTLS:
+    """ASGI wrapper that starts the certificate watcher with the server's event loop."""
+
+    def __init__(self, app: Any, tls: ReloadingTLS, interval: float) -> None:
+        self.app, self.tls, self.interval = app, tls, interval
+        self.watcher: asyncio.Task[None] | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan" and self.watcher is None:
+            self.watcher = asyncio.create_task(self.tls.watch(self.interval))
+        await self.app(scope, receive, send)

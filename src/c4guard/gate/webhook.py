@@ -36,6 +36,7 @@ log = logging.getLogger(LOGGER)
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+INLINE_BODY_BYTES = 256 * 1024
 JSON = b"application/json"
 TEXT = b"text/plain; charset=utf-8"
 
@@ -152,7 +153,8 @@ class GateApp:
             return self._reject(408, "slow_body", "the request body did not arrive in time")
         except BadReview as exc:
             return self._reject(400, "malformed", f"not a valid AdmissionReview: {exc}")
-        decision = await self._decide(request, resource, started + self.policy.decision_budget)
+        decision = await self._decide(request, resource, len(body),
+                                      started + self.policy.decision_budget)
         receipt = None
         if not request.dry_run:
             decision, receipt = await self._record(
@@ -188,30 +190,50 @@ class GateApp:
                                                "reason": message})
         return Response.json(status, {"error": message})
 
-    async def _decide(self, request: AdmissionRequest, resource: Resource | None,
+    async def _decide(self, request: AdmissionRequest, resource: Resource | None, size: int,
                       until: float) -> Decision:
-        subject = request.identity()
-        loop = asyncio.get_running_loop()
-        work = loop.run_in_executor(self.executor, self._decide_now, request, resource)
+        """The decision, or a denial when it fails or does not finish in time."""
         try:
-            return await asyncio.wait_for(work, max(0.0, until - time.monotonic()))
+            return await asyncio.wait_for(self._decision(request, resource, size),
+                                          max(0.0, until - time.monotonic()))
         except TimeoutError:
             return Decision.fail_closed(
                 "time-budget", "the decision did not finish within its time budget "
-                f"({self.policy.decision_budget:g} s); the gate fails closed", subject)
+                f"({self.policy.decision_budget:g} s); the gate fails closed", request.identity())
         except Exception:
             error_id = uuid.uuid4().hex[:12]
             log.exception("internal error", extra={"event": "internal_error",
                                                    "error_id": error_id, "uid": request.uid})
             return Decision.fail_closed(
                 "internal-error", f"internal error {error_id} in the gate; it fails closed",
-                subject)
+                request.identity())
 
-    def _decide_now(self, request: AdmissionRequest, resource: Resource | None) -> Decision:
+    async def _decision(self, request: AdmissionRequest, resource: Resource | None,
+                        size: int) -> Decision:
+        """Checks on the event loop for objects small enough to take well under a
+        millisecond, in a thread otherwise; cached image verdicts at once, the others
+        verified in threads, in parallel."""
         if resource is None:
             return Decision(subject=request.identity(), not_judged=[
                 NotJudged("*", f"operation {request.operation} is not judged")])
-        return self.gate.decide(resource)
+        if size <= INLINE_BODY_BYTES:
+            decision, references = self.gate.judge_object(resource)
+        else:
+            decision, references = await self._in_thread(self.gate.judge_object, resource)
+        images = self.gate.images
+        if images is None:
+            return decision
+        verdicts = {reference: images.known(reference) for reference in references}
+        pending = [reference for reference, known in verdicts.items() if known is None]
+        verified = await asyncio.gather(*(self._in_thread(images.verify, reference)
+                                          for reference in pending))
+        verdicts.update(zip(pending, verified, strict=True))
+        for reference in references:
+            self.gate.add_image(decision, verdicts[reference])  # type: ignore[arg-type]
+        return decision
+
+    def _in_thread(self, function: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+        return asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
 
     async def _record(self, request: AdmissionRequest, decision: Decision, started: float,
                       until: float) -> tuple[Decision, AppendReceipt | None]:
