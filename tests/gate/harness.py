@@ -35,7 +35,8 @@ def free_port() -> int:
 
 
 def review(obj: dict[str, Any] | None, *, operation: str = "CREATE", dry_run: bool = False,
-           uid: str | None = None, user: str = "alice@example.com") -> dict[str, Any]:
+           uid: str | None = None, user: str = "alice@example.com",
+           old: dict[str, Any] | None = None) -> dict[str, Any]:
     """An AdmissionReview v1 request as the API server sends it."""
     metadata = (obj or {}).get("metadata", {})
     request = {
@@ -44,7 +45,7 @@ def review(obj: dict[str, Any] | None, *, operation: str = "CREATE", dry_run: bo
         "resource": {"group": "", "version": "v1", "resource": "pods"},
         "name": metadata.get("name", ""), "namespace": metadata.get("namespace", "ml"),
         "operation": operation, "userInfo": {"username": user, "groups": ["system:authenticated"]},
-        "object": obj, "oldObject": None, "dryRun": dry_run,
+        "object": obj, "oldObject": old, "dryRun": dry_run,
     }
     return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request}
 

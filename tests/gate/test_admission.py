@@ -70,3 +70,20 @@ def test_response_shape():
                                    "status": {"code": 403, "reason": "Forbidden",
                                               "message": "no"}}}
     assert review_response("u2", True)["response"] == {"uid": "u2", "allowed": True}
+
+
+def test_what_passes_without_a_judgement():
+    def reason(obj, **request):
+        return parse_review(body(review(obj, **request))).not_judged_because
+
+    relabelled = pod(IMAGE, labels={"team": "b"})
+    deleting = pod(IMAGE)
+    deleting["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    changed = pod(IMAGE, container_security={"privileged": True})
+
+    assert reason(pod(IMAGE)) is None
+    assert reason(changed, operation="UPDATE", old=pod(IMAGE)) is None
+    assert reason(relabelled, operation="UPDATE", old=pod(IMAGE)) == (
+        "an update that leaves the spec unchanged")
+    assert reason(deleting, operation="UPDATE", old=pod(IMAGE)) == "the object is being deleted"
+    assert reason(None, operation="DELETE", old=pod(IMAGE)) == "operation DELETE is not judged"

@@ -112,6 +112,18 @@ def test_deletion_passes_and_is_recorded(gate):
     assert audited(gate, "deletion")["not_judged"][0]["why"] == "operation DELETE is not judged"
 
 
+def test_update_that_only_relabels_passes_and_is_recorded(gate, images):
+    running = privileged(images.signed)
+    relabelled = privileged(images.signed, labels={"team": "inference"})
+
+    response = gate.admit(relabelled, operation="UPDATE", old=running, uid="relabel")
+    changed = gate.admit(relabelled, operation="UPDATE", old=pod(images.signed), uid="respec")
+
+    assert response["allowed"] is True and changed["allowed"] is False
+    assert audited(gate, "relabel")["not_judged"] == [
+        {"check": "*", "why": "an update that leaves the spec unchanged"}]
+
+
 def test_malformed_review_is_answered_400_and_the_server_keeps_going(gate, images):
     client = gate.client()
     for body in (b"{not json", b'{"apiVersion": "admission.k8s.io/v1"}', b"[]",

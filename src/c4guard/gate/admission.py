@@ -36,11 +36,22 @@ class AdmissionRequest:
     user: str
     dry_run: bool
     object: Mapping | None
+    deleting: bool = False
+    spec_unchanged: bool = False
 
     @property
-    def judged(self) -> bool:
-        """Creations and updates are judged; deletions and connections pass through."""
-        return self.operation in JUDGED_OPERATIONS
+    def not_judged_because(self) -> str | None:
+        """Why the object passes without a judgement, or None when it is judged.
+        Deletions and connections carry no new configuration; an object being deleted
+        must be able to shed its finalizers; an update that leaves the spec as it was
+        (labels, annotations, finalizers) changes nothing that runs."""
+        if self.operation not in JUDGED_OPERATIONS:
+            return f"operation {self.operation} is not judged"
+        if self.deleting:
+            return "the object is being deleted"
+        if self.spec_unchanged:
+            return "an update that leaves the spec unchanged"
+        return None
 
     def resource(self) -> Resource:
         """The admitted object as the scanner's `Resource` (namespace from the request)."""
@@ -88,6 +99,7 @@ def parse_review(body: bytes) -> AdmissionRequest:
         raise BadReview(f"a {operation} request needs request.object with apiVersion and kind")
     kind = request.get("kind")
     user = request.get("userInfo")
+    old = request.get("oldObject")
     return AdmissionRequest(
         uid=uid, operation=operation,
         kind=str(kind.get("kind", "")) if isinstance(kind, dict) else "",
@@ -97,6 +109,9 @@ def parse_review(body: bytes) -> AdmissionRequest:
         user=str(user.get("username", "")) if isinstance(user, dict) else "",
         dry_run=request.get("dryRun") is True,
         object=to_mapping(obj) if _is_object(obj) else None,
+        deleting=bool(_metadata(obj).get("deletionTimestamp")),
+        spec_unchanged=(operation == "UPDATE" and _is_object(old) and "spec" in obj
+                        and old.get("spec") == obj.get("spec")),
     )
 
 
@@ -142,10 +157,13 @@ def _is_object(value: Any) -> bool:
             and isinstance(value.get("kind"), str))
 
 
-def _object_name(obj: Any) -> str:
+def _metadata(obj: Any) -> dict[str, Any]:
     metadata = obj.get("metadata") if isinstance(obj, dict) else None
-    if not isinstance(metadata, dict):
-        return ""
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def _object_name(obj: Any) -> str:
+    metadata = _metadata(obj)
     return str(metadata.get("name") or metadata.get("generateName") or "")
 
 

@@ -145,7 +145,7 @@ class GateApp:
             body = await asyncio.wait_for(self._read_body(scope, receive),
                                           self.policy.time_budget)
             request = parse_review(body)
-            resource = request.resource() if request.judged else None
+            resource = request.resource() if request.not_judged_because is None else None
         except RequestTooLarge:
             return self._reject(413, "too_large", "the request is larger than "
                                 f"{self.policy.max_request_bytes} bytes")
@@ -215,7 +215,7 @@ class GateApp:
         verified in threads, in parallel."""
         if resource is None:
             return Decision(subject=request.identity(), not_judged=[
-                NotJudged("*", f"operation {request.operation} is not judged")])
+                NotJudged("*", request.not_judged_because or "")])
         if size <= INLINE_BODY_BYTES:
             decision, references = self.gate.judge_object(resource)
         else:
