@@ -48,7 +48,8 @@ def gate_options(func):  # type: ignore[no-untyped-def]
                              "gate.images.trust_policy of the config].")(func)
     return click.option("--config", "config_path", type=_FILE,
                         help="c4guard.yaml with the `gate:` section [default: c4guard.yaml "
-                             "in the current directory].")(func)
+                             "of a single directory argument, else of the current "
+                             "directory].")(func)
 
 
 @gate.command()
@@ -66,7 +67,8 @@ def gate_options(func):  # type: ignore[no-untyped-def]
                    "audit.db, else the default trail in the state directory].")
 @click.option("--actor", help="Who the audit entries name [default: c4guard-gate@HOSTNAME].")
 @click.option("--threads", type=click.IntRange(1, 256), default=16, show_default=True,
-              help="Worker threads that run decisions.")
+              help="Threads for registry lookups and objects too large to judge on the "
+                   "event loop.")
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
               default="info", show_default=True)
 def serve(config_path: Path | None, trust_policy: Path | None, plain_http: bool,

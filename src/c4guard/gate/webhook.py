@@ -1,10 +1,11 @@
 """The admission webhook: an ASGI application (served over TLS by `c4guard.gate.server`).
 
 `POST /validate` takes an AdmissionReview v1 and answers within the policy's time budget,
-always: the decision runs in a worker thread under a deadline, any error or timeout
-denies (fail closed), and the decision is durable in the audit trail before the answer is
-sent. Dry-run requests are answered but not recorded. `/healthz`, `/readyz` and
-`/metrics` serve probes and Prometheus.
+always: the decision runs under a deadline (checks on the event loop for ordinary objects,
+registry lookups in worker threads), any error or timeout denies (fail closed), and the
+decision is durable in the audit trail before the answer is sent. Dry-run requests are
+answered but not recorded. `/healthz`, `/readyz` and `/metrics` serve probes and
+Prometheus.
 """
 
 from __future__ import annotations
