@@ -1,19 +1,22 @@
 """`c4guard` with faults planted, for the fail-closed tests: run as
-`python faulty_gate.py gate serve ...`. An admitted object labelled
-`c4guard.test/fault: check` makes a registered check raise; `c4guard.test/fault: inventory`
-makes workload classification raise, outside any check."""
+`python faulty_gate.py gate serve ...`, never imported by the tests (it registers a
+check). An admitted object labelled `c4guard.test/fault: check` makes a registered check
+raise; `c4guard.test/fault: inventory` makes workload classification raise, outside any
+check."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from c4guard.checks.registry import check
 from c4guard.classify import DETECTORS
 from c4guard.cli import main
 
-FAULT_LABEL = "c4guard.test/fault"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.gate.harness import FAULT_LABEL
 
 
 def _fault(workload: Any) -> str | None:

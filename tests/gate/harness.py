@@ -25,6 +25,7 @@ from tests.gate.tls import Issued
 
 HERE = Path(__file__).resolve().parent
 FAULTY_LAUNCHER = HERE / "faulty_gate.py"
+FAULT_LABEL = "c4guard.test/fault"  # faulty_gate.py's checks raise for objects labelled so
 START_TIMEOUT_S = 60
 
 

@@ -12,8 +12,7 @@ import httpx
 import pytest
 from cryptography import x509
 
-from tests.gate.faulty_gate import FAULT_LABEL
-from tests.gate.harness import audited, running_gate
+from tests.gate.harness import FAULT_LABEL, audited, running_gate
 from tests.gate.objects import pod
 from tests.gate.tls import Issued, TestCA, serial_of
 
