@@ -10,7 +10,8 @@ from typing import Any
 
 from c4guard.model import Resource
 from c4guard.sources.kubernetes import is_list, resources_from_document
-from c4guard.sources.yamlload import MAX_DEPTH, Document, Mapping, Sequence
+from c4guard.sources.structured import mark_json
+from c4guard.sources.yamlload import Document, Mapping
 
 API_VERSION = "admission.k8s.io/v1"
 VALIDATE_PATH = "/validate"  # where the webhook takes AdmissionReviews
@@ -134,22 +135,10 @@ def review_response(uid: str, allowed: bool, message: str = "",
 
 def to_mapping(value: Any, path: str | None = None) -> Any:
     """JSON values as the `Mapping`/`Sequence` the checks read (no line numbers)."""
-    return _convert(value, path, 0)
-
-
-def _convert(value: Any, path: str | None, depth: int) -> Any:
-    if depth > MAX_DEPTH:
-        raise BadReview(f"the object nests deeper than {MAX_DEPTH} levels")
-    if isinstance(value, dict):
-        mapping = Mapping(path, None)
-        for key, item in value.items():
-            mapping[key] = _convert(item, path, depth + 1)
-        return mapping
-    if isinstance(value, list):
-        sequence = Sequence(path, None)
-        sequence.extend(_convert(item, path, depth + 1) for item in value)
-        return sequence
-    return value
+    try:
+        return mark_json(value, path)
+    except ValueError as exc:
+        raise BadReview(f"request.object: {exc}") from exc
 
 
 def _is_object(value: Any) -> bool:

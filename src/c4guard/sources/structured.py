@@ -100,23 +100,24 @@ def _json_documents(text: str, display: str) -> tuple[list[Document], Problem | 
     except RecursionError:
         return [], (None, f"JSON nested deeper than the parser allows ({MAX_JSON_DEPTH})")
     try:
-        marked = _marked(value, display, 0)
+        marked = mark_json(value, display, 0)
     except ValueError as exc:
         return [], (None, str(exc))
     return [Document(marked, 1, text.count("\n") + 1)], None
 
 
-def _marked(value: Any, path: str, depth: int) -> Any:
-    """Plain JSON values as `Mapping`/`Sequence` without line numbers."""
+def mark_json(value: Any, path: str | None, depth: int = 0) -> Any:
+    """Plain JSON values as `Mapping`/`Sequence` without line numbers (ValueError when
+    nested deeper than MAX_JSON_DEPTH)."""
     if depth > MAX_JSON_DEPTH:
         raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
     if isinstance(value, dict):
         mapping = Mapping(path, None)
         for key, item in value.items():
-            mapping[key] = _marked(item, path, depth + 1)
+            mapping[key] = mark_json(item, path, depth + 1)
         return mapping
     if isinstance(value, list):
         sequence = Sequence(path, None)
-        sequence.extend(_marked(item, path, depth + 1) for item in value)
+        sequence.extend(mark_json(item, path, depth + 1) for item in value)
         return sequence
     return value
