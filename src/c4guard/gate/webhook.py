@@ -143,8 +143,8 @@ class GateApp:
     async def _admission(self, scope: Scope, receive: Receive) -> Response:
         started = time.monotonic()
         try:
-            body = await asyncio.wait_for(self._read_body(scope, receive),
-                                          self.policy.time_budget)
+            async with asyncio.timeout(self.policy.time_budget):
+                body = await self._read_body(scope, receive)
             request = parse_review(body)
             resource = request.resource() if request.not_judged_because is None else None
         except RequestTooLarge:
@@ -195,8 +195,8 @@ class GateApp:
                       until: float) -> Decision:
         """The decision, or a denial when it fails or does not finish in time."""
         try:
-            return await asyncio.wait_for(self._decision(request, resource, size),
-                                          max(0.0, until - time.monotonic()))
+            async with asyncio.timeout_at(self._loop_time(until)):
+                return await self._decision(request, resource, size)
         except TimeoutError:
             return Decision.fail_closed(
                 "time-budget", "the decision did not finish within its time budget "
@@ -233,6 +233,11 @@ class GateApp:
             self.gate.add_image(decision, verdicts[reference])  # type: ignore[arg-type]
         return decision
 
+    @staticmethod
+    def _loop_time(monotonic_deadline: float) -> float:
+        """A `time.monotonic()` deadline on the event loop's clock."""
+        return asyncio.get_running_loop().time() + monotonic_deadline - time.monotonic()
+
     def _in_thread(self, function: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         return asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
 
@@ -245,8 +250,8 @@ class GateApp:
                    "decided_ms": round((time.monotonic() - started) * 1000, 3)}
         try:
             future = self.committer.submit("gate.decision", payload, self.actor)
-            receipt = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)),
-                                             max(0.0, until - time.monotonic()))
+            async with asyncio.timeout_at(self._loop_time(until)):
+                receipt = await asyncio.wrap_future(future)  # the future ignores cancelling
         except Exception as exc:
             self.audit_healthy = False
             log.error("audit append failed", extra={"event": "audit_failed", "uid": request.uid,
