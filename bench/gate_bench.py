@@ -208,27 +208,54 @@ def main() -> None:
             environment(Path(tmp), args.postgres) as (gate, mix):
         context = ssl.create_default_context(cafile=str(gate.ca))
         warm, _ = run(drive(gate.port, context, mix, 20, 1, 4))  # fills the cache
-        before_load = os.getloadavg()
+        before = CpuSample.take(gate.process.pid)
         results, elapsed = run(drive(gate.port, context, mix, args.rate, args.duration,
                                      args.connections))
-        after_load = os.getloadavg()
+        usage = CpuSample.take(gate.process.pid).since(before)
         metrics = server_metrics(gate)
         with open_trail(gate.audit, create=False) as trail:
             entries = trail.size()
-    report(args, results, elapsed, warm, before_load, after_load, metrics, entries)
+    report(args, results, elapsed, warm, usage, metrics, entries)
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """CPU seconds from /proc: the whole machine (busy, all), the gate, this process."""
+
+    busy: float
+    total: float
+    gate: float
+    client: float
+
+    @classmethod
+    def take(cls, gate_pid: int) -> CpuSample:
+        tick = os.sysconf("SC_CLK_TCK")
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        stat = Path(f"/proc/{gate_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        own = os.times()
+        return cls((sum(fields) - idle) / tick, sum(fields) / tick,
+                   (int(stat[11]) + int(stat[12])) / tick, own.user + own.system)
+
+    def since(self, start: CpuSample) -> CpuSample:
+        return CpuSample(self.busy - start.busy, self.total - start.total,
+                         self.gate - start.gate, self.client - start.client)
 
 
 def report(args: argparse.Namespace, results: Results, elapsed: float, warm: Results,
-           before_load: tuple[float, ...], after_load: tuple[float, ...],
-           metrics: dict[str, float], entries: int) -> None:
+           usage: CpuSample, metrics: dict[str, float], entries: int) -> None:
     done = len(results.latencies)
     ms = [s * 1000 for s in results.latencies]
     print(f"gate benchmark: target {args.rate:g} req/s for {args.duration:g} s, "
           f"{args.connections} keep-alive TLS connections, audit on "
           f"{'PostgreSQL' if args.postgres else 'SQLite'}")
-    print(f"machine: {os.cpu_count()} CPUs, load average {before_load[0]:.2f} before, "
-          f"{after_load[0]:.2f} after (1 min)")
-    print(f"requests:   {done} answered in {elapsed:.1f} s = {done / elapsed:.1f} req/s")
+    cpus = usage.total / elapsed
+    others = usage.busy - usage.gate - usage.client
+    print(f"machine: {os.cpu_count()} CPUs, {usage.busy / elapsed:.2f} of {cpus:.2f} busy during "
+          f"the run: gate {usage.gate / elapsed:.2f}, load client {usage.client / elapsed:.2f}, "
+          f"other processes {others / elapsed:.2f}; load average {os.getloadavg()[0]:.2f}")
+    print(f"requests:   {done} answered in {elapsed:.1f} s = {done / elapsed:.1f} req/s; "
+          f"gate CPU {usage.gate / max(done, 1) * 1000:.2f} ms per request")
     if ms:
         print(f"latency ms: p50 {percentile(ms, 0.50):.2f}  p90 {percentile(ms, 0.90):.2f}  "
               f"p99 {percentile(ms, 0.99):.2f}  max {max(ms):.2f}  "

@@ -1,11 +1,12 @@
 """Several gate replicas share one PostgreSQL audit trail and decide alike: nothing that
-decides lives in a replica."""
+decides lives in a replica; a replica that loses the database recovers without a restart."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
+import psycopg
 from click.testing import CliRunner
 
 from c4guard.cli import main
@@ -41,3 +42,31 @@ def test_replicas_share_one_postgres_trail_that_verifies(tmp_path, pki, gate_fil
     assert verified.exit_code == 0, verified.output
     log = runner.invoke(main, ["audit", "log", "-n", "100", "--json"], env=env).output
     assert '"actor":"gate@replica-a"' in log and '"actor":"gate@replica-b"' in log
+
+
+def test_a_lost_database_connection_denies_then_the_replica_recovers(tmp_path, pki, gate_files,
+                                                                      images, postgres_url):
+    server, database = postgres_url.rsplit("/", 1)
+    with running_gate(tmp_path, pki.ca.path, pki.server, config=gate_files,
+                      audit=postgres_url) as gate:
+        assert gate.admit(pod(images.signed))["allowed"] is True
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                          " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+        lost = gate.admit(pod(images.signed))
+        assert lost["allowed"] is False
+        assert "(audit-unavailable)" in lost["status"]["message"]
+        assert gate.client().get("/readyz").status_code == 200  # the trail was reopened
+        assert gate.admit(pod(images.signed), uid="after-reconnect")["allowed"] is True
+        assert "after-reconnect" in [p["request"]["uid"] for p in decisions(postgres_url)]
+
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {database} WITH (FORCE)")
+            try:
+                assert gate.admit(pod(images.signed))["allowed"] is False
+                readiness = gate.client().get("/readyz")
+                assert readiness.status_code == 503
+                assert "audit trail unavailable" in readiness.text
+            finally:
+                admin.execute(f"CREATE DATABASE {database}")  # for the fixture's teardown

@@ -80,9 +80,10 @@ def serve(config_path: Path | None, trust_policy: Path | None, plain_http: bool,
     HTTPS, with /healthz, /readyz and /metrics."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from c4guard.audit import AuditError, GroupCommitter, open_trail
+    from c4guard.audit import AuditError
     from c4guard.gate import logs
     from c4guard.gate.metrics import GateMetrics
+    from c4guard.gate.recorder import DecisionRecorder
     from c4guard.gate.server import ReloadingTLS, TLSFiles, serve_app
     from c4guard.gate.webhook import GateApp
 
@@ -96,14 +97,12 @@ def serve(config_path: Path | None, trust_policy: Path | None, plain_http: bool,
         tls = ReloadingTLS(TLSFiles(tls_cert, tls_key, client_ca), metrics)
     except (OSError, ValueError) as exc:
         _usage_error(f"cannot load the TLS certificate and key: {exc}")
-    location = _trail(audit_location, config)
     try:
-        committer = GroupCommitter(open_trail(location))
+        recorder = DecisionRecorder(_trail(audit_location, config), _actor(actor, config))
     except (AuditError, OSError, ValueError) as exc:
         _usage_error(f"audit trail unavailable: {exc}")
     executor = ThreadPoolExecutor(threads, thread_name_prefix="c4guard-gate")
-    app = GateApp(decider, committer, actor=_actor(actor, config), metrics=metrics,
-                  executor=executor, audit_probe=lambda: _probe_trail(location))
+    app = GateApp(decider, recorder, metrics=metrics, executor=executor)
     logs.log_event("serving", listen=listen, checks=[c.id for c in decider.checks],
                    mtls=client_ca is not None, images_verified=decider.images is not None,
                    policy=decider.policy_digests())
@@ -112,7 +111,7 @@ def serve(config_path: Path | None, trust_policy: Path | None, plain_http: bool,
         serve_app(app, host, port, tls, tls_reload_interval)
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
-        committer.close()
+        recorder.close()
 
 
 @gate.command()
@@ -250,14 +249,6 @@ def _trail(option: str | None, config: Config) -> str | None:
 def _actor(option: str | None, config: Config) -> str:
     configured = config.audit.actor if config.audit else None
     return option or configured or f"c4guard-gate@{socket.gethostname()}"
-
-
-def _probe_trail(location: str | None) -> None:
-    """Raise unless the audit trail can be read (the readiness probe after a failure)."""
-    from c4guard.audit import open_trail
-
-    with open_trail(location, create=False) as trail:
-        trail.size()
 
 
 def _listen_address(listen: str) -> tuple[str, int]:

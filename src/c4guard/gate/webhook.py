@@ -20,7 +20,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
-from c4guard.audit import AppendReceipt, GroupCommitter
+from c4guard.audit import AppendReceipt
 from c4guard.gate.admission import (
     VALIDATE_PATH,
     AdmissionRequest,
@@ -31,6 +31,7 @@ from c4guard.gate.admission import (
 from c4guard.gate.decision import Decision, Gate, NotJudged
 from c4guard.gate.logs import LOGGER
 from c4guard.gate.metrics import CONTENT_TYPE, GateMetrics
+from c4guard.gate.recorder import DecisionRecorder
 from c4guard.model import Resource
 
 log = logging.getLogger(LOGGER)
@@ -71,17 +72,13 @@ class Response:
 class GateApp:
     """The ASGI application of `c4guard gate serve`."""
 
-    def __init__(self, gate: Gate, committer: GroupCommitter, *, actor: str,
-                 metrics: GateMetrics, executor: Executor,
-                 audit_probe: Callable[[], None]) -> None:
+    def __init__(self, gate: Gate, recorder: DecisionRecorder, *, metrics: GateMetrics,
+                 executor: Executor) -> None:
         self.gate = gate
         self.policy = gate.policy
-        self.committer = committer
-        self.actor = actor
+        self.recorder = recorder
         self.metrics = metrics
         self.executor = executor
-        self.audit_probe = audit_probe
-        self.audit_healthy = True
         self.started = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -116,16 +113,18 @@ class GateApp:
 
     async def _readiness(self) -> Response:
         """Ready once serving with a working audit trail; after a failed append, the trail
-        is probed again before the replica reports ready."""
+        is opened again before the replica reports ready."""
         if not self.started:
             return Response.text(503, "starting\n")
-        if not self.audit_healthy:
-            try:
-                await asyncio.get_running_loop().run_in_executor(self.executor, self.audit_probe)
-            except Exception as exc:
-                return Response.text(503, f"audit trail unavailable: {exc}\n")
-            self.audit_healthy = True
+        try:
+            await self._recover_trail()
+        except Exception as exc:
+            return Response.text(503, f"audit trail unavailable: {exc}\n")
         return Response.text(200, "ready\n")
+
+    async def _recover_trail(self) -> None:
+        if self.recorder.broken:
+            await self._in_thread(self.recorder.recover)
 
     # -- admission ------------------------------------------------------------------------
     async def _admission_or_error(self, scope: Scope, receive: Receive) -> Response:
@@ -249,17 +248,16 @@ class GateApp:
                    "policy": self.gate.policy_digests(),
                    "decided_ms": round((time.monotonic() - started) * 1000, 3)}
         try:
-            future = self.committer.submit("gate.decision", payload, self.actor)
             async with asyncio.timeout_at(self._loop_time(until)):
-                receipt = await asyncio.wrap_future(future)  # the future ignores cancelling
+                await self._recover_trail()
+                receipt = await asyncio.wrap_future(self.recorder.submit(payload))
         except Exception as exc:
-            self.audit_healthy = False
+            self.recorder.failed(exc)
             log.error("audit append failed", extra={"event": "audit_failed", "uid": request.uid,
                                                     "error": repr(exc)})
             return Decision.fail_closed(
                 "audit-unavailable", "the decision could not be recorded in the audit trail "
                 "in time; the gate fails closed", decision.subject), None
-        self.audit_healthy = True
         return decision, receipt
 
     def _observe(self, request: AdmissionRequest, decision: Decision,
