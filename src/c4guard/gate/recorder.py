@@ -33,7 +33,8 @@ class DecisionRecorder:
         return self._committer.submit(EVENT_KIND, payload, self.actor)
 
     def failed(self, error: BaseException) -> None:
-        """Note an append that failed; a bad payload says nothing about the trail."""
+        """Note an append that failed or timed out (a connection can hang as well as
+        break); a bad payload says nothing about the trail."""
         if not isinstance(error, EventError):
             self.broken = True
 
@@ -46,8 +47,13 @@ class DecisionRecorder:
             fresh = GroupCommitter(open_trail(self.location, create=False))
             stale, self._committer = self._committer, fresh
             self.broken = False
-        with contextlib.suppress(Exception):  # the old connection may be gone already
-            stale.close()
+        # The old writer may hang on a dead connection: close it without waiting for it.
+        threading.Thread(target=_close_quietly, args=(stale,), daemon=True).start()
 
     def close(self) -> None:
         self._committer.close()
+
+
+def _close_quietly(committer: GroupCommitter) -> None:
+    with contextlib.suppress(Exception):  # its connection may be gone already
+        committer.close()
