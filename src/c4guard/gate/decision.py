@@ -1,6 +1,11 @@
 """One object in, one decision out: the registered Kubernetes checks that one object can
 settle, judged by the gate policy, and `c4guard verify` for every image.
 
+The gate runs each check function itself (as `engine.run_checks` does, a check that raises
+is recorded, here as a denial) because it needs the outcomes, not only the findings: whether
+a failing setting is written in the object or left to a runtime it refers to. Findings are
+made with `engine.to_finding`.
+
 The gate reads `Finding.result` only, never `Finding.suppression`, and never calls the
 engine's governance: config exceptions, inline `c4guard:ignore` comments and
 `c4guard.dev/ignore` annotations cannot let an object in. The only thing that turns a
@@ -26,7 +31,7 @@ from c4guard.model import Finding, Resource, Result
 from c4guard.sources.kubernetes import DOMAIN
 
 MAX_MESSAGE_CHARS = 3000
-MAX_WARNINGS = 20
+MAX_WARNINGS = 12  # the API server keeps about 4 KiB of warnings
 MAX_WARNING_CHARS = 256
 MAX_RECORDED_REASONS = 200
 BEYOND_THE_OBJECT = "needs evidence beyond the object (other objects, the namespace)"
