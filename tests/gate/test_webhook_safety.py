@@ -12,7 +12,7 @@ import httpx
 import pytest
 from cryptography import x509
 
-from tests.gate.harness import FAULT_LABEL, audited, running_gate
+from tests.gate.harness import FAULT_LABEL, audited, free_port, running_gate
 from tests.gate.objects import pod
 from tests.gate.tls import Issued, TestCA, serial_of
 
@@ -80,13 +80,19 @@ def test_certificate_rotation_is_picked_up_and_a_broken_pair_is_not(tmp_path, pk
         assert "tls_reload_failed" in events and "tls_reloaded" in events
 
 
-def test_client_certificates_are_required_with_a_client_ca(tmp_path, pki, gate_files, images):
+def test_mtls_requires_client_certificates_and_probes_are_served_apart(tmp_path, pki,
+                                                                      gate_files, images):
     stranger = TestCA(tmp_path, "other CA").issue("stranger", server=False)
-    args = ("--client-ca", str(pki.ca.path))
+    probe_port = free_port()
+    args = ("--client-ca", str(pki.ca.path), "--probe-listen", f"127.0.0.1:{probe_port}")
     with running_gate(tmp_path, pki.ca.path, pki.server, config=gate_files,
                       audit=str(tmp_path / "audit.db"), args=args,
                       client_cert=pki.client) as gate:
         assert gate.admit(pod(images.signed))["allowed"] is True
+        probes = f"http://127.0.0.1:{probe_port}"
+        assert httpx.get(f"{probes}/readyz").text == "ready\n"
+        assert "c4guard_gate_decisions_total" in httpx.get(f"{probes}/metrics").text
+        assert httpx.post(f"{probes}/validate", json={}).status_code == 404
         for cert in (None, stranger):
             context = ssl.create_default_context(cafile=str(pki.ca.path))
             if cert is not None:

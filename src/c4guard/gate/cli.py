@@ -57,6 +57,10 @@ def gate_options(func):  # type: ignore[no-untyped-def]
 @gate_options
 @click.option("--listen", default="0.0.0.0:8443", show_default=True, metavar="HOST:PORT",
               help="Address to serve HTTPS on.")
+@click.option("--probe-listen", metavar="HOST:PORT",
+              help="Also serve /healthz, /readyz and /metrics over plain HTTP here (kubelet "
+                   "probes and Prometheus cannot present the client certificate --client-ca "
+                   "requires).")
 @click.option("--tls-cert", type=_FILE, required=True, help="Server certificate chain (PEM).")
 @click.option("--tls-key", type=_FILE, required=True, help="Server private key (PEM).")
 @click.option("--client-ca", type=_FILE,
@@ -73,7 +77,8 @@ def gate_options(func):  # type: ignore[no-untyped-def]
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
               default="info", show_default=True)
 def serve(config_path: Path | None, trust_policy: Path | None, plain_http: bool,
-          registry_ca: Path | None, docker_config: Path | None, listen: str, tls_cert: Path,
+          registry_ca: Path | None, docker_config: Path | None, listen: str,
+          probe_listen: str | None, tls_cert: Path,
           tls_key: Path, client_ca: Path | None, tls_reload_interval: float,
           audit_location: str | None, actor: str | None, threads: int, log_level: str) -> None:
     """Serve the validating admission webhook (AdmissionReview v1 at POST /validate) over
@@ -88,7 +93,8 @@ def serve(config_path: Path | None, trust_policy: Path | None, plain_http: bool,
     from c4guard.gate.webhook import GateApp
 
     logs.configure(log_level)
-    host, port = _listen_address(listen)
+    address = _listen_address(listen, "--listen")
+    probes = _listen_address(probe_listen, "--probe-listen") if probe_listen else None
     config = _config(config_path)
     metrics = GateMetrics()
     decider = build_gate(config, trust_policy, (plain_http, registry_ca, docker_config),
@@ -108,7 +114,7 @@ def serve(config_path: Path | None, trust_policy: Path | None, plain_http: bool,
                    policy=decider.policy_digests())
     gc.freeze()  # what startup built lives on: full collections then skip it (80 ms -> 1 ms)
     try:
-        serve_app(app, host, port, tls, tls_reload_interval)
+        serve_app(app, address, tls, tls_reload_interval, probes)
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
         recorder.close()
@@ -251,10 +257,10 @@ def _actor(option: str | None, config: Config) -> str:
     return option or configured or f"c4guard-gate@{socket.gethostname()}"
 
 
-def _listen_address(listen: str) -> tuple[str, int]:
+def _listen_address(listen: str, option: str) -> tuple[str, int]:
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise click.BadParameter(f"{listen!r} is not HOST:PORT", param_hint="--listen")
+        raise click.BadParameter(f"{listen!r} is not HOST:PORT", param_hint=option)
     return host.strip("[]"), int(port)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import signal
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,25 +97,57 @@ class ReloadingTLS:
             self.reload_if_changed()
 
 
-def serve_app(app: Any, host: str, port: int, tls: ReloadingTLS, reload_interval: float) -> None:
-    """Run the app on uvicorn over TLS until SIGTERM or SIGINT (uvloop when installed)."""
-    config = uvicorn.Config(
-        _WatchingTLS(app, tls, reload_interval), host=host, port=port,
-        ssl_context_factory=lambda _config, _default: tls.base, log_config=None,
-        access_log=False, lifespan="on", server_header=False, proxy_headers=False,
-        timeout_keep_alive=30,
-    )
-    uvicorn.Server(config).run()
+Address = tuple[str, int]
+PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+_COMMON = {"log_config": None, "access_log": False, "server_header": False,
+           "proxy_headers": False, "timeout_keep_alive": 30}
 
 
-class _WatchingTLS:
-    """ASGI wrapper that starts the certificate watcher with the server's event loop."""
+def serve_app(app: Any, listen: Address, tls: ReloadingTLS, reload_interval: float,
+              probes: Address | None = None) -> None:
+    """Serve the app over TLS at `listen`, and its probes and metrics over plain HTTP at
+    `probes` when given, until SIGTERM or SIGINT (on uvloop when it is installed)."""
+    servers = [uvicorn.Server(uvicorn.Config(
+        app, host=listen[0], port=listen[1], lifespan="on",
+        ssl_context_factory=lambda _config, _default: tls.base, **_COMMON))]
+    if probes is not None:
+        servers.append(uvicorn.Server(uvicorn.Config(
+            ProbeRoutes(app), host=probes[0], port=probes[1], lifespan="off", **_COMMON)))
+    # uvicorn raises the signal again after its graceful shutdown: end with SystemExit then,
+    # so that the caller's cleanup runs.
+    signal.signal(signal.SIGTERM, _exit)
+    with asyncio.Runner(loop_factory=servers[0].config.get_loop_factory()) as runner:
+        runner.run(_serve_together(servers, tls, reload_interval))
 
-    def __init__(self, app: Any, tls: ReloadingTLS, interval: float) -> None:
-        self.app, self.tls, self.interval = app, tls, interval
-        self.watcher: asyncio.Task[None] | None = None
+
+async def _serve_together(servers: list[uvicorn.Server], tls: ReloadingTLS,
+                          reload_interval: float) -> None:
+    """Run the servers and the certificate watcher; when one server stops, all do."""
+    watcher = asyncio.create_task(tls.watch(reload_interval))
+    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for server in servers:
+            server.should_exit = True
+        await asyncio.gather(*tasks)
+    finally:
+        watcher.cancel()
+
+
+class ProbeRoutes:
+    """The app's probe and metrics routes only (the plain-HTTP listener)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan" and self.watcher is None:
-            self.watcher = asyncio.create_task(self.tls.watch(self.interval))
+        if scope["type"] == "http" and scope["path"] not in PROBE_PATHS:
+            await send({"type": "http.response.start", "status": 404,
+                        "headers": [(b"content-length", b"0")]})
+            await send({"type": "http.response.body", "body": b""})
+            return
         await self.app(scope, receive, send)
+
+
+def _exit(signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
