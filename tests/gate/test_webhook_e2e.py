@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -39,6 +40,16 @@ def test_privileged_pod_is_denied_naming_the_requirement(gate, images):
     assert "K8S-PRIVILEGED, AISVS C4 4.1.1" in message
     denied = {d["code"] for d in audited(gate, "privileged-pod")["denied"]}
     assert "K8S-PRIVILEGED" in denied
+
+
+def test_each_decision_is_in_the_trail_when_its_answer_arrives(gate, images):
+    def admit_and_look(n: int) -> bool:
+        uid = f"concurrent-{n}"
+        gate.admit(pod(images.signed) if n % 2 else privileged(images.signed), uid=uid)
+        return uid in {p["request"].get("uid") for p in decisions(gate.audit)}
+
+    with ThreadPoolExecutor(12) as pool:
+        assert all(pool.map(admit_and_look, range(24)))
 
 
 @pytest.mark.parametrize(("image", "code"), [
