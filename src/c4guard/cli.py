@@ -329,11 +329,13 @@ def _explain_check(check_id: str) -> str:
 # The other faces keep their commands in their own packages; they import their heavy
 # libraries (cryptography, sigstore, database drivers) only when a command runs.
 from c4guard.audit.cli import audit  # noqa: E402
+from c4guard.gate.cli import gate  # noqa: E402
 from c4guard.supplychain.cli import attest, verify  # noqa: E402
 
 main.add_command(verify)
 main.add_command(attest)
 main.add_command(audit)
+main.add_command(gate)
 from c4guard.live.cli import cluster, host  # noqa: E402
 
 main.add_command(host)

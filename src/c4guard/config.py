@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from c4guard.gate.policy import GatePolicy
 from c4guard.model import Severity
 from c4guard.sources.yamlload import Mapping, Sequence, YAMLLimitError, load_documents
 
@@ -170,9 +171,9 @@ class Config(_Strict):
     attestations: list[Attestation] = []
     not_applicable: list[NotApplicableRule] = []
     checks: CheckRules = CheckRules()
-    # Reserved for the verify, gate and audit faces; each validates its own section.
+    # Reserved for the verify face, which validates its own section.
     verify: dict[str, Any] | None = None
-    gate: dict[str, Any] | None = None
+    gate: GatePolicy | None = None
     audit: AuditSection | None = None
     source: str | None = Field(default=None, exclude=True)
 

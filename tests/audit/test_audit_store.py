@@ -130,6 +130,13 @@ def test_tables_refuse_update_delete_and_replace(trail, signer, raw, table):
     assert verify_trail(trail, [signer.verifier()]).ok
 
 
+def test_group_commit_submit_cannot_be_cancelled(location):
+    with GroupCommitter(open_trail(location)) as committer:
+        futures = [committer.submit("gate.decision", {"n": n}, "server") for n in range(5)]
+        assert not any(f.cancel() for f in futures)  # an async caller timing out is harmless
+        assert [f.result(timeout=30).index for f in futures] == list(range(5))
+
+
 def test_group_commit_batches_concurrent_appends(location, signer):
     committer = GroupCommitter(open_trail(location))
     receipts = []

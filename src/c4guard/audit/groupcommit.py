@@ -35,13 +35,20 @@ class GroupCommitter:
 
     def append(self, kind: str, payload: dict[str, Any], actor: str) -> AppendReceipt:
         """Record one event; returns once the batch that holds it is durable."""
+        return self.submit(kind, payload, actor).result()
+
+    def submit(self, kind: str, payload: dict[str, Any], actor: str) -> Future[AppendReceipt]:
+        """Queue one event; the future completes when the batch that holds it is durable
+        (an asyncio server awaits it without holding a thread). It cannot be cancelled:
+        once queued, the event will be committed or fail with its batch."""
         event = Event(kind, payload, actor)
         done: Future[AppendReceipt] = Future()
+        done.set_running_or_notify_cancel()
         with self._closing:
             if self._closed:
                 raise RuntimeError("the group committer is closed")
             self._queue.put((event, done))
-        return done.result()
+        return done
 
     def close(self) -> None:
         """Commit what is queued, stop the writer, close the trail."""

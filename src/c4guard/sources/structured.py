@@ -120,7 +120,7 @@ def _json_documents(text: str, display: str) -> tuple[list[Document], Problem | 
     return [Document(marked, 1, text.count("\n") + 1)], None
 
 
-def mark_json(value: Any, path: str, depth: int = 0) -> Any:
+def mark_json(value: Any, path: str | None, depth: int = 0) -> Any:
     """Plain JSON values as `Mapping`/`Sequence` without line numbers (ValueError when
     nested deeper than MAX_JSON_DEPTH)."""
     if depth > MAX_JSON_DEPTH:

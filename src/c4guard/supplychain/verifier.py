@@ -52,15 +52,17 @@ MAX_SIGNED_FILE_BYTES = 256 << 20  # larger files are judged by their digest (at
 
 @dataclass(frozen=True)
 class RegistryOptions:
-    """How to reach registries: docker config.json for credentials, a CA bundle, plain HTTP."""
+    """How to reach registries: docker config.json for credentials, a CA bundle, plain HTTP,
+    and the timeout of each registry request in seconds."""
 
     docker_config: Path | None = None
     ca_file: Path | None = None
     plain_http: bool = False
+    timeout: float = 30.0
 
     def connect(self, host: str) -> Registry:
         return Registry(host, credentials=docker_credentials(host, self.docker_config),
-                        plain_http=self.plain_http, ca_file=self.ca_file)
+                        plain_http=self.plain_http, ca_file=self.ca_file, timeout=self.timeout)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,152 @@
+"""Image verification for the gate: every container image must be a digest reference that
+`c4guard verify` allows under the trust policy. Verdicts are cached for a while; the cache
+is only an optimisation, since a verdict for a digest depends on nothing a replica holds."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from c4guard.supplychain.oci import Reference
+from c4guard.supplychain.policy import TrustPolicy
+from c4guard.supplychain.signatures import TrustedSigners
+from c4guard.supplychain.verdict import Check, Verdict, decide, error
+from c4guard.supplychain.verifier import RegistryOptions, policy_digest, verify_artifact
+
+IMAGE_REQUIREMENT = "4.2.3"
+CacheKey = tuple[str, str, str]  # (registry/repository, digest, policy digest)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageCheck:
+    """The verdict on one image of the admitted object."""
+
+    reference: str
+    verdict: Verdict
+    cached: bool
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict.decision == "allow"
+
+    def failures(self) -> list[tuple[str, str]]:
+        """(code, message) of why the image is not allowed."""
+        failed = [(c.code or c.rule, c.message) for c in self.verdict.checks if not c.passed]
+        return failed + [("verification-error", m) for m in self.verdict.errors]
+
+    def summary(self) -> dict[str, Any]:
+        """What the audit trail keeps of the verdict."""
+        verdict = self.verdict
+        return {
+            "reference": self.reference, "digest": verdict.digest,
+            "decision": verdict.decision, "policy_entry": verdict.policy_entry,
+            "policy_digest": verdict.policy_digest, "cached": self.cached,
+            "verified_at": verdict.verified_at.isoformat(),
+            "failures": [{"code": code, "message": message} for code, message in self.failures()],
+        }
+
+
+class VerdictCache:
+    """Thread-safe verdicts with a time to live and a size bound (least recently used)."""
+
+    def __init__(self, ttl: float, size: int) -> None:
+        self.ttl, self.size = ttl, size
+        self._entries: OrderedDict[CacheKey, tuple[float, Verdict]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: CacheKey) -> Verdict | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] <= time.monotonic():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: CacheKey, verdict: Verdict) -> None:
+        if self.ttl <= 0 or self.size <= 0:
+            return
+        with self._lock:
+            self._entries[key] = (time.monotonic() + self.ttl, verdict)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
+class ImageVerifier:
+    """Verifies image references for the gate, one registry round per digest at a time."""
+
+    def __init__(self, policy: TrustPolicy, registry: RegistryOptions, *, ttl: float,
+                 cache_size: int, on_lookup: Callable[[bool], None] | None = None) -> None:
+        self.policy = policy
+        self.policy_digest = policy_digest(policy)
+        self.registry = registry
+        self.signers = TrustedSigners(policy)
+        self.cache = VerdictCache(ttl, cache_size)
+        self._on_lookup = on_lookup or (lambda hit: None)
+        self._inflight: dict[CacheKey, Future[Verdict]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, reference: str) -> ImageCheck:
+        """The verdict on `reference`, verifying it in the registry unless known."""
+        return self.known(reference) or self.verify(reference)
+
+    def known(self, reference: str) -> ImageCheck | None:
+        """The verdict when no registry is needed: a cached one, or a denial of a tag-only
+        or malformed reference; None when the image must be verified."""
+        try:
+            oci = Reference.parse(reference)
+        except ValueError as exc:
+            return ImageCheck(reference, error(reference, str(exc),
+                                               policy_digest=self.policy_digest), False)
+        if oci.digest is None:
+            return ImageCheck(reference, self._tag_only(reference), False)
+        cached = self.cache.get(self._key(oci))
+        self._on_lookup(cached is not None)
+        return ImageCheck(reference, cached, True) if cached is not None else None
+
+    def verify(self, reference: str) -> ImageCheck:
+        """Verify a digest reference in its registry (blocking; run it in a thread)."""
+        key = self._key(Reference.parse(reference))
+        return ImageCheck(reference, self._verify_once(key, reference), False)
+
+    def _key(self, oci: Reference) -> CacheKey:
+        assert oci.digest is not None
+        return (oci.name, oci.digest, self.policy_digest)
+
+    def _verify_once(self, key: CacheKey, reference: str) -> Verdict:
+        """Verify, or wait for the verification of the same key already running."""
+        with self._lock:
+            running = self._inflight.get(key)
+            if running is None:
+                mine: Future[Verdict] = Future()
+                self._inflight[key] = mine
+        if running is not None:
+            return running.result()
+        try:
+            verdict = verify_artifact(reference, self.policy, registry=self.registry,
+                                      signers=self.signers, local_paths=False)
+            if verdict.decision != "error":
+                self.cache.put(key, verdict)
+            mine.set_result(verdict)
+            return verdict
+        except BaseException as exc:
+            mine.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                del self._inflight[key]
+
+    def _tag_only(self, reference: str) -> Verdict:
+        message = (f"tag-only reference: {reference} has no digest; the gate admits images "
+                   "only by digest (image@sha256:…)")
+        return decide(reference, [Check(rule="reference", passed=False,
+                                        code="tag-only-reference", message=message)],
+                      policy_digest=self.policy_digest)
