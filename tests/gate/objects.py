@@ -10,6 +10,7 @@ HARDENED_CONTAINER_SECURITY = {
     "capabilities": {"drop": ["ALL"]},
     "readOnlyRootFilesystem": True,
 }
+LIMITS = {"limits": {"cpu": "1", "memory": "1Gi"}}
 HARDENED_POD_SECURITY = {
     "runAsNonRoot": True, "runAsUser": 1000, "seccompProfile": {"type": "RuntimeDefault"},
 }
@@ -31,7 +32,8 @@ def pod(image: str, *, name: str = "app", namespace: str = "ml",
         "spec": {
             "automountServiceAccountToken": False,
             "securityContext": copy.deepcopy(HARDENED_POD_SECURITY),
-            "containers": [{"name": "server", "image": image, "securityContext": security}],
+            "containers": [{"name": "server", "image": image, "securityContext": security,
+                            "resources": copy.deepcopy(LIMITS)}],
         },
     }
 
