@@ -33,7 +33,7 @@ from c4guard.config import Config, ConfigError, find_config, load_config
 from c4guard.engine import ScanRequest, assess
 from c4guard.governance.baseline import BaselineError, write_baseline
 from c4guard.governance.options import governance_options, governance_request
-from c4guard.model import Assessment
+from c4guard.model import Assessment, Automation
 from c4guard.report import html, junit, markdown, oscal, sarif
 from c4guard.report import json as json_report
 from c4guard.report import text as text_report
@@ -268,7 +268,7 @@ def _requirement_dict(r: object) -> dict[str, object]:
 @main.command()
 @click.argument("item")
 def explain(item: str) -> None:
-    """Explain a requirement (e.g. 4.1.1) or a check (e.g. K8S-PRIVILEGED)."""
+    """Explain a requirement (4.1.1) or a check (K8S-PRIVILEGED)."""
     catalog = load_catalog()
     requirement = catalog.get(item)
     if requirement is not None:
@@ -301,6 +301,9 @@ def _explain_requirement(requirement_id: str) -> str:
         for c in checks:
             lines += [f"  {c.id} ({c.severity.value}, {c.domain}): {c.title}",
                       f"      fix: {c.remediation}"]
+    elif r.automation is Automation.NONE:
+        lines.append("Checks: none. No configuration can show this requirement: an attestation "
+                     "in c4guard.yaml (`attestations:`) settles it, or `not_applicable`.")
     else:
         lines.append("Checks: none yet. Until one exists the requirement is `review` unless an "
                      "attestation or a not_applicable entry in c4guard.yaml settles it.")
