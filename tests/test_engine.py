@@ -197,3 +197,16 @@ def test_unread_evidence_turns_only_the_requirements_that_read_it_to_review(
     isolation = result(assessment, "4.1.1")
     assert isolation.status.value == "review" and "pods" in isolation.reason
     assert result(assessment, "4.3.1").status.value == "not_applicable"
+
+
+def test_fingerprints_do_not_depend_on_how_the_root_is_spelled(monkeypatch) -> None:
+    from tests.conftest import REPO, scan_paths
+
+    def prints(target: str) -> set[str]:
+        return {f.fingerprint for f in scan_paths([target]).findings()}
+
+    monkeypatch.chdir(REPO / "examples")
+    relative = prints("insecure-platform")
+    absolute = prints(str(REPO / "examples" / "insecure-platform"))
+    monkeypatch.chdir(REPO / "examples" / "insecure-platform")
+    assert relative == absolute == prints(".")

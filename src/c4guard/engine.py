@@ -4,10 +4,11 @@ findings up into requirement statuses (DESIGN.md, "Requirement status")."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 import traceback
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ from c4guard.model import (
     Result,
     Status,
     Suppression,
+    fingerprint,
 )
 from c4guard.sources import InputSet
 
@@ -69,6 +71,7 @@ def assess(inputs: InputSet, config: Config, request: ScanRequest,
     inventory = Inventory(inputs.resources, config, inputs.summary.files_by_domain)
     selected = request.rules.resolve(checks if checks is not None else all_checks())
     run = run_checks(inventory, selected.checks, domains)
+    root_relative_fingerprints(run.findings, request.targets)
     run.left_out = {req: kept for req, ids in selected.left_out.items()
                     if (kept := [c for c in ids if REGISTRY[c].domain in domains])}
     today = today_utc()
@@ -94,6 +97,36 @@ def assess(inputs: InputSet, config: Config, request: ScanRequest,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
         duration_s=time.monotonic() - started, checks=selected.checks,
     )
+
+
+def root_relative_fingerprints(findings: list[Finding], targets: list[str]) -> None:
+    """Fingerprints do not depend on how the scan root was spelled: a resource named by its
+    file path (a Dockerfile, a Terraform directory) is identified relative to the target
+    directory it was found under, so `scan .` and `scan /abs/repo` agree (and baselines
+    match)."""
+    roots = sorted({os.path.normpath(t) for t in targets if t != "-" and os.path.isdir(t)},
+                   key=len, reverse=True)
+    if not roots:
+        return
+    for finding in findings:
+        ref = finding.resource
+        name, namespace = _relative(ref.name, roots), _relative(ref.namespace, roots)
+        if (name, namespace) != (ref.name, ref.namespace):
+            finding.fingerprint = fingerprint(
+                finding.check_id, replace(ref, name=name, namespace=namespace),
+                finding.subject, finding.setting)
+
+
+def _relative(value: str | None, roots: list[str]) -> str | None:
+    if not value or "/" not in value:
+        return value
+    path = os.path.normpath(value)
+    for root in roots:
+        if path == root:
+            return "."
+        if path.startswith(root.rstrip(os.sep) + os.sep):
+            return path[len(root.rstrip(os.sep)) + 1:]
+    return value
 
 
 def effective_domains(scanned: set[str]) -> set[str]:
