@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.docker import ROOT_USERS, final_stages
 from c4guard.checks.registry import Outcome, check, failed, not_applicable, passed
-from c4guard.checks.subjects import BlockSubject, dig, key_line
+from c4guard.checks.subjects import BlockSubject, key_line
 from c4guard.model import Location, NotApplicable, Resource
 from c4guard.secretnames import is_secret_name
 from c4guard.sources.compose import KIND, ORIGIN, ComposeService
+from c4guard.workloads.views import dig
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory

@@ -9,7 +9,7 @@ from typing import Any
 from c4guard.model import Location, ResourceRef
 from c4guard.sources.yamlload import Mapping
 from c4guard.workloads.merge import where
-from c4guard.workloads.views import Setting
+from c4guard.workloads.views import Setting, dig
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +24,8 @@ class BlockSubject:
     source: str = "file"
 
     def locate(self, *keys: str) -> Location:
-        """The deepest of `keys` written under the block, else the block's own line."""
+        """The deepest of `keys` written under the block, else the subject's own line (the
+        line naming the service, job or step, not the block's first key)."""
         location = self.fallback
         node = self.block
         for key in keys:
@@ -45,15 +46,6 @@ class BlockSubject:
         """A setting written at `line` of this subject's file."""
         return Setting(value, Location(self.fallback.path, line), f"{self.path}.{path}",
                        self.source)
-
-
-def dig(block: Any, keys: tuple[str, ...]) -> Any:
-    node = block
-    for key in keys:
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-    return node
 
 
 def key_line(block: Any, key: Any) -> int | None:

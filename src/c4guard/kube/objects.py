@@ -10,23 +10,10 @@ import yaml
 
 from c4guard.model import Location, Resource, ResourceRef
 from c4guard.sources.yamlload import YAMLLimitError, load_documents
-from c4guard.workloads.views import ContainerView, PodView, Setting, locate
+from c4guard.workloads.views import ContainerView, PodView, Setting, dig, locate
 
 Key = str | int
 
-
-def dig(block: Any, keys: tuple[Key, ...]) -> Any:
-    """The value at `keys` (mapping keys and list indexes), or None."""
-    for key in keys:
-        if isinstance(key, int):
-            if not isinstance(block, list) or not -len(block) <= key < len(block):
-                return None
-            block = block[key]
-        elif isinstance(block, dict):
-            block = block.get(key)
-        else:
-            return None
-    return block
 
 
 def dotted(keys: tuple[Key, ...]) -> str:

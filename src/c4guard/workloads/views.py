@@ -128,7 +128,7 @@ class PodView:
 
     def setting(self, *keys: str) -> Setting:
         """A pod-level setting (`hostPID`, `securityContext.runAsUser`, ...)."""
-        value = _dig(self.spec, keys)
+        value = dig(self.spec, keys)
         return Setting(value, self.locate(*keys), f"{self.path}.{'.'.join(keys)}",
                        "pod" if value is not None else None)
 
@@ -162,22 +162,28 @@ class ContainerView:
     def security(self, key: str, *subkeys: str) -> Setting:
         """The effective `securityContext.<key>`: the container's, else the pod's."""
         keys = ("securityContext", key, *subkeys)
-        own = _dig(self.spec, keys)
+        own = dig(self.spec, keys)
         if own is not None:
             return Setting(own, self.locate(*keys), f"{self.path}.{'.'.join(keys)}", "container")
         if key in POD_LEVEL_SECURITY:
-            inherited = _dig(self.pod.spec, keys)
+            inherited = dig(self.pod.spec, keys)
             if inherited is not None:
                 return Setting(inherited, self.pod.locate(*keys),
                                f"{self.pod.path}.{'.'.join(keys)}", "pod")
         return Setting(None, self.locate(*keys), f"{self.path}.{'.'.join(keys)}", None)
 
 
-def _dig(block: Any, keys: tuple[str, ...]) -> Any:
+def dig(block: Any, keys: tuple[str | int, ...]) -> Any:
+    """The value at `keys` (mapping keys and list indexes), or None."""
     for key in keys:
-        if not isinstance(block, dict):
+        if isinstance(key, int):
+            if not isinstance(block, list) or not -len(block) <= key < len(block):
+                return None
+            block = block[key]
+        elif isinstance(block, dict):
+            block = block.get(key)
+        else:
             return None
-        block = block.get(key)
     return block
 
 
