@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from c4guard.governance.directives import MARKER
 from c4guard.governance.inline import attach_inline_directives
 from c4guard.model import InputError, InputSummary, RenderNotice, Resource
 from c4guard.sources import (  # noqa: F401  (they register their handlers and interpreters)
@@ -41,6 +42,7 @@ from c4guard.sources.text import (
 
 BINARY = "binary file"
 STDIN_DISPLAY = "<stdin>"
+MARKER_BYTES = MARKER.encode()
 NOT_INFRASTRUCTURE_FILE = "not an infrastructure file"
 ProgressCallback = Callable[[int, int], None]
 
@@ -126,9 +128,9 @@ def parse_file(task: tuple[SourceFile, str | None, int]) -> FileResult:
     result = _parse_content(handler, data, context)
     for scanner in CONTENT_SCANNERS:
         result.merge(scanner.scan(data, context))
-    if result.resources:
-        text = data.decode("utf-8", "replace")
-        attach_inline_directives(text, result.resources, file.display)
+    if result.resources and MARKER_BYTES in data:  # decode again only when comments exist
+        attach_inline_directives(data.decode("utf-8", "replace"), result.resources,
+                                 file.display)
     return result
 
 
