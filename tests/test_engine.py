@@ -210,3 +210,29 @@ def test_fingerprints_do_not_depend_on_how_the_root_is_spelled(monkeypatch) -> N
     absolute = prints(str(REPO / "examples" / "insecure-platform"))
     monkeypatch.chdir(REPO / "examples" / "insecure-platform")
     assert relative == absolute == prints(".")
+
+
+def test_a_shared_derived_view_credits_its_reads_to_every_check_using_it(write,
+                                                                         tmp_path) -> None:
+    """A view built once (network model, Terraform index) must make every check that uses
+    it depend on what it read, not only the first one."""
+    from c4guard.checks.registry import not_applicable
+    from c4guard.model import EvidenceGap
+
+    def policies(inv) -> list:
+        return inv.kind("NetworkPolicy")
+
+    def using_view(requirement: str):
+        def run_check(inv) -> Iterator:
+            inv.derived(policies)
+            yield not_applicable(requirement, "no policy needed")
+        return run_check
+
+    checks = [Check(f"TEST-VIEW-{r}", r, Severity.HIGH, "t", "r", "kubernetes", (),
+                    using_view(r)) for r in ("4.3.1", "4.3.3")]
+    write("pods.yaml", PLAIN)
+    inputs = read_inputs([str(tmp_path / "pods.yaml")])
+    inputs.summary.gaps.append(EvidenceGap("k8s", "NetworkPolicy", "not allowed to list it"))
+    assessment = assess(inputs, Config(), ScanRequest([str(tmp_path)]), checks=checks)
+    assert result(assessment, "4.3.1").status.value == "review"
+    assert result(assessment, "4.3.3").status.value == "review"
