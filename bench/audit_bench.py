@@ -32,8 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests.audit.audit_testing import PostgresCluster, find_bindir  # noqa: E402
 
-SUMMARY = {"level": 3, "met_level": 1, "input_errors": 0,
-           "requirements": {"pass": 20, "fail": 3, "review": 9, "attested": 2, "not_applicable": 1}}
+SUMMARY = {
+    "level": 3,
+    "met_level": 1,
+    "input_errors": 0,
+    "requirements": {"pass": 20, "fail": 3, "review": 9, "attested": 2, "not_applicable": 1},
+}
 WORKER_STARTUP_S = 3.0
 WORKER = """
 import sys, time
@@ -64,15 +68,20 @@ def timed(action: Callable[[], None]) -> float:
 
 def sequential(location: str, count: int) -> str:
     with open_trail(location) as trail:
-        return rate(count, timed(lambda: [trail.append(e.kind, e.payload, e.actor)
-                                          for e in map(event, range(count))]))
+        return rate(
+            count,
+            timed(
+                lambda: [trail.append(e.kind, e.payload, e.actor) for e in map(event, range(count))]
+            ),
+        )
 
 
 def batched(location: str, count: int, batch: int) -> str:
     events = [event(n) for n in range(count)]
     with open_trail(location) as trail:
-        seconds = timed(lambda: [trail.append_many(events[n : n + batch])
-                                 for n in range(0, count, batch)])
+        seconds = timed(
+            lambda: [trail.append_many(events[n : n + batch]) for n in range(0, count, batch)]
+        )
     return rate(count, seconds)
 
 
@@ -80,8 +89,14 @@ def processes(location: str, count: int, workers: int) -> str:
     open_trail(location).close()
     each = count // workers
     start_at = str(time.time() + WORKER_STARTUP_S)
-    running = [subprocess.Popen([sys.executable, "-c", WORKER, location, str(each), start_at],
-                                stdout=subprocess.PIPE, text=True) for _ in range(workers)]
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, location, str(each), start_at],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(workers)
+    ]
     spans = [tuple(map(float, p.communicate()[0].split())) for p in running]
     return rate(each * workers, max(end for _, end in spans) - min(start for start, _ in spans))
 
@@ -115,8 +130,10 @@ def verify_million(location: str, entries: int, signer: Signer) -> None:
         result = verify_trail(trail, [signer.verifier()])
         seconds = time.perf_counter() - start
     per_entry = seconds / max(result.entries, 1) * 1e6
-    print(f"  verify {result.entries:,} entries, {result.checkpoints_verified} checkpoints:"
-          f" {seconds:.1f} s ({per_entry:.1f} µs/entry), ok={result.ok}")
+    print(
+        f"  verify {result.entries:,} entries, {result.checkpoints_verified} checkpoints:"
+        f" {seconds:.1f} s ({per_entry:.1f} µs/entry), ok={result.ok}"
+    )
 
 
 def run_store(name: str, fresh: Callable[[], str], args: argparse.Namespace) -> None:
@@ -154,8 +171,9 @@ def main() -> None:
     args = parser.parse_args()
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)
-    run_store("SQLite (WAL, synchronous=FULL)",
-              lambda: str(args.workdir / f"{uuid.uuid4().hex}.db"), args)
+    run_store(
+        "SQLite (WAL, synchronous=FULL)", lambda: str(args.workdir / f"{uuid.uuid4().hex}.db"), args
+    )
     if args.skip_postgres:
         return
     with postgres(args.postgres) as server:

@@ -66,8 +66,10 @@ class Admission:
 
 def admissions(signed: str, unsigned: str) -> list[Admission]:
     """Allowed and denied requests, half and half: denials by a check and by verify."""
+
     def encoded(obj: dict) -> bytes:
         return json.dumps(review(obj, uid="bench")).encode()
+
     return [
         Admission("hardened pod, signed image", encoded(pod(signed)), True),
         Admission("deployment, signed image", encoded(deployment(signed)), True),
@@ -85,22 +87,34 @@ class Connection:
     @classmethod
     async def open(cls, port: int, context: ssl.SSLContext) -> Connection:
         reader, writer = await asyncio.open_connection(
-            "127.0.0.1", port, ssl=context, server_hostname="localhost")
+            "127.0.0.1", port, ssl=context, server_hostname="localhost"
+        )
         return cls(reader, writer)
 
     async def post(self, body: bytes) -> tuple[int, bytes]:
-        self.writer.write(b"POST /validate HTTP/1.1\r\nHost: localhost\r\n"
-                          b"Content-Type: application/json\r\n"
-                          b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        self.writer.write(
+            b"POST /validate HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
-        length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                      if line.lower().startswith(b"content-length:"))
+        length = next(
+            int(line.split(b":", 1)[1])
+            for line in head.split(b"\r\n")
+            if line.lower().startswith(b"content-length:")
+        )
         return status, await self.reader.readexactly(length)
 
 
-async def drive(port: int, context: ssl.SSLContext, mix: list[Admission], rate: float,
-                duration: float, connections: int) -> tuple[Results, float]:
+async def drive(
+    port: int,
+    context: ssl.SSLContext,
+    mix: list[Admission],
+    rate: float,
+    duration: float,
+    connections: int,
+) -> tuple[Results, float]:
     idle: asyncio.Queue[Connection] = asyncio.Queue()
     for _ in range(connections):
         idle.put_nowait(await Connection.open(port, context))
@@ -111,18 +125,22 @@ async def drive(port: int, context: ssl.SSLContext, mix: list[Admission], rate: 
     for n in range(total):
         due = start + n / rate
         await asyncio.sleep(max(0.0, due - time.perf_counter()))
-        tasks.append(asyncio.create_task(one(idle, mix[n % len(mix)], due, results, port,
-                                             context)))
+        tasks.append(asyncio.create_task(one(idle, mix[n % len(mix)], due, results, port, context)))
     await asyncio.gather(*tasks)
     return results, time.perf_counter() - start
 
 
-async def one(idle: asyncio.Queue[Connection], admission: Admission, due: float,
-              results: Results, port: int, context: ssl.SSLContext) -> None:
+async def one(
+    idle: asyncio.Queue[Connection],
+    admission: Admission,
+    due: float,
+    results: Results,
+    port: int,
+    context: ssl.SSLContext,
+) -> None:
     connection = await idle.get()
     try:
-        status, body = await asyncio.wait_for(connection.post(admission.body),
-                                              REQUEST_TIMEOUT_S)
+        status, body = await asyncio.wait_for(connection.post(admission.body), REQUEST_TIMEOUT_S)
     except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
         results.error(type(exc).__name__)
         connection.writer.close()
@@ -161,16 +179,19 @@ def environment(folder: Path, use_postgres: bool) -> Iterator[tuple[GateProcess,
             signed = push_image(registry, "bench/server").digest
             sign_image(registry, "bench/server", f"{host}/bench/server", signed, key.signer)
             unsigned = push_image(registry, "bench/unsigned").digest
-        (folder / "trust.yaml").write_text(textwrap.dedent(f"""\
+        (folder / "trust.yaml").write_text(
+            textwrap.dedent(f"""\
             version: 1
             signers: {{release: {{key: {key.public}}}}}
             artifacts:
               - {{match: "{host}/bench/*", require_digest: true, signers: [release],
                   signature: {{}}}}
-            """))
+            """)
+        )
         config = folder / "c4guard.yaml"
-        config.write_text("version: 1\ngate:\n  images: {trust_policy: trust.yaml, "
-                          "plain_http: true}\n")
+        config.write_text(
+            "version: 1\ngate:\n  images: {trust_policy: trust.yaml, plain_http: true}\n"
+        )
         audit = str(folder / "audit.db")
         if use_postgres:
             bindir = find_bindir()
@@ -181,10 +202,10 @@ def environment(folder: Path, use_postgres: bool) -> Iterator[tuple[GateProcess,
             cluster.start()
             audit = cluster.url
         ca = TestCA(folder)
-        gate = stack.enter_context(running_gate(folder / "gate", ca.path, ca.issue("server"),
-                                                config=config, audit=audit))
-        yield gate, admissions(f"{host}/bench/server@{signed}",
-                               f"{host}/bench/unsigned@{unsigned}")
+        gate = stack.enter_context(
+            running_gate(folder / "gate", ca.path, ca.issue("server"), config=config, audit=audit)
+        )
+        yield gate, admissions(f"{host}/bench/server@{signed}", f"{host}/bench/unsigned@{unsigned}")
 
 
 def server_metrics(gate: GateProcess) -> dict[str, float]:
@@ -204,13 +225,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--postgres", action="store_true", help="audit to PostgreSQL")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="c4guard-gate-bench-") as tmp, \
-            environment(Path(tmp), args.postgres) as (gate, mix):
+    with (
+        tempfile.TemporaryDirectory(prefix="c4guard-gate-bench-") as tmp,
+        environment(Path(tmp), args.postgres) as (gate, mix),
+    ):
         context = ssl.create_default_context(cafile=str(gate.ca))
         warm, _ = run(drive(gate.port, context, mix, 20, 1, 4))  # fills the cache
         before = CpuSample.take(gate.process.pid)
-        results, elapsed = run(drive(gate.port, context, mix, args.rate, args.duration,
-                                     args.connections))
+        results, elapsed = run(
+            drive(gate.port, context, mix, args.rate, args.duration, args.connections)
+        )
         usage = CpuSample.take(gate.process.pid).since(before)
         metrics = server_metrics(gate)
         with open_trail(gate.audit, create=False) as trail:
@@ -234,32 +258,55 @@ class CpuSample:
         idle = fields[3] + fields[4]  # idle + iowait
         stat = Path(f"/proc/{gate_pid}/stat").read_text().rsplit(")", 1)[1].split()
         own = os.times()
-        return cls((sum(fields) - idle) / tick, sum(fields) / tick,
-                   (int(stat[11]) + int(stat[12])) / tick, own.user + own.system)
+        return cls(
+            (sum(fields) - idle) / tick,
+            sum(fields) / tick,
+            (int(stat[11]) + int(stat[12])) / tick,
+            own.user + own.system,
+        )
 
     def since(self, start: CpuSample) -> CpuSample:
-        return CpuSample(self.busy - start.busy, self.total - start.total,
-                         self.gate - start.gate, self.client - start.client)
+        return CpuSample(
+            self.busy - start.busy,
+            self.total - start.total,
+            self.gate - start.gate,
+            self.client - start.client,
+        )
 
 
-def report(args: argparse.Namespace, results: Results, elapsed: float, warm: Results,
-           usage: CpuSample, metrics: dict[str, float], entries: int) -> None:
+def report(
+    args: argparse.Namespace,
+    results: Results,
+    elapsed: float,
+    warm: Results,
+    usage: CpuSample,
+    metrics: dict[str, float],
+    entries: int,
+) -> None:
     done = len(results.latencies)
     ms = [s * 1000 for s in results.latencies]
-    print(f"gate benchmark: target {args.rate:g} req/s for {args.duration:g} s, "
-          f"{args.connections} keep-alive TLS connections, audit on "
-          f"{'PostgreSQL' if args.postgres else 'SQLite'}")
+    print(
+        f"gate benchmark: target {args.rate:g} req/s for {args.duration:g} s, "
+        f"{args.connections} keep-alive TLS connections, audit on "
+        f"{'PostgreSQL' if args.postgres else 'SQLite'}"
+    )
     cpus = usage.total / elapsed
     others = usage.busy - usage.gate - usage.client
-    print(f"machine: {os.cpu_count()} CPUs, {usage.busy / elapsed:.2f} of {cpus:.2f} busy during "
-          f"the run: gate {usage.gate / elapsed:.2f}, load client {usage.client / elapsed:.2f}, "
-          f"other processes {others / elapsed:.2f}; load average {os.getloadavg()[0]:.2f}")
-    print(f"requests:   {done} answered in {elapsed:.1f} s = {done / elapsed:.1f} req/s; "
-          f"gate CPU {usage.gate / max(done, 1) * 1000:.2f} ms per request")
+    print(
+        f"machine: {os.cpu_count()} CPUs, {usage.busy / elapsed:.2f} of {cpus:.2f} busy during "
+        f"the run: gate {usage.gate / elapsed:.2f}, load client {usage.client / elapsed:.2f}, "
+        f"other processes {others / elapsed:.2f}; load average {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"requests:   {done} answered in {elapsed:.1f} s = {done / elapsed:.1f} req/s; "
+        f"gate CPU {usage.gate / max(done, 1) * 1000:.2f} ms per request"
+    )
     if ms:
-        print(f"latency ms: p50 {percentile(ms, 0.50):.2f}  p90 {percentile(ms, 0.90):.2f}  "
-              f"p99 {percentile(ms, 0.99):.2f}  max {max(ms):.2f}  "
-              f"mean {statistics.fmean(ms):.2f}")
+        print(
+            f"latency ms: p50 {percentile(ms, 0.50):.2f}  p90 {percentile(ms, 0.90):.2f}  "
+            f"p99 {percentile(ms, 0.99):.2f}  max {max(ms):.2f}  "
+            f"mean {statistics.fmean(ms):.2f}"
+        )
     print(f"errors:     {sum(results.errors.values())} {results.errors or ''}".rstrip())
     print(f"warm-up:    {len(warm.latencies)} requests, {sum(warm.errors.values())} errors")
     for name, value in sorted(metrics.items()):

@@ -30,9 +30,12 @@ from c4guard.live.cluster import read_cluster  # noqa: E402
 from c4guard.live.host import HostOptions, read_host  # noqa: E402
 from c4guard.live.kubeapi import ConnectOptions, connect  # noqa: E402
 
-CONTAINER = {"name": "app", "image": "registry.example/app:1",
-             "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True},
-             "resources": {"limits": {"cpu": "1", "memory": "1Gi", "nvidia.com/gpu": "1"}}}
+CONTAINER = {
+    "name": "app",
+    "image": "registry.example/app:1",
+    "securityContext": {"allowPrivilegeEscalation": False, "runAsNonRoot": True},
+    "resources": {"limits": {"cpu": "1", "memory": "1Gi", "nvidia.com/gpu": "1"}},
+}
 
 
 def objects(count: int) -> list[dict]:
@@ -42,40 +45,78 @@ def objects(count: int) -> list[dict]:
         ns = f"team-{i % 50}"
         kind = i % 3
         if kind == 0:
-            deployment = {"apiVersion": "apps/v1", "kind": "Deployment",
-                          "metadata": {"name": f"svc-{i}", "namespace": ns},
-                          "spec": {"template": {"spec": {"containers": [CONTAINER]}}}}
-            replicaset = {"apiVersion": "apps/v1", "kind": "ReplicaSet",
-                          "metadata": {"name": f"svc-{i}-7d9f", "namespace": ns,
-                                       "ownerReferences": [{"kind": "Deployment",
-                                                            "uid": server_uid(deployment),
-                                                            "controller": True}]},
-                          "spec": {"template": {"spec": {"containers": [CONTAINER]}}}}
-            pods = [{"apiVersion": "v1", "kind": "Pod",
-                     "metadata": {"name": f"svc-{i}-7d9f-{n}", "namespace": ns,
-                                  "ownerReferences": [{"kind": "ReplicaSet",
-                                                       "uid": server_uid(replicaset),
-                                                       "controller": True}]},
-                     "spec": {"containers": [CONTAINER]}} for n in range(2)]
+            deployment = {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": f"svc-{i}", "namespace": ns},
+                "spec": {"template": {"spec": {"containers": [CONTAINER]}}},
+            }
+            replicaset = {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "metadata": {
+                    "name": f"svc-{i}-7d9f",
+                    "namespace": ns,
+                    "ownerReferences": [
+                        {"kind": "Deployment", "uid": server_uid(deployment), "controller": True}
+                    ],
+                },
+                "spec": {"template": {"spec": {"containers": [CONTAINER]}}},
+            }
+            pods = [
+                {
+                    "apiVersion": "v1",
+                    "kind": "Pod",
+                    "metadata": {
+                        "name": f"svc-{i}-7d9f-{n}",
+                        "namespace": ns,
+                        "ownerReferences": [
+                            {
+                                "kind": "ReplicaSet",
+                                "uid": server_uid(replicaset),
+                                "controller": True,
+                            }
+                        ],
+                    },
+                    "spec": {"containers": [CONTAINER]},
+                }
+                for n in range(2)
+            ]
             found += [deployment, replicaset, *pods]
         elif kind == 1:
-            found.append({"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
-                          "metadata": {"name": f"llm-{i}", "namespace": ns},
-                          "spec": {"predictor": {"model": {
-                              "modelFormat": {"name": "huggingface"},
-                              "storageUri": f"hf://org/model-{i}"}}}})
+            found.append(
+                {
+                    "apiVersion": "serving.kserve.io/v1beta1",
+                    "kind": "InferenceService",
+                    "metadata": {"name": f"llm-{i}", "namespace": ns},
+                    "spec": {
+                        "predictor": {
+                            "model": {
+                                "modelFormat": {"name": "huggingface"},
+                                "storageUri": f"hf://org/model-{i}",
+                            }
+                        }
+                    },
+                }
+            )
         else:
-            found.append({"apiVersion": "ray.io/v1", "kind": "RayCluster",
-                          "metadata": {"name": f"ray-{i}", "namespace": ns},
-                          "spec": {"headGroupSpec": {"template": {"spec": {
-                              "containers": [CONTAINER]}}}}})
+            found.append(
+                {
+                    "apiVersion": "ray.io/v1",
+                    "kind": "RayCluster",
+                    "metadata": {"name": f"ray-{i}", "namespace": ns},
+                    "spec": {"headGroupSpec": {"template": {"spec": {"containers": [CONTAINER]}}}},
+                }
+            )
     return found
 
 
 def bench_cluster(count: int) -> None:
     served = objects(count)
-    with tempfile.TemporaryDirectory() as folder, recorded_api(
-            Path(folder), served, Behaviour(page_cap=500)) as api:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        recorded_api(Path(folder), served, Behaviour(page_cap=500)) as api,
+    ):
         conn = connect(ConnectOptions(kubeconfig=str(api.kubeconfig(Path(folder)))))
         started = time.perf_counter()
         inputs = read_cluster(conn)
@@ -84,8 +125,10 @@ def bench_cluster(count: int) -> None:
         total = time.perf_counter() - started
         conn.close()
         requests = len(api.behaviour.requests)
-    print(f"cluster: {len(served)} objects served ({count} workloads), {requests} requests, "
-          f"{len(inputs.resources)} resources judged, {len(assessment.findings())} findings")
+    print(
+        f"cluster: {len(served)} objects served ({count} workloads), {requests} requests, "
+        f"{len(inputs.resources)} resources judged, {len(assessment.findings())} findings"
+    )
     print(f"  read   {read:6.2f} s  {len(served) / read:8.0f} objects/s")
     print(f"  total  {total:6.2f} s  {len(served) / total:8.0f} objects/s (read + assess)")
 
@@ -95,8 +138,10 @@ def bench_host() -> None:
     inputs = read_host(HostOptions())
     assessment = assess(inputs, Config(), ScanRequest(["host"]))
     elapsed = time.perf_counter() - started
-    print(f"host: {inputs.summary.files_read} files read, {len(inputs.resources)} resources, "
-          f"{len(assessment.findings())} findings in {elapsed:.3f} s")
+    print(
+        f"host: {inputs.summary.files_read} files read, {len(inputs.resources)} resources, "
+        f"{len(assessment.findings())} findings in {elapsed:.3f} s"
+    )
 
 
 def main() -> None:

@@ -97,21 +97,46 @@ def measure(command: list[str]) -> tuple[float, float, int]:
 
 def report(label: str, tool: str, files: int, result: tuple[float, float, int]) -> None:
     seconds, rss, code = result
-    print(f"{label:<28} {tool:<9} {files:>6} files {seconds:>8.2f} s "
-          f"{files / seconds:>9.1f} files/s  peak RSS {rss:>7.1f} MiB  (exit {code})")
+    print(
+        f"{label:<28} {tool:<9} {files:>6} files {seconds:>8.2f} s "
+        f"{files / seconds:>9.1f} files/s  peak RSS {rss:>7.1f} MiB  (exit {code})"
+    )
 
 
 def c4guard_command(path: Path, jobs: int) -> list[str]:
-    return [sys.executable, "-m", "c4guard", "scan", str(path), "--format", "json",
-            "--fail-on", "none", "--jobs", str(jobs), "-o", os.devnull]
+    return [
+        sys.executable,
+        "-m",
+        "c4guard",
+        "scan",
+        str(path),
+        "--format",
+        "json",
+        "--fail-on",
+        "none",
+        "--jobs",
+        str(jobs),
+        "-o",
+        os.devnull,
+    ]
 
 
 def checkov_command(path: Path) -> list[str] | None:
     checkov = shutil.which("checkov")
     if checkov is None:
         return None
-    return [checkov, "-d", str(path), "--framework", "kubernetes", "--quiet", "--compact",
-            "-o", "json", "--skip-download"]
+    return [
+        checkov,
+        "-d",
+        str(path),
+        "--framework",
+        "kubernetes",
+        "--quiet",
+        "--compact",
+        "-o",
+        "json",
+        "--skip-download",
+    ]
 
 
 def bench(label: str, path: Path, jobs: int, with_checkov: bool) -> None:

@@ -62,8 +62,10 @@ def main() -> None:
     if not tf_files:
         raise SystemExit(f"no .tf files under {args.corpus} (use --corpus or C4GUARD_SHARED)")
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in tf_files]
-    print(f"corpus: {args.corpus} ({len(tf_files)} .tf files, "
-          f"{sum(map(len, texts)) / 1e6:.1f} MB; {len(yaml_files)} YAML files)")
+    print(
+        f"corpus: {args.corpus} ({len(tf_files)} .tf files, "
+        f"{sum(map(len, texts)) / 1e6:.1f} MB; {len(yaml_files)} YAML files)"
+    )
 
     try:
         import tree_sitter
@@ -73,8 +75,12 @@ def main() -> None:
     if tree_sitter is not None:
         parser_ts = tree_sitter.Parser(tree_sitter.Language(tree_sitter_hcl.language()))
         encoded = [t.encode() for t in texts]
-        timed("tree-sitter parse only", len(texts),
-              lambda: [parser_ts.parse(b) for b in encoded], args.rounds)
+        timed(
+            "tree-sitter parse only",
+            len(texts),
+            lambda: [parser_ts.parse(b) for b in encoded],
+            args.rounds,
+        )
 
     from c4guard.sources import ReadOptions, read_inputs
     from c4guard.sources.terraform.hcl import HclError, parse_hcl
@@ -85,10 +91,18 @@ def main() -> None:
                 parse_hcl(text)
 
     timed("c4guard HCL reader (blocks + expressions)", len(texts), read_hcl, args.rounds)
-    timed("c4guard Terraform path (read + evaluate)", len(tf_files),
-          lambda: read_inputs([str(p) for p in tf_files], ReadOptions()), args.rounds)
-    timed("c4guard YAML path", len(yaml_files),
-          lambda: read_inputs([str(p) for p in yaml_files], ReadOptions()), args.rounds)
+    timed(
+        "c4guard Terraform path (read + evaluate)",
+        len(tf_files),
+        lambda: read_inputs([str(p) for p in tf_files], ReadOptions()),
+        args.rounds,
+    )
+    timed(
+        "c4guard YAML path",
+        len(yaml_files),
+        lambda: read_inputs([str(p) for p in yaml_files], ReadOptions()),
+        args.rounds,
+    )
     optional_candidates(texts)
 
 

@@ -18,8 +18,12 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("C4GUARD_SHARED", REPO.parent / "shared"))
 
 
-def scan_paths(paths: list[str], config: Config | None = None, level: int = 3,
-               options: ReadOptions | None = None) -> Assessment:
+def scan_paths(
+    paths: list[str],
+    config: Config | None = None,
+    level: int = 3,
+    options: ReadOptions | None = None,
+) -> Assessment:
     inputs = read_inputs(paths, options or ReadOptions())
     return assess(inputs, config or Config(), ScanRequest(paths, level))
 
@@ -33,8 +37,9 @@ def status_of(assessment: Assessment, requirement: str) -> str:
 
 
 @pytest.fixture(autouse=True)
-def isolated_state(tmp_path_factory: pytest.TempPathFactory,
-                   monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_state(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Each test gets its own state directory (redaction key, default audit trail) and no
     redaction key from the environment: nothing touches the developer's real state."""
     state = tmp_path_factory.mktemp("state")
@@ -73,8 +78,15 @@ def scan(tmp_path: Path) -> Callable[..., Assessment]:
 
 
 def shared_path(*parts: str) -> Path:
-    """A path under the project's shared data; skips the test when it is not there."""
+    """A path under the project's shared data. Without it the test skips, saying how to enable
+    it, except under CI (`CI=true`), where missing shared data is a failure."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"shared data not available: {path}")
+        message = (
+            f"shared data not available: {path} "
+            "(put ../shared beside the clone, or set C4GUARD_SHARED)"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
     return path

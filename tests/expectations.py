@@ -42,10 +42,15 @@ def unmet(expected: list[Expectation], findings: list[Finding]) -> list[str]:
     missing = []
     for e in expected:
         if (e.path, e.line, e.check_id, e.result) not in seen:
-            near = sorted(f"{f.result.value}@{f.location.line}" for f in findings
-                          if f.check_id == e.check_id and f.location.path == e.path)
-            missing.append(f"{Path(e.path).name}:{e.line} {e.check_id} {e.result} "
-                           f"(found: {', '.join(near) or 'none'})")
+            near = sorted(
+                f"{f.result.value}@{f.location.line}"
+                for f in findings
+                if f.check_id == e.check_id and f.location.path == e.path
+            )
+            missing.append(
+                f"{Path(e.path).name}:{e.line} {e.check_id} {e.result} "
+                f"(found: {', '.join(near) or 'none'})"
+            )
     return missing
 
 

@@ -17,14 +17,56 @@ from tests.conftest import REPO
 
 EXAMPLES = REPO / "examples"
 STANDARD_LEVELS = {
-    "4.1.1": 1, "4.1.2": 1, "4.1.3": 2, "4.1.4": 2, "4.1.5": 3, "4.2.1": 1, "4.2.2": 2,
-    "4.2.3": 2, "4.3.1": 1, "4.3.2": 1, "4.3.3": 2, "4.3.4": 2, "4.3.5": 2, "4.4.1": 1,
-    "4.4.2": 1, "4.4.3": 2, "4.4.4": 1, "4.4.5": 2, "4.5.1": 1, "4.5.2": 1, "4.5.3": 2,
-    "4.5.4": 3, "4.5.5": 3, "4.5.6": 3, "4.5.7": 3, "4.6.1": 2, "4.6.2": 2, "4.6.3": 2,
-    "4.7.1": 2, "4.7.2": 2, "4.7.3": 3, "4.8.1": 2, "4.8.2": 2, "4.8.3": 3, "4.8.4": 3,
+    "4.1.1": 1,
+    "4.1.2": 1,
+    "4.1.3": 2,
+    "4.1.4": 2,
+    "4.1.5": 3,
+    "4.2.1": 1,
+    "4.2.2": 2,
+    "4.2.3": 2,
+    "4.3.1": 1,
+    "4.3.2": 1,
+    "4.3.3": 2,
+    "4.3.4": 2,
+    "4.3.5": 2,
+    "4.4.1": 1,
+    "4.4.2": 1,
+    "4.4.3": 2,
+    "4.4.4": 1,
+    "4.4.5": 2,
+    "4.5.1": 1,
+    "4.5.2": 1,
+    "4.5.3": 2,
+    "4.5.4": 3,
+    "4.5.5": 3,
+    "4.5.6": 3,
+    "4.5.7": 3,
+    "4.6.1": 2,
+    "4.6.2": 2,
+    "4.6.3": 2,
+    "4.7.1": 2,
+    "4.7.2": 2,
+    "4.7.3": 3,
+    "4.8.1": 2,
+    "4.8.2": 2,
+    "4.8.3": 3,
+    "4.8.4": 3,
 }
-PARTIAL = {"4.1.4", "4.1.5", "4.2.1", "4.3.5", "4.4.4", "4.5.3", "4.5.5", "4.5.6", "4.6.3",
-           "4.7.1", "4.7.3", "4.8.2"}
+PARTIAL = {
+    "4.1.4",
+    "4.1.5",
+    "4.2.1",
+    "4.3.5",
+    "4.4.4",
+    "4.5.3",
+    "4.5.5",
+    "4.5.6",
+    "4.6.3",
+    "4.7.1",
+    "4.7.3",
+    "4.8.2",
+}
 NONE = {"4.5.7", "4.8.3", "4.8.4"}
 
 
@@ -66,11 +108,13 @@ def test_insecure_example_fails_and_hardened_passes_level_1() -> None:
     insecure = invoke("scan", str(EXAMPLES / "insecure-platform"))
     assert insecure.exit_code == 1
     assert "4.1.1 FAIL" in insecure.output and "K8S-PRIVILEGED" in insecure.output
-    hardened = invoke("scan", str(EXAMPLES / "hardened-platform"), "--level", "1",
-                      "--fail-on", "fail")
+    hardened = invoke(
+        "scan", str(EXAMPLES / "hardened-platform"), "--level", "1", "--fail-on", "fail"
+    )
     assert hardened.exit_code == 0, hardened.output
-    report = json.loads(invoke("scan", str(EXAMPLES / "hardened-platform"), "--format",
-                               "json").output)
+    report = json.loads(
+        invoke("scan", str(EXAMPLES / "hardened-platform"), "--format", "json").output
+    )
     statuses = {r["id"]: r["status"] for r in report["requirements"]}
     assert statuses["4.1.1"] == statuses["4.1.2"] == statuses["4.1.3"] == "pass"
 
@@ -116,25 +160,36 @@ def test_config_error_is_exit_2(tmp_path: Path) -> None:
 def test_json_report_validates_against_the_shipped_schema(example: str) -> None:
     report = json.loads(invoke("scan", str(EXAMPLES / example), "--format", "json").output)
     jsonschema.Draft202012Validator.check_schema(report_schema())
-    jsonschema.Draft202012Validator(report_schema(),
-                                    format_checker=jsonschema.FormatChecker()).validate(report)
+    jsonschema.Draft202012Validator(
+        report_schema(), format_checker=jsonschema.FormatChecker()
+    ).validate(report)
     assert report["schema_version"] == "1.2"
     assert {"compose", "docker", "kubernetes", "secrets", "terraform", "workflows"} <= set(
-        report["scanned_domains"])
+        report["scanned_domains"]
+    )
     finding = report["requirements"][0]["findings"][0]
     assert set(finding) >= {"check_id", "fingerprint", "line", "suppression", "resource"}
 
 
 def test_report_to_file(tmp_path: Path) -> None:
     out = tmp_path / "report.json"
-    invoke("scan", str(EXAMPLES / "insecure-platform"), "--format", "json", "-o", str(out),
-           "--fail-on", "none")
+    invoke(
+        "scan",
+        str(EXAMPLES / "insecure-platform"),
+        "--format",
+        "json",
+        "-o",
+        str(out),
+        "--fail-on",
+        "none",
+    )
     assert json.loads(out.read_text())["summary"]["levels"][0]["met"] is False
 
 
 def test_console_script_runs_as_a_module(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "c4guard", "--version"],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "c4guard", "--version"], capture_output=True, text=True, check=True
+    )
     assert result.stdout.startswith("c4guard")
 
 
@@ -145,7 +200,8 @@ def test_checks_doc_is_generated_from_the_registry() -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert (REPO / "docs" / "checks.md").read_text() == module.render(), (
-        "docs/checks.md is stale: run `python scripts/gen_checks_doc.py`")
+        "docs/checks.md is stale: run `python scripts/gen_checks_doc.py`"
+    )
 
 
 @pytest.mark.parametrize("requirement", sorted(STANDARD_LEVELS))
@@ -170,13 +226,17 @@ def kubernetes_settleable() -> list[str]:
     from c4guard.catalog import load_catalog
     from c4guard.checks import checks_for
 
-    return [r.id for r in load_catalog().requirements if r.automation.value == "full"
-            and any(c.domain == "kubernetes" for c in checks_for(r.id))]
+    return [
+        r.id
+        for r in load_catalog().requirements
+        if r.automation.value == "full" and any(c.domain == "kubernetes" for c in checks_for(r.id))
+    ]
 
 
 def example_statuses(name: str) -> tuple[dict[str, str], list[dict[str, object]]]:
-    report = json.loads(invoke("scan", str(EXAMPLES / name), "--format", "json",
-                               "--fail-on", "none").output)
+    report = json.loads(
+        invoke("scan", str(EXAMPLES / name), "--format", "json", "--fail-on", "none").output
+    )
     failing = [f for r in report["requirements"] for f in r["findings"] if f["result"] == "fail"]
     return {r["id"]: r["status"] for r in report["requirements"]}, failing
 
@@ -185,10 +245,12 @@ def test_hardened_example_passes_every_kubernetes_settleable_requirement() -> No
     statuses, failing = example_statuses("hardened-platform")
     assert failing == []
     assert {r: statuses[r] for r in kubernetes_settleable()} == dict.fromkeys(
-        kubernetes_settleable(), "pass")
+        kubernetes_settleable(), "pass"
+    )
 
 
 def test_insecure_example_fails_every_kubernetes_settleable_requirement() -> None:
     statuses, _failing = example_statuses("insecure-platform")
     assert {r: statuses[r] for r in kubernetes_settleable()} == dict.fromkeys(
-        kubernetes_settleable(), "fail")
+        kubernetes_settleable(), "fail"
+    )

@@ -15,7 +15,9 @@ def errors(write, text: str) -> list[str]:
 
 
 def test_full_config_loads(write) -> None:
-    path = write("c4guard.yaml", """
+    path = write(
+        "c4guard.yaml",
+        """
         version: 1
         level: 2
         classes:
@@ -43,7 +45,8 @@ def test_full_config_loads(write) -> None:
           - requirement: "4.8.1"
             reason: no edge devices
         audit: {db: /var/lib/c4guard/audit.db}
-    """)
+    """,
+    )
     config = load_config(path)
     assert config.level == 2 and config.exceptions[0].expires.year == 2030
     assert config.runtime_classes.sandbox == ["gvisor"]
@@ -55,13 +58,16 @@ def test_unknown_key_names_file_line_and_key(write) -> None:
 
 
 def test_bad_nested_value_names_its_line(write) -> None:
-    [message] = errors(write, """
+    [message] = errors(
+        write,
+        """
         version: 1
         exceptions:
           - check: K8S-PRIVILEGED
             reason: ok
             expires: next-year
-    """)
+    """,
+    )
     assert "c4guard.yaml:5: exceptions[0].expires:" in message
 
 
@@ -74,14 +80,17 @@ def test_exception_requires_reason_and_expiry(write) -> None:
 
 
 def test_unknown_class_and_bad_requirement_id(write) -> None:
-    messages = errors(write, """
+    messages = errors(
+        write,
+        """
         version: 1
         classes:
           - classes: [gpu-hungry]
         not_applicable:
           - requirement: "9.9.9"
             reason: x
-    """)
+    """,
+    )
     joined = "\n".join(messages)
     assert ":3: classes[0].classes:" in joined and "gpu-hungry" in joined
     assert ":5: not_applicable[0].requirement:" in joined

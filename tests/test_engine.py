@@ -32,8 +32,9 @@ FUTURE = (date.today() + timedelta(days=30)).isoformat()
 PAST = (date.today() - timedelta(days=2)).isoformat()
 
 
-def run(write, tmp_path, docs: list[str], config: dict | None = None,
-        checks: list[Check] | None = None) -> Assessment:
+def run(
+    write, tmp_path, docs: list[str], config: dict | None = None, checks: list[Check] | None = None
+) -> Assessment:
     write("pods.yaml", "---\n".join(docs))
     inputs = read_inputs([str(tmp_path / "pods.yaml")])
     cfg = Config.model_validate({"version": 1, **(config or {})})
@@ -55,8 +56,9 @@ def test_partial_automation_never_passes(write, tmp_path) -> None:
         for pod in inv.pods():
             yield passed(pod, "has a monitor")
 
-    partial = Check("TEST-MONITOR", "4.1.4", Severity.LOW, "t", "r", "kubernetes", (),
-                    always_passes)
+    partial = Check(
+        "TEST-MONITOR", "4.1.4", Severity.LOW, "t", "r", "kubernetes", (), always_passes
+    )
     r = result(run(write, tmp_path, [PLAIN], checks=[partial]), "4.1.4")
     assert r.status.value == "review"
     assert "partial" in r.reason and r.findings[0].result.value == "pass"
@@ -69,12 +71,20 @@ def test_domain_not_scanned_gives_review(write, tmp_path) -> None:
 
 
 def test_suppressed_failure_with_passing_evidence_passes_with_exception(write, tmp_path) -> None:
-    config = {"exceptions": [{"check": "K8S-PRIVILEGED",
-                              "resource": {"kind": "Pod", "name": "privileged"},
-                              "reason": "GPU driver installer", "expires": FUTURE,
-                              "approver": "sec-team"}]}
-    assessment = run(write, tmp_path, [PRIVILEGED, PLAIN], config,
-                     checks=[REGISTRY["K8S-PRIVILEGED"]])
+    config = {
+        "exceptions": [
+            {
+                "check": "K8S-PRIVILEGED",
+                "resource": {"kind": "Pod", "name": "privileged"},
+                "reason": "GPU driver installer",
+                "expires": FUTURE,
+                "approver": "sec-team",
+            }
+        ]
+    }
+    assessment = run(
+        write, tmp_path, [PRIVILEGED, PLAIN], config, checks=[REGISTRY["K8S-PRIVILEGED"]]
+    )
     r = result(assessment, "4.1.1")
     assert r.status.value == "pass" and r.exceptions == 1
     assert "1 exception" in r.reason
@@ -91,9 +101,17 @@ def test_expired_exception_does_not_suppress(write, tmp_path) -> None:
 
 
 def test_attestation_over_failing_finding_stays_fail(write, tmp_path) -> None:
-    config = {"attestations": [{"requirement": "4.1.1", "statement": "we are fine",
-                                "owner": "platform", "reviewed": "2026-01-01",
-                                "expires": FUTURE}]}
+    config = {
+        "attestations": [
+            {
+                "requirement": "4.1.1",
+                "statement": "we are fine",
+                "owner": "platform",
+                "reviewed": "2026-01-01",
+                "expires": FUTURE,
+            }
+        ]
+    }
     assessment = run(write, tmp_path, [PRIVILEGED], config)
     r = result(assessment, "4.1.1")
     assert r.status.value == "fail" and "does not hide" in r.reason
@@ -101,16 +119,34 @@ def test_attestation_over_failing_finding_stays_fail(write, tmp_path) -> None:
 
 
 def test_attestation_settles_a_manual_requirement(write, tmp_path) -> None:
-    config = {"attestations": [{"requirement": "4.5.7", "statement": "no collaborative training",
-                                "owner": "ml-lead", "evidence": ["https://wiki/smpc"],
-                                "reviewed": "2026-01-01", "expires": FUTURE}]}
+    config = {
+        "attestations": [
+            {
+                "requirement": "4.5.7",
+                "statement": "no collaborative training",
+                "owner": "ml-lead",
+                "evidence": ["https://wiki/smpc"],
+                "reviewed": "2026-01-01",
+                "expires": FUTURE,
+            }
+        ]
+    }
     r = result(run(write, tmp_path, [PLAIN], config), "4.5.7")
     assert r.status.value == "attested" and "ml-lead" in r.reason
 
 
 def test_expired_attestation_returns_to_review(write, tmp_path) -> None:
-    config = {"attestations": [{"requirement": "4.5.7", "statement": "s", "owner": "o",
-                                "reviewed": "2025-01-01", "expires": PAST}]}
+    config = {
+        "attestations": [
+            {
+                "requirement": "4.5.7",
+                "statement": "s",
+                "owner": "o",
+                "reviewed": "2025-01-01",
+                "expires": PAST,
+            }
+        ]
+    }
     r = result(run(write, tmp_path, [PLAIN], config), "4.5.7")
     assert r.status.value == "review" and "expired" in r.reason
 
@@ -143,10 +179,18 @@ def test_crashing_check_is_review_never_pass(write, tmp_path) -> None:
 
 
 def test_level_conformance(write, tmp_path) -> None:
-    config = {"attestations": [
-        {"requirement": rid, "statement": "s", "owner": "o", "reviewed": "2026-01-01",
-         "expires": FUTURE} for rid in ("4.2.1", "4.3.1", "4.3.2", "4.4.1", "4.4.2", "4.4.4",
-                                        "4.5.1", "4.5.2")]}
+    config = {
+        "attestations": [
+            {
+                "requirement": rid,
+                "statement": "s",
+                "owner": "o",
+                "reviewed": "2026-01-01",
+                "expires": FUTURE,
+            }
+            for rid in ("4.2.1", "4.3.1", "4.3.2", "4.4.1", "4.4.2", "4.4.4", "4.5.1", "4.5.2")
+        ]
+    }
     hardened = """
 apiVersion: v1
 kind: Pod
@@ -174,7 +218,8 @@ spec:
 
 
 def test_unread_evidence_turns_only_the_requirements_that_read_it_to_review(
-        write, tmp_path) -> None:
+    write, tmp_path
+) -> None:
     from c4guard.checks.registry import not_applicable
     from c4guard.model import EvidenceGap
 
@@ -182,9 +227,10 @@ def test_unread_evidence_turns_only_the_requirements_that_read_it_to_review(
         inv.kind("NetworkPolicy")
         yield not_applicable("4.3.1", "no namespace runs workloads")
 
-    checks = [REGISTRY["K8S-PRIVILEGED"],
-              Check("TEST-NETPOL", "4.3.1", Severity.HIGH, "t", "r", "kubernetes", (),
-                    reads_policies)]
+    checks = [
+        REGISTRY["K8S-PRIVILEGED"],
+        Check("TEST-NETPOL", "4.3.1", Severity.HIGH, "t", "r", "kubernetes", (), reads_policies),
+    ]
     write("pods.yaml", PLAIN)
     inputs = read_inputs([str(tmp_path / "pods.yaml")])
     inputs.summary.gaps.append(EvidenceGap("k8s", "NetworkPolicy", "not allowed to list it"))
@@ -212,8 +258,7 @@ def test_fingerprints_do_not_depend_on_how_the_root_is_spelled(monkeypatch) -> N
     assert relative == absolute == prints(".")
 
 
-def test_a_shared_derived_view_credits_its_reads_to_every_check_using_it(write,
-                                                                         tmp_path) -> None:
+def test_a_shared_derived_view_credits_its_reads_to_every_check_using_it(write, tmp_path) -> None:
     """A view built once (network model, Terraform index) must make every check that uses
     it depend on what it read, not only the first one."""
     from c4guard.checks.registry import not_applicable
@@ -226,10 +271,13 @@ def test_a_shared_derived_view_credits_its_reads_to_every_check_using_it(write,
         def run_check(inv) -> Iterator:
             inv.derived(policies)
             yield not_applicable(requirement, "no policy needed")
+
         return run_check
 
-    checks = [Check(f"TEST-VIEW-{r}", r, Severity.HIGH, "t", "r", "kubernetes", (),
-                    using_view(r)) for r in ("4.3.1", "4.3.3")]
+    checks = [
+        Check(f"TEST-VIEW-{r}", r, Severity.HIGH, "t", "r", "kubernetes", (), using_view(r))
+        for r in ("4.3.1", "4.3.3")
+    ]
     write("pods.yaml", PLAIN)
     inputs = read_inputs([str(tmp_path / "pods.yaml")])
     inputs.summary.gaps.append(EvidenceGap("k8s", "NetworkPolicy", "not allowed to list it"))

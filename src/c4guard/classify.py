@@ -19,12 +19,26 @@ from c4guard.workloads import Workload
 
 CLASS_ANNOTATION = "c4guard.dev/class"
 ENVIRONMENT_ANNOTATION = "c4guard.dev/environment"
-ENVIRONMENT_LABELS = ("c4guard.dev/environment", "environment", "env",
-                      "app.kubernetes.io/environment")
+ENVIRONMENT_LABELS = (
+    "c4guard.dev/environment",
+    "environment",
+    "env",
+    "app.kubernetes.io/environment",
+)
 ENVIRONMENT_WORDS = {
-    "prod": "prod", "production": "prod", "prd": "prod", "live": "prod",
-    "staging": "staging", "stage": "staging", "stg": "staging", "preprod": "staging",
-    "dev": "dev", "development": "dev", "test": "test", "testing": "test", "qa": "test",
+    "prod": "prod",
+    "production": "prod",
+    "prd": "prod",
+    "live": "prod",
+    "staging": "staging",
+    "stage": "staging",
+    "stg": "staging",
+    "preprod": "staging",
+    "dev": "dev",
+    "development": "dev",
+    "test": "test",
+    "testing": "test",
+    "qa": "test",
     "uat": "test",
 }
 
@@ -32,8 +46,11 @@ Detector = Callable[[Workload], dict[str, str]]
 DETECTORS: list[Detector] = list(BUILT_IN_DETECTORS)
 
 
-def classify(workloads: list[Workload], config: Config,
-             namespace_labels: dict[str, dict[str, Any]] | None = None) -> None:
+def classify(
+    workloads: list[Workload],
+    config: Config,
+    namespace_labels: dict[str, dict[str, Any]] | None = None,
+) -> None:
     """Set `classes` and `environment` (with its reason) on every workload."""
     for workload in workloads:
         _from_annotations(workload)
@@ -65,11 +82,13 @@ def _from_annotations(workload: Workload) -> None:
             for name in (n.strip() for n in declared.split(",")):
                 if name in CLASS_NAMES:
                     workload.classes.setdefault(
-                        name, f"annotation {CLASS_ANNOTATION}: {declared} ({where})")
+                        name, f"annotation {CLASS_ANNOTATION}: {declared} ({where})"
+                    )
         environment = found.get(ENVIRONMENT_ANNOTATION)
         if isinstance(environment, str) and environment and workload.environment is None:
-            _set_environment(workload, environment,
-                             f"annotation {ENVIRONMENT_ANNOTATION} ({where})")
+            _set_environment(
+                workload, environment, f"annotation {ENVIRONMENT_ANNOTATION} ({where})"
+            )
 
 
 def workload_labels(workload: Workload) -> dict[str, Any]:
@@ -82,8 +101,11 @@ def workload_labels(workload: Workload) -> dict[str, Any]:
 def _from_config(workload: Workload, config: Config) -> None:
     resource = workload.resource
     facts = {
-        "kind": resource.kind, "namespace": resource.namespace, "name": resource.name,
-        "labels": workload_labels(workload), "path": resource.location.path,
+        "kind": resource.kind,
+        "namespace": resource.namespace,
+        "name": resource.name,
+        "labels": workload_labels(workload),
+        "path": resource.location.path,
     }
     for index, rule in enumerate(config.classes):
         if rule.matches(**facts):
@@ -92,21 +114,24 @@ def _from_config(workload: Workload, config: Config) -> None:
     if workload.environment is None:
         for index, rule in enumerate(config.environments):
             if rule.matches(**facts):
-                _set_environment(workload, rule.environment,
-                                 f"config environments[{index}] in {config.source}")
+                _set_environment(
+                    workload, rule.environment, f"config environments[{index}] in {config.source}"
+                )
                 break
 
 
 def _detect_environment(workload: Workload, namespace_labels: dict[str, Any] | None) -> None:
-    found = detect_environment([("label", workload_labels(workload)),
-                                ("namespace label", namespace_labels or {})],
-                               workload.namespace or "")
+    found = detect_environment(
+        [("label", workload_labels(workload)), ("namespace label", namespace_labels or {})],
+        workload.namespace or "",
+    )
     if found is not None:
         _set_environment(workload, *found)
 
 
-def detect_environment(sources: list[tuple[str, dict[str, Any]]],
-                       namespace: str) -> tuple[str, str] | None:
+def detect_environment(
+    sources: list[tuple[str, dict[str, Any]]], namespace: str
+) -> tuple[str, str] | None:
     """(environment, reason) from environment labels (first source first), else from a
     word of the namespace's name (`ml-prod` is prod)."""
     for what, labels in sources:

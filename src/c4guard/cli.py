@@ -41,8 +41,15 @@ from c4guard.report.common import gating_statuses, within_level
 from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-FORMATS = {"text": text_report, "json": json_report, "sarif": sarif, "junit": junit,
-           "html": html, "markdown": markdown, "oscal": oscal}
+FORMATS = {
+    "text": text_report,
+    "json": json_report,
+    "sarif": sarif,
+    "junit": junit,
+    "html": html,
+    "markdown": markdown,
+    "oscal": oscal,
+}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -73,35 +80,83 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
     `report: ReportOptions` argument."""
 
     @functools.wraps(command)
-    def wrapper(*args: Any, fmt: str, output: str | None, config_path: str | None,
-                level: int | None, fail_on: str, show_passes: bool, color: bool | None,
-                audit_location: str | None, create_baseline: str | None, select: tuple[str, ...],
-                skip: tuple[str, ...], no_inline_ignores: bool, baseline_path: str | None,
-                **kwargs: Any) -> None:
-        governance = {"select": select, "skip": skip, "no_inline_ignores": no_inline_ignores,
-                      "baseline_path": baseline_path}
-        report = ReportOptions(fmt, output, config_path, level, fail_on, show_passes, color,
-                               audit_location, create_baseline, governance)
+    def wrapper(
+        *args: Any,
+        fmt: str,
+        output: str | None,
+        config_path: str | None,
+        level: int | None,
+        fail_on: str,
+        show_passes: bool,
+        color: bool | None,
+        audit_location: str | None,
+        create_baseline: str | None,
+        select: tuple[str, ...],
+        skip: tuple[str, ...],
+        no_inline_ignores: bool,
+        baseline_path: str | None,
+        **kwargs: Any,
+    ) -> None:
+        governance = {
+            "select": select,
+            "skip": skip,
+            "no_inline_ignores": no_inline_ignores,
+            "baseline_path": baseline_path,
+        }
+        report = ReportOptions(
+            fmt,
+            output,
+            config_path,
+            level,
+            fail_on,
+            show_passes,
+            color,
+            audit_location,
+            create_baseline,
+            governance,
+        )
         command(*args, report=report, **kwargs)
 
     options = (
-        click.option("--format", "fmt", type=click.Choice(sorted(FORMATS)), default="text",
-                     show_default=True, help="Report format."),
-        click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
-                     help="Write the report to FILE instead of standard output."),
-        click.option("--config", "config_path", type=click.Path(dir_okay=False),
-                     help="Configuration file (default: c4guard.yaml at the scan root, or in "
-                          "the current directory)."),
-        click.option("--level", type=click.IntRange(1, 3),
-                     help="Requirements up to this level count for --fail-on "
-                          "[default: config, else 3]."),
-        click.option("--fail-on", type=click.Choice(["fail", "review", "none"]), default="fail",
-                     show_default=True, help="Lowest requirement status that makes the exit "
-                                             "code 1."),
-        click.option("--show-passes", is_flag=True,
-                     help="List passing findings in the text report."),
-        click.option("--color/--no-color", default=None,
-                     help="Colour the text report [default: auto]."),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(sorted(FORMATS)),
+            default="text",
+            show_default=True,
+            help="Report format.",
+        ),
+        click.option(
+            "-o",
+            "--output",
+            type=click.Path(dir_okay=False, writable=True),
+            help="Write the report to FILE instead of standard output.",
+        ),
+        click.option(
+            "--config",
+            "config_path",
+            type=click.Path(dir_okay=False),
+            help="Configuration file (default: c4guard.yaml at the scan root, or in "
+            "the current directory).",
+        ),
+        click.option(
+            "--level",
+            type=click.IntRange(1, 3),
+            help="Requirements up to this level count for --fail-on [default: config, else 3].",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(["fail", "review", "none"]),
+            default="fail",
+            show_default=True,
+            help="Lowest requirement status that makes the exit code 1.",
+        ),
+        click.option(
+            "--show-passes", is_flag=True, help="List passing findings in the text report."
+        ),
+        click.option(
+            "--color/--no-color", default=None, help="Colour the text report [default: auto]."
+        ),
         audit_option,
         governance_options,
     )
@@ -130,18 +185,21 @@ def prepare(report: ReportOptions, targets: list[str]) -> Prepared:
     return Prepared(config, fields)
 
 
-def assess_and_exit(inputs: InputSet, prepared: Prepared, targets: list[str],
-                    report: ReportOptions) -> NoReturn:
+def assess_and_exit(
+    inputs: InputSet, prepared: Prepared, targets: list[str], report: ReportOptions
+) -> NoReturn:
     """Judge the inputs, write the baseline, render the report, record it in the audit
     trail and exit with the contract's code."""
     config = prepared.config
-    request = ScanRequest(targets, report.level or config.level or 3, report.fail_on,
-                          **prepared.request_fields)
+    request = ScanRequest(
+        targets, report.level or config.level or 3, report.fail_on, **prepared.request_fields
+    )
     assessment = assess(inputs, config, request)
     if report.create_baseline:
         count = write_baseline(assessment.findings(), Path(report.create_baseline))
-        click.echo(f"c4guard: baseline of {count} findings written to {report.create_baseline}",
-                   err=True)
+        click.echo(
+            f"c4guard: baseline of {count} findings written to {report.create_baseline}", err=True
+        )
     _emit(assessment, report)
     configured = config.audit.db or DEFAULT_TRAIL if config.audit else None
     location = trail_location(report.audit_location, configured)
@@ -153,16 +211,26 @@ def assess_and_exit(inputs: InputSet, prepared: Prepared, targets: list[str],
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
 @report_options
-@click.option("--jobs", "-j", type=click.IntRange(0, 64), default=1, show_default=True,
-              help="Parse files in N processes (0: one per CPU).")
-@click.option("--max-file-size", type=click.IntRange(1, 1024), default=20, show_default=True,
-              help="Largest file to read, in MiB; larger ones are input errors.")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(0, 64),
+    default=1,
+    show_default=True,
+    help="Parse files in N processes (0: one per CPU).",
+)
+@click.option(
+    "--max-file-size",
+    type=click.IntRange(1, 1024),
+    default=20,
+    show_default=True,
+    help="Largest file to read, in MiB; larger ones are input errors.",
+)
 def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size: int) -> None:
     """Scan files, directories or `-` (stdin) and report AISVS C4 conformance."""
     targets = list(paths) or ["."]
     prepared = prepare(report, targets)
-    options = ReadOptions(max_file_bytes=max_file_size * 1024 * 1024,
-                          jobs=jobs or default_jobs())
+    options = ReadOptions(max_file_bytes=max_file_size * 1024 * 1024, jobs=jobs or default_jobs())
     inputs = _read(targets, options)
     if not inputs.resources and not inputs.summary.input_errors:
         _nothing_understood(inputs)
@@ -202,10 +270,12 @@ def _nothing_understood(inputs: InputSet) -> None:
 
 def _emit(assessment: Assessment, report: ReportOptions) -> None:
     if report.fmt == "text":
-        use_color = (report.color if report.color is not None
-                     else (report.output is None and sys.stdout.isatty()))
-        rendered = text_report.render(assessment, color=use_color,
-                                      show_passes=report.show_passes)
+        use_color = (
+            report.color
+            if report.color is not None
+            else (report.output is None and sys.stdout.isatty())
+        )
+        rendered = text_report.render(assessment, color=use_color, show_passes=report.show_passes)
     else:
         rendered = FORMATS[report.fmt].render(assessment)
     if report.output:
@@ -234,18 +304,28 @@ def fail_usage(message: str) -> NoReturn:
 
 @main.command()
 @click.option("--level", type=click.IntRange(1, 3), help="Only requirements up to this level.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def controls(level: int | None, fmt: str) -> None:
     """List the requirements of the catalog (OWASP AISVS C4)."""
     catalog = load_catalog()
     requirements = [r for r in catalog.requirements if level is None or r.level <= level]
     if fmt == "json":
-        click.echo(json.dumps({
-            "standard": catalog.standard, "chapter": catalog.chapter, "version": catalog.version,
-            "license": catalog.license, "attribution": catalog.attribution,
-            "requirements": [_requirement_dict(r) for r in requirements],
-        }, indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "standard": catalog.standard,
+                    "chapter": catalog.chapter,
+                    "version": catalog.version,
+                    "license": catalog.license,
+                    "attribution": catalog.attribution,
+                    "requirements": [_requirement_dict(r) for r in requirements],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     for section in catalog.sections:
         members = [r for r in requirements if r.section == section.id]
@@ -276,8 +356,9 @@ def explain(item: str) -> None:
     elif item.upper() in REGISTRY:
         click.echo(_explain_check(item.upper()))
     else:
-        fail_usage(f"no requirement or check {item!r}; see `c4guard controls` and "
-                    "`c4guard explain 4.1.1`")
+        fail_usage(
+            f"no requirement or check {item!r}; see `c4guard controls` and `c4guard explain 4.1.1`"
+        )
 
 
 def _explain_requirement(requirement_id: str) -> str:
@@ -289,24 +370,35 @@ def _explain_requirement(requirement_id: str) -> str:
         f"Section {r.section} {r.section_title}; level {r.level}"
         f"{' (assumed: the standard gives none)' if r.level_assumed else ''}; roles "
         f"{'/'.join(r.roles)}; automation {r.automation.value}",
-        "", r.text,
+        "",
+        r.text,
     ]
     if r.text_ja:
         lines += ["", f"Original: {r.text_ja}"]
-    lines += ["", f"Evidence c4guard reads: {r.evidence}",
-              f"Evidence domains: {', '.join(r.domains) or 'none (attestation only)'}", ""]
+    lines += [
+        "",
+        f"Evidence c4guard reads: {r.evidence}",
+        f"Evidence domains: {', '.join(r.domains) or 'none (attestation only)'}",
+        "",
+    ]
     checks = checks_for(r.id)
     if checks:
         lines.append("Checks:")
         for c in checks:
-            lines += [f"  {c.id} ({c.severity.value}, {c.domain}): {c.title}",
-                      f"      fix: {c.remediation}"]
+            lines += [
+                f"  {c.id} ({c.severity.value}, {c.domain}): {c.title}",
+                f"      fix: {c.remediation}",
+            ]
     elif r.automation is Automation.NONE:
-        lines.append("Checks: none. No configuration can show this requirement: an attestation "
-                     "in c4guard.yaml (`attestations:`) settles it, or `not_applicable`.")
+        lines.append(
+            "Checks: none. No configuration can show this requirement: an attestation "
+            "in c4guard.yaml (`attestations:`) settles it, or `not_applicable`."
+        )
     else:
-        lines.append("Checks: none yet. Until one exists the requirement is `review` unless an "
-                     "attestation or a not_applicable entry in c4guard.yaml settles it.")
+        lines.append(
+            "Checks: none yet. Until one exists the requirement is `review` unless an "
+            "attestation or a not_applicable entry in c4guard.yaml settles it."
+        )
     kubernetes = ", ".join(c.id for c in checks if c.domain == "kubernetes")
     lines += ["", f"Kubernetes checks: {kubernetes or 'none. ' + (r.kubernetes_gap or '')}"]
     return "\n".join(lines)

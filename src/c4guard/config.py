@@ -45,8 +45,13 @@ class Selector(_Strict):
     paths: list[str] = []
 
     def matches(
-        self, *, kind: str = "", namespace: str | None = None, name: str = "",
-        labels: dict[str, Any] | None = None, path: str = "",
+        self,
+        *,
+        kind: str = "",
+        namespace: str | None = None,
+        name: str = "",
+        labels: dict[str, Any] | None = None,
+        path: str = "",
     ) -> bool:
         tagged = {**(labels or {})}
         checks = (
@@ -84,12 +89,26 @@ class RuntimeClasses(_Strict):
     confidential-looking ones that run without hardware attestation (development)."""
 
     sandbox: list[str] = [
-        "gvisor", "gvisor-*", "runsc", "runsc-*", "kata", "kata-*", "kata*", "sandbox",
+        "gvisor",
+        "gvisor-*",
+        "runsc",
+        "runsc-*",
+        "kata",
+        "kata-*",
+        "kata*",
+        "sandbox",
         "gke-sandbox",
     ]
     confidential: list[str] = [
-        "kata-qemu-snp", "kata-qemu-tdx", "kata-qemu-nvidia-gpu-snp", "kata-qemu-nvidia-gpu-tdx",
-        "kata-qemu-se", "kata-remote", "kata-cc*", "kata-cc-isolation", "kata-qemu-coco-dev",
+        "kata-qemu-snp",
+        "kata-qemu-tdx",
+        "kata-qemu-nvidia-gpu-snp",
+        "kata-qemu-nvidia-gpu-tdx",
+        "kata-qemu-se",
+        "kata-remote",
+        "kata-cc*",
+        "kata-cc-isolation",
+        "kata-qemu-coco-dev",
     ]
     unattested: list[str] = ["*-coco-dev"]
 
@@ -101,8 +120,12 @@ class ResourceSelector(_Strict):
     path: str | None = None
 
     def matches(self, kind: str, namespace: str | None, name: str, path: str) -> bool:
-        pairs = ((self.kind, kind), (self.namespace, namespace or ""), (self.name, name),
-                 (self.path, path))
+        pairs = (
+            (self.kind, kind),
+            (self.namespace, namespace or ""),
+            (self.name, name),
+            (self.path, path),
+        )
         return all(p is None or fnmatch.fnmatchcase(v, p) for p, v in pairs)
 
 

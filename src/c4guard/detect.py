@@ -15,29 +15,49 @@ from c4guard.model import Location
 from c4guard.sources.yamlload import Mapping
 from c4guard.workloads import Workload
 
-AI_KINDS = frozenset({
-    ("serving.kserve.io", "InferenceService"), ("serving.kserve.io", "ServingRuntime"),
-    ("serving.kserve.io", "ClusterServingRuntime"), ("serving.kserve.io", "LLMInferenceService"),
-    ("serving.kserve.io", "LLMInferenceServiceConfig"), ("ray.io", "RayCluster"),
-    ("ray.io", "RayJob"), ("ray.io", "RayService"), ("kubeflow.org", "PyTorchJob"),
-    ("kubeflow.org", "TFJob"), ("kubeflow.org", "MPIJob"), ("kubeflow.org", "XGBoostJob"),
-    ("kubeflow.org", "PaddleJob"), ("kubeflow.org", "Notebook"),
-    ("trainer.kubeflow.org", "TrainJob"), ("trainer.kubeflow.org", "TrainingRuntime"),
-    ("trainer.kubeflow.org", "ClusterTrainingRuntime"), ("jobset.x-k8s.io", "JobSet"),
-    ("leaderworkerset.x-k8s.io", "LeaderWorkerSet"),
-    ("machinelearning.seldon.io", "SeldonDeployment"), ("mlops.seldon.io", "Server"),
-    ("mlops.seldon.io", "ServerConfig"),
-})
+AI_KINDS = frozenset(
+    {
+        ("serving.kserve.io", "InferenceService"),
+        ("serving.kserve.io", "ServingRuntime"),
+        ("serving.kserve.io", "ClusterServingRuntime"),
+        ("serving.kserve.io", "LLMInferenceService"),
+        ("serving.kserve.io", "LLMInferenceServiceConfig"),
+        ("ray.io", "RayCluster"),
+        ("ray.io", "RayJob"),
+        ("ray.io", "RayService"),
+        ("kubeflow.org", "PyTorchJob"),
+        ("kubeflow.org", "TFJob"),
+        ("kubeflow.org", "MPIJob"),
+        ("kubeflow.org", "XGBoostJob"),
+        ("kubeflow.org", "PaddleJob"),
+        ("kubeflow.org", "Notebook"),
+        ("trainer.kubeflow.org", "TrainJob"),
+        ("trainer.kubeflow.org", "TrainingRuntime"),
+        ("trainer.kubeflow.org", "ClusterTrainingRuntime"),
+        ("jobset.x-k8s.io", "JobSet"),
+        ("leaderworkerset.x-k8s.io", "LeaderWorkerSet"),
+        ("machinelearning.seldon.io", "SeldonDeployment"),
+        ("mlops.seldon.io", "Server"),
+        ("mlops.seldon.io", "ServerConfig"),
+    }
+)
 # Repositories of model servers and AI runtimes (registry/repository, lower case).
 MODEL_SERVER_IMAGES = re.compile(
     r"vllm|text-generation-inference|tgi-|text-embeddings-inference|tritonserver|triton|"
     r"tensorflow/serving|tensorflow-serving|torchserve|rayproject/ray|ollama|sglang|lmdeploy|"
     r"llama\.cpp|llama-cpp|kserve/[a-z-]*server|seldonio/(?:mlserver|[a-z-]*server)|mlserver|"
-    r"huggingfaceserver|bentoml|localai|llm-d|nvcr\.io/nim/")
+    r"huggingfaceserver|bentoml|localai|llm-d|nvcr\.io/nim/"
+)
 HUB_URI = re.compile(r"^(?:hf|huggingface)://", re.I)
 HUB_NAME = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
-MODEL_FLAGS = ("--model", "--model-id", "--model_id", "--model-name-or-path", "--model_name",
-               "--hf-model")
+MODEL_FLAGS = (
+    "--model",
+    "--model-id",
+    "--model_id",
+    "--model-name-or-path",
+    "--model_name",
+    "--hf-model",
+)
 MODEL_ENV = frozenset({"HF_MODEL_ID", "MODEL_ID", "HF_MODEL", "MODEL_NAME_OR_PATH"})
 DOWNLOAD_COMMANDS = (("huggingface-cli", "download"), ("hf", "download"), ("vllm", "serve"))
 URI_KEYS = frozenset({"storageUri", "uri", "modelUri", "storage_uri", "modelURI"})
@@ -56,8 +76,9 @@ def ai_kind(workload: Workload) -> dict[str, str]:
 def accelerators(workload: Workload) -> dict[str, str]:
     for container in workload.containers():
         for request in accelerator_requests(container):
-            return {"ai": f"requests {request.resource} in {container.subject} "
-                          f"({request.location})"}
+            return {
+                "ai": f"requests {request.resource} in {container.subject} ({request.location})"
+            }
     return {}
 
 
@@ -66,16 +87,17 @@ def model_server_image(workload: Workload) -> dict[str, str]:
         image = container.image.lower()
         name = f"{parse_image(image).registry}/{parse_image(image).repository}" if image else ""
         if name and MODEL_SERVER_IMAGES.search(name):
-            return {"ai": f"runs the model-server image {container.image} in "
-                          f"{container.subject} ({container.locate('image')})"}
+            return {
+                "ai": f"runs the model-server image {container.image} in "
+                f"{container.subject} ({container.locate('image')})"
+            }
     return {}
 
 
 def hub_model(workload: Workload) -> dict[str, str]:
     for text, location in _uris(workload):
         if HUB_URI.match(text):
-            return {"untrusted-model": f"pulls {text} from a public model hub "
-                                       f"({location})"}
+            return {"untrusted-model": f"pulls {text} from a public model hub ({location})"}
     for container in workload.containers():
         found = _hub_reference(container)
         if found:
@@ -87,13 +109,17 @@ def remote_code(workload: Workload) -> dict[str, str]:
     for container in workload.containers():
         for text, location in _command_strings(container):
             if REMOTE_CODE.search(text):
-                return {"untrusted-model": f"runs model code from the model repository "
-                                           f"(trust_remote_code) in {container.subject} "
-                                           f"({location})"}
+                return {
+                    "untrusted-model": f"runs model code from the model repository "
+                    f"(trust_remote_code) in {container.subject} "
+                    f"({location})"
+                }
         for name, value, location in _env(container):
             if name.upper() == "TRUST_REMOTE_CODE" and str(value).lower() in TRUE_WORDS:
-                return {"untrusted-model": f"sets TRUST_REMOTE_CODE={value} in "
-                                           f"{container.subject} ({location})"}
+                return {
+                    "untrusted-model": f"sets TRUST_REMOTE_CODE={value} in "
+                    f"{container.subject} ({location})"
+                }
     return {}
 
 
@@ -111,8 +137,12 @@ def _uris(workload: Workload) -> Iterator[tuple[str, Location]]:
             for key, value in node.items():
                 if key in URI_KEYS and isinstance(value, str):
                     line = node.line_of(key) if isinstance(node, Mapping) else None
-                    yield value, Location(getattr(node, "path", None)
-                                          or workload.resource.location.path, line)
+                    yield (
+                        value,
+                        Location(
+                            getattr(node, "path", None) or workload.resource.location.path, line
+                        ),
+                    )
                 elif isinstance(value, dict | list):
                     stack.append(value)
         elif isinstance(node, list):
@@ -150,13 +180,16 @@ def _hub_reference(container: Any) -> str | None:
             if HUB_NAME.match(value) or HUB_URI.match(value):
                 return f"loads the hub model {value} ({flag}, {location})"
         for command, verb in DOWNLOAD_COMMANDS:
-            if token.endswith(command) and words[index + 1:index + 2] == [verb]:
+            if token.endswith(command) and words[index + 1 : index + 2] == [verb]:
                 value = words[index + 2] if index + 2 < len(words) else ""
                 if HUB_NAME.match(value):
                     return f"loads the hub model {value} ({command} {verb}, {location})"
     for name, value, location in _env(container):
-        if name in MODEL_ENV and isinstance(value, str) and (
-                HUB_NAME.match(value) or HUB_URI.match(value)):
+        if (
+            name in MODEL_ENV
+            and isinstance(value, str)
+            and (HUB_NAME.match(value) or HUB_URI.match(value))
+        ):
             return f"loads the hub model {value} (env {name}, {location})"
     return None
 
@@ -166,6 +199,8 @@ def _env(container: Any) -> Iterator[tuple[str, Any, Location]]:
     for index, item in enumerate(env if isinstance(env, list) else []):
         if isinstance(item, dict) and "value" in item:
             line = item.line_of("value") if isinstance(item, Mapping) else None
-            location = Location(getattr(item, "path", None) or container.locate("env").path,
-                                line or container.locate("env").line)
+            location = Location(
+                getattr(item, "path", None) or container.locate("env").path,
+                line or container.locate("env").line,
+            )
             yield str(item.get("name") or index), item.get("value"), location

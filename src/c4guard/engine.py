@@ -62,8 +62,13 @@ class ScanRequest:
     baseline: Baseline | None = None
 
 
-def assess(inputs: InputSet, config: Config, request: ScanRequest,
-           checks: list[Check] | None = None, catalog: Catalog | None = None) -> Assessment:
+def assess(
+    inputs: InputSet,
+    config: Config,
+    request: ScanRequest,
+    checks: list[Check] | None = None,
+    catalog: Catalog | None = None,
+) -> Assessment:
     """Judge the inputs against the catalog."""
     started = time.monotonic()
     catalog = catalog or load_catalog()
@@ -72,30 +77,41 @@ def assess(inputs: InputSet, config: Config, request: ScanRequest,
     selected = request.rules.resolve(checks if checks is not None else all_checks())
     run = run_checks(inventory, selected.checks, domains)
     root_relative_fingerprints(run.findings, request.targets)
-    run.left_out = {req: kept for req, ids in selected.left_out.items()
-                    if (kept := [c for c in ids if REGISTRY[c].domain in domains])}
+    run.left_out = {
+        req: kept
+        for req, ids in selected.left_out.items()
+        if (kept := [c for c in ids if REGISTRY[c].domain in domains])
+    }
     today = today_utc()
     governance = apply_exceptions(run.findings, config.exceptions, today)
     governance["exceptions"] += apply_directives(
-        run.findings, inventory, today, honour=request.inline_ignores,
-        known=lambda target: target in REGISTRY or catalog.get(target) is not None)
+        run.findings,
+        inventory,
+        today,
+        honour=request.inline_ignores,
+        known=lambda target: target in REGISTRY or catalog.get(target) is not None,
+    )
     if request.baseline is not None:
         governance["baseline"] = apply_baseline(run.findings, request.baseline)
     governance["rule_selection"] = selected.report
     results = [
-        judge(req, run, config, domains, today, inputs.summary.gaps)
-        for req in catalog.requirements
+        judge(req, run, config, domains, today, inputs.summary.gaps) for req in catalog.requirements
     ]
     governance["attestations"] = _attestation_report(config.attestations, results, today)
     governance["not_applicable"] = [
         {"requirement": n.requirement, "reason": n.reason} for n in config.not_applicable
     ]
     return Assessment(
-        requirements=results, scanned_domains=sorted(inputs.domains), inputs=inputs.summary,
-        targets=request.targets, level=request.level, fail_on=request.fail_on,
+        requirements=results,
+        scanned_domains=sorted(inputs.domains),
+        inputs=inputs.summary,
+        targets=request.targets,
+        level=request.level,
+        fail_on=request.fail_on,
         governance=governance,
         started_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        duration_s=time.monotonic() - started, checks=selected.checks,
+        duration_s=time.monotonic() - started,
+        checks=selected.checks,
     )
 
 
@@ -104,8 +120,11 @@ def root_relative_fingerprints(findings: list[Finding], targets: list[str]) -> N
     file path (a Dockerfile, a Terraform directory) is identified relative to the target
     directory it was found under, so `scan .` and `scan /abs/repo` agree (and baselines
     match)."""
-    roots = sorted({os.path.normpath(t) for t in targets if t != "-" and os.path.isdir(t)},
-                   key=len, reverse=True)
+    roots = sorted(
+        {os.path.normpath(t) for t in targets if t != "-" and os.path.isdir(t)},
+        key=len,
+        reverse=True,
+    )
     if not roots:
         return
     for finding in findings:
@@ -113,8 +132,11 @@ def root_relative_fingerprints(findings: list[Finding], targets: list[str]) -> N
         name, namespace = _relative(ref.name, roots), _relative(ref.namespace, roots)
         if (name, namespace) != (ref.name, ref.namespace):
             finding.fingerprint = fingerprint(
-                finding.check_id, replace(ref, name=name, namespace=namespace),
-                finding.subject, finding.setting)
+                finding.check_id,
+                replace(ref, name=name, namespace=namespace),
+                finding.subject,
+                finding.setting,
+            )
 
 
 def _relative(value: str | None, roots: list[str]) -> str | None:
@@ -125,7 +147,7 @@ def _relative(value: str | None, roots: list[str]) -> str | None:
         if path == root:
             return "."
         if path.startswith(root.rstrip(os.sep) + os.sep):
-            return path[len(root.rstrip(os.sep)) + 1:]
+            return path[len(root.rstrip(os.sep)) + 1 :]
     return value
 
 
@@ -162,10 +184,16 @@ def to_finding(chk: Check, outcome: Outcome) -> Finding:
     notes = _notes(subject)
     message = f"{subject.subject} {outcome.message}" + (f" ({'; '.join(notes)})" if notes else "")
     return Finding(
-        check_id=chk.id, requirement=chk.requirement, result=outcome.result,
-        severity=chk.severity, resource=subject.ref, location=location, message=message,
+        check_id=chk.id,
+        requirement=chk.requirement,
+        result=outcome.result,
+        severity=chk.severity,
+        resource=subject.ref,
+        location=location,
+        message=message,
         remediation=outcome.fix or chk.remediation if outcome.result is not Result.PASS else "",
-        title=chk.title, subject=subject.subject,
+        title=chk.title,
+        subject=subject.subject,
         setting=setting.path if setting is not None else subject.path,
         evidence=outcome.evidence,
     )
@@ -179,8 +207,9 @@ def _notes(subject: Any) -> tuple[str, ...]:
 # ------------------------------------------------------------------------ governance
 
 
-def apply_exceptions(findings: list[Finding], rules: list[ExceptionRule],
-                     today: date) -> dict[str, list[dict[str, Any]]]:
+def apply_exceptions(
+    findings: list[Finding], rules: list[ExceptionRule], today: date
+) -> dict[str, list[dict[str, Any]]]:
     """Suppress failing findings matched by an unexpired exception; report every rule."""
     used = [0] * len(rules)
     for finding in findings:
@@ -190,33 +219,42 @@ def apply_exceptions(findings: list[Finding], rules: list[ExceptionRule],
             if _exception_matches(rule, finding):
                 used[index] += 1
                 if not rule.expired(today):
-                    finding.suppression = Suppression("config", rule.reason, rule.expires,
-                                                      rule.approver)
+                    finding.suppression = Suppression(
+                        "config", rule.reason, rule.expires, rule.approver
+                    )
                     break
-    entries = [_exception_entry(rule, count, today)
-               for rule, count in zip(rules, used, strict=True)]
+    entries = [
+        _exception_entry(rule, count, today) for rule, count in zip(rules, used, strict=True)
+    ]
     return {"exceptions": entries}
 
 
 def _exception_matches(rule: ExceptionRule, finding: Finding) -> bool:
     target = rule.check == finding.check_id or rule.requirement == finding.requirement
     resource = finding.resource
-    return target and rule.resource.matches(resource.kind, resource.namespace, resource.name,
-                                            finding.location.path)
+    return target and rule.resource.matches(
+        resource.kind, resource.namespace, resource.name, finding.location.path
+    )
 
 
 def _exception_entry(rule: ExceptionRule, matched: int, today: date) -> dict[str, Any]:
     state = "expired" if rule.expired(today) else ("active" if matched else "unused")
     return {
-        "source": "config", "check": rule.check, "requirement": rule.requirement,
-        "resource": rule.resource.model_dump(exclude_none=True), "reason": rule.reason,
-        "expires": rule.expires.isoformat(), "approver": rule.approver, "status": state,
+        "source": "config",
+        "check": rule.check,
+        "requirement": rule.requirement,
+        "resource": rule.resource.model_dump(exclude_none=True),
+        "reason": rule.reason,
+        "expires": rule.expires.isoformat(),
+        "approver": rule.approver,
+        "status": state,
         "matched": matched,
     }
 
 
-def _attestation_report(attestations: list[Attestation], results: list[RequirementResult],
-                        today: date) -> list[dict[str, Any]]:
+def _attestation_report(
+    attestations: list[Attestation], results: list[RequirementResult], today: date
+) -> list[dict[str, Any]]:
     status_of = {r.requirement.id: r.status for r in results}
     report = []
     for att in attestations:
@@ -236,8 +274,14 @@ def _attestation_report(attestations: list[Attestation], results: list[Requireme
 # ------------------------------------------------------------------------ status rules
 
 
-def judge(req: Requirement, run: CheckRun, config: Config, domains: set[str],
-          today: date, gaps: list[EvidenceGap] | None = None) -> RequirementResult:
+def judge(
+    req: Requirement,
+    run: CheckRun,
+    config: Config,
+    domains: set[str],
+    today: date,
+    gaps: list[EvidenceGap] | None = None,
+) -> RequirementResult:
     """The requirement's status, first rule that applies (DESIGN.md). Evidence its checks
     read but the inputs lack (`gaps`) keeps it from passing or being not applicable."""
     unread = [g for g in gaps or () if g.affects(run.reads.get(req.id, set()))]
@@ -250,15 +294,21 @@ def judge(req: Requirement, run: CheckRun, config: Config, domains: set[str],
     result = RequirementResult(req, Status.REVIEW, "", findings, excepted)
     if failing:
         result.status, result.reason = Status.FAIL, _fail_reason(failing, attestation)
-    elif (req.automation is Automation.FULL and passing and not unknowns
-          and not run.errors.get(req.id) and not unread):
+    elif (
+        req.automation is Automation.FULL
+        and passing
+        and not unknowns
+        and not run.errors.get(req.id)
+        and not unread
+    ):
         result.status, result.reason = Status.PASS, _pass_reason(passing, excepted)
     elif attestation is not None:
         result.status, result.reason = Status.ATTESTED, _attested_reason(attestation)
-    elif (declared := next((n for n in config.not_applicable if n.requirement == req.id), None)):
+    elif declared := next((n for n in config.not_applicable if n.requirement == req.id), None):
         result.status = Status.NOT_APPLICABLE
-        result.reason = (f"declared not applicable in {config.source or 'the config'}: "
-                         f"{declared.reason}")
+        result.reason = (
+            f"declared not applicable in {config.source or 'the config'}: {declared.reason}"
+        )
     elif (scope := _scope_empty(run, req.id)) and not passing and not unknowns and not unread:
         result.status, result.reason = Status.NOT_APPLICABLE, scope
     else:
@@ -268,10 +318,13 @@ def judge(req: Requirement, run: CheckRun, config: Config, domains: set[str],
     return result
 
 
-def _attestation(attestations: list[Attestation], requirement: str, today: date,
-                 expired: bool) -> Attestation | None:
-    return next((a for a in attestations
-                 if a.requirement == requirement and a.expired(today) is expired), None)
+def _attestation(
+    attestations: list[Attestation], requirement: str, today: date, expired: bool
+) -> Attestation | None:
+    return next(
+        (a for a in attestations if a.requirement == requirement and a.expired(today) is expired),
+        None,
+    )
 
 
 def _scope_empty(run: CheckRun, requirement: str) -> str | None:
@@ -281,8 +334,9 @@ def _scope_empty(run: CheckRun, requirement: str) -> str | None:
 
 def _fail_reason(failing: list[Finding], attestation: Attestation | None) -> str:
     checks = sorted({f.check_id for f in failing})
-    reason = (f"{len(failing)} failing finding{'s' if len(failing) != 1 else ''} from "
-              f"{', '.join(checks)}")
+    reason = (
+        f"{len(failing)} failing finding{'s' if len(failing) != 1 else ''} from {', '.join(checks)}"
+    )
     if attestation is not None:
         reason += f"; the attestation by {attestation.owner} does not hide failing findings"
     return reason
@@ -297,12 +351,21 @@ def _pass_reason(passing: list[Finding], excepted: int) -> str:
 
 
 def _attested_reason(att: Attestation) -> str:
-    return (f"attested by {att.owner}, reviewed {att.reviewed.isoformat()}, valid through "
-            f"{att.expires.isoformat()}: {att.statement}")
+    return (
+        f"attested by {att.owner}, reviewed {att.reviewed.isoformat()}, valid through "
+        f"{att.expires.isoformat()}: {att.statement}"
+    )
 
 
-def _review_reason(req: Requirement, run: CheckRun, config: Config, domains: set[str],
-                   passing: list[Finding], unknowns: list[Finding], today: date) -> str:
+def _review_reason(
+    req: Requirement,
+    run: CheckRun,
+    config: Config,
+    domains: set[str],
+    passing: list[Finding],
+    unknowns: list[Finding],
+    today: date,
+) -> str:
     parts = list(run.errors.get(req.id, []))
     if run.left_out.get(req.id):
         parts.append(f"checks not selected: {', '.join(run.left_out[req.id])}")
@@ -311,13 +374,17 @@ def _review_reason(req: Requirement, run: CheckRun, config: Config, domains: set
         parts.append(f"the attestation by {expired.owner} expired on {expired.expires.isoformat()}")
     if unknowns:
         first = unknowns[0]
-        parts.append(f"{len(unknowns)} finding{'s' if len(unknowns) != 1 else ''} could not be "
-                     f"settled, such as: {first.message} ({first.location})")
+        parts.append(
+            f"{len(unknowns)} finding{'s' if len(unknowns) != 1 else ''} could not be "
+            f"settled, such as: {first.message} ({first.location})"
+        )
     if req.automation is Automation.NONE:
         parts.append(f"only an attestation can settle it ({req.evidence})")
     elif passing and req.automation is Automation.PARTIAL:
-        parts.append(f"automation is partial: {len(passing)} passing findings support a human "
-                     "review but cannot settle it alone; attest it once reviewed")
+        parts.append(
+            f"automation is partial: {len(passing)} passing findings support a human "
+            "review but cannot settle it alone; attest it once reviewed"
+        )
     elif not passing and not unknowns:
         parts.append(_no_evidence(req, domains))
     return "; ".join(parts)

@@ -72,8 +72,12 @@ class Inventory:
     cleared it, so that evidence the inputs lack (a kind a cluster would not list) turns
     exactly the requirements whose checks read it to `review`."""
 
-    def __init__(self, resources: list[Resource], config: Config | None = None,
-                 files_by_domain: dict[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        resources: list[Resource],
+        config: Config | None = None,
+        files_by_domain: dict[str, int] | None = None,
+    ) -> None:
         self.config = config or Config()
         self.files_by_domain = files_by_domain or {}
         self.reads: set[KindKey] = set()
@@ -132,8 +136,9 @@ class Inventory:
                 yield from pod.containers
 
     def find(self, kind: str, namespace: str | None, name: str) -> Resource | None:
-        return next((r for r in self.kind(kind) if r.namespace == namespace and r.name == name),
-                    None)
+        return next(
+            (r for r in self.kind(kind) if r.namespace == namespace and r.name == name), None
+        )
 
     def namespaces_with_workloads(self) -> list[NamespaceView]:
         return [ns for ns in self.namespaces.values() if ns.workloads]

@@ -45,7 +45,11 @@ class Severity(StrEnum):
 
 
 _SEVERITY_RANK = {
-    Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1, Severity.INFO: 0,
+    Severity.CRITICAL: 4,
+    Severity.HIGH: 3,
+    Severity.MEDIUM: 2,
+    Severity.LOW: 1,
+    Severity.INFO: 0,
 }
 
 
@@ -59,8 +63,16 @@ class Automation(StrEnum):
 
 # Evidence domains a scan can cover. `cluster` (a live API) provides Kubernetes evidence.
 DOMAINS = (
-    "kubernetes", "terraform", "docker", "compose", "workflows", "secrets", "config",
-    "host", "cluster", "artifacts",
+    "kubernetes",
+    "terraform",
+    "docker",
+    "compose",
+    "workflows",
+    "secrets",
+    "config",
+    "host",
+    "cluster",
+    "artifacts",
 )
 DOMAIN_EQUIVALENTS = {"cluster": "kubernetes"}
 
@@ -205,8 +217,13 @@ class Finding:
 def fingerprint(check_id: str, resource: ResourceRef, subject: str, setting: str) -> str:
     """A stable identity: check, resource, subject and setting path, never the line."""
     parts = (
-        check_id, resource.origin, resource.kind, resource.namespace or "", resource.name,
-        subject, setting,
+        check_id,
+        resource.origin,
+        resource.kind,
+        resource.namespace or "",
+        resource.name,
+        subject,
+        setting,
     )
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 

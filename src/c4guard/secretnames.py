@@ -12,17 +12,69 @@ from __future__ import annotations
 import itertools
 import re
 
-SECRET_WORDS = frozenset({
-    "apikey", "auth", "credential", "credentials", "key", "password", "pass", "passwd",
-    "pword", "secret", "token", "privatekey", "accesskey", "passphrase", "dsn",
-})
-NOT_SECRET_WORDS = frozenset({
-    "file", "path", "dir", "directory", "name", "url", "uri", "host", "port", "endpoint",
-    "id", "type", "length", "size", "public", "pub", "gpg", "fingerprint", "enabled",
-    "enable", "required", "mode", "method", "header", "prefix", "expiry", "ttl", "timeout",
-    "algorithm", "issuer", "audience", "server", "provider", "policy", "version", "location",
-    "ref", "kind", "env", "cache",
-})
+SECRET_WORDS = frozenset(
+    {
+        "apikey",
+        "auth",
+        "credential",
+        "credentials",
+        "key",
+        "password",
+        "pass",
+        "passwd",
+        "pword",
+        "secret",
+        "token",
+        "privatekey",
+        "accesskey",
+        "passphrase",
+        "dsn",
+    }
+)
+NOT_SECRET_WORDS = frozenset(
+    {
+        "file",
+        "path",
+        "dir",
+        "directory",
+        "name",
+        "url",
+        "uri",
+        "host",
+        "port",
+        "endpoint",
+        "id",
+        "type",
+        "length",
+        "size",
+        "public",
+        "pub",
+        "gpg",
+        "fingerprint",
+        "enabled",
+        "enable",
+        "required",
+        "mode",
+        "method",
+        "header",
+        "prefix",
+        "expiry",
+        "ttl",
+        "timeout",
+        "algorithm",
+        "issuer",
+        "audience",
+        "server",
+        "provider",
+        "policy",
+        "version",
+        "location",
+        "ref",
+        "kind",
+        "env",
+        "cache",
+    }
+)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^A-Za-z0-9]+")
 

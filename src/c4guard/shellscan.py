@@ -11,8 +11,10 @@ import re
 from urllib.parse import urlsplit
 
 _DOWNLOADER = r"(?:curl|wget|iwr|invoke-webrequest|fetch)\b"
-_INTERPRETER = r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?(?:/usr/bin/|/bin/)?" \
-               r"(?:ba|z|k|da|a|c|tc|fi)?sh\b|(?:sudo\s+)?(?:python[0-9.]*|perl|ruby|node|iex)\b"
+_INTERPRETER = (
+    r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?(?:/usr/bin/|/bin/)?"
+    r"(?:ba|z|k|da|a|c|tc|fi)?sh\b|(?:sudo\s+)?(?:python[0-9.]*|perl|ruby|node|iex)\b"
+)
 PIPE_TO_SHELL = re.compile(
     rf"\b{_DOWNLOADER}[^|;&\n]*\|\s*(?:{_INTERPRETER})"
     rf"|\b(?:ba|z)?sh\s+(?:-\S+\s+)*[\"']?\$\(\s*{_DOWNLOADER}"
@@ -21,7 +23,8 @@ PIPE_TO_SHELL = re.compile(
 )
 _PACKAGE_INSTALL = re.compile(
     r"\b(?:apt-get|apt|aptitude|yum|dnf|microdnf|zypper|apk|pacman|tdnf)\b[^;&|\n]*"
-    r"\b(?:install|add|-S)\b(?P<packages>[^;&|\n]*)", re.IGNORECASE,
+    r"\b(?:install|add|-S)\b(?P<packages>[^;&|\n]*)",
+    re.IGNORECASE,
 )
 # openssh (Alpine, Arch) and ssh (Debian's metapackage) include the server; openssh-client not.
 SSH_SERVER_PACKAGES = re.compile(r"(?<![\w.-])(?:openssh-server|openssh|dropbear|ssh)(?![\w.-])")

@@ -80,12 +80,35 @@ class PostgresCluster:
             raise RuntimeError(f"{args[0]} failed: {result.stderr or result.stdout}\n{tail}")
 
     def start(self) -> PostgresCluster:
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust",
-                  "-E", "UTF8", "--no-sync")
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port}"
-                   f" -c unix_socket_directories={self.root} -c max_connections=60")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"),
-                  "-w", "-t", str(START_TIMEOUT_S), "-o", options, "start")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port}"
+            f" -c unix_socket_directories={self.root} -c max_connections=60"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            str(START_TIMEOUT_S),
+            "-o",
+            options,
+            "start",
+        )
         return self
 
     def stop(self) -> None:

@@ -9,8 +9,29 @@ import rfc8785
 
 from c4guard.audit.canonical import SAFE_INTEGER, CanonicalJSONError, canonical_json
 
-ALPHABET = ["a", "Z", "0", " ", '"', "\\", "/", "\b", "\f", "\n", "\r", "\t", "\x00", "\x1f",
-            "\x7f", "é", "\u2028", "\ue000", "\uffff", "😀", "\U0010ffff"]
+ALPHABET = [
+    "a",
+    "Z",
+    "0",
+    " ",
+    '"',
+    "\\",
+    "/",
+    "\b",
+    "\f",
+    "\n",
+    "\r",
+    "\t",
+    "\x00",
+    "\x1f",
+    "\x7f",
+    "é",
+    "\u2028",
+    "\ue000",
+    "\uffff",
+    "😀",
+    "\U0010ffff",
+]
 
 
 def text(rng: random.Random) -> str:
@@ -24,7 +45,7 @@ def value(rng: random.Random, depth: int = 0) -> object:
     if kind == 1:
         return rng.choice([True, False])
     if kind == 2:
-        return rng.choice([0, -1, 7, SAFE_INTEGER, -SAFE_INTEGER, rng.randint(-10**12, 10**12)])
+        return rng.choice([0, -1, 7, SAFE_INTEGER, -SAFE_INTEGER, rng.randint(-(10**12), 10**12)])
     if kind == 3:
         return rng.choice([0.5, -2.0, 1e21, 1e-7, 123456789.125, 3.0])
     if kind in (4, 5):
@@ -41,10 +62,16 @@ def test_matches_the_reference_on_random_values():
         assert canonical_json(sample) == rfc8785.dumps(sample), sample
 
 
-@pytest.mark.parametrize("bad", [
-    {"n": SAFE_INTEGER + 1}, {"x": float("nan")}, {1: "int key"}, {"s": "\ud800"},
-    {"o": object()},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"n": SAFE_INTEGER + 1},
+        {"x": float("nan")},
+        {1: "int key"},
+        {"s": "\ud800"},
+        {"o": object()},
+    ],
+)
 def test_values_without_a_canonical_form_are_refused(bad):
     with pytest.raises(CanonicalJSONError):
         canonical_json(bad)

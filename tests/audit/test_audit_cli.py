@@ -56,8 +56,13 @@ def test_log_show_prove_verify(cli, keyed, location):
     assert "no entry 9" in cli("show", "9", expect=1)
     proof = json.loads(cli("prove", "4"))
     head = read_checkpoint(proof["checkpoint"])
-    verify_inclusion(base64.b64decode(proof["leaf_hash"]), 4, proof["tree_size"],
-                     [base64.b64decode(h) for h in proof["proof"]], head.root)
+    verify_inclusion(
+        base64.b64decode(proof["leaf_hash"]),
+        4,
+        proof["tree_size"],
+        [base64.b64decode(h) for h in proof["proof"]],
+        head.root,
+    )
     assert cli("verify").splitlines()[-1].startswith("OK: ")
 
 
@@ -67,8 +72,11 @@ def test_verify_fails_on_tampering_and_against_a_fork(cli, keyed, location, raw,
     witness = tmp_path / "witness.checkpoint"
     witness.write_text(cli("checkpoint"))
     assert "consistent with the checkpoint at size 5" in cli("verify", "--against", str(witness))
-    raw.tamper("c4guard_audit_entries",
-               "UPDATE c4guard_audit_entries SET entry = ? WHERE idx = 1", (b"{}",))
+    raw.tamper(
+        "c4guard_audit_entries",
+        "UPDATE c4guard_audit_entries SET entry = ? WHERE idx = 1",
+        (b"{}",),
+    )
     output = cli("verify", expect=1)
     assert "FAIL  entry 1" in output and "TAMPERED OR DAMAGED" in output
     assert "not consistent" in cli("verify", "--against", str(witness), expect=1)

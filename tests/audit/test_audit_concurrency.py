@@ -59,8 +59,9 @@ def test_eight_processes_appending_at_once_get_one_order(location, signer, tmp_p
     key = tmp_path / "audit.key"
     write_key_pair(signer, key)
     open_trail(location).close()  # created once, as `c4guard audit init` would
-    workers = [spawn(APPENDER, location, f"worker-{n}", str(APPENDS), str(key))
-               for n in range(WORKERS)]
+    workers = [
+        spawn(APPENDER, location, f"worker-{n}", str(APPENDS), str(key)) for n in range(WORKERS)
+    ]
     for worker in workers:
         _, errors = worker.communicate(timeout=300)
         assert worker.returncode == 0, errors

@@ -80,15 +80,18 @@ def test_checkpoint_format_round_trips():
     assert Checkpoint.from_text(text) == checkpoint
 
 
-@pytest.mark.parametrize("text", [
-    "origin\n042\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
-    "origin\n-1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
-    "origin\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\n",
-    "origin\n1\nnot base64!\n",
-    "\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
-    "origin\n1\n",
-    "origin\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "origin\n042\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+        "origin\n-1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+        "origin\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwd\n",
+        "origin\n1\nnot base64!\n",
+        "\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n",
+        "origin\n1\n",
+        "origin\n1\nAAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+    ],
+)
 def test_malformed_checkpoints_are_refused(text):
     with pytest.raises(CheckpointError):
         Checkpoint.from_text(text)

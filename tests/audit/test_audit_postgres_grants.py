@@ -41,10 +41,16 @@ def run_as_superuser(url: str, statements: list[str]) -> None:
 @pytest.fixture
 def roles(postgres_url: str) -> dict[str, str]:
     run_as_superuser(postgres_url, sql_blocks("grants:"))
-    names = ["c4guard_audit_owner", "c4guard_audit_writer", "c4guard_audit_signer",
-             "c4guard_auditor"]
-    return {name.removeprefix("c4guard_").removeprefix("audit_"): as_role(postgres_url, name)
-            for name in names}
+    names = [
+        "c4guard_audit_owner",
+        "c4guard_audit_writer",
+        "c4guard_audit_signer",
+        "c4guard_auditor",
+    ]
+    return {
+        name.removeprefix("c4guard_").removeprefix("audit_"): as_role(postgres_url, name)
+        for name in names
+    }
 
 
 def test_documented_roles_can_do_their_duty_and_nothing_more(roles, signer):
@@ -70,9 +76,11 @@ def test_documented_roles_can_do_their_duty_and_nothing_more(roles, signer):
 
     for role in ("writer", "signer", "auditor"):
         with psycopg.connect(roles[role], autocommit=True) as db:
-            for sql in ("UPDATE c4guard_audit_entries SET entry = entry",
-                        "DELETE FROM c4guard_audit_checkpoints",
-                        "TRUNCATE c4guard_audit_entries",
-                        "DROP TRIGGER c4guard_audit_entries_append_only ON c4guard_audit_entries"):
+            for sql in (
+                "UPDATE c4guard_audit_entries SET entry = entry",
+                "DELETE FROM c4guard_audit_checkpoints",
+                "TRUNCATE c4guard_audit_entries",
+                "DROP TRIGGER c4guard_audit_entries_append_only ON c4guard_audit_entries",
+            ):
                 with pytest.raises(psycopg.errors.InsufficientPrivilege):
                     db.execute(sql)

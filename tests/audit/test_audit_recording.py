@@ -24,8 +24,11 @@ def entries(db: Path) -> list:
 
 def test_scan_records_the_digest_of_the_written_report(tmp_path: Path) -> None:
     db, report = tmp_path / "audit.db", tmp_path / "report.json"
-    result = CliRunner().invoke(main, ["scan", INSECURE, "--format", "json", "-o", str(report),
-                                       "--audit", str(db)], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["scan", INSECURE, "--format", "json", "-o", str(report), "--audit", str(db)],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 1
     [entry] = entries(db)
     assert entry.kind == "scan.assessment"
@@ -52,12 +55,12 @@ attestations:
     reviewed: 2026-01-01
     expires: 2099-01-01
 """)
-    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--fail-on", "none"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["scan", str(tmp_path), "--fail-on", "none"], catch_exceptions=False
+    )
     assert result.exit_code == 0
     recorded = entries(db)
-    assert [e.kind for e in recorded] == ["scan.assessment", "exception.used",
-                                          "attestation.used"]
+    assert [e.kind for e in recorded] == ["scan.assessment", "exception.used", "attestation.used"]
     assert {e.actor for e in recorded} == {"ci/pipeline-42"}
     assert recorded[1].payload["check"] == "K8S-PRIVILEGED"
     assert CliRunner().invoke(main, ["audit", "verify", "--db", str(db)]).exit_code == 0
@@ -66,6 +69,7 @@ attestations:
 def test_unreachable_trail_is_exit_2(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = CliRunner().invoke(main, ["scan", INSECURE, "--fail-on", "none", "--audit",
-                                       str(blocker / "audit.db")])
+    result = CliRunner().invoke(
+        main, ["scan", INSECURE, "--fail-on", "none", "--audit", str(blocker / "audit.db")]
+    )
     assert result.exit_code == 2 and "audit trail unavailable" in result.output

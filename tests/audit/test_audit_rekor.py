@@ -142,8 +142,11 @@ def test_rekor_v1_ecdsa_checkpoint_text_is_what_the_log_signed():
     assert signature.key_id == hashlib.sha256(der).digest()[:4]
     public.verify(signature.signature, note.text.encode(), ec.ECDSA(ec.hashes.SHA256()))
     with pytest.raises(InvalidSignature):
-        public.verify(signature.signature, note.text.replace("25901138", "25901139").encode(),
-                      ec.ECDSA(ec.hashes.SHA256()))
+        public.verify(
+            signature.signature,
+            note.text.replace("25901138", "25901139").encode(),
+            ec.ECDSA(ec.hashes.SHA256()),
+        )
     # An Ed25519 verifier of the same name does not accept the ECDSA signature.
     with pytest.raises(NoteError):
         open_note(envelope, [Verifier("rekor.sigstage.dev", bytes(32))])

@@ -32,8 +32,10 @@ def test_append_many_is_all_or_nothing(trail):
     receipts = trail.append_many([Event("gate.decision", {"n": n}, "g") for n in range(10)])
     assert [r.index for r in receipts] == list(range(10))
     assert len({r.time for r in receipts}) == 1
-    batch = [Event("gate.decision", {"ok": 1}, "g"),
-             Event("gate.decision", {"x": float("inf")}, "g")]
+    batch = [
+        Event("gate.decision", {"ok": 1}, "g"),
+        Event("gate.decision", {"x": float("inf")}, "g"),
+    ]
     with pytest.raises(EventError):
         trail.append_many(batch)
     assert trail.size() == 10
@@ -104,15 +106,22 @@ def test_checkpoints_need_a_trusted_key_to_verify(trail, signer):
 REFUSED = (sqlite3.Error, psycopg.Error)
 
 
-@pytest.mark.parametrize("table", ["c4guard_audit_entries", "c4guard_audit_checkpoints",
-                                   "c4guard_audit_meta"])
+@pytest.mark.parametrize(
+    "table", ["c4guard_audit_entries", "c4guard_audit_checkpoints", "c4guard_audit_meta"]
+)
 def test_tables_refuse_update_delete_and_replace(trail, signer, raw, table):
     fill(trail, 3)
     trail.checkpoint(signer)
-    key = {"c4guard_audit_entries": "idx", "c4guard_audit_checkpoints": "tree_size",
-           "c4guard_audit_meta": "name"}[table]
-    column = {"c4guard_audit_entries": "entry", "c4guard_audit_checkpoints": "note",
-              "c4guard_audit_meta": "value"}[table]
+    key = {
+        "c4guard_audit_entries": "idx",
+        "c4guard_audit_checkpoints": "tree_size",
+        "c4guard_audit_meta": "name",
+    }[table]
+    column = {
+        "c4guard_audit_entries": "entry",
+        "c4guard_audit_checkpoints": "note",
+        "c4guard_audit_meta": "value",
+    }[table]
     (some_key,) = raw.run(f"SELECT {key} FROM {table} LIMIT 1")[0]
     attempts = [
         f"UPDATE {table} SET {column} = {column} WHERE {key} = ?",
@@ -120,8 +129,10 @@ def test_tables_refuse_update_delete_and_replace(trail, signer, raw, table):
     ]
     if raw.postgres:
         attempts.append(f"TRUNCATE {table}")
-        attempts.append(f"INSERT INTO {table} SELECT * FROM {table} WHERE {key} = ?"
-                        f" ON CONFLICT ({key}) DO UPDATE SET {column} = EXCLUDED.{column}")
+        attempts.append(
+            f"INSERT INTO {table} SELECT * FROM {table} WHERE {key} = ?"
+            f" ON CONFLICT ({key}) DO UPDATE SET {column} = EXCLUDED.{column}"
+        )
     else:
         attempts.append(f"INSERT OR REPLACE INTO {table} SELECT * FROM {table} WHERE {key} = ?")
     for sql in attempts:

@@ -45,8 +45,9 @@ def rewrite_with_hashes(raw, index: int, old: bytes, new: bytes) -> None:
     raw.drop_triggers(ENTRIES)
     for position, data in enumerate(rows):
         hashes = b"".join(frontier.append(leaf_hash(data)))
-        raw.run(f"UPDATE {ENTRIES} SET entry = ?, hashes = ? WHERE idx = ?",
-                (data, hashes, position))
+        raw.run(
+            f"UPDATE {ENTRIES} SET entry = ?, hashes = ? WHERE idx = ?", (data, hashes, position)
+        )
 
 
 def test_changed_entry_content_is_detected(checkpointed, signer, raw):
@@ -140,8 +141,11 @@ def test_a_consistent_log_passes_against_its_earlier_checkpoint(checkpointed, si
 
 def test_checkpoints_are_not_signed_over_tampered_entries(checkpointed, signer, raw):
     entry, _ = entry_row(raw, 11)
-    raw.tamper(ENTRIES, f"UPDATE {ENTRIES} SET entry = ? WHERE idx = 11",
-               (entry.replace(b'"n":11', b'"n":0'),))
+    raw.tamper(
+        ENTRIES,
+        f"UPDATE {ENTRIES} SET entry = ? WHERE idx = 11",
+        (entry.replace(b'"n":11', b'"n":0'),),
+    )
     with pytest.raises(AuditError, match="entry 11 does not match its recorded hashes"):
         checkpointed.checkpoint(signer)
     assert checkpointed.latest_checkpoint().size == 10

@@ -31,8 +31,9 @@ def scan_scenario(directory: Path) -> Assessment:
 
 
 def area_checks(area_module: str) -> list[str]:
-    return sorted(c.id for c in REGISTRY.values()
-                  if c.function.__module__ == f"c4guard.checks.{area_module}")
+    return sorted(
+        c.id for c in REGISTRY.values() if c.function.__module__ == f"c4guard.checks.{area_module}"
+    )
 
 
 def marked_results(area: str, check_id: str) -> set[str]:

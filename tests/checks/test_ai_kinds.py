@@ -11,9 +11,21 @@ from tests.checks.kube_fixtures import FIXTURES, scan_scenario
 from tests.conftest import findings_of
 
 SCENARIO = FIXTURES / "ai-kinds"
-KINDS = ("InferenceService", "LLMInferenceService", "SeldonDeployment", "Server", "Service",
-         "Workflow", "CronWorkflow", "Notebook", "Workload", "RayService", "PyTorchJob",
-         "LeaderWorkerSet", "JobSet")
+KINDS = (
+    "InferenceService",
+    "LLMInferenceService",
+    "SeldonDeployment",
+    "Server",
+    "Service",
+    "Workflow",
+    "CronWorkflow",
+    "Notebook",
+    "Workload",
+    "RayService",
+    "PyTorchJob",
+    "LeaderWorkerSet",
+    "JobSet",
+)
 CLASS_CHECKS = ("K8S-UNTRUSTED-SANDBOX", "K8S-SANDBOX-EGRESS", "K8S-GPU-ISOLATION")
 
 
@@ -33,8 +45,9 @@ def test_kind_is_classified_with_reasons(inventory: Inventory, kind: str) -> Non
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("check_id", CLASS_CHECKS)
 def test_class_dependent_checks_see_the_kind(kind: str, check_id: str) -> None:
-    findings = [f for f in findings_of(scan_scenario(SCENARIO), check_id)
-                if f.resource.kind == kind]
+    findings = [
+        f for f in findings_of(scan_scenario(SCENARIO), check_id) if f.resource.kind == kind
+    ]
     assert findings, f"{check_id} does not see {kind}"
     if check_id == "K8S-GPU-ISOLATION":
         assert all(f.subject.startswith("container") for f in findings)
@@ -42,8 +55,7 @@ def test_class_dependent_checks_see_the_kind(kind: str, check_id: str) -> None:
         assert all("untrusted-model:" in f.message for f in findings)
 
 
-def test_llm_inference_service_takes_its_image_from_the_base_config(
-        inventory: Inventory) -> None:
+def test_llm_inference_service_takes_its_image_from_the_base_config(inventory: Inventory) -> None:
     [workload] = [w for w in inventory.workloads if w.resource.kind == "LLMInferenceService"]
     [container] = workload.containers()
     assert container.image == "vllm/vllm-openai:v0.6.3"
@@ -60,9 +72,12 @@ def test_argo_templates_become_pods_with_main_containers(inventory: Inventory) -
 
 
 CLASS_DEPENDENT = {
-    "K8S-UNTRUSTED-SANDBOX": "untrusted-model:", "K8S-EXHAUSTION-PROTECTION": "ai:",
-    "K8S-HIGH-RISK-TEE": "high-risk:", "K8S-TEE-ATTESTATION": ":",
-    "K8S-CONFIDENTIAL-TEE": "confidential:", "K8S-CONFIDENTIAL-MODEL-KEYS": "confidential:",
+    "K8S-UNTRUSTED-SANDBOX": "untrusted-model:",
+    "K8S-EXHAUSTION-PROTECTION": "ai:",
+    "K8S-HIGH-RISK-TEE": "high-risk:",
+    "K8S-TEE-ATTESTATION": ":",
+    "K8S-CONFIDENTIAL-TEE": "confidential:",
+    "K8S-CONFIDENTIAL-MODEL-KEYS": "confidential:",
 }
 
 

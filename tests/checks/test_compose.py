@@ -26,16 +26,21 @@ def test_service_built_from_a_dockerfile_among_the_inputs_is_judged_by_its_user(
 
 
 def test_no_sandboxed_service_makes_4_5_2_not_applicable(write, scan) -> None:
-    write("compose.yaml", """
+    write(
+        "compose.yaml",
+        """
         services:
           api:
             image: ghcr.io/example/api:1.0
-    """)
+    """,
+    )
     assert status_of(scan(), "4.5.2") == "not_applicable"
 
 
 def test_extends_within_the_file_is_merged(write, tmp_path) -> None:
-    write("docker-compose.yml", """
+    write(
+        "docker-compose.yml",
+        """
         services:
           base:
             image: x
@@ -46,7 +51,8 @@ def test_extends_within_the_file_is_merged(write, tmp_path) -> None:
             user: "1000"
           remote:
             extends: {file: other.yml, service: web}
-    """)
+    """,
+    )
     services = {r.name: r.body for r in read_inputs([str(tmp_path)]).resources}
     assert services["app"].spec["read_only"] is True
     assert services["app"].spec["cap_drop"] == ["ALL"]
@@ -54,15 +60,21 @@ def test_extends_within_the_file_is_merged(write, tmp_path) -> None:
 
 
 def test_other_yaml_with_services_is_not_compose(write, tmp_path) -> None:
-    write("config.yaml", """
+    write(
+        "config.yaml",
+        """
         services:
           - name: billing
             port: 8080
-    """)
-    write("app.yaml", """
+    """,
+    )
+    write(
+        "app.yaml",
+        """
         services:
           web: {image: nginx, build: .}
         networks: {}
-    """)
+    """,
+    )
     inputs = read_inputs([str(tmp_path)])
     assert [r.name for r in inputs.resources] == ["web"]

@@ -13,8 +13,9 @@ from tests.conftest import findings_of, scan_paths
 from tests.expectations import expectations, unmet
 
 FIXTURES = Path(__file__).parent / "fixtures" / "isolation"
-ISOLATION_CHECKS = sorted(c.id for req in ("4.1.1", "4.1.2", "4.1.3") for c in checks_for(req)
-                          if c.domain == "kubernetes")
+ISOLATION_CHECKS = sorted(
+    c.id for req in ("4.1.1", "4.1.2", "4.1.3") for c in checks_for(req) if c.domain == "kubernetes"
+)
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +36,13 @@ def test_every_check_has_failing_and_passing_fixtures(check_id: str) -> None:
 
 
 def test_hardened_fixture_has_no_isolation_failure(assessment: Assessment) -> None:
-    failing = [f for f in findings_of(assessment) if f.check_id in ISOLATION_CHECKS
-               and f.location.path.endswith("pass-deployment.yaml") and f.result.value == "fail"]
+    failing = [
+        f
+        for f in findings_of(assessment)
+        if f.check_id in ISOLATION_CHECKS
+        and f.location.path.endswith("pass-deployment.yaml")
+        and f.result.value == "fail"
+    ]
     assert failing == []
 
 
@@ -49,7 +55,9 @@ def test_container_setting_overrides_pod_setting(assessment: Assessment) -> None
 
 
 def test_pod_setting_applies_when_container_is_silent(write, scan) -> None:
-    write("pod.yaml", """
+    write(
+        "pod.yaml",
+        """
         apiVersion: v1
         kind: Pod
         metadata: {name: p, namespace: ns}
@@ -60,7 +68,8 @@ def test_pod_setting_applies_when_container_is_silent(write, scan) -> None:
             - name: app
               image: x
               securityContext: {allowPrivilegeEscalation: false}
-    """)
+    """,
+    )
     [finding] = findings_of(scan(), "K8S-RUN-AS-NON-ROOT")
     assert finding.result.value == "fail"
     assert finding.location.line == 6

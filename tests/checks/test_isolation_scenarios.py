@@ -27,25 +27,34 @@ def test_tetragon_kill_policy_in_monitor_mode_does_not_satisfy_4_1_4() -> None:
 
 
 def test_kubearmor_allow_lists_block_only_under_a_block_posture() -> None:
-    findings = {f.subject: f for f in findings_of(scan_scenario(AREA / "kubearmor"),
-                                                  "K8S-RUNTIME-RESPONSE")}
+    findings = {
+        f.subject: f for f in findings_of(scan_scenario(AREA / "kubearmor"), "K8S-RUNTIME-RESPONSE")
+    }
     assert "default posture is audit" in findings["namespace audited"].message
     assert "block default posture" in findings["namespace blocked"].message
 
 
 def test_falcosidekick_alone_does_not_terminate() -> None:
-    [finding] = [f for f in findings_of(scan_scenario(AREA / "falco"), "K8S-RUNTIME-RESPONSE")
-                 if f.subject == "namespace serving"]
+    [finding] = [
+        f
+        for f in findings_of(scan_scenario(AREA / "falco"), "K8S-RUNTIME-RESPONSE")
+        if f.subject == "namespace serving"
+    ]
     assert finding.result.value == "unknown"
     assert "falcosidekick only forwards" in finding.message
-    [talon] = [f for f in findings_of(scan_scenario(AREA / "falco-talon"),
-                                      "K8S-RUNTIME-RESPONSE") if f.subject == "namespace serving"]
+    [talon] = [
+        f
+        for f in findings_of(scan_scenario(AREA / "falco-talon"), "K8S-RUNTIME-RESPONSE")
+        if f.subject == "namespace serving"
+    ]
     assert talon.result.value == "pass" and "kubernetes:terminate" in talon.message
 
 
 def test_seccomp_profile_files_are_judged_on_their_own() -> None:
-    findings = {f.resource.name: f for f in findings_of(scan_scenario(AREA / "seccomp"),
-                                                        "CFG-SECCOMP-PROFILE")}
+    findings = {
+        f.resource.name: f
+        for f in findings_of(scan_scenario(AREA / "seccomp"), "CFG-SECCOMP-PROFILE")
+    }
     assert findings["strict.json"].result.value == "pass"
     assert findings["audit.json"].result.value == "fail"
     debug = findings["debug.json"]

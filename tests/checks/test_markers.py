@@ -26,8 +26,9 @@ def test_every_marked_finding_is_reported_at_its_line(domain: str) -> None:
     assert not missing, "\n".join(missing)
 
 
-@pytest.mark.parametrize("check", [c for c in all_checks() if c.domain in AREAS],
-                         ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "check", [c for c in all_checks() if c.domain in AREAS], ids=lambda c: c.id
+)
 def test_every_check_has_failing_and_passing_fixtures(check) -> None:
     results = {e.result for e in marked(check.domain) if e.check_id == check.id}
     assert results >= {"pass", "fail"}, f"{check.id} lacks fixtures: has {results}"

@@ -24,12 +24,16 @@ def test_every_check_has_failing_and_passing_fixtures(check_id: str) -> None:
 
 def admission(name: str) -> dict[str, object]:
     assessment = scan_scenario(AREA / name)
-    return {f"{f.resource.namespace}/{f.subject}": f
-            for f in findings_of(assessment, "K8S-IMAGE-VERIFIED-AT-ADMISSION")}
+    return {
+        f"{f.resource.namespace}/{f.subject}": f
+        for f in findings_of(assessment, "K8S-IMAGE-VERIFIED-AT-ADMISSION")
+    }
 
 
 def test_kyverno_audit_mode_does_not_satisfy_4_2_3(write, scan) -> None:
-    write("policy.yaml", """
+    write(
+        "policy.yaml",
+        """
         apiVersion: kyverno.io/v1
         kind: ClusterPolicy
         metadata: {name: verify}
@@ -48,7 +52,8 @@ def test_kyverno_audit_mode_does_not_satisfy_4_2_3(write, scan) -> None:
           containers:
             - name: app
               image: ghcr.io/acme/app:1
-    """)
+    """,
+    )
     assessment = scan()
     [finding] = findings_of(assessment, "K8S-IMAGE-VERIFIED-AT-ADMISSION")
     assert finding.result.value == "fail" and "(Audit)" in finding.message

@@ -39,16 +39,19 @@ def test_time_slicing_shared_across_two_namespaces_fails_4_7_2() -> None:
 
 
 def test_time_slicing_within_one_namespace_passes(write, scan) -> None:
-    write("one-tenant.yaml", (FIXTURES / "hardware" / "timeslicing" / "timeslicing.yaml")
-          .read_text().replace("namespace: team-b", "namespace: team-a"))
+    write(
+        "one-tenant.yaml",
+        (FIXTURES / "hardware" / "timeslicing" / "timeslicing.yaml")
+        .read_text()
+        .replace("namespace: team-b", "namespace: team-a"),
+    )
     findings = findings_of(scan(), "K8S-GPU-ISOLATION")
     assert findings and all(f.result.value == "pass" for f in findings)
     assert all("only within namespace team-a" in f.message for f in findings)
 
 
 def test_kueue_cluster_queue_quota_covers_gpus() -> None:
-    findings = findings_of(scan_scenario(FIXTURES / "resources" / "quotas"),
-                           "K8S-RESOURCE-QUOTA")
+    findings = findings_of(scan_scenario(FIXTURES / "resources" / "quotas"), "K8S-RESOURCE-QUOTA")
     queued = next(f for f in findings if f.subject == "namespace queued")
     assert queued.result.value == "pass" and "Kueue" in queued.message
     research = next(f for f in findings if f.subject == "namespace research")

@@ -28,20 +28,24 @@ def test_secret_values_never_appear_in_findings() -> None:
     assert "hunter22" not in text and "abcdefghijklmnop" not in text
 
 
-@pytest.mark.parametrize(("name", "value", "secret"), [
-    ("HF_TOKEN", "hf_abcdefghijklmnopqrstuvwxyz0123", True),
-    ("WEIRD", "postgres://app:s3cret@db:5432/app", True),
-    ("API_KEY", "$(API_KEY_FROM_FILE)", False),
-    ("TOKENIZERS_PARALLELISM", "false", False),
-    ("SECRET_PATH", "/var/run/secrets/token", False),
-    ("GITHUB_TOKEN", "{{ .Values.token }}", False),
-    ("LOG_LEVEL", "debug", False),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "secret"),
+    [
+        ("HF_TOKEN", "hf_abcdefghijklmnopqrstuvwxyz0123", True),
+        ("WEIRD", "postgres://app:s3cret@db:5432/app", True),
+        ("API_KEY", "$(API_KEY_FROM_FILE)", False),
+        ("TOKENIZERS_PARALLELISM", "false", False),
+        ("SECRET_PATH", "/var/run/secrets/token", False),
+        ("GITHUB_TOKEN", "{{ .Values.token }}", False),
+        ("LOG_LEVEL", "debug", False),
+    ],
+)
 def test_literal_secret_heuristic(name: str, value: str, secret: bool) -> None:
     assert (literal_secret(name, value) is not None) is secret
 
 
 def test_built_in_edit_role_reads_secrets() -> None:
     findings = findings_of(scan_scenario(AREA / "rbac"), "K8S-RBAC-SECRETS-BROAD")
-    assert any("default service account" in f.message and "ClusterRole edit" in f.message
-               for f in findings)
+    assert any(
+        "default service account" in f.message and "ClusterRole edit" in f.message for f in findings
+    )

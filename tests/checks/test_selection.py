@@ -35,8 +35,11 @@ def test_check_selects_checks_requirements_and_sections(write, tmp_path: Path) -
     assert check_ids(report) == {"K8S-PRIVILEGED"} | of_requirement("4.1.2")
     assert {"K8S-SECCOMP", "K8S-APPARMOR", "K8S-SELINUX"} <= of_requirement("4.1.2")
     _, report = scan_json(str(tmp_path), "--check", "C4.1", "--skip-check", "4.1.1")
-    assert check_ids(report) == {c.id for c in REGISTRY.values()
-                                 if c.requirement.startswith("4.1.") and c.requirement != "4.1.1"}
+    assert check_ids(report) == {
+        c.id
+        for c in REGISTRY.values()
+        if c.requirement.startswith("4.1.") and c.requirement != "4.1.1"
+    }
 
 
 def test_skipped_checks_are_named_in_the_reason_and_the_report(write, tmp_path: Path) -> None:
@@ -48,16 +51,26 @@ def test_skipped_checks_are_named_in_the_reason_and_the_report(write, tmp_path: 
     selection = report["governance"]["rule_selection"]
     assert selection["skip"] == ["4.1.2"]
     assert {c for c in selection["not_run"] if REGISTRY[c].domain == "kubernetes"} == {
-        c for c in of_requirement("4.1.2") if REGISTRY[c].domain == "kubernetes"}
+        c for c in of_requirement("4.1.2") if REGISTRY[c].domain == "kubernetes"
+    }
 
 
 def test_skipping_the_only_failing_check_lets_the_requirement_pass(write, tmp_path: Path) -> None:
-    write("pod.yaml", POD.replace("{privileged: true}", "{privileged: true, "
-                                  "allowPrivilegeEscalation: false, runAsNonRoot: true, "
-                                  "capabilities: {drop: [ALL]}}")
-          + "  automountServiceAccountToken: false\n")
-    failing = {f["check_id"] for f in
-               status(scan_json(str(tmp_path))[1], "4.1.1")["findings"] if f["result"] == "fail"}
+    write(
+        "pod.yaml",
+        POD.replace(
+            "{privileged: true}",
+            "{privileged: true, "
+            "allowPrivilegeEscalation: false, runAsNonRoot: true, "
+            "capabilities: {drop: [ALL]}}",
+        )
+        + "  automountServiceAccountToken: false\n",
+    )
+    failing = {
+        f["check_id"]
+        for f in status(scan_json(str(tmp_path))[1], "4.1.1")["findings"]
+        if f["result"] == "fail"
+    }
     skipped = ",".join(sorted(failing))
     r = status(scan_json(str(tmp_path), "--skip-check", skipped)[1], "4.1.1")
     assert r["status"] == "pass", r["reason"]
@@ -65,7 +78,9 @@ def test_skipping_the_only_failing_check_lets_the_requirement_pass(write, tmp_pa
 
 def test_config_severity_overrides_and_selection(write, tmp_path: Path) -> None:
     write("pod.yaml", POD)
-    write("c4guard.yaml", """
+    write(
+        "c4guard.yaml",
+        """
         version: 1
         checks:
           skip: [K8S-PSA-RESTRICTED]
@@ -73,12 +88,14 @@ def test_config_severity_overrides_and_selection(write, tmp_path: Path) -> None:
             K8S-PRIVILEGED: low
             4.1.2: info
             "4.1": medium
-    """)
+    """,
+    )
     _, report = scan_json(str(tmp_path))
-    severities = {f["check_id"]: f["severity"] for r in report["requirements"]
-                  for f in r["findings"]}
-    assert severities["K8S-PRIVILEGED"] == "low"      # the check's own override wins
-    assert severities["K8S-SECCOMP"] == "info"        # then its requirement's
+    severities = {
+        f["check_id"]: f["severity"] for r in report["requirements"] for f in r["findings"]
+    }
+    assert severities["K8S-PRIVILEGED"] == "low"  # the check's own override wins
+    assert severities["K8S-SECCOMP"] == "info"  # then its requirement's
     assert severities["K8S-CAPS-DROP-ALL"] == "medium"  # then its section's
     assert severities["K8S-READONLY-ROOTFS"] == "medium"
     assert "K8S-PSA-RESTRICTED" not in severities
@@ -95,8 +112,9 @@ def test_command_line_check_replaces_config_select_and_skip_adds() -> None:
     assert REGISTRY["K8S-APPARMOR"].severity is Severity.MEDIUM  # the registry is untouched
 
 
-@pytest.mark.parametrize("args", [("--check", "K8S-NOPE"), ("--skip-check", "4.9"),
-                                  ("--check", "4.1.9")])
+@pytest.mark.parametrize(
+    "args", [("--check", "K8S-NOPE"), ("--skip-check", "4.9"), ("--check", "4.1.9")]
+)
 def test_unknown_selectors_are_usage_errors(write, tmp_path: Path, args) -> None:
     write("pod.yaml", POD)
     result = CliRunner().invoke(main, ["scan", str(tmp_path), *args])

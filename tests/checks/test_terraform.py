@@ -56,8 +56,11 @@ def test_plans_of_the_fixtures_get_the_same_verdicts(assessment: Assessment, tmp
 
 
 def _verdicts(assessment: Assessment) -> set[tuple[str, str, str]]:
-    return {(f.check_id, f.resource.name, f.result.value) for f in findings_of(assessment)
-            if f.check_id.startswith("TF-") and f.check_id not in PLAN_BLIND}
+    return {
+        (f.check_id, f.resource.name, f.result.value)
+        for f in findings_of(assessment)
+        if f.check_id.startswith("TF-") and f.check_id not in PLAN_BLIND
+    }
 
 
 # Literal secrets are judged in code only (a plan shows values, not where they were written).

@@ -35,27 +35,36 @@ def test_push_without_provenance_fails_4_2_1_at_the_job_line(write, scan) -> Non
 
 
 def test_attested_provenance_passes_and_4_2_1_stays_review(write, scan) -> None:
-    write(".github/workflows/publish.yml", PUSH_WITHOUT_PROVENANCE + """
+    write(
+        ".github/workflows/publish.yml",
+        PUSH_WITHOUT_PROVENANCE
+        + """
               - uses: actions/attest-build-provenance@c074443f1aee8d4aeeae555aebba3282517141b2
                 with:
                   subject-name: ghcr.io/example/server
                   subject-digest: ${{ steps.build.outputs.digest }}
-    """.replace("\n    ", "\n"))
+    """.replace("\n    ", "\n"),
+    )
     result = scan()
     [provenance] = findings_of(result, "WF-PROVENANCE")
     assert provenance.result.value == "pass"
     assert "actions/attest-build-provenance" in provenance.message
-    assert not [f for f in findings_of(result) if f.requirement == "4.2.1"
-                and f.result.value == "fail"]
+    assert not [
+        f for f in findings_of(result) if f.requirement == "4.2.1" and f.result.value == "fail"
+    ]
     assert status_of(result, "4.2.1") == "review"  # partial automation: never a pass alone
 
 
 def test_sbom_generated_but_not_signed_fails_4_2_2(write, scan) -> None:
-    write(".github/workflows/publish.yml", PUSH_WITHOUT_PROVENANCE + """
+    write(
+        ".github/workflows/publish.yml",
+        PUSH_WITHOUT_PROVENANCE
+        + """
               - uses: anchore/sbom-action@f325610c9f50a54015d37c8d16cb3b0e2c8f4de0
                 with:
                   image: ghcr.io/example/server:1.0
-    """.replace("\n    ", "\n"))
+    """.replace("\n    ", "\n"),
+    )
     result = scan()
     [generated] = findings_of(result, "WF-SBOM")
     [signed] = findings_of(result, "WF-SBOM-SIGNED")
@@ -66,17 +75,23 @@ def test_sbom_generated_but_not_signed_fails_4_2_2(write, scan) -> None:
 
 
 def test_hardened_fixtures_have_no_failure() -> None:
-    result = scan_paths([str(FIXTURES / "workflows" / "hardened"),
-                         str(FIXTURES / "gitlab" / "hardened")])
-    failing = [f"{f.check_id} {f.location} {f.message}" for f in findings_of(result)
-               if f.result.value != "pass"]
+    result = scan_paths(
+        [str(FIXTURES / "workflows" / "hardened"), str(FIXTURES / "gitlab" / "hardened")]
+    )
+    failing = [
+        f"{f.check_id} {f.location} {f.message}"
+        for f in findings_of(result)
+        if f.result.value != "pass"
+    ]
     assert failing == []
     assert status_of(result, "4.2.2") == "pass"
     assert status_of(result, "4.2.3") == "pass"
 
 
 def test_test_deployments_are_not_judged(write, scan) -> None:
-    write(".github/workflows/e2e.yml", """
+    write(
+        ".github/workflows/e2e.yml",
+        """
         on: push
         permissions: {}
         jobs:
@@ -85,8 +100,11 @@ def test_test_deployments_are_not_judged(write, scan) -> None:
             steps:
               - run: ./tests/install_KinD_create_KinD_cluster_install_kustomize.sh
               - run: kubectl apply -f config/
-    """)
-    write(".github/workflows/pr.yml", """
+    """,
+    )
+    write(
+        ".github/workflows/pr.yml",
+        """
         on: pull_request
         permissions: {}
         jobs:
@@ -97,17 +115,22 @@ def test_test_deployments_are_not_judged(write, scan) -> None:
             runs-on: ubuntu-latest
             environment: preview
             steps: [{run: helm upgrade --install app ./chart}]
-    """)
+    """,
+    )
     [preview] = findings_of(scan(), "WF-VERIFY-BEFORE-DEPLOY")
     assert preview.subject.endswith("of job preview") and preview.result.value == "fail"
 
 
 def test_a_scan_that_may_fail_does_not_gate(write, scan) -> None:
-    write(".github/workflows/publish.yml", PUSH_WITHOUT_PROVENANCE + """
+    write(
+        ".github/workflows/publish.yml",
+        PUSH_WITHOUT_PROVENANCE
+        + """
               - run: trivy image --exit-code 1 ghcr.io/example/server:1.0
                 continue-on-error: true
               - run: grype ghcr.io/example/server:1.0 --fail-on high || true
-    """.replace("\n    ", "\n"))
+    """.replace("\n    ", "\n"),
+    )
     [gate] = findings_of(scan(), "WF-VULN-GATE")
     assert gate.result.value == "fail"
     assert "may fail without failing the job" in gate.message
@@ -115,7 +138,9 @@ def test_a_scan_that_may_fail_does_not_gate(write, scan) -> None:
 
 
 def test_literal_credentials_in_scripts_never_reach_a_finding(write, scan) -> None:
-    write(".github/workflows/ci.yml", """
+    write(
+        ".github/workflows/ci.yml",
+        """
         on: push
         jobs:
           fetch:
@@ -124,14 +149,18 @@ def test_literal_credentials_in_scripts_never_reach_a_finding(write, scan) -> No
               - run: |
                   curl -H "Authorization: token ghp_0123456789abcdefghijABCDEFGHIJ012345" \
                     https://bot:pa55word@example.com/install.sh?token=abc123 | sh
-    """)
-    write(".gitlab-ci.yml", """
+    """,
+    )
+    write(
+        ".gitlab-ci.yml",
+        """
         push:
           stage: build
           script:
             - docker login -u bot -p hunter2secret registry.example.com
             - docker push registry.example.com/x:1
-    """)
+    """,
+    )
     result = scan()
     assert not result.inputs.input_errors
     findings = findings_of(result)

@@ -44,8 +44,9 @@ class Images:
 @pytest.fixture(scope="session")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
     ca = TestCA(tmp_path_factory.mktemp("pki"))
-    return PKI(ca, ca.issue("server"), ca.issue("api-server", server=False,
-                                                common_name="kube-apiserver"))
+    return PKI(
+        ca, ca.issue("server"), ca.issue("api-server", server=False, common_name="kube-apiserver")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -64,10 +65,14 @@ def release_keys(tmp_path_factory: pytest.TempPathFactory) -> tuple[KeyPair, Key
 
 
 @pytest.fixture(scope="session")
-def images(registry_host: str, release_keys: tuple[KeyPair, KeyPair],  # noqa: F811
-           hanging_registry: str) -> Images:
+def images(
+    registry_host: str,  # noqa: F811
+    release_keys: tuple[KeyPair, KeyPair],
+    hanging_registry: str,
+) -> Images:
     release, intruder = release_keys
     with Registry(registry_host, plain_http=True) as registry:
+
         def publish(repository: str, signer: KeyPair | None) -> str:
             digest = push_image(registry, repository).digest
             name = f"{registry_host}/{repository}"
@@ -86,12 +91,17 @@ def images(registry_host: str, release_keys: tuple[KeyPair, KeyPair],  # noqa: F
 
 
 @pytest.fixture(scope="session")
-def gate_files(tmp_path_factory: pytest.TempPathFactory, registry_host: str,  # noqa: F811
-               release_keys: tuple[KeyPair, KeyPair], hanging_registry: str) -> Path:
+def gate_files(
+    tmp_path_factory: pytest.TempPathFactory,
+    registry_host: str,  # noqa: F811
+    release_keys: tuple[KeyPair, KeyPair],
+    hanging_registry: str,
+) -> Path:
     """c4guard.yaml (with the gate section) and trust.yaml in one folder."""
     folder = tmp_path_factory.mktemp("gate-config")
     release, _ = release_keys
-    (folder / "trust.yaml").write_text(textwrap.dedent(f"""\
+    (folder / "trust.yaml").write_text(
+        textwrap.dedent(f"""\
         version: 1
         signers:
           release:
@@ -104,8 +114,10 @@ def gate_files(tmp_path_factory: pytest.TempPathFactory, registry_host: str,  # 
           - match: "{hanging_registry}/*"
             signers: [release]
             signature: {{}}
-        """))
-    (folder / "c4guard.yaml").write_text(textwrap.dedent(f"""\
+        """)
+    )
+    (folder / "c4guard.yaml").write_text(
+        textwrap.dedent(f"""\
         version: 1
         gate:
           time_budget: {TIME_BUDGET_S}
@@ -113,15 +125,18 @@ def gate_files(tmp_path_factory: pytest.TempPathFactory, registry_host: str,  # 
           images:
             trust_policy: trust.yaml
             plain_http: true
-        """))
+        """)
+    )
     return folder / "c4guard.yaml"
 
 
 @pytest.fixture(scope="session")
-def gate(tmp_path_factory: pytest.TempPathFactory, pki: PKI, gate_files: Path,
-         images: Images) -> Iterator[GateProcess]:
+def gate(
+    tmp_path_factory: pytest.TempPathFactory, pki: PKI, gate_files: Path, images: Images
+) -> Iterator[GateProcess]:
     """One gate for the session, auditing to a SQLite trail."""
     folder = tmp_path_factory.mktemp("gate")
-    with running_gate(folder, pki.ca.path, pki.server, config=gate_files,
-                      audit=str(folder / "audit.db")) as server:
+    with running_gate(
+        folder, pki.ca.path, pki.server, config=gate_files, audit=str(folder / "audit.db")
+    ) as server:
         yield server

@@ -24,8 +24,13 @@ def _fault(workload: Any) -> str | None:
     return (metadata.get("labels") or {}).get(FAULT_LABEL)
 
 
-@check("TEST-FAULTY-CHECK", requirement="4.1.1", severity="low",
-       title="A check that raises on request", remediation="none: a planted fault")
+@check(
+    "TEST-FAULTY-CHECK",
+    requirement="4.1.1",
+    severity="low",
+    title="A check that raises on request",
+    remediation="none: a planted fault",
+)
 def faulty_check(inv: Any) -> Iterator[Any]:
     """Raises for objects labelled for it."""
     for workload in inv.workloads:

@@ -35,18 +35,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def review(obj: dict[str, Any] | None, *, operation: str = "CREATE", dry_run: bool = False,
-           uid: str | None = None, user: str = "alice@example.com",
-           old: dict[str, Any] | None = None) -> dict[str, Any]:
+def review(
+    obj: dict[str, Any] | None,
+    *,
+    operation: str = "CREATE",
+    dry_run: bool = False,
+    uid: str | None = None,
+    user: str = "alice@example.com",
+    old: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """An AdmissionReview v1 request as the API server sends it."""
     metadata = (obj or {}).get("metadata", {})
     request = {
         "uid": str(uuid.uuid4()) if uid is None else uid,
         "kind": {"group": "", "version": "v1", "kind": (obj or {}).get("kind", "Pod")},
         "resource": {"group": "", "version": "v1", "resource": "pods"},
-        "name": metadata.get("name", ""), "namespace": metadata.get("namespace", "ml"),
-        "operation": operation, "userInfo": {"username": user, "groups": ["system:authenticated"]},
-        "object": obj, "oldObject": old, "dryRun": dry_run,
+        "name": metadata.get("name", ""),
+        "namespace": metadata.get("namespace", "ml"),
+        "operation": operation,
+        "userInfo": {"username": user, "groups": ["system:authenticated"]},
+        "object": obj,
+        "oldObject": old,
+        "dryRun": dry_run,
     }
     return {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request}
 
@@ -102,17 +112,39 @@ class GateProcess:
 
 
 @contextmanager
-def running_gate(folder: Path, ca: Path, server: Issued, *, config: Path, audit: str,
-                 args: tuple[str, ...] = (), faulty: bool = False,
-                 client_cert: Issued | None = None) -> Iterator[GateProcess]:
+def running_gate(
+    folder: Path,
+    ca: Path,
+    server: Issued,
+    *,
+    config: Path,
+    audit: str,
+    args: tuple[str, ...] = (),
+    faulty: bool = False,
+    client_cert: Issued | None = None,
+) -> Iterator[GateProcess]:
     """Start a gate on a free loopback port; yields once it reports ready."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    launcher = [sys.executable, str(FAULTY_LAUNCHER)] if faulty else [
-        sys.executable, "-m", "c4guard"]
-    command = [*launcher, "gate", "serve", "--config", str(config),
-               "--listen", f"127.0.0.1:{port}", "--tls-cert", str(server.cert),
-               "--tls-key", str(server.key), "--audit", audit, *args]
+    launcher = (
+        [sys.executable, str(FAULTY_LAUNCHER)] if faulty else [sys.executable, "-m", "c4guard"]
+    )
+    command = [
+        *launcher,
+        "gate",
+        "serve",
+        "--config",
+        str(config),
+        "--listen",
+        f"127.0.0.1:{port}",
+        "--tls-cert",
+        str(server.cert),
+        "--tls-key",
+        str(server.key),
+        "--audit",
+        audit,
+        *args,
+    ]
     log_path = folder / f"gate-{port}.log"
     env = {**os.environ, "C4GUARD_STATE_DIR": str(folder / "state")}
     with log_path.open("wb") as log:
@@ -137,8 +169,9 @@ def _wait_ready(gate: GateProcess) -> None:
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-    raise RuntimeError(f"the gate was not ready in {START_TIMEOUT_S} s: "
-                       f"{gate.log_path.read_text()[-3000:]}")
+    raise RuntimeError(
+        f"the gate was not ready in {START_TIMEOUT_S} s: {gate.log_path.read_text()[-3000:]}"
+    )
 
 
 def decisions(location: str) -> list[dict]:

@@ -23,25 +23,34 @@ def test_request_fields_and_resource():
     request = parse_review(body(review(obj, uid="abc", dry_run=True)))
 
     assert (request.uid, request.operation, request.kind, request.dry_run) == (
-        "abc", "CREATE", "Pod", True)
+        "abc",
+        "CREATE",
+        "Pod",
+        True,
+    )
     resource = request.resource()
     assert (resource.kind, resource.namespace, resource.name) == ("Pod", "ml", "app")
     assert resource.body["spec"]["containers"][0].line_of("image") is None
 
 
-@pytest.mark.parametrize(("payload", "problem"), [
-    (b"{", "not JSON"),
-    (b'{"a": NaN}', "not JSON"),
-    (b"[" * 50_000 + b"]" * 50_000, "not JSON"),
-    (body([]), "not a JSON object"),
-    (body({"apiVersion": "admission.k8s.io/v1beta1", "kind": "AdmissionReview"}),
-     "admission.k8s.io/v1"),
-    (body({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}), "no request"),
-    (body(review(pod(IMAGE), uid="")), "request.uid"),
-    (body(review(pod(IMAGE), uid="u" * 200)), "longer than"),
-    (body(review(pod(IMAGE), operation="PATCH")), "request.operation"),
-    (body(review({"kind": "Pod"})), "needs request.object"),
-])
+@pytest.mark.parametrize(
+    ("payload", "problem"),
+    [
+        (b"{", "not JSON"),
+        (b'{"a": NaN}', "not JSON"),
+        (b"[" * 50_000 + b"]" * 50_000, "not JSON"),
+        (body([]), "not a JSON object"),
+        (
+            body({"apiVersion": "admission.k8s.io/v1beta1", "kind": "AdmissionReview"}),
+            "admission.k8s.io/v1",
+        ),
+        (body({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}), "no request"),
+        (body(review(pod(IMAGE), uid="")), "request.uid"),
+        (body(review(pod(IMAGE), uid="u" * 200)), "longer than"),
+        (body(review(pod(IMAGE), operation="PATCH")), "request.operation"),
+        (body(review({"kind": "Pod"})), "needs request.object"),
+    ],
+)
 def test_malformed_reviews_are_refused(payload, problem):
     with pytest.raises(BadReview, match=problem):
         parse_review(payload)
@@ -65,10 +74,16 @@ def test_a_list_is_not_one_object():
 
 def test_response_shape():
     denied = review_response("u1", False, "no", ["careful"])
-    assert denied == {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-                      "response": {"uid": "u1", "allowed": False, "warnings": ["careful"],
-                                   "status": {"code": 403, "reason": "Forbidden",
-                                              "message": "no"}}}
+    assert denied == {
+        "apiVersion": "admission.k8s.io/v1",
+        "kind": "AdmissionReview",
+        "response": {
+            "uid": "u1",
+            "allowed": False,
+            "warnings": ["careful"],
+            "status": {"code": 403, "reason": "Forbidden", "message": "no"},
+        },
+    }
     assert review_response("u2", True)["response"] == {"uid": "u2", "allowed": True}
 
 
@@ -84,6 +99,7 @@ def test_what_passes_without_a_judgement():
     assert reason(pod(IMAGE)) is None
     assert reason(changed, operation="UPDATE", old=pod(IMAGE)) is None
     assert reason(relabelled, operation="UPDATE", old=pod(IMAGE)) == (
-        "an update that leaves the spec unchanged")
+        "an update that leaves the spec unchanged"
+    )
     assert reason(deleting, operation="UPDATE", old=pod(IMAGE)) == "the object is being deleted"
     assert reason(None, operation="DELETE", old=pod(IMAGE)) == "operation DELETE is not judged"

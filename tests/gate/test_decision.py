@@ -20,8 +20,9 @@ from tests.gate.objects import pod, privileged
 IMAGE = "registry.example/ml/server@sha256:" + "0" * 64
 
 
-def decide(obj: dict[str, Any], policy: GatePolicy | None = None,
-           config: Config | None = None) -> Decision:
+def decide(
+    obj: dict[str, Any], policy: GatePolicy | None = None, config: Config | None = None
+) -> Decision:
     resource = parse_review(json.dumps(review(obj)).encode()).resource()
     return Gate(config or Config(), policy or GatePolicy(), None).decide(resource)
 
@@ -36,8 +37,9 @@ def register() -> Iterator[Callable[..., None]]:
     added: list[str] = []
 
     def add(check_id: str, function: Callable, severity: str = "critical") -> None:
-        check(check_id, requirement="4.1.1", severity=severity, title=check_id,
-              remediation="-")(function)
+        check(check_id, requirement="4.1.1", severity=severity, title=check_id, remediation="-")(
+            function
+        )
         added.append(check_id)
 
     yield add
@@ -48,14 +50,19 @@ def register() -> Iterator[Callable[..., None]]:
 def test_hardened_pod_is_allowed_without_warnings():
     decision = decide(pod(IMAGE))
     assert decision.allowed and not decision.warnings
-    assert decision.checks_run == len([c for c in REGISTRY.values()
-                                       if c.domain == "kubernetes"])
+    assert decision.checks_run == len([c for c in REGISTRY.values() if c.domain == "kubernetes"])
 
 
 def test_default_policy_denies_level_1_high_findings_and_warns_the_rest():
-    weak = pod(IMAGE, container_security={
-        "privileged": True, "allowPrivilegeEscalation": True, "readOnlyRootFilesystem": False,
-        "appArmorProfile": {"type": "Unconfined"}})
+    weak = pod(
+        IMAGE,
+        container_security={
+            "privileged": True,
+            "allowPrivilegeEscalation": True,
+            "readOnlyRootFilesystem": False,
+            "appArmorProfile": {"type": "Unconfined"},
+        },
+    )
 
     decision = decide(weak)
 
@@ -66,8 +73,13 @@ def test_default_policy_denies_level_1_high_findings_and_warns_the_rest():
 
 
 def test_first_matching_rule_decides():
-    policy = GatePolicy(rules=[Rule(checks=["K8S-PRIVILEGED"], action="warn"),
-                               Rule(requirements=["4.1.*"], action="deny")], default="warn")
+    policy = GatePolicy(
+        rules=[
+            Rule(checks=["K8S-PRIVILEGED"], action="warn"),
+            Rule(requirements=["4.1.*"], action="deny"),
+        ],
+        default="warn",
+    )
 
     decision = decide(privileged(IMAGE), policy)
 
@@ -76,8 +88,7 @@ def test_first_matching_rule_decides():
 
 
 def test_rules_can_select_namespaces():
-    policy = GatePolicy(rules=[Rule(namespaces=["dev-*"], action="warn"),
-                               Rule(action="deny")])
+    policy = GatePolicy(rules=[Rule(namespaces=["dev-*"], action="warn"), Rule(action="deny")])
 
     assert decide(privileged(IMAGE, namespace="dev-alice"), policy).allowed
     assert not decide(privileged(IMAGE, namespace="prod"), policy).allowed
@@ -134,24 +145,30 @@ def test_a_check_that_crashes_denies(register):
 
 
 def test_config_exceptions_do_not_suppress_at_the_gate():
-    config = Config(exceptions=[ExceptionRule(check="K8S-PRIVILEGED", reason="driver",
-                                              expires="2099-12-31")])
+    config = Config(
+        exceptions=[ExceptionRule(check="K8S-PRIVILEGED", reason="driver", expires="2099-12-31")]
+    )
 
     assert "K8S-PRIVILEGED" in codes(decide(privileged(IMAGE), config=config).denials)
 
 
 def inference_service(container: dict[str, Any]) -> dict[str, Any]:
-    return {"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService",
-            "metadata": {"name": "llm", "namespace": "ml"},
-            "spec": {"predictor": {"model": {"modelFormat": {"name": "vLLM"},
-                                             "storageUri": "hf://org/model"},
-                                   "containers": [container]}}}
+    return {
+        "apiVersion": "serving.kserve.io/v1beta1",
+        "kind": "InferenceService",
+        "metadata": {"name": "llm", "namespace": "ml"},
+        "spec": {
+            "predictor": {
+                "model": {"modelFormat": {"name": "vLLM"}, "storageUri": "hf://org/model"},
+                "containers": [container],
+            }
+        },
+    }
 
 
 def test_runtime_settings_are_left_to_the_runtime_but_written_ones_count():
     quiet = inference_service({"name": "kserve-container"})
-    loud = inference_service({"name": "kserve-container",
-                              "securityContext": {"privileged": True}})
+    loud = inference_service({"name": "kserve-container", "securityContext": {"privileged": True}})
 
     allowed = decide(quiet)
     denied = decide(loud)
@@ -168,6 +185,9 @@ def test_payload_records_the_object_and_reasons():
     assert payload["object"]["kind"] == "Pod" and payload["object"]["namespace"] == "ml"
     first = payload["denied"][0]
     assert (first["source"], first["code"], first["requirement"]) == (
-        "check", "K8S-PRIVILEGED", "4.1.1")
+        "check",
+        "K8S-PRIVILEGED",
+        "4.1.1",
+    )
     assert "runs privileged" in first["message"]
     json.dumps(payload, allow_nan=False)

@@ -41,17 +41,23 @@ def test_denies_with_file_and_line_and_allows_the_hardened(write):
 
 
 def test_no_suppression_but_the_gate_policy_counts(write):
-    config = write("c4guard.yaml", NO_IMAGES + """\
+    config = write(
+        "c4guard.yaml",
+        NO_IMAGES
+        + """\
 exceptions:
   - check: K8S-PRIVILEGED
     reason: the driver needs the host
     expires: 2099-12-31
-""")
-    annotated = privileged(IMAGE, annotations={
-        "c4guard.dev/ignore": "K8S-PRIVILEGED: driver; expires=2099-12-31"})
+""",
+    )
+    annotated = privileged(
+        IMAGE, annotations={"c4guard.dev/ignore": "K8S-PRIVILEGED: driver; expires=2099-12-31"}
+    )
     text = manifests(annotated).replace(
-        "privileged: true", 'privileged: true  # c4guard:ignore K8S-PRIVILEGED reason="driver" '
-                            "expires=2099-12-31")
+        "privileged: true",
+        'privileged: true  # c4guard:ignore K8S-PRIVILEGED reason="driver" expires=2099-12-31',
+    )
     assert "c4guard:ignore" in text
     path = write("ignored.yaml", text)
 
@@ -63,8 +69,9 @@ exceptions:
 def test_stdin_and_json(write):
     config = write("c4guard.yaml", NO_IMAGES)
 
-    code, output = run("-", "--config", str(config), "--format", "json",
-                       stdin=manifests(pod(IMAGE)))
+    code, output = run(
+        "-", "--config", str(config), "--format", "json", stdin=manifests(pod(IMAGE))
+    )
 
     assert code == 0
     [decision] = json.loads(output)["decisions"]
@@ -88,8 +95,10 @@ def test_image_verification_needs_a_trust_policy(write):
 
 
 def test_images_verified_and_decisions_audited(tmp_path, gate_files, images, write):
-    path = write("deploy.yaml", manifests(pod(images.signed, name="signed"),
-                                          pod(images.tag_only, name="tagged")))
+    path = write(
+        "deploy.yaml",
+        manifests(pod(images.signed, name="signed"), pod(images.tag_only, name="tagged")),
+    )
     trail = str(tmp_path / "audit.db")
 
     code, output = run(str(path), "--config", str(gate_files), "--audit", trail)
@@ -99,6 +108,8 @@ def test_images_verified_and_decisions_audited(tmp_path, gate_files, images, wri
     assert "tag-only reference" in output and "(tag-only-reference, AISVS C4 4.2.3)" in output
     recorded = decisions(trail)
     assert [(p["object"]["name"], p["allowed"]) for p in recorded] == [
-        ("signed", True), ("tagged", False)]
+        ("signed", True),
+        ("tagged", False),
+    ]
     assert recorded[0]["request"] == {"source": "gate check", "location": f"{path}:1"}
     assert recorded[0]["images"][0]["decision"] == "allow"

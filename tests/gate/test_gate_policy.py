@@ -16,7 +16,10 @@ def errors(write, text: str) -> list[str]:
 
 
 def test_gate_section_loads(write):
-    config = load_config(write("c4guard.yaml", """
+    config = load_config(
+        write(
+            "c4guard.yaml",
+            """
         version: 1
         gate:
           checks: {exclude: ["K8S-APPARMOR"]}
@@ -27,7 +30,9 @@ def test_gate_section_loads(write):
           images: {trust_policy: trust.yaml, cache_ttl: 60}
           time_budget: 3
           audit_reserve: 0.5
-    """))
+    """,
+        )
+    )
     policy = config.gate
     assert policy is not None and policy.decision_budget == 2.5
     assert not policy.checks.selects("K8S-APPARMOR") and policy.checks.selects("K8S-SECCOMP")
@@ -46,35 +51,45 @@ def test_defaults_deny_level_1_high_and_verify_images():
 
 
 def test_unknown_gate_key_names_its_line(write):
-    messages = errors(write, """
+    messages = errors(
+        write,
+        """
         version: 1
         gate:
           rules:
             - checks: [K8S-PRIVILEGED]
               actoin: warn
-    """)
+    """,
+    )
     assert any(m.endswith("c4guard.yaml:5: gate.rules[0].actoin: unknown key") for m in messages)
-    assert any(m.endswith("c4guard.yaml:4: gate.rules[0].action: required key is missing")
-               for m in messages)
+    assert any(
+        m.endswith("c4guard.yaml:4: gate.rules[0].action: required key is missing")
+        for m in messages
+    )
 
 
 def test_bad_values_are_reported(write):
-    messages = errors(write, """
+    messages = errors(
+        write,
+        """
         version: 1
         gate:
           rules:
             - {requirements: ["5.1.1"], action: block}
-    """)
+    """,
+    )
     assert any(":4: gate.rules[0].requirements: " in m and "5.1.1" in m for m in messages)
-    assert any(":4: gate.rules[0].action: Input should be 'deny' or 'warn'" in m
-               for m in messages)
+    assert any(":4: gate.rules[0].action: Input should be 'deny' or 'warn'" in m for m in messages)
 
 
 def test_the_audit_reserve_fits_in_the_budget(write):
-    [message] = errors(write, """
+    [message] = errors(
+        write,
+        """
         version: 1
         gate:
           time_budget: 2
           audit_reserve: 3
-    """)
+    """,
+    )
     assert ":2: gate: " in message and "audit_reserve must be shorter than time_budget" in message

@@ -14,17 +14,32 @@ from tests.gate.harness import decisions, running_gate
 from tests.gate.objects import pod, privileged
 
 
-def test_replicas_share_one_postgres_trail_that_verifies(tmp_path, pki, gate_files, images,
-                                                         postgres_url):
+def test_replicas_share_one_postgres_trail_that_verifies(
+    tmp_path, pki, gate_files, images, postgres_url
+):
     with ExitStack() as stack:
-        replicas = [stack.enter_context(running_gate(
-            tmp_path / name, pki.ca.path, pki.server, config=gate_files, audit=postgres_url,
-            args=("--actor", f"gate@{name}"))) for name in ("replica-a", "replica-b")]
-        requests = [(replica, obj, f"{n}-{kind}")
-                    for n, replica in enumerate(replicas * 10)
-                    for kind, obj in (("allowed", pod(images.signed)),
-                                      ("privileged", privileged(images.signed)),
-                                      ("unsigned", pod(images.unsigned)))]
+        replicas = [
+            stack.enter_context(
+                running_gate(
+                    tmp_path / name,
+                    pki.ca.path,
+                    pki.server,
+                    config=gate_files,
+                    audit=postgres_url,
+                    args=("--actor", f"gate@{name}"),
+                )
+            )
+            for name in ("replica-a", "replica-b")
+        ]
+        requests = [
+            (replica, obj, f"{n}-{kind}")
+            for n, replica in enumerate(replicas * 10)
+            for kind, obj in (
+                ("allowed", pod(images.signed)),
+                ("privileged", privileged(images.signed)),
+                ("unsigned", pod(images.unsigned)),
+            )
+        ]
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(lambda r: (r[2], r[0].admit(r[1], uid=r[2])), requests))
 
@@ -44,15 +59,19 @@ def test_replicas_share_one_postgres_trail_that_verifies(tmp_path, pki, gate_fil
     assert '"actor":"gate@replica-a"' in log and '"actor":"gate@replica-b"' in log
 
 
-def test_a_lost_database_connection_denies_then_the_replica_recovers(tmp_path, pki, gate_files,
-                                                                      images, postgres_url):
+def test_a_lost_database_connection_denies_then_the_replica_recovers(
+    tmp_path, pki, gate_files, images, postgres_url
+):
     server, database = postgres_url.rsplit("/", 1)
-    with running_gate(tmp_path, pki.ca.path, pki.server, config=gate_files,
-                      audit=postgres_url) as gate:
+    with running_gate(
+        tmp_path, pki.ca.path, pki.server, config=gate_files, audit=postgres_url
+    ) as gate:
         assert gate.admit(pod(images.signed))["allowed"] is True
         with psycopg.connect(postgres_url, autocommit=True) as admin:
-            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                          " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
         lost = gate.admit(pod(images.signed))
         assert lost["allowed"] is False

@@ -19,8 +19,9 @@ def generate(*args: str) -> tuple[int, str]:
 def test_fails_closed_and_leaves_out_its_own_namespace_and_kube_system(tmp_path):
     ca = tmp_path / "ca.pem"
     ca.write_bytes(b"-----BEGIN CERTIFICATE-----\n")
-    code, output = generate("--namespace", "security", "--exclude-namespace", "gpu-operator",
-                            "--ca-bundle", str(ca))
+    code, output = generate(
+        "--namespace", "security", "--exclude-namespace", "gpu-operator", "--ca-bundle", str(ca)
+    )
 
     assert code == 0
     document = yaml.safe_load(output)
@@ -29,11 +30,19 @@ def test_fails_closed_and_leaves_out_its_own_namespace_and_kube_system(tmp_path)
     assert hook["failurePolicy"] == "Fail"
     assert hook["sideEffects"] == "NoneOnDryRun"
     assert hook["admissionReviewVersions"] == ["v1"]
-    assert hook["namespaceSelector"]["matchExpressions"] == [{
-        "key": "kubernetes.io/metadata.name", "operator": "NotIn",
-        "values": ["gpu-operator", "kube-system", "security"]}]
-    assert hook["clientConfig"]["service"] == {"namespace": "security", "name": "c4guard-gate",
-                                               "path": "/validate", "port": 443}
+    assert hook["namespaceSelector"]["matchExpressions"] == [
+        {
+            "key": "kubernetes.io/metadata.name",
+            "operator": "NotIn",
+            "values": ["gpu-operator", "kube-system", "security"],
+        }
+    ]
+    assert hook["clientConfig"]["service"] == {
+        "namespace": "security",
+        "name": "c4guard-gate",
+        "path": "/validate",
+        "port": 443,
+    }
     assert base64.b64decode(hook["clientConfig"]["caBundle"]) == ca.read_bytes()
     assert hook["timeoutSeconds"] == 6  # default time budget 5 s, plus 1
 
@@ -43,11 +52,18 @@ def test_rules_cover_pods_and_the_ai_workload_kinds():
     rules = yaml.safe_load(output)["webhooks"][0]["rules"]
     resources = {(g, r) for rule in rules for g in rule["apiGroups"] for r in rule["resources"]}
 
-    assert {("", "pods"), ("", "pods/ephemeralcontainers"), ("apps", "deployments"),
-            ("batch", "cronjobs"), ("serving.kserve.io", "inferenceservices"),
-            ("serving.kserve.io", "servingruntimes"), ("ray.io", "rayclusters"),
-            ("kubeflow.org", "pytorchjobs"), ("trainer.kubeflow.org", "trainjobs"),
-            ("jobset.x-k8s.io", "jobsets")} <= resources
+    assert {
+        ("", "pods"),
+        ("", "pods/ephemeralcontainers"),
+        ("apps", "deployments"),
+        ("batch", "cronjobs"),
+        ("serving.kserve.io", "inferenceservices"),
+        ("serving.kserve.io", "servingruntimes"),
+        ("ray.io", "rayclusters"),
+        ("kubeflow.org", "pytorchjobs"),
+        ("trainer.kubeflow.org", "trainjobs"),
+        ("jobset.x-k8s.io", "jobsets"),
+    } <= resources
     assert all(rule["operations"] == ["CREATE", "UPDATE"] for rule in rules)
 
 
@@ -62,4 +78,8 @@ def test_url_and_time_budget(write):
 
 def test_plural_resource_names():
     assert [plural(k) for k in ("Pod", "Ingress", "NetworkPolicy", "MPIJob")] == [
-        "pods", "ingresses", "networkpolicies", "mpijobs"]
+        "pods",
+        "ingresses",
+        "networkpolicies",
+        "mpijobs",
+    ]

@@ -52,10 +52,13 @@ def test_each_decision_is_in_the_trail_when_its_answer_arrives(gate, images):
         assert all(pool.map(admit_and_look, range(24)))
 
 
-@pytest.mark.parametrize(("image", "code"), [
-    ("unsigned", "missing-signature"),
-    ("wrong_signer", "untrusted-key"),
-])
+@pytest.mark.parametrize(
+    ("image", "code"),
+    [
+        ("unsigned", "missing-signature"),
+        ("wrong_signer", "untrusted-key"),
+    ],
+)
 def test_image_without_valid_signature_is_denied(gate, images, image, code):
     uid = f"image-{image}"
     response = gate.admit(pod(getattr(images, image)), uid=uid)
@@ -78,8 +81,11 @@ def test_tag_only_image_is_denied(gate, images):
 
 def test_deployment_with_two_images_needs_both_verified(gate, images):
     workload = deployment(images.signed)
-    sidecar = {**workload["spec"]["template"]["spec"]["containers"][0], "name": "sidecar",
-               "image": images.unsigned}
+    sidecar = {
+        **workload["spec"]["template"]["spec"]["containers"][0],
+        "name": "sidecar",
+        "image": images.unsigned,
+    }
     workload["spec"]["template"]["spec"]["containers"].append(sidecar)
 
     response = gate.admit(workload, uid="two-images")
@@ -100,8 +106,12 @@ def test_warn_level_findings_are_returned_as_warnings(gate, images):
 
 
 def test_suppression_annotations_are_not_honoured(gate, images):
-    ignoring = privileged(images.signed, annotations={
-        "c4guard.dev/ignore": "K8S-PRIVILEGED: the driver needs it; expires=2099-12-31"})
+    ignoring = privileged(
+        images.signed,
+        annotations={
+            "c4guard.dev/ignore": "K8S-PRIVILEGED: the driver needs it; expires=2099-12-31"
+        },
+    )
 
     response = gate.admit(ignoring, uid="ignore-annotation")
 
@@ -132,17 +142,28 @@ def test_update_that_only_relabels_passes_and_is_recorded(gate, images):
 
     assert response["allowed"] is True and changed["allowed"] is False
     assert audited(gate, "relabel")["not_judged"] == [
-        {"check": "*", "why": "an update that leaves the spec unchanged"}]
+        {"check": "*", "why": "an update that leaves the spec unchanged"}
+    ]
 
 
 def test_malformed_review_is_answered_400_and_the_server_keeps_going(gate, images):
     client = gate.client()
-    for body in (b"{not json", b'{"apiVersion": "admission.k8s.io/v1"}', b"[]",
-                 json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-                             "request": {"uid": "x", "operation": "CREATE"}}).encode(),
-                 b"[" * 100_000):
-        answer = client.post("/validate", content=body,
-                             headers={"content-type": "application/json"})
+    for body in (
+        b"{not json",
+        b'{"apiVersion": "admission.k8s.io/v1"}',
+        b"[]",
+        json.dumps(
+            {
+                "apiVersion": "admission.k8s.io/v1",
+                "kind": "AdmissionReview",
+                "request": {"uid": "x", "operation": "CREATE"},
+            }
+        ).encode(),
+        b"[" * 100_000,
+    ):
+        answer = client.post(
+            "/validate", content=body, headers={"content-type": "application/json"}
+        )
         assert answer.status_code == 400, body[:40]
         assert "not a valid AdmissionReview" in answer.json()["error"]
 
@@ -176,8 +197,11 @@ def test_decision_within_the_time_budget_when_the_registry_hangs(gate, images):
 def test_verdicts_are_cached(gate, images):
     def hits() -> float:
         text = gate.client().get("/metrics").text
-        line = next(x for x in text.splitlines()
-                    if x.startswith('c4guard_gate_image_cache_lookups_total{result="hit"}'))
+        line = next(
+            x
+            for x in text.splitlines()
+            if x.startswith('c4guard_gate_image_cache_lookups_total{result="hit"}')
+        )
         return float(line.split()[-1])
 
     gate.admit(pod(images.signed_other))

@@ -20,8 +20,14 @@ from tests.gate.tls import Issued, TestCA, serial_of
 @pytest.fixture(scope="module")
 def faulty_gate(tmp_path_factory, pki, gate_files, images):
     folder = tmp_path_factory.mktemp("faulty-gate")
-    with running_gate(folder, pki.ca.path, pki.server, config=gate_files,
-                      audit=str(folder / "audit.db"), faulty=True) as server:
+    with running_gate(
+        folder,
+        pki.ca.path,
+        pki.server,
+        config=gate_files,
+        audit=str(folder / "audit.db"),
+        faulty=True,
+    ) as server:
         yield server
 
 
@@ -48,21 +54,29 @@ def test_the_same_server_still_allows_after_a_fault(faulty_gate, images):
 def _served_serial(port: int, ca_path) -> int:
     """The serial number of the certificate the server presents (verified by the CA)."""
     context = ssl.create_default_context(cafile=str(ca_path))
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw, \
-            context.wrap_socket(raw, server_hostname="localhost") as tls:
+    with (
+        socket.create_connection(("127.0.0.1", port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
         der = tls.getpeercert(binary_form=True)
     return x509.load_der_x509_certificate(der).serial_number
 
 
-def test_certificate_rotation_is_picked_up_and_a_broken_pair_is_not(tmp_path, pki, gate_files,
-                                                                   images):
+def test_certificate_rotation_is_picked_up_and_a_broken_pair_is_not(
+    tmp_path, pki, gate_files, images
+):
     cert, key = tmp_path / "tls.crt", tmp_path / "tls.key"
     shutil.copy(pki.server.cert, cert)
     shutil.copy(pki.server.key, key)
     first = pki.server
-    with running_gate(tmp_path, pki.ca.path, Issued(cert, key), config=gate_files,
-                      audit=str(tmp_path / "audit.db"),
-                      args=("--tls-reload-interval", "0.2")) as gate:
+    with running_gate(
+        tmp_path,
+        pki.ca.path,
+        Issued(cert, key),
+        config=gate_files,
+        audit=str(tmp_path / "audit.db"),
+        args=("--tls-reload-interval", "0.2"),
+    ) as gate:
         assert _served_serial(gate.port, pki.ca.path) == serial_of(first.cert.read_bytes())
 
         rotated = pki.ca.issue("rotated")
@@ -80,14 +94,21 @@ def test_certificate_rotation_is_picked_up_and_a_broken_pair_is_not(tmp_path, pk
         assert "tls_reload_failed" in events and "tls_reloaded" in events
 
 
-def test_mtls_requires_client_certificates_and_probes_are_served_apart(tmp_path, pki,
-                                                                      gate_files, images):
+def test_mtls_requires_client_certificates_and_probes_are_served_apart(
+    tmp_path, pki, gate_files, images
+):
     stranger = TestCA(tmp_path, "other CA").issue("stranger", server=False)
     probe_port = free_port()
     args = ("--client-ca", str(pki.ca.path), "--probe-listen", f"127.0.0.1:{probe_port}")
-    with running_gate(tmp_path, pki.ca.path, pki.server, config=gate_files,
-                      audit=str(tmp_path / "audit.db"), args=args,
-                      client_cert=pki.client) as gate:
+    with running_gate(
+        tmp_path,
+        pki.ca.path,
+        pki.server,
+        config=gate_files,
+        audit=str(tmp_path / "audit.db"),
+        args=args,
+        client_cert=pki.client,
+    ) as gate:
         assert gate.admit(pod(images.signed))["allowed"] is True
         probes = f"http://127.0.0.1:{probe_port}"
         assert httpx.get(f"{probes}/readyz").text == "ready\n"

@@ -22,17 +22,23 @@ spec:
 
 def scan_json(*args: str) -> tuple[int, dict[str, Any]]:
     """Run `c4guard scan ARGS --format json`; the exit code and the report."""
-    result = CliRunner().invoke(main, ["scan", *args, "--format", "json"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(main, ["scan", *args, "--format", "json"], catch_exceptions=False)
     return result.exit_code, json.loads(result.stdout)
 
 
 def findings(report: dict[str, Any], check_id: str) -> dict[str, dict[str, Any]]:
     """The findings of a check by resource name."""
-    return {f["resource"]["name"]: f for r in report["requirements"] for f in r["findings"]
-            if f["check_id"] == check_id}
+    return {
+        f["resource"]["name"]: f
+        for r in report["requirements"]
+        for f in r["findings"]
+        if f["check_id"] == check_id
+    }
 
 
 def exceptions_by(report: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    return [e for e in report["governance"]["exceptions"]
-            if (e.get("resource") or {}).get("name") == name]
+    return [
+        e
+        for e in report["governance"]["exceptions"]
+        if (e.get("resource") or {}).get("name") == name
+    ]

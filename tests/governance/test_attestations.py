@@ -8,9 +8,11 @@ from tests.governance.conftest import PRIVILEGED_POD, scan_json
 
 
 def attestation(requirement: str, expires: str) -> str:
-    return (f'  - requirement: "{requirement}"\n    statement: reviewed by the platform team\n'
-            f"    evidence: [https://wiki.example/review]\n    owner: platform\n"
-            f"    reviewed: 2020-01-01\n    expires: {expires}\n")
+    return (
+        f'  - requirement: "{requirement}"\n    statement: reviewed by the platform team\n'
+        f"    evidence: [https://wiki.example/review]\n    owner: platform\n"
+        f"    reviewed: 2020-01-01\n    expires: {expires}\n"
+    )
 
 
 def scan_with(write, tmp_path: Path, attestations: str) -> dict:
@@ -24,8 +26,9 @@ def requirement(report: dict, rid: str) -> dict:
 
 
 def attestation_status(report: dict, rid: str) -> str:
-    return next(a["status"] for a in report["governance"]["attestations"]
-                if a["requirement"] == rid)
+    return next(
+        a["status"] for a in report["governance"]["attestations"] if a["requirement"] == rid
+    )
 
 
 def test_valid_attestation_settles_a_manual_requirement(write, tmp_path: Path) -> None:

@@ -19,8 +19,10 @@ def comment(line: str):
 
 
 def test_full_comment() -> None:
-    d = comment('  privileged: true  # c4guard:ignore K8S-PRIVILEGED,4.1.2 reason="GPU '
-                'driver; needs \\"host\\"" expires=2027-01-31 approver="sec@example.com"')
+    d = comment(
+        '  privileged: true  # c4guard:ignore K8S-PRIVILEGED,4.1.2 reason="GPU '
+        'driver; needs \\"host\\"" expires=2027-01-31 approver="sec@example.com"'
+    )
     assert d.targets == ("K8S-PRIVILEGED", "4.1.2")
     assert d.reason == 'GPU driver; needs "host"'
     assert d.expires == date(2027, 1, 31) and d.approver == "sec@example.com"
@@ -28,20 +30,23 @@ def test_full_comment() -> None:
 
 
 def test_hcl_comment_marker_and_lower_case_ids() -> None:
-    d = comment('  // c4guard:ignore tf-s3-public reason=legacy expires=2030-01-01')
+    d = comment("  // c4guard:ignore tf-s3-public reason=legacy expires=2030-01-01")
     assert d.targets == ("TF-S3-PUBLIC",) and d.reason == "legacy" and d.problem is None
 
 
-@pytest.mark.parametrize(("line", "problem"), [
-    ("# c4guard:ignore K8S-X expires=2030-01-01", "has no reason"),
-    ('# c4guard:ignore K8S-X reason="r"', "has no expiry"),
-    ('# c4guard:ignore K8S-X reason="r" expires=2030-13-01', "is not a date"),
-    ('# c4guard:ignore K8S-X reason="r" expires=30.1.2030', "is not a date"),
-    ('# c4guard:ignore reason="r" expires=2030-01-01', "names no check"),
-    ('# c4guard:ignore K8S_X! reason="r" expires=2030-01-01', "not a check or requirement"),
-    ('# c4guard:ignore K8S-X reason="r" expires=2030-01-01 until=x', "unknown field"),
-    ('# c4guard:ignore K8S-X because it is fine', "cannot read"),
-])
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("# c4guard:ignore K8S-X expires=2030-01-01", "has no reason"),
+        ('# c4guard:ignore K8S-X reason="r"', "has no expiry"),
+        ('# c4guard:ignore K8S-X reason="r" expires=2030-13-01', "is not a date"),
+        ('# c4guard:ignore K8S-X reason="r" expires=30.1.2030', "is not a date"),
+        ('# c4guard:ignore reason="r" expires=2030-01-01', "names no check"),
+        ('# c4guard:ignore K8S_X! reason="r" expires=2030-01-01', "not a check or requirement"),
+        ('# c4guard:ignore K8S-X reason="r" expires=2030-01-01 until=x', "unknown field"),
+        ("# c4guard:ignore K8S-X because it is fine", "cannot read"),
+    ],
+)
 def test_malformed_comments_carry_their_problem(line: str, problem: str) -> None:
     d = comment(line)
     assert d.problem and problem in d.problem
@@ -53,9 +58,11 @@ def test_marker_inside_a_word_is_not_a_comment() -> None:
 
 
 def test_annotation_entries_one_per_line() -> None:
-    value = ("K8S-PRIVILEGED,K8S-CAPS-ADDED: vendor agent; expires=2027-06-30; approver=sec\n"
-             "4.1.2: profile is set by the node; expires=2027-06-30\n"
-             "K8S-RUN-AS-NON-ROOT no colon; expires=2027-06-30\n")
+    value = (
+        "K8S-PRIVILEGED,K8S-CAPS-ADDED: vendor agent; expires=2027-06-30; approver=sec\n"
+        "4.1.2: profile is set by the node; expires=2027-06-30\n"
+        "K8S-RUN-AS-NON-ROOT no colon; expires=2027-06-30\n"
+    )
     first, second, third = parse_annotation(value, HERE)
     assert first.targets == ("K8S-PRIVILEGED", "K8S-CAPS-ADDED") and first.approver == "sec"
     assert first.reason == "vendor agent" and first.problem is None

@@ -11,8 +11,16 @@ IGNORE = 'c4guard:ignore CHK-A reason="r" expires=2099-01-01'
 
 
 def block(name: str, first: int, last: int, path: str = "main.tf") -> Resource:
-    return Resource("terraform", "aws_s3_bucket", name, None, {}, Location(path, first),
-                    start_line=first, end_line=last)
+    return Resource(
+        "terraform",
+        "aws_s3_bucket",
+        name,
+        None,
+        {},
+        Location(path, first),
+        start_line=first,
+        end_line=last,
+    )
 
 
 def targets(resource: Resource) -> list[int | None]:
@@ -20,17 +28,19 @@ def targets(resource: Resource) -> list[int | None]:
 
 
 def test_generic_spans_hcl_comments_inside_and_above() -> None:
-    text = "\n".join([
-        'terraform {}',                           # 1
-        f'// {IGNORE}',                           # 2  above "a"
-        'resource "aws_s3_bucket" "a" {',         # 3
-        f'  acl = "public-read"  # {IGNORE}',     # 4  inside "a"
-        '}',                                      # 5
-        '',                                       # 6
-        'resource "aws_s3_bucket" "b" {',         # 7
-        '}',                                      # 8
-        f'# {IGNORE}',                            # 9  after the last block: nobody's
-    ])
+    text = "\n".join(
+        [
+            "terraform {}",  # 1
+            f"// {IGNORE}",  # 2  above "a"
+            'resource "aws_s3_bucket" "a" {',  # 3
+            f'  acl = "public-read"  # {IGNORE}',  # 4  inside "a"
+            "}",  # 5
+            "",  # 6
+            'resource "aws_s3_bucket" "b" {',  # 7
+            "}",  # 8
+            f"# {IGNORE}",  # 9  after the last block: nobody's
+        ]
+    )
     a, b, elsewhere = block("a", 3, 5), block("b", 7, 8), block("c", 1, 9, path="other.tf")
     attach_inline_directives(text, [a, b, elsewhere], "main.tf")
     assert targets(a) == [2, 4] and targets(b) == [] and targets(elsewhere) == []
@@ -43,27 +53,32 @@ def test_resources_without_a_span_get_nothing() -> None:
 
 
 def test_yaml_documents_and_list_items(tmp_path) -> None:
-    (tmp_path / "all.yaml").write_text("\n".join([
-        f"# {IGNORE}",                            # 1  above the first document
-        "apiVersion: v1",
-        "kind: Pod",
-        "metadata: {name: first}",
-        "---",                                    # 5
-        "apiVersion: v1",
-        "kind: List",
-        "items:",
-        "- apiVersion: v1",                       # 9
-        "  kind: Pod",
-        f"  metadata: {{name: item-one}}  # {IGNORE}",   # 11
-        "- apiVersion: v1",                       # 12
-        "  kind: Pod",
-        "  metadata: {name: item-two}",
-        "---",
-        f"# {IGNORE}",                            # 16 inside the last document
-        "apiVersion: v1",
-        "kind: Pod",
-        "metadata: {name: last}",
-    ]) + "\n")
+    (tmp_path / "all.yaml").write_text(
+        "\n".join(
+            [
+                f"# {IGNORE}",  # 1  above the first document
+                "apiVersion: v1",
+                "kind: Pod",
+                "metadata: {name: first}",
+                "---",  # 5
+                "apiVersion: v1",
+                "kind: List",
+                "items:",
+                "- apiVersion: v1",  # 9
+                "  kind: Pod",
+                f"  metadata: {{name: item-one}}  # {IGNORE}",  # 11
+                "- apiVersion: v1",  # 12
+                "  kind: Pod",
+                "  metadata: {name: item-two}",
+                "---",
+                f"# {IGNORE}",  # 16 inside the last document
+                "apiVersion: v1",
+                "kind: Pod",
+                "metadata: {name: last}",
+            ]
+        )
+        + "\n"
+    )
     resources = {r.name: r for r in read_inputs([str(tmp_path)]).resources}
     assert targets(resources["first"]) == [1]
     assert targets(resources["item-one"]) == [11]

@@ -23,13 +23,20 @@ def test_valid_inline_and_annotation_suppressions_suppress() -> None:
     privileged = findings(report, "K8S-PRIVILEGED")
     assert suppressed_names(report) == {"nvidia-driver", "annotated"}
     assert privileged["nvidia-driver"]["suppression"] == {
-        "source": "inline", "reason": "the GPU driver installer needs the host",
-        "expires": "2099-12-31", "approver": "security@example.com"}
+        "source": "inline",
+        "reason": "the GPU driver installer needs the host",
+        "expires": "2099-12-31",
+        "approver": "security@example.com",
+    }
     assert privileged["annotated"]["suppression"]["source"] == "annotation"
     assert privileged["annotated"]["suppression"]["approver"] == "sec-team"
     (driver, seccomp) = exceptions_by(report, "nvidia-driver")
     assert (driver["check"], driver["status"], driver["matched"], driver["line"]) == (
-        "K8S-PRIVILEGED", "active", 1, 2)
+        "K8S-PRIVILEGED",
+        "active",
+        1,
+        2,
+    )
     assert (seccomp["requirement"], seccomp["status"]) == ("4.1.2", "active")
 
 
@@ -54,21 +61,27 @@ def test_reasonless_inline_and_annotation_exceptions_do_not_suppress() -> None:
 def test_reasonless_config_exception_is_a_configuration_error(tmp_path: Path) -> None:
     shutil.copy(SUPPRESSIONS, tmp_path)
     (tmp_path / "c4guard.yaml").write_text(
-        "version: 1\nexceptions:\n  - check: K8S-PRIVILEGED\n    expires: 2099-01-01\n")
+        "version: 1\nexceptions:\n  - check: K8S-PRIVILEGED\n    expires: 2099-01-01\n"
+    )
     result = CliRunner().invoke(main, ["scan", str(tmp_path)])
     assert result.exit_code == 2 and "exceptions[0].reason: required key is missing" in (
-        result.output)
+        result.output
+    )
 
 
 def test_no_inline_ignores_disregards_them_but_lists_them() -> None:
     _, report = scan_json(SUPPRESSIONS, "--no-inline-ignores")
     assert suppressed_names(report) == set()
-    statuses = {(e["resource"]["name"], e.get("check") or e["requirement"]): e["status"]
-                for e in report["governance"]["exceptions"]}
+    statuses = {
+        (e["resource"]["name"], e.get("check") or e["requirement"]): e["status"]
+        for e in report["governance"]["exceptions"]
+    }
     assert statuses == {
-        ("nvidia-driver", "K8S-PRIVILEGED"): "disabled", ("nvidia-driver", "4.1.2"): "disabled",
+        ("nvidia-driver", "K8S-PRIVILEGED"): "disabled",
+        ("nvidia-driver", "4.1.2"): "disabled",
         ("expired-ignore", "K8S-PRIVILEGED"): "expired",
-        ("no-reason", "K8S-PRIVILEGED"): "invalid", ("annotated", "K8S-PRIVILEGED"): "disabled",
+        ("no-reason", "K8S-PRIVILEGED"): "invalid",
+        ("annotated", "K8S-PRIVILEGED"): "disabled",
         ("annotated-without-reason", "K8S-PRIVILEGED"): "invalid",
     }
     next_report = scan_json(SUPPRESSIONS)[1]
@@ -76,14 +89,17 @@ def test_no_inline_ignores_disregards_them_but_lists_them() -> None:
 
 
 def test_unknown_id_does_not_suppress(write, tmp_path: Path) -> None:
-    write("pod.yaml", """
+    write(
+        "pod.yaml",
+        """
         # c4guard:ignore K8S-PRIVILEGD,K8S-PRIVILEGED reason="typo beside" expires=2099-01-01
         apiVersion: v1
         kind: Pod
         metadata: {name: p, namespace: ns}
         spec:
           containers: [{name: app, image: x, securityContext: {privileged: true}}]
-    """)
+    """,
+    )
     _, report = scan_json(str(tmp_path))
     typo, right = exceptions_by(report, "p")
     assert typo["status"] == "invalid" and "not a known check" in typo["problem"]
@@ -102,15 +118,25 @@ def test_ignore_covers_only_its_own_resource_and_file(write, tmp_path: Path) -> 
               securityContext: {{privileged: true}}
     """
     ignore = '# c4guard:ignore K8S-PRIVILEGED reason="ok" expires=2099-01-01'
-    write("dev/pods.yaml", pod.format(name="same", comment=ignore) + "---\n"
-          + pod.format(name="neighbour", comment=""))
+    write(
+        "dev/pods.yaml",
+        pod.format(name="same", comment=ignore)
+        + "---\n"
+        + pod.format(name="neighbour", comment=""),
+    )
     write("prod/pods.yaml", pod.format(name="same", comment=""))
     _, report = scan_json(str(tmp_path))
-    failing = [(Path(f["path"]).parent.name, f["resource"]["name"], bool(f["suppression"]))
-               for r in report["requirements"] for f in r["findings"]
-               if f["check_id"] == "K8S-PRIVILEGED"]
-    assert sorted(failing) == [("dev", "neighbour", False), ("dev", "same", True),
-                               ("prod", "same", False)]
+    failing = [
+        (Path(f["path"]).parent.name, f["resource"]["name"], bool(f["suppression"]))
+        for r in report["requirements"]
+        for f in r["findings"]
+        if f["check_id"] == "K8S-PRIVILEGED"
+    ]
+    assert sorted(failing) == [
+        ("dev", "neighbour", False),
+        ("dev", "same", True),
+        ("prod", "same", False),
+    ]
 
 
 def test_inline_ignores_survive_parsing_in_worker_processes(tmp_path: Path) -> None:

@@ -51,8 +51,11 @@ def manifests(*folders: Path) -> list[dict[str, Any]]:
     objects = []
     for folder in folders:
         for path in sorted(folder.glob("*.yaml")):
-            objects += [d for d in yaml.safe_load_all(path.read_text())
-                        if isinstance(d, dict) and "apiVersion" in d and "kind" in d]
+            objects += [
+                d
+                for d in yaml.safe_load_all(path.read_text())
+                if isinstance(d, dict) and "apiVersion" in d and "kind" in d
+            ]
     return objects
 
 
@@ -95,11 +98,19 @@ class Store:
         meta.setdefault("uid", server_uid(obj))
         meta.setdefault("resourceVersion", str(40000 + index))
         meta.setdefault("creationTimestamp", "2024-10-14T08:12:30Z")
-        meta["managedFields"] = [{"manager": "kubectl-client-side-apply", "operation": "Update",
-                                  "apiVersion": obj["apiVersion"], "time": "2024-10-14T08:12:30Z",
-                                  "fieldsType": "FieldsV1", "fieldsV1": {"f:metadata": {}}}]
-        meta.setdefault("annotations", {})[
-            "kubectl.kubernetes.io/last-applied-configuration"] = json.dumps(obj)
+        meta["managedFields"] = [
+            {
+                "manager": "kubectl-client-side-apply",
+                "operation": "Update",
+                "apiVersion": obj["apiVersion"],
+                "time": "2024-10-14T08:12:30Z",
+                "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:metadata": {}},
+            }
+        ]
+        meta.setdefault("annotations", {})["kubectl.kubernetes.io/last-applied-configuration"] = (
+            json.dumps(obj)
+        )
         self.objects.setdefault(f"{path}/{entry['name']}", []).append(stored)
 
     def _install_crd(self, obj: dict[str, Any]) -> None:
@@ -110,12 +121,31 @@ class Store:
         plural = kind.lower() + ("es" if kind.endswith("s") else "s")
         path = f"/apis/{group_version}"
         self.custom_bases.add(path)
-        doc = self.discovery.setdefault(path, {"kind": "APIResourceList", "apiVersion": "v1",
-                                               "groupVersion": group_version, "resources": []})
-        entry = {"name": plural, "singularName": kind.lower(), "kind": kind,
-                 "namespaced": kind not in CLUSTER_SCOPED_KINDS,
-                 "verbs": ["delete", "deletecollection", "get", "list", "patch", "create",
-                           "update", "watch"]}
+        doc = self.discovery.setdefault(
+            path,
+            {
+                "kind": "APIResourceList",
+                "apiVersion": "v1",
+                "groupVersion": group_version,
+                "resources": [],
+            },
+        )
+        entry = {
+            "name": plural,
+            "singularName": kind.lower(),
+            "kind": kind,
+            "namespaced": kind not in CLUSTER_SCOPED_KINDS,
+            "verbs": [
+                "delete",
+                "deletecollection",
+                "get",
+                "list",
+                "patch",
+                "create",
+                "update",
+                "watch",
+            ],
+        }
         doc["resources"].append(entry)
         groups = self.discovery["/apis"]["groups"]
         gv = {"groupVersion": group_version, "version": version}
@@ -150,8 +180,11 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         if url.path in self.store.discovery:
             if url.path.startswith("/apis/metrics.k8s.io"):
-                self._status(503, "ServiceUnavailable", "the server is currently unable to "
-                                                         "handle the request")
+                self._status(
+                    503,
+                    "ServiceUnavailable",
+                    "the server is currently unable to handle the request",
+                )
             else:
                 self._json(200, self.store.discovery[url.path])
             return
@@ -179,52 +212,85 @@ class Handler(BaseHTTPRequestHandler):
             self._list(base, entry, namespace, query)
 
     def _get(self, base: str, entry: dict[str, Any], name: str) -> None:
-        found = [o for o in self.store.objects.get(f"{base}/{entry['name']}", [])
-                 if o["metadata"]["name"] == name]
+        found = [
+            o
+            for o in self.store.objects.get(f"{base}/{entry['name']}", [])
+            if o["metadata"]["name"] == name
+        ]
         if found:
             self._json(200, found[0])
         else:
             self._status(404, "NotFound", f'{entry["name"]} "{name}" not found')
 
-    def _list(self, base: str, entry: dict[str, Any], namespace: str | None,
-              query: dict[str, list[str]]) -> None:
+    def _list(
+        self, base: str, entry: dict[str, Any], namespace: str | None, query: dict[str, list[str]]
+    ) -> None:
         key = f"{base}/{entry['name']}"
-        items = [o for o in self.store.objects.get(key, [])
-                 if namespace is None or o["metadata"].get("namespace") == namespace]
+        items = [
+            o
+            for o in self.store.objects.get(key, [])
+            if namespace is None or o["metadata"].get("namespace") == namespace
+        ]
         token = query.get("continue", [None])[0]
         if token and entry["name"] in self.behaviour.expire_once:
             self.behaviour.expire_once.discard(entry["name"])
-            self._status(410, "Expired", "The provided continue parameter is too old to "
-                                         "display a consistent list result.")
+            self._status(
+                410,
+                "Expired",
+                "The provided continue parameter is too old to display a consistent list result.",
+            )
             return
         start = json.loads(base64.b64decode(token))["start"] if token else 0
         limit = min(int(query.get("limit", ["500"])[0]), self.behaviour.page_cap)
-        page = items[start:start + limit]
+        page = items[start : start + limit]
         metadata: dict[str, Any] = {"resourceVersion": "52000"}
         if start + limit < len(items):
-            metadata["continue"] = base64.b64encode(json.dumps(
-                {"v": "meta.k8s.io/v1", "rv": 52000, "start": start + limit}).encode()).decode()
+            metadata["continue"] = base64.b64encode(
+                json.dumps({"v": "meta.k8s.io/v1", "rv": 52000, "start": start + limit}).encode()
+            ).decode()
             metadata["remainingItemCount"] = len(items) - start - limit
         builtin = base not in self.store.custom_bases
-        self._json(200, {
-            "kind": f"{entry['kind']}List", "apiVersion": base.removeprefix("/api/").removeprefix(
-                "/apis/"), "metadata": metadata,
-            "items": [_wire(o) if builtin else o for o in page],
-        })
+        self._json(
+            200,
+            {
+                "kind": f"{entry['kind']}List",
+                "apiVersion": base.removeprefix("/api/").removeprefix("/apis/"),
+                "metadata": metadata,
+                "items": [_wire(o) if builtin else o for o in page],
+            },
+        )
 
     def _forbidden(self, group: str, resource: str, namespace: str | None) -> None:
         scope = f'in the namespace "{namespace}"' if namespace else "at the cluster scope"
-        self._json(403, {
-            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": f'{resource}{"." + group if group else ""} is forbidden: User '
-                       f'"{SERVICE_ACCOUNT}" cannot list resource "{resource}" in API group '
-                       f'"{group}" {scope}',
-            "reason": "Forbidden", "details": {"group": group, "kind": resource}, "code": 403})
+        self._json(
+            403,
+            {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Failure",
+                "message": f"{resource}{'.' + group if group else ''} is forbidden: User "
+                f'"{SERVICE_ACCOUNT}" cannot list resource "{resource}" in API group '
+                f'"{group}" {scope}',
+                "reason": "Forbidden",
+                "details": {"group": group, "kind": resource},
+                "code": 403,
+            },
+        )
 
     def _status(self, code: int, reason: str, message: str) -> None:
-        self._json(code, {"kind": "Status", "apiVersion": "v1", "metadata": {},
-                          "status": "Failure", "message": message, "reason": reason,
-                          "code": code})
+        self._json(
+            code,
+            {
+                "kind": "Status",
+                "apiVersion": "v1",
+                "metadata": {},
+                "status": "Failure",
+                "message": message,
+                "reason": reason,
+                "code": code,
+            },
+        )
 
     def _json(self, code: int, body: Any) -> None:
         data = json.dumps(body).encode()
@@ -254,16 +320,24 @@ class RunningApi:
         `elsewhere` is there too)."""
         ca = base64.b64encode(self.ca.read_bytes()).decode()
         config = {
-            "apiVersion": "v1", "kind": "Config", "current-context": context,
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": context,
             "clusters": [
-                {"name": "recorded", "cluster": {"server": self.url,
-                                                 "certificate-authority-data": ca}},
-                {"name": "elsewhere", "cluster": {"server": "https://127.0.0.1:9",
-                                                  "certificate-authority-data": ca}}],
+                {
+                    "name": "recorded",
+                    "cluster": {"server": self.url, "certificate-authority-data": ca},
+                },
+                {
+                    "name": "elsewhere",
+                    "cluster": {"server": "https://127.0.0.1:9", "certificate-authority-data": ca},
+                },
+            ],
             "users": [{"name": "scanner", "user": {"token": TOKEN}}],
             "contexts": [
                 {"name": "recorded", "context": {"cluster": "recorded", "user": "scanner"}},
-                {"name": "elsewhere", "context": {"cluster": "elsewhere", "user": "scanner"}}],
+                {"name": "elsewhere", "context": {"cluster": "elsewhere", "user": "scanner"}},
+            ],
         }
         path = folder / "kubeconfig"
         path.write_text(yaml.safe_dump(config))
@@ -274,13 +348,13 @@ class RunningApi:
 
 
 @contextmanager
-def recorded_api(folder: Path, objects: list[dict[str, Any]],
-                 behaviour: Behaviour | None = None) -> Iterator[RunningApi]:
+def recorded_api(
+    folder: Path, objects: list[dict[str, Any]], behaviour: Behaviour | None = None
+) -> Iterator[RunningApi]:
     """Serve `objects` over HTTPS on a free loopback port."""
     behaviour = behaviour or Behaviour()
     cert, key = self_signed_certificate(folder, "apiserver")
-    handler = type("RecordedHandler", (Handler,), {"store": Store(objects),
-                                                   "behaviour": behaviour})
+    handler = type("RecordedHandler", (Handler,), {"store": Store(objects), "behaviour": behaviour})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)

@@ -53,23 +53,44 @@ READ_FROM = re.compile(r"recorded:/[^\s),]*|[^\s(),]+\.ya?ml(?::\d+)?")
 def finding_keys(assessment: Assessment) -> Counter:
     """Everything a Kubernetes finding says except where it was read from."""
     return Counter(
-        (f.check_id, f.result.value, f.resource.origin, f.resource.kind, f.resource.namespace,
-         f.resource.name, f.subject, f.setting, READ_FROM.sub("", f.message), f.fingerprint)
-        for f in assessment.findings() if f.resource.origin == "k8s")
+        (
+            f.check_id,
+            f.result.value,
+            f.resource.origin,
+            f.resource.kind,
+            f.resource.namespace,
+            f.resource.name,
+            f.subject,
+            f.setting,
+            READ_FROM.sub("", f.message),
+            f.fingerprint,
+        )
+        for f in assessment.findings()
+        if f.resource.origin == "k8s"
+    )
 
 
 def kubernetes_statuses(assessment: Assessment, files: Assessment) -> dict[str, str]:
     """Statuses of the requirements that the files' scan settled on Kubernetes evidence
     alone (a file scan may also read every file for secrets, a cluster does not)."""
-    kubernetes_only = {r.requirement.id for r in files.requirements
-                       if all(f.resource.origin == "k8s" for f in r.findings)}
-    return {r.requirement.id: r.status.value for r in assessment.requirements
-            if r.requirement.id in kubernetes_only}
+    kubernetes_only = {
+        r.requirement.id
+        for r in files.requirements
+        if all(f.resource.origin == "k8s" for f in r.findings)
+    }
+    return {
+        r.requirement.id: r.status.value
+        for r in assessment.requirements
+        if r.requirement.id in kubernetes_only
+    }
 
 
 def cluster_cli(api, folder: Path, *args: str) -> tuple[int, dict]:
-    result = CliRunner().invoke(main, ["cluster", "--kubeconfig", str(api.kubeconfig(folder)),
-                                       "--format", "json", *args], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        ["cluster", "--kubeconfig", str(api.kubeconfig(folder)), "--format", "json", *args],
+        catch_exceptions=False,
+    )
     assert result.exit_code in (0, 1), result.output
     report = json.loads(result.output)
     jsonschema.validate(report, report_schema())
@@ -81,6 +102,7 @@ def requirement(report: dict, rid: str) -> dict:
 
 
 # ------------------------------------------------------------------------ same findings
+
 
 def test_the_cluster_gives_the_same_findings_as_its_manifests(tmp_path: Path) -> None:
     files = scan_paths([str(MANIFESTS)])
@@ -94,8 +116,12 @@ def test_the_cluster_gives_the_same_findings_as_its_manifests(tmp_path: Path) ->
     assert live.scanned_domains == ["cluster"]
     assert paged, "no list was paged with a continue token"
     assert all("limit=500" in r for r in requests if "/namespaces" not in r and "limit" in r)
-    assert live.inputs.skipped[
-        "objects run by a workload that is judged itself (ReplicaSets, Pods, Jobs...)"] == 6
+    assert (
+        live.inputs.skipped[
+            "objects run by a workload that is judged itself (ReplicaSets, Pods, Jobs...)"
+        ]
+        == 6
+    )
     listed = {r.split("?")[0].rsplit("/", 1)[-1] for r in requests if "limit=" in r}
     assert {"pods", "deployments", "inferenceservices", "servingruntimes"} <= listed
     assert not listed & {"secrets", "events", "leases", "endpoints", "controllerrevisions"}
@@ -105,14 +131,17 @@ def test_the_cluster_gives_the_same_findings_as_its_manifests(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("example", ["hardened-platform", "insecure-platform"])
-def test_the_examples_served_as_a_cluster_give_the_same_findings(tmp_path: Path,
-                                                                 example: str) -> None:
+def test_the_examples_served_as_a_cluster_give_the_same_findings(
+    tmp_path: Path, example: str
+) -> None:
     folder = EXAMPLES / example
     # A cluster never serves Secrets to c4guard, so the files are compared without them.
     objects = [o for o in manifests(folder) if o["kind"] != "Secret"]
-    unnamespaced = [o["metadata"]["name"] for o in objects
-                    if o["kind"] not in CLUSTER_SCOPED_KINDS
-                    and not o["metadata"].get("namespace")]
+    unnamespaced = [
+        o["metadata"]["name"]
+        for o in objects
+        if o["kind"] not in CLUSTER_SCOPED_KINDS and not o["metadata"].get("namespace")
+    ]
     assert not unnamespaced, f"namespaced objects without a namespace: {unnamespaced}"
     written = tmp_path / "manifests" / "all.yaml"
     written.parent.mkdir()
@@ -137,6 +166,7 @@ def test_an_expired_continue_token_restarts_the_list(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------ missing evidence
 
+
 def test_a_forbidden_kind_turns_the_requirements_that_read_it_to_review(tmp_path: Path) -> None:
     objects = manifests(EXAMPLES / "hardened-platform")
     with recorded_api(tmp_path, objects) as api:
@@ -147,8 +177,10 @@ def test_a_forbidden_kind_turns_the_requirements_that_read_it_to_review(tmp_path
     assert requirement(allowed, "4.1.1")["status"] == "pass"
     isolation = requirement(report, "4.1.1")
     assert isolation["status"] == "review"
-    assert ('not permitted to list namespaces cluster-wide: grant the "list" verb on '
-            '"namespaces" in the core API group') in isolation["reason"]
+    assert (
+        'not permitted to list namespaces cluster-wide: grant the "list" verb on '
+        '"namespaces" in the core API group'
+    ) in isolation["reason"]
     assert requirement(report, "4.1.2")["status"] == "pass"  # its checks read no Namespace
     gaps = {(g["kind"], g["origin"]) for g in report["evidence_gaps"]}
     assert gaps == {("Namespace", "k8s"), ("Ingress", "k8s")}  # no check reads Ingresses
@@ -168,19 +200,33 @@ def test_a_failing_kind_is_an_input_error(tmp_path: Path) -> None:
 
 
 def test_nothing_readable_is_a_usage_error(tmp_path: Path) -> None:
-    forbidden = {("", r) for r in ("namespaces", "pods", "serviceaccounts", "configmaps",
-                                   "limitranges", "nodes", "persistentvolumeclaims",
-                                   "persistentvolumes", "replicationcontrollers",
-                                   "resourcequotas", "services")}
+    forbidden = {
+        ("", r)
+        for r in (
+            "namespaces",
+            "pods",
+            "serviceaccounts",
+            "configmaps",
+            "limitranges",
+            "nodes",
+            "persistentvolumeclaims",
+            "persistentvolumes",
+            "replicationcontrollers",
+            "resourcequotas",
+            "services",
+        )
+    }
     objects = [o for o in manifests(MANIFESTS) if o["kind"] == "Namespace"]
     with recorded_api(tmp_path, objects, Behaviour(forbidden=forbidden)) as api:
-        result = CliRunner().invoke(main, ["cluster", "--kubeconfig",
-                                           str(api.kubeconfig(tmp_path))])
+        result = CliRunner().invoke(
+            main, ["cluster", "--kubeconfig", str(api.kubeconfig(tmp_path))]
+        )
     assert result.exit_code == 2
     assert "nothing to assess" in result.output and "not permitted to list" in result.output
 
 
 # ------------------------------------------------------------------------ scope and config
+
 
 def test_namespace_scope(tmp_path: Path) -> None:
     objects = manifests(MANIFESTS) + recorded_controlled_objects()
@@ -192,6 +238,7 @@ def test_namespace_scope(tmp_path: Path) -> None:
     assert any(r.startswith("/api/v1/namespaces/ml-serving/pods?") for r in requests)
     assert not any(r.startswith("/api/v1/pods?") for r in requests)
     assert any(r.startswith("/apis/node.k8s.io/v1/runtimeclasses?") for r in requests)
+
     def in_scope(key: tuple) -> bool:
         return key[4] == "ml-serving" or key[3:6] == ("Namespace", None, "ml-serving")
 
@@ -205,8 +252,18 @@ def test_context_selection_and_an_unreachable_cluster(tmp_path: Path) -> None:
     with recorded_api(tmp_path, manifests(MANIFESTS)) as api:
         kubeconfig = api.kubeconfig(tmp_path, context="elsewhere")
         unreachable = CliRunner().invoke(main, ["cluster", "--kubeconfig", str(kubeconfig)])
-        chosen = CliRunner().invoke(main, ["cluster", "--kubeconfig", str(kubeconfig),
-                                           "--context", "recorded", "--format", "json"])
+        chosen = CliRunner().invoke(
+            main,
+            [
+                "cluster",
+                "--kubeconfig",
+                str(kubeconfig),
+                "--context",
+                "recorded",
+                "--format",
+                "json",
+            ],
+        )
     assert unreachable.exit_code == 2
     assert "cannot reach the Kubernetes API at https://127.0.0.1:9" in unreachable.output
     assert chosen.exit_code == 1, chosen.output
@@ -234,7 +291,8 @@ def test_an_untrusted_certificate_is_a_usage_error(tmp_path: Path) -> None:
 
         text = kubeconfig.read_text().replace(
             base64.b64encode(api.ca.read_bytes()).decode(),
-            base64.b64encode(cert.read_bytes()).decode())
+            base64.b64encode(cert.read_bytes()).decode(),
+        )
         kubeconfig.write_text(text)
         result = CliRunner().invoke(main, ["cluster", "--kubeconfig", str(kubeconfig)])
     assert result.exit_code == 2
@@ -263,8 +321,10 @@ def test_in_cluster_service_account(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         automatic.close()
         agents = api.behaviour.user_agents
     assert conn.name == automatic.name == "in-cluster"
-    assert {r.name for r in inputs.resources if r.kind == "Namespace"} == {"ml-serving",
-                                                                          "batch-jobs"}
+    assert {r.name for r in inputs.resources if r.kind == "Namespace"} == {
+        "ml-serving",
+        "batch-jobs",
+    }
     assert agents == {f"c4guard/{__version__}"}
 
 
@@ -273,24 +333,44 @@ def test_a_namespace_that_does_not_exist_is_an_input_error(tmp_path: Path) -> No
         code, report = cluster_cli(api, tmp_path, "-n", "ml-serving", "-n", "no-such-team")
     assert code == 1
     assert [e["path"] for e in report["input_errors"]] == [
-        "recorded:/api/v1/namespaces/no-such-team"]
+        "recorded:/api/v1/namespaces/no-such-team"
+    ]
     assert 'namespaces "no-such-team" not found' in report["input_errors"][0]["reason"]
 
 
 def test_objects_whose_owner_is_not_a_workload_are_judged(tmp_path: Path) -> None:
-    notebook = {"apiVersion": "example.com/v1", "kind": "Widget",
-                "metadata": {"name": "research", "namespace": "team-a",
-                             "uid": "f0f0f0f0-0000-4000-8000-000000000001"},
-                "spec": {"template": {"spec": {"containers": [{"name": "jupyter",
-                                                                "image": "jupyter/base"}]}}}}
-    statefulset = {"apiVersion": "apps/v1", "kind": "StatefulSet",
-                   "metadata": {"name": "research", "namespace": "team-a",
-                                "ownerReferences": [{"apiVersion": "example.com/v1",
-                                                     "kind": "Widget", "name": "research",
-                                                     "uid": "f0f0f0f0-0000-4000-8000-000000000001",
-                                                     "controller": True}]},
-                   "spec": {"template": {"spec": {"containers": [{"name": "jupyter",
-                                                                   "image": "jupyter/base"}]}}}}
+    notebook = {
+        "apiVersion": "example.com/v1",
+        "kind": "Widget",
+        "metadata": {
+            "name": "research",
+            "namespace": "team-a",
+            "uid": "f0f0f0f0-0000-4000-8000-000000000001",
+        },
+        "spec": {
+            "template": {"spec": {"containers": [{"name": "jupyter", "image": "jupyter/base"}]}}
+        },
+    }
+    statefulset = {
+        "apiVersion": "apps/v1",
+        "kind": "StatefulSet",
+        "metadata": {
+            "name": "research",
+            "namespace": "team-a",
+            "ownerReferences": [
+                {
+                    "apiVersion": "example.com/v1",
+                    "kind": "Widget",
+                    "name": "research",
+                    "uid": "f0f0f0f0-0000-4000-8000-000000000001",
+                    "controller": True,
+                }
+            ],
+        },
+        "spec": {
+            "template": {"spec": {"containers": [{"name": "jupyter", "image": "jupyter/base"}]}}
+        },
+    }
     with recorded_api(tmp_path, [notebook, statefulset]) as api:
         live = live_assessment(api, tmp_path)
     kinds = {f.resource.kind for f in live.findings()}

@@ -28,7 +28,8 @@ class Imds(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:
         self.seen.append(("PUT", self.path))
         ok = self.path == "/latest/api/token" and "X-aws-ec2-metadata-token-ttl-seconds" in (
-            self.headers)
+            self.headers
+        )
         self._answer(self.token_status if ok else 403, b"AQAEAFixtureToken==")
 
     def do_GET(self) -> None:
@@ -57,12 +58,27 @@ def imds() -> Iterator[tuple[str, type[Imds]]]:
 
 
 def _host(endpoint: str) -> dict:
-    result = CliRunner().invoke(main, ["host", "--root", str(HARDENED), "--format", "json",
-                                       "--show-passes", "--probe-metadata",
-                                       "--metadata-endpoint", endpoint])
+    result = CliRunner().invoke(
+        main,
+        [
+            "host",
+            "--root",
+            str(HARDENED),
+            "--format",
+            "json",
+            "--show-passes",
+            "--probe-metadata",
+            "--metadata-endpoint",
+            endpoint,
+        ],
+    )
     report = json.loads(result.output)
-    return next(f for r in report["requirements"] for f in r["findings"]
-                if f["check_id"] == "HOST-CLOUD-METADATA")
+    return next(
+        f
+        for r in report["requirements"]
+        for f in r["findings"]
+        if f["check_id"] == "HOST-CLOUD-METADATA"
+    )
 
 
 def test_reachable_imds_fails(imds) -> None:
@@ -92,6 +108,15 @@ def test_unreachable_endpoint_passes() -> None:
 def test_only_http_urls() -> None:
     with pytest.raises(ValueError, match="http://"):
         probe("file:///etc/passwd")
-    result = CliRunner().invoke(main, ["host", "--root", str(HARDENED), "--probe-metadata",
-                                       "--metadata-endpoint", "ftp://127.0.0.1/"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "host",
+            "--root",
+            str(HARDENED),
+            "--probe-metadata",
+            "--metadata-endpoint",
+            "ftp://127.0.0.1/",
+        ],
+    )
     assert result.exit_code == 2 and "http://" in result.output

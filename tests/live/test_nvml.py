@@ -46,10 +46,18 @@ def test_recording_a_recording_gives_the_same_answers() -> None:
 
 def test_unrecorded_and_error_answers(tmp_path: Path) -> None:
     path = tmp_path / "a.json"
-    path.write_text(json.dumps({"answers": {
-        "nvmlDeviceGetCount()": 1, "nvmlDeviceGetName(0)": "Tesla T4",
-        "nvmlDeviceGetUUID(0)": "GPU-1", "nvmlDeviceGetMigMode(0)": {"error": "NOT_SUPPORTED"},
-    }}))
+    path.write_text(
+        json.dumps(
+            {
+                "answers": {
+                    "nvmlDeviceGetCount()": 1,
+                    "nvmlDeviceGetName(0)": "Tesla T4",
+                    "nvmlDeviceGetUUID(0)": "GPU-1",
+                    "nvmlDeviceGetMigMode(0)": {"error": "NOT_SUPPORTED"},
+                }
+            }
+        )
+    )
     source = RecordedNvml(path)
     with pytest.raises(NvmlError) as raised:
         source.ask("nvmlDeviceGetMigMode", 0)

@@ -22,7 +22,9 @@ def run_named(pipeline: Pipeline, job: str):
 
 
 def test_reusable_workflow_runs_under_its_caller(write: Callable, tmp_path: Path) -> None:
-    write(".github/workflows/ci.yml", """
+    write(
+        ".github/workflows/ci.yml",
+        """
         on: push
         jobs:
           build:
@@ -31,14 +33,18 @@ def test_reusable_workflow_runs_under_its_caller(write: Callable, tmp_path: Path
             needs: build
             runs-on: ubuntu-latest
             steps: [{run: cosign sign x}]
-    """)
-    write(".github/workflows/build.yml", """
+    """,
+    )
+    write(
+        ".github/workflows/build.yml",
+        """
         on: workflow_call
         jobs:
           image:
             runs-on: ubuntu-latest
             steps: [{run: docker push x}]
-    """)
+    """,
+    )
     pipelines = pipelines_of(tmp_path)
     assert set(pipelines) == {"ci.yml"}  # a called workflow is not a pipeline of its own
     ci = pipelines["ci.yml"]
@@ -49,53 +55,68 @@ def test_reusable_workflow_runs_under_its_caller(write: Callable, tmp_path: Path
 
 
 def test_recursive_calls_end(write: Callable, tmp_path: Path) -> None:
-    write(".github/workflows/a.yml", """
+    write(
+        ".github/workflows/a.yml",
+        """
         on: [push, workflow_call]
         jobs:
           again: {uses: ./.github/workflows/a.yml}
-    """)
+    """,
+    )
     [pipeline] = pipelines_of(tmp_path).values()
     assert len(pipeline.runs) == 1
     assert "calls itself" in pipeline.notes[0]
 
 
 def test_composite_actions_are_expanded(write: Callable, tmp_path: Path) -> None:
-    write(".github/workflows/ci.yml", """
+    write(
+        ".github/workflows/ci.yml",
+        """
         on: push
         jobs:
           build:
             runs-on: ubuntu-latest
             steps:
               - uses: ./.github/actions/publish
-    """)
-    write(".github/actions/publish/action.yaml", """
+    """,
+    )
+    write(
+        ".github/actions/publish/action.yaml",
+        """
         name: publish
         runs:
           using: composite
           steps:
             - run: docker push x
               shell: bash
-    """)
+    """,
+    )
     build = run_named(pipelines_of(tmp_path)["ci.yml"], "build")
     assert [s.run for s in build.steps] == ["", "docker push x"]
     assert build.steps[1].file.name.endswith("action.yaml")
 
 
 def test_workflow_run_followers(write: Callable, tmp_path: Path) -> None:
-    write(".github/workflows/build.yml", """
+    write(
+        ".github/workflows/build.yml",
+        """
         name: Build images
         on: push
         jobs:
           image: {runs-on: x, steps: [{run: docker push x}]}
-    """)
-    write(".github/workflows/sign.yml", """
+    """,
+    )
+    write(
+        ".github/workflows/sign.yml",
+        """
         on:
           workflow_run:
             workflows: [Build images]
             types: [completed]
         jobs:
           sign: {runs-on: x, steps: [{run: cosign sign x}]}
-    """)
+    """,
+    )
     pipelines = pipelines_of(tmp_path)
     build = pipelines["build.yml"]
     assert build.followers == [pipelines["sign.yml"]]
@@ -104,7 +125,9 @@ def test_workflow_run_followers(write: Callable, tmp_path: Path) -> None:
 
 
 def test_gitlab_includes_extends_defaults_and_stages(write: Callable, tmp_path: Path) -> None:
-    write(".gitlab-ci.yml", """
+    write(
+        ".gitlab-ci.yml",
+        """
         stages: [build, publish]
         default:
           before_script: [echo default]
@@ -127,8 +150,11 @@ def test_gitlab_includes_extends_defaults_and_stages(write: Callable, tmp_path: 
           stage: build
           needs: []
           script: [make lint]
-    """)
-    write("ci/base.yml", """
+    """,
+    )
+    write(
+        "ci/base.yml",
+        """
         .base:
           extends: .root
           image: golang:1.22
@@ -136,7 +162,8 @@ def test_gitlab_includes_extends_defaults_and_stages(write: Callable, tmp_path: 
           variables: {A: "1"}
           tags: [docker]
           allow_failure: true
-    """)
+    """,
+    )
     [pipeline] = pipelines_of(tmp_path).values()
     build, push = run_named(pipeline, "build"), run_named(pipeline, "push")
     assert build.job.spec["image"] == "golang:1.22" and build.job.spec["tags"] == ["docker"]
@@ -150,11 +177,14 @@ def test_gitlab_includes_extends_defaults_and_stages(write: Callable, tmp_path: 
 
 
 def test_gitlab_fragment_nobody_includes_is_judged_alone(write: Callable, tmp_path: Path) -> None:
-    write("templates/release.gitlab-ci.yml", """
+    write(
+        "templates/release.gitlab-ci.yml",
+        """
         release:
           stage: deploy
           script: [helm upgrade --install x ./chart]
-    """)
+    """,
+    )
     [pipeline] = pipelines_of(tmp_path).values()
     assert "no .gitlab-ci.yml among the inputs includes" in pipeline.notes[0]
     assert run_named(pipeline, "release").steps[0].facts.deployment

@@ -19,15 +19,23 @@ from tests.report.conftest import report
 
 CHROMIUM = os.environ.get("C4GUARD_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run",
-         "--disable-default-apps", "--disable-extensions"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
 
 
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: the HTML report test must run; see "
-                    ".ci/services/chromium.sh)")
+        pytest.fail(
+            f"{reason} (CI=true: the HTML report test must run; see .ci/services/chromium.sh)"
+        )
     pytest.skip(reason)
 
 
@@ -41,8 +49,12 @@ def browser() -> Iterator[Any]:
         _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=FLAGS,
-            viewport={"width": 1280, "height": 900})
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1280, "height": 900},
+        )
         yield context
         context.close()
 
@@ -52,8 +64,14 @@ def page(browser: Any) -> Iterator[Any]:
     page = browser.new_page()
     page.problems = []
     page.requests = []
-    page.on("console", lambda m: page.problems.append(f"console {m.type}: {m.text}")
-            if m.type in ("error", "warning") else None)
+    page.on(
+        "console",
+        lambda m: (
+            page.problems.append(f"console {m.type}: {m.text}")
+            if m.type in ("error", "warning")
+            else None
+        ),
+    )
     page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
     page.on("dialog", lambda d: (page.problems.append(f"dialog: {d.message}"), d.dismiss()))
     page.on("request", lambda r: page.requests.append(r.url))
@@ -95,7 +113,8 @@ def test_html_report_in_chromium(governed: Path, tmp_path: Path, page: Any) -> N
 
     page.click('[data-show-findings="4.1.2"]')
     requirements = page.locator("#findings-table tbody tr:not([hidden])").evaluate_all(
-        "rs => rs.map(r => r.dataset.requirement)")
+        "rs => rs.map(r => r.dataset.requirement)"
+    )
     assert requirements and set(requirements) == {"4.1.2"}
 
     governance = page.locator("#governance").inner_text()
@@ -118,6 +137,8 @@ def test_html_report_in_chromium(governed: Path, tmp_path: Path, page: Any) -> N
 def test_html_is_self_contained(governed: Path) -> None:
     text = report(str(governed), "--format", "html").stdout
     assert "Content-Security-Policy" in text and "default-src 'none'" in text
-    assert not re.search(r"""(?:src|href)=["'](?:https?:)?//""", text.split("<footer")[0]
-                         .replace('href="https://wiki.example/smpc"', ""))
+    assert not re.search(
+        r"""(?:src|href)=["'](?:https?:)?//""",
+        text.split("<footer")[0].replace('href="https://wiki.example/smpc"', ""),
+    )
     assert "<script>alert" not in text and "onerror=alert(1)>" not in text

@@ -45,8 +45,11 @@ def test_level_and_fail_on_decide_what_fails(governed: Path) -> None:
 
 
 def test_control_characters_do_not_break_the_xml(write, tmp_path: Path) -> None:
-    write("pod.json", '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a\\u0001b", '
-          '"namespace": "ns"}, "spec": {"containers": [{"name": "c\\u0000", "image": "x", '
-          '"securityContext": {"privileged": true}}]}}')
+    write(
+        "pod.json",
+        '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a\\u0001b", '
+        '"namespace": "ns"}, "spec": {"containers": [{"name": "c\\u0000", "image": "x", '
+        '"securityContext": {"privileged": true}}]}}',
+    )
     root = junit_of(str(tmp_path))
     assert "a\ufffdb" in cases(root)["4.1.1"].find("failure").text

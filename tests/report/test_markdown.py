@@ -27,8 +27,10 @@ def test_hostile_text_is_escaped(governed: Path) -> None:
 
 
 def test_fits_a_pr_comment(write, tmp_path: Path) -> None:
-    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {{name: pod-{n}, namespace: ns}}\nspec:\n"
-           "  containers: [{{name: app, image: x, securityContext: {{privileged: true}}}}]\n")
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: pod-{n}, namespace: ns}}\nspec:\n"
+        "  containers: [{{name: app, image: x, securityContext: {{privileged: true}}}}]\n"
+    )
     write("pods.yaml", "---\n".join(pod.format(n=n) for n in range(1500)))
     text = report(str(tmp_path), "--format", "markdown").stdout
     assert len(text) <= MAX_CHARS and "more (see the JSON report)" in text

@@ -27,8 +27,7 @@ def sarif_of(*args: str) -> dict[str, Any]:
 
 
 def assert_valid(document: dict[str, Any], schema: dict[str, Any]) -> None:
-    jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(
-        document)
+    jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker()).validate(document)
     assert_github_conventions(document)
 
 
@@ -76,16 +75,20 @@ def test_insecure_example_validates(sarif_schema: dict[str, Any], monkeypatch) -
     assert result["level"] == "error"
 
 
-def test_suppressions_input_errors_and_hostile_text(governed: Path,
-                                                    sarif_schema: dict[str, Any]) -> None:
+def test_suppressions_input_errors_and_hostile_text(
+    governed: Path, sarif_schema: dict[str, Any]
+) -> None:
     document = sarif_of(str(governed))
     assert_valid(document, sarif_schema)
     run = document["runs"][0]
     suppressed = [r for r in run["results"] if r.get("suppressions")]
     kinds = {(s["kind"], s["properties"]["source"]) for r in suppressed for s in r["suppressions"]}
     assert kinds == {("inSource", "inline"), ("inSource", "annotation"), ("external", "config")}
-    inline = next(r["suppressions"][0] for r in suppressed
-                  if r["suppressions"][0]["properties"]["source"] == "inline")
+    inline = next(
+        r["suppressions"][0]
+        for r in suppressed
+        if r["suppressions"][0]["properties"]["source"] == "inline"
+    )
     assert inline["status"] == "accepted"
     assert "GPU driver installer needs the host (expires 2099-12-31)" in inline["justification"]
     (error,) = run["invocations"][0]["toolExecutionNotifications"]
@@ -95,16 +98,21 @@ def test_suppressions_input_errors_and_hostile_text(governed: Path,
 
 
 def test_fingerprints_survive_line_moves(write, tmp_path: Path) -> None:
-    pod = ("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n"
-           "  containers: [{name: app, image: x, securityContext: {privileged: true}}]\n")
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: ns}\nspec:\n"
+        "  containers: [{name: app, image: x, securityContext: {privileged: true}}]\n"
+    )
     path = write("pod.yaml", pod)
 
     def fingerprints() -> dict[tuple[str, str], tuple[str, int]]:
         results = sarif_of(str(path))["runs"][0]["results"]
-        return {(r["ruleId"], r["partialFingerprints"]["primaryLocationLineHash"]):
-                (r["partialFingerprints"]["c4guard/v1"],
-                 r["locations"][0]["physicalLocation"]["region"]["startLine"])
-                for r in results}
+        return {
+            (r["ruleId"], r["partialFingerprints"]["primaryLocationLineHash"]): (
+                r["partialFingerprints"]["c4guard/v1"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            )
+            for r in results
+        }
 
     before = fingerprints()
     path.write_text("# moved\n# down\n" + pod)
@@ -114,8 +122,10 @@ def test_fingerprints_survive_line_moves(write, tmp_path: Path) -> None:
 
 
 def test_artifact_locations(tmp_path: Path) -> None:
-    assert artifact_location("k8s/../k8s/a b.yaml") == {"uri": "k8s/a%20b.yaml",
-                                                        "uriBaseId": "%SRCROOT%"}
+    assert artifact_location("k8s/../k8s/a b.yaml") == {
+        "uri": "k8s/a%20b.yaml",
+        "uriBaseId": "%SRCROOT%",
+    }
     assert artifact_location(str(tmp_path / "x.yaml"))["uri"] == (tmp_path / "x.yaml").as_uri()
     assert artifact_location("../outside.yaml")["uri"].startswith("file:///")
     assert artifact_location("<stdin>") == {"uri": "%3Cstdin%3E"}

@@ -56,33 +56,43 @@ def test_private_key_files_also_fail_4_4_2(tmp_path: Path) -> None:
 
 def _image(root: Path) -> list[str]:
     layout = OciLayout(root)
-    digests = layout.image([
-        Layer().directory("app").file("app/main.py", "print('serving')\n"),
-        Layer().file("app/.env", f"LOG_LEVEL=info\nHF_TOKEN={HF_TOKEN}\n"),
-        Layer().whiteout("app/.env"),
-    ], "gzip")
+    digests = layout.image(
+        [
+            Layer().directory("app").file("app/main.py", "print('serving')\n"),
+            Layer().file("app/.env", f"LOG_LEVEL=info\nHF_TOKEN={HF_TOKEN}\n"),
+            Layer().whiteout("app/.env"),
+        ],
+        "gzip",
+    )
     layout.write_index()
     return digests
 
 
 @pytest.mark.parametrize("as_tar", [False, True], ids=["layout-directory", "tar"])
-def test_image_secret_deleted_later_is_reported_with_layer_and_path(tmp_path: Path,
-                                                                    as_tar: bool) -> None:
+def test_image_secret_deleted_later_is_reported_with_layer_and_path(
+    tmp_path: Path, as_tar: bool
+) -> None:
     digests = _image(tmp_path / "oci")
     target = tar_directory(tmp_path / "oci", tmp_path / "image.tar") if as_tar else tmp_path / "oci"
-    result = CliRunner().invoke(main, ["scan", str(target), "--format", "json",
-                                       "--fail-on", "none"], catch_exceptions=False)
+    result = CliRunner().invoke(
+        main, ["scan", str(target), "--format", "json", "--fail-on", "none"], catch_exceptions=False
+    )
     report = json.loads(result.stdout)
-    findings = [f for r in report["requirements"] for f in r["findings"]
-                if f["check_id"] == "SECRET-IN-IMAGE"]
+    findings = [
+        f
+        for r in report["requirements"]
+        for f in r["findings"]
+        if f["check_id"] == "SECRET-IN-IMAGE"
+    ]
     [finding] = findings
     assert finding["result"] == "fail"
     assert finding["path"].endswith(f"!{digests[1]}/app/.env") and finding["line"] == 2
     assert finding["evidence"]["removed_by"] == digests[2]
     assert "deleted by layer" in finding["message"]
     assert "artifacts" in report["scanned_domains"]
-    assert report["skipped"].get("part of an OCI image layout (scanned as an image)", 0) \
-        == (0 if as_tar else 6)  # index.json, 2 manifest/config blobs... all but the marker
+    assert report["skipped"].get("part of an OCI image layout (scanned as an image)", 0) == (
+        0 if as_tar else 6
+    )  # index.json, 2 manifest/config blobs... all but the marker
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
@@ -92,13 +102,28 @@ def test_no_output_format_holds_a_full_secret(tmp_path: Path, fmt: str) -> None:
     (tmp_path / "repo" / "pod.yaml").write_text(POD)
     _image(tmp_path / "repo" / "image")
     out = tmp_path / f"report.{fmt}"
-    result = CliRunner().invoke(main, ["scan", str(tmp_path / "repo"), "--format", fmt,
-                                       "-o", str(out), "--fail-on", "none", "--show-passes"],
-                                catch_exceptions=False)
+    result = CliRunner().invoke(
+        main,
+        [
+            "scan",
+            str(tmp_path / "repo"),
+            "--format",
+            fmt,
+            "-o",
+            str(out),
+            "--fail-on",
+            "none",
+            "--show-passes",
+        ],
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0
     rendered = out.read_text()
-    found = {f.location.path for f in findings_of(scan_paths([str(tmp_path / "repo")]))
-             if f.check_id.startswith("SECRET-")}
+    found = {
+        f.location.path
+        for f in findings_of(scan_paths([str(tmp_path / "repo")]))
+        if f.check_id.startswith("SECRET-")
+    }
     assert len(found) >= len(cases) // 2, "the scan finds the planted secrets"
     secrets = [m.secret for case in cases for m in scan_text(case.text, case.name)]
     assert len(secrets) >= len(cases) // 2

@@ -26,18 +26,40 @@ def plan_of(resources: list[Resource]) -> dict[str, Any]:
         kind = resource.kind.removeprefix("data.")
         name = re.sub(r"\[.*\]$", "", local.split(".")[-1])
         values, unknown, expressions = _split(resource.body, block=True)
-        item = {"address": resource.name, "mode": mode, "type": kind, "name": name,
-                "values": values}
+        item = {
+            "address": resource.name,
+            "mode": mode,
+            "type": kind,
+            "name": name,
+            "values": values,
+        }
         _planned_module(planned, modules)["resources"].append(item)
-        changes.append({"address": resource.name, "mode": mode, "type": kind, "name": name,
-                        "change": {"actions": ["create"], "after_unknown": unknown or {}}})
+        changes.append(
+            {
+                "address": resource.name,
+                "mode": mode,
+                "type": kind,
+                "name": name,
+                "change": {"actions": ["create"], "after_unknown": unknown or {}},
+            }
+        )
         config_address = re.sub(r"\[[^\]]*\]$", "", local)
         _config_module(configuration, modules)["resources"].append(
-            {"address": config_address, "mode": mode, "type": kind, "name": name,
-             "expressions": expressions})
-    return {"format_version": "1.2", "terraform_version": "1.9.5",
-            "planned_values": {"root_module": planned}, "resource_changes": changes,
-            "configuration": {"root_module": configuration}}
+            {
+                "address": config_address,
+                "mode": mode,
+                "type": kind,
+                "name": name,
+                "expressions": expressions,
+            }
+        )
+    return {
+        "format_version": "1.2",
+        "terraform_version": "1.9.5",
+        "planned_values": {"root_module": planned},
+        "resource_changes": changes,
+        "configuration": {"root_module": configuration},
+    }
 
 
 def _planned_module(root: dict[str, Any], modules: list[tuple[str, str]]) -> dict[str, Any]:
@@ -56,7 +78,8 @@ def _config_module(root: dict[str, Any], modules: list[tuple[str, str]]) -> dict
     module = root
     for name, _key in modules:
         call = module["module_calls"].setdefault(
-            name, {"source": f"./{name}", "module": {"resources": [], "module_calls": {}}})
+            name, {"source": f"./{name}", "module": {"resources": [], "module_calls": {}}}
+        )
         module = call["module"]
     return module
 
@@ -70,8 +93,11 @@ def _split(value: Any, block: bool = False) -> tuple[Any, Any, Any]:
     if isinstance(value, dict):
         values, unknown, expressions = {}, {}, {}
         for key, item in value.items():
-            nested_block = isinstance(item, list) and item and all(
-                isinstance(i, dict) and hasattr(i, "key_lines") for i in item)
+            nested_block = (
+                isinstance(item, list)
+                and item
+                and all(isinstance(i, dict) and hasattr(i, "key_lines") for i in item)
+            )
             item_value, item_unknown, item_expression = _split(item, block=nested_block)
             if item_value is not _NO_VALUE:
                 values[key] = item_value

@@ -23,8 +23,10 @@ def test_directives_comments_and_continuations() -> None:
         "    curl \\\n"
         "    git\n"
     )
-    assert lines.directives == (("syntax", "docker/dockerfile:1.7"),
-                                ("check", "skip=JSONArgsRecommended"))
+    assert lines.directives == (
+        ("syntax", "docker/dockerfile:1.7"),
+        ("check", "skip=JSONArgsRecommended"),
+    )
     assert lines.escape == "\\"
     run = lines.instructions[1]
     assert run.keyword == "RUN"
@@ -114,14 +116,17 @@ def test_expansion_of_unknown_build_arguments() -> None:
     assert expand("\\$KNOWN", variables) == "$KNOWN"
 
 
-@pytest.mark.parametrize(("text", "line", "message"), [
-    ("FROM alpine\nFROOM alpine\n", 2, "unknown instruction"),
-    ("RUN echo hi\nFROM alpine\n", 1, "before the first FROM"),
-    ("ARG X=1\n", 1, "no FROM"),
-    ("FROM alpine\nRUN <<EOF\necho never ends\n", 2, "not terminated"),
-    ("FROM alpine x y\n", 1, "FROM takes"),
-    ("# escape=x\nFROM alpine\n", 1, "invalid escape"),
-])
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("FROM alpine\nFROOM alpine\n", 2, "unknown instruction"),
+        ("RUN echo hi\nFROM alpine\n", 1, "before the first FROM"),
+        ("ARG X=1\n", 1, "no FROM"),
+        ("FROM alpine\nRUN <<EOF\necho never ends\n", 2, "not terminated"),
+        ("FROM alpine x y\n", 1, "FROM takes"),
+        ("# escape=x\nFROM alpine\n", 1, "invalid escape"),
+    ],
+)
 def test_syntax_errors_carry_lines(text: str, line: int, message: str) -> None:
     with pytest.raises(DockerfileSyntaxError) as caught:
         parse_dockerfile(text, "Dockerfile")
@@ -130,11 +135,23 @@ def test_syntax_errors_carry_lines(text: str, line: int, message: str) -> None:
 
 
 def test_file_names_claimed() -> None:
-    for name in ("Dockerfile", "dockerfile", "Dockerfile.gpu", "vllm.Dockerfile",
-                 "prod.dockerfile", "Containerfile", "Containerfile.cuda"):
+    for name in (
+        "Dockerfile",
+        "dockerfile",
+        "Dockerfile.gpu",
+        "vllm.Dockerfile",
+        "prod.dockerfile",
+        "Containerfile",
+        "Containerfile.cuda",
+    ):
         assert claims(name), name
-    for name in ("Dockerfile.dockerignore", "dockerfile.go", "Dockerfile.md", "empty_dockerfile",
-                 "docker-compose.yml"):
+    for name in (
+        "Dockerfile.dockerignore",
+        "dockerfile.go",
+        "Dockerfile.md",
+        "empty_dockerfile",
+        "docker-compose.yml",
+    ):
         assert not claims(name), name
 
 
@@ -152,8 +169,10 @@ def test_bad_dockerfile_is_an_input_error_and_a_template_is_skipped(write, tmp_p
 
 
 def test_each_stage_is_a_resource_spanning_its_lines(write, tmp_path) -> None:
-    write("Dockerfile",
-          "FROM golang:1.22 AS build\nRUN go build\n\nFROM alpine\nCOPY --from=build /x /x\n")
+    write(
+        "Dockerfile",
+        "FROM golang:1.22 AS build\nRUN go build\n\nFROM alpine\nCOPY --from=build /x /x\n",
+    )
     inputs = read_inputs([str(tmp_path)])
     spans = [(r.kind, r.location.line, r.end_line) for r in inputs.resources]
     assert spans == [("Dockerfile", 1, 3), ("Dockerfile", 4, 5)]

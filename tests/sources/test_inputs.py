@@ -30,7 +30,9 @@ def names(inputs) -> set[str]:
 
 def test_multi_document_and_list_kinds(write, tmp_path: Path) -> None:
     write("stream.yaml", POD.format(name="a") + "---\n" + POD.format(name="b"))
-    write("list.yaml", """
+    write(
+        "list.yaml",
+        """
         apiVersion: v1
         kind: List
         items:
@@ -38,7 +40,8 @@ def test_multi_document_and_list_kinds(write, tmp_path: Path) -> None:
           - apiVersion: apps/v1
             kind: Deployment
             metadata: {name: d}
-    """)
+    """,
+    )
     inputs = read_inputs([str(tmp_path)])
     assert names(inputs) == {"a", "b", "c", "d"}
     deployment = next(r for r in inputs.resources if r.name == "d")
@@ -47,9 +50,18 @@ def test_multi_document_and_list_kinds(write, tmp_path: Path) -> None:
 
 
 def test_kubectl_get_json_output(write, tmp_path: Path) -> None:
-    listing = {"apiVersion": "v1", "kind": "List", "items": [
-        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "x"},
-         "spec": {"containers": [{"name": "c", "image": "i"}]}}]}
+    listing = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "p", "namespace": "x"},
+                "spec": {"containers": [{"name": "c", "image": "i"}]},
+            }
+        ],
+    }
     write("pods.json", json.dumps(listing, indent=2))
     [pod] = read_inputs([str(tmp_path)]).resources
     assert (pod.kind, pod.namespace, pod.location.line) == ("Pod", "x", 5)  # its "{"
@@ -58,12 +70,19 @@ def test_kubectl_get_json_output(write, tmp_path: Path) -> None:
 def test_stdin_stream(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "c4guard", "scan", "-", "--format", "json", "--fail-on", "none"],
-        input=POD.format(name="from-stdin"), capture_output=True, text=True, check=True,
+        input=POD.format(name="from-stdin"),
+        capture_output=True,
+        text=True,
+        check=True,
         cwd=tmp_path,
     )
     report = json.loads(result.stdout)
-    paths = {f["path"] for r in report["requirements"] for f in r["findings"]
-             if f["resource"]["origin"] == "k8s"}
+    paths = {
+        f["path"]
+        for r in report["requirements"]
+        for f in r["findings"]
+        if f["resource"]["origin"] == "k8s"
+    }
     assert paths == {"<stdin>"}
     assert report["summary"]["files_by_domain"] == {"kubernetes": 1, "secrets": 1}
 
@@ -71,8 +90,10 @@ def test_stdin_stream(tmp_path: Path) -> None:
 def test_helm_chart_templates_are_listed_once_not_parsed(write, tmp_path: Path) -> None:
     write("chart/Chart.yaml", "apiVersion: v2\nname: demo\nversion: 0.1.0\n")
     write("chart/values.yaml", "image: busybox\n")
-    write("chart/templates/deployment.yaml", "apiVersion: apps/v1\nkind: Deployment\n"
-          "metadata:\n  name: {{ .Release.Name }}\n")
+    write(
+        "chart/templates/deployment.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+    )
     write("chart/templates/service.yaml", POD.format(name="looks-valid"))
     inputs = read_inputs([str(tmp_path)])
     assert inputs.resources == []
@@ -83,15 +104,21 @@ def test_helm_chart_templates_are_listed_once_not_parsed(write, tmp_path: Path) 
 
 
 def test_kustomize_patches_skipped_and_namespace_applied(write, tmp_path: Path) -> None:
-    write("base/kustomization.yaml", """
+    write(
+        "base/kustomization.yaml",
+        """
         namespace: team
         resources: [pod.yaml]
         patches:
           - path: patch.yaml
-    """)
+    """,
+    )
     write("base/pod.yaml", POD.format(name="p").replace("  namespace: ns\n", ""))
-    write("base/patch.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
-          "spec: {containers: [{name: app, securityContext: {privileged: true}}]}\n")
+    write(
+        "base/patch.yaml",
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
+        "spec: {containers: [{name: app, securityContext: {privileged: true}}]}\n",
+    )
     inputs = read_inputs([str(tmp_path)])
     [pod] = inputs.resources
     assert pod.namespace == "team"
@@ -102,11 +129,18 @@ def test_kustomize_patches_skipped_and_namespace_applied(write, tmp_path: Path) 
 def test_bad_inputs_become_input_errors_and_the_rest_is_read(write, tmp_path: Path) -> None:
     write("good.yaml", POD.format(name="good"))
     write("broken.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n")
-    write("bomb.yaml", "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 10) + "]\n"
-        for i in range(9)))
-    write("latin1.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n"
-          .encode("latin-1"))
+    write(
+        "bomb.yaml",
+        "a: &a [x,x,x,x,x,x,x,x,x,x]\n"
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [" + ",".join([f"*{chr(97 + i)}"] * 10) + "]\n"
+            for i in range(9)
+        ),
+    )
+    write(
+        "latin1.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: caf\xe9\n".encode("latin-1"),
+    )
     big = tmp_path / "huge.yaml"
     with big.open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)
@@ -171,7 +205,9 @@ def test_parallel_parsing_reads_the_same_resources(write, tmp_path: Path) -> Non
 
 
 def test_broken_workflow_with_expressions_is_an_error_not_a_template(write, tmp_path: Path) -> None:
-    write(".github/workflows/ci.yml", """
+    write(
+        ".github/workflows/ci.yml",
+        """
         on: push
         jobs:
           a:
@@ -179,7 +215,8 @@ def test_broken_workflow_with_expressions_is_an_error_not_a_template(write, tmp_
             steps:
               - run: echo "${{ github.event.issue.title }}"
               - run: echo "broken: ${{ github.sha }}"
-    """)
+    """,
+    )
     inputs = read_inputs([str(tmp_path)])
     assert [e.line for e in inputs.summary.input_errors] == [7]
     assert not inputs.summary.render_notices

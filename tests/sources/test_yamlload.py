@@ -15,8 +15,15 @@ def one(text: str):
 
 def test_scalars_resolve_like_yaml_1_1_and_keys_stay_text() -> None:
     value = one("on: yes\nn: 0x1F\nf: 1.5\ns: '1.5'\nz: ~\nd: 2024-01-02\nt: !Ref Name\n")
-    assert value == {"on": True, "n": 31, "f": 1.5, "s": "1.5", "z": None, "d": "2024-01-02",
-                     "t": "Name"}
+    assert value == {
+        "on": True,
+        "n": 31,
+        "f": 1.5,
+        "s": "1.5",
+        "z": None,
+        "d": "2024-01-02",
+        "t": "Name",
+    }
 
 
 def test_every_mapping_knows_its_file_and_lines() -> None:
@@ -41,7 +48,7 @@ def test_documents_carry_their_line_spans() -> None:
 def test_alias_bomb_stops_at_the_expansion_limit() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     for i in range(1, 10):
-        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]")
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
     with pytest.raises(YAMLLimitError, match="alias bomb"):
         one("\n".join(lines))
 

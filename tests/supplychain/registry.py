@@ -36,16 +36,19 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_registry(folder: Path, *, tls: tuple[Path, Path] | None = None,
-                     htpasswd: Path | None = None) -> Iterator[str]:
+def running_registry(
+    folder: Path, *, tls: tuple[Path, Path] | None = None, htpasswd: Path | None = None
+) -> Iterator[str]:
     """Yield `127.0.0.1:PORT` of a registry storing into `folder`; stopped afterwards."""
     binary = require_registry_binary()
     port = _free_port()
     config: dict = {
         "version": 0.1,
         "log": {"level": "warn", "accesslog": {"disabled": True}},
-        "storage": {"filesystem": {"rootdirectory": str(folder / "data")},
-                    "delete": {"enabled": True}},
+        "storage": {
+            "filesystem": {"rootdirectory": str(folder / "data")},
+            "delete": {"enabled": True},
+        },
         "http": {"addr": f"127.0.0.1:{port}"},
     }
     if tls:
@@ -70,8 +73,9 @@ def running_registry(folder: Path, *, tls: tuple[Path, Path] | None = None,
         log.close()
 
 
-def _wait_ready(host: str, proc: subprocess.Popen, tls: tuple[Path, Path] | None,
-                folder: Path) -> None:
+def _wait_ready(
+    host: str, proc: subprocess.Popen, tls: tuple[Path, Path] | None, folder: Path
+) -> None:
     url = f"{'https' if tls else 'http'}://{host}/v2/"
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:

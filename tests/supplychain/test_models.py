@@ -17,9 +17,12 @@ from tests.supplychain.testdata import staging_trusted_root
 
 def sign_model(model: Path, private_key: Path) -> Path:
     signature = model / "model.sig"
-    (signing.Config().use_elliptic_key_signer(private_key=private_key)
-     .set_hashing_config(hashing.Config().set_ignored_paths(paths=["model.sig"]))
-     .sign(model, signature))
+    (
+        signing.Config()
+        .use_elliptic_key_signer(private_key=private_key)
+        .set_hashing_config(hashing.Config().set_ignored_paths(paths=["model.sig"]))
+        .sign(model, signature)
+    )
     return signature
 
 
@@ -51,8 +54,9 @@ def test_signed_model_verifies(tmp_path, model):
     key = make_key(tmp_path, "model")
     sign_model(model, key.private)
 
-    result = CliRunner().invoke(main, ["verify", str(model), "-p",
-                                       str(model_policy(tmp_path, key.public))])
+    result = CliRunner().invoke(
+        main, ["verify", str(model), "-p", str(model_policy(tmp_path, key.public))]
+    )
 
     assert result.exit_code == 0, result.output
     assert "ok   model" in result.output

@@ -60,8 +60,7 @@ def test_valid_policy_loads_and_resolves_paths_beside_it(tmp_path):
 
 
 def test_unknown_key_names_file_line_and_key(tmp_path):
-    err = error_of(tmp_path, GOOD.replace("    require_digest: true",
-                                          "    require_digests: true"))
+    err = error_of(tmp_path, GOOD.replace("    require_digest: true", "    require_digests: true"))
     assert err.line == 12
     assert "require_digests" in err.message
     assert str(err).startswith(f"{tmp_path / 'trust.yaml'}:12:")
@@ -80,8 +79,7 @@ def test_unknown_signer_is_located(tmp_path):
 
 
 def test_rule_without_signers_is_refused(tmp_path):
-    err = error_of(tmp_path, GOOD.replace("    signature: {signers: [release]}",
-                                          "    sbom: {}"))
+    err = error_of(tmp_path, GOOD.replace("    signature: {signers: [release]}", "    sbom: {}"))
     assert err.line == 21
     assert "no signers" in err.message
 
@@ -98,7 +96,7 @@ def test_ceiling_required_for_vulnerabilities(tmp_path):
 
 
 def test_invalid_yaml_is_located(tmp_path):
-    err = error_of(tmp_path, GOOD.replace("  - match: \"*\"", "  - match: [unclosed"))
+    err = error_of(tmp_path, GOOD.replace('  - match: "*"', "  - match: [unclosed"))
     assert err.line is not None and err.line >= 21
     assert "invalid YAML" in err.message
 

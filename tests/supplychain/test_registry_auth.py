@@ -47,8 +47,11 @@ def test_verify_through_tls_and_docker_config_auth(tmp_path, secure_registry, re
         digest = Release(release_key.signer).publish(registry, host, repository)
     policy = load_policy(write_policy(tmp_path, host, release_key))
 
-    verdict = verify_artifact(f"{host}/{repository}@{digest}", policy,
-                              registry=RegistryOptions(docker_config=config, ca_file=ca))
+    verdict = verify_artifact(
+        f"{host}/{repository}@{digest}",
+        policy,
+        registry=RegistryOptions(docker_config=config, ca_file=ca),
+    )
 
     assert verdict.decision == "allow", verdict.reasons
 
@@ -57,8 +60,11 @@ def test_wrong_password_is_an_error(tmp_path, secure_registry, release_key):
     host, ca = secure_registry
     policy = load_policy(write_policy(tmp_path, host, release_key))
 
-    verdict = verify_artifact(f"{host}/ml/app@sha256:{'0' * 64}", policy, registry=RegistryOptions(
-        docker_config=docker_config(tmp_path, host, "wrong"), ca_file=ca))
+    verdict = verify_artifact(
+        f"{host}/ml/app@sha256:{'0' * 64}",
+        policy,
+        registry=RegistryOptions(docker_config=docker_config(tmp_path, host, "wrong"), ca_file=ca),
+    )
 
     assert verdict.decision == "error"
     assert "401" in verdict.errors[0]
@@ -69,8 +75,11 @@ def test_untrusted_certificate_is_an_error(tmp_path, secure_registry, release_ke
     host, _ = secure_registry
     policy = load_policy(write_policy(tmp_path, host, release_key))
 
-    verdict = verify_artifact(f"{host}/ml/app@sha256:{'0' * 64}", policy,
-                              registry=RegistryOptions(docker_config=docker_config(tmp_path, host)))
+    verdict = verify_artifact(
+        f"{host}/ml/app@sha256:{'0' * 64}",
+        policy,
+        registry=RegistryOptions(docker_config=docker_config(tmp_path, host)),
+    )
 
     assert verdict.decision == "error"
     assert "certificate" in verdict.errors[0].lower()

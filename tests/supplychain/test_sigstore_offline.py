@@ -14,14 +14,15 @@ from c4guard.supplychain.verifier import verify_artifact
 from tests.supplychain.testdata import sigstore_vectors, staging_trusted_root
 
 GITHUB_OAUTH = "https://github.com/login/oauth"
-BEACON = ("https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
-          ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main")
+BEACON = (
+    "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"
+    ".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+)
 ACTIONS = "https://token.actions.githubusercontent.com"
 REGEN = "https://github.com/sigstore-conformance/rekor2-dsse-hashedrekord-regen"
 
 
-def keyless_policy(folder: Path, identity: str, issuer: str, rules: str,
-                   match: str = "*") -> Path:
+def keyless_policy(folder: Path, identity: str, issuer: str, rules: str, match: str = "*") -> Path:
     path = folder / "policy.yaml"
     path.write_text(f"""\
 version: 1
@@ -81,8 +82,12 @@ def test_modified_artifact_is_rejected(tmp_path, artifact):
 
 
 def test_other_identity_is_rejected(tmp_path, artifact):
-    verdict = verify_file(tmp_path, artifact, sigstore_vectors() / "bundle.txt.sigstore",
-                          identity="someone@example.org")
+    verdict = verify_file(
+        tmp_path,
+        artifact,
+        sigstore_vectors() / "bundle.txt.sigstore",
+        identity="someone@example.org",
+    )
 
     assert verdict.decision == "deny"
     assert verdict.checks[0].code == "untrusted-identity"
@@ -104,12 +109,14 @@ def test_bundle_without_inclusion_proof_cannot_be_verified_offline(tmp_path):
 
 def test_keyless_provenance_attestation_offline(tmp_path):
     bundle = sigstore_vectors() / "a.dsse.staging-rekor-v2.txt.sigstore.json"
-    subject = json.loads(base64.b64decode(
-        json.loads(bundle.read_text())["dsseEnvelope"]["payload"]))["subject"][0]
+    subject = json.loads(
+        base64.b64decode(json.loads(bundle.read_text())["dsseEnvelope"]["payload"])
+    )["subject"][0]
     reference = f"registry.example/ml/app@sha256:{subject['digest']['sha256']}"
     rules = f'    provenance:\n      builder_id: "{REGEN}"\n'
-    policy = load_policy(keyless_policy(tmp_path, BEACON, ACTIONS, rules,
-                                        match="registry.example/ml/*"))
+    policy = load_policy(
+        keyless_policy(tmp_path, BEACON, ACTIONS, rules, match="registry.example/ml/*")
+    )
 
     verdict = verify_artifact(reference, policy, evidence_files=[bundle], offline=True)
 
@@ -122,11 +129,13 @@ def test_keyless_provenance_attestation_offline(tmp_path):
 def test_keyless_provenance_for_another_digest_is_denied(tmp_path):
     bundle = sigstore_vectors() / "a.dsse.staging-rekor-v2.txt.sigstore.json"
     rules = f'    provenance:\n      builder_id: "{REGEN}"\n'
-    policy = load_policy(keyless_policy(tmp_path, BEACON, ACTIONS, rules,
-                                        match="registry.example/ml/*"))
+    policy = load_policy(
+        keyless_policy(tmp_path, BEACON, ACTIONS, rules, match="registry.example/ml/*")
+    )
 
-    verdict = verify_artifact(f"registry.example/ml/app@sha256:{'1' * 64}", policy,
-                              evidence_files=[bundle], offline=True)
+    verdict = verify_artifact(
+        f"registry.example/ml/app@sha256:{'1' * 64}", policy, evidence_files=[bundle], offline=True
+    )
 
     assert verdict.decision == "deny"
     assert verdict.checks[-1].code == "digest-mismatch"

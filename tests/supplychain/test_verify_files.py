@@ -18,21 +18,38 @@ from tests.supplychain.publish import BUILDER, SOURCE, KeyPair, make_key, slsa_v
 
 
 def spdx(name: str, digest: str) -> dict:
-    return {"spdxVersion": "SPDX-2.3", "SPDXID": "SPDXRef-DOCUMENT", "name": name,
-            "documentDescribes": ["SPDXRef-artifact"],
-            "packages": [{"SPDXID": "SPDXRef-artifact", "name": name,
-                          "checksums": [{"algorithm": "SHA256",
-                                         "checksumValue": digest.split(":")[1]}]},
-                         {"SPDXID": "SPDXRef-numpy", "name": "numpy", "versionInfo": "2.1.0"},
-                         {"SPDXID": "SPDXRef-torch", "name": "torch", "versionInfo": "2.5.0"}]}
+    return {
+        "spdxVersion": "SPDX-2.3",
+        "SPDXID": "SPDXRef-DOCUMENT",
+        "name": name,
+        "documentDescribes": ["SPDXRef-artifact"],
+        "packages": [
+            {
+                "SPDXID": "SPDXRef-artifact",
+                "name": name,
+                "checksums": [{"algorithm": "SHA256", "checksumValue": digest.split(":")[1]}],
+            },
+            {"SPDXID": "SPDXRef-numpy", "name": "numpy", "versionInfo": "2.1.0"},
+            {"SPDXID": "SPDXRef-torch", "name": "torch", "versionInfo": "2.5.0"},
+        ],
+    }
 
 
 def grype(digest: str, severity: str = "Medium", score: float = 5.0) -> dict:
-    return {"descriptor": {"name": "grype", "version": "0.80.0"},
-            "source": {"type": "file", "target": {"manifestDigest": digest}},
-            "matches": [{"vulnerability": {"id": "GHSA-aaaa-bbbb-cccc", "severity": severity,
-                                           "cvss": [{"metrics": {"baseScore": score}}]},
-                         "artifact": {"name": "torch"}}]}
+    return {
+        "descriptor": {"name": "grype", "version": "0.80.0"},
+        "source": {"type": "file", "target": {"manifestDigest": digest}},
+        "matches": [
+            {
+                "vulnerability": {
+                    "id": "GHSA-aaaa-bbbb-cccc",
+                    "severity": severity,
+                    "cvss": [{"metrics": {"baseScore": score}}],
+                },
+                "artifact": {"name": "torch"},
+            }
+        ],
+    }
 
 
 def sign_blob(path: Path, key: KeyPair) -> None:
@@ -68,12 +85,14 @@ def release(tmp_path: Path) -> tuple[Path, KeyPair, Path]:
     wheel.write_bytes(b"PK\x03\x04 not really a wheel")
     sign_blob(wheel, key)
     digest = "sha256:" + hashlib.sha256(wheel.read_bytes()).hexdigest()
-    statement = make_statement(wheel.name, digest, "https://slsa.dev/provenance/v0.2",
-                               slsa_v02())
+    statement = make_statement(wheel.name, digest, "https://slsa.dev/provenance/v0.2", slsa_v02())
     (tmp_path / "provenance.intoto.jsonl").write_text(
-        json.dumps(sign_envelope(statement, key.signer)) + "\n")
-    for name, document in (("sbom.spdx.json", spdx(wheel.name, digest)),
-                           ("grype.json", grype(digest))):
+        json.dumps(sign_envelope(statement, key.signer)) + "\n"
+    )
+    for name, document in (
+        ("sbom.spdx.json", spdx(wheel.name, digest)),
+        ("grype.json", grype(digest)),
+    ):
         (tmp_path / name).write_text(json.dumps(document))
         sign_blob(tmp_path / name, key)
     policy = tmp_path / "policy.yaml"
@@ -157,10 +176,10 @@ def test_attestation_by_unknown_key_names_its_key_id(release, tmp_path):
     wheel, _, policy = release
     stranger = make_key(tmp_path, "stranger")
     digest = "sha256:" + hashlib.sha256(wheel.read_bytes()).hexdigest()
-    statement = make_statement(wheel.name, digest, "https://slsa.dev/provenance/v0.2",
-                               slsa_v02())
+    statement = make_statement(wheel.name, digest, "https://slsa.dev/provenance/v0.2", slsa_v02())
     (tmp_path / "provenance.intoto.jsonl").write_text(
-        json.dumps(sign_envelope(statement, stranger.signer)) + "\n")
+        json.dumps(sign_envelope(statement, stranger.signer)) + "\n"
+    )
 
     code, verdict = verify(wheel, policy, *EVIDENCE)
 
@@ -189,8 +208,10 @@ def test_ed25519_and_rsa_keys(tmp_path, kind):
     blob.write_bytes(b"\x00" * 1024)
     sign_blob(blob, key)
     policy = tmp_path / "policy.yaml"
-    policy.write_text(f'version: 1\nsigners: {{k: {{key: "{key.public}"}}}}\n'
-                      'artifacts: [{match: "*/dist/*", signers: [k], signature: {}}]\n')
+    policy.write_text(
+        f'version: 1\nsigners: {{k: {{key: "{key.public}"}}}}\n'
+        'artifacts: [{match: "*/dist/*", signers: [k], signature: {}}]\n'
+    )
 
     code, verdict = verify(blob, policy)
 
@@ -211,9 +232,17 @@ def test_verdict_is_recorded_in_the_audit_trail(release, tmp_path):
 
     wheel, _, policy = release
     db = tmp_path / "audit.db"
-    args = ["verify", str(wheel), "-p", str(policy), "--offline", "--format", "json",
-            "--audit", str(db)] + [arg for name in EVIDENCE
-                                   for arg in ("-e", str(wheel.parent.parent / name))]
+    args = [
+        "verify",
+        str(wheel),
+        "-p",
+        str(policy),
+        "--offline",
+        "--format",
+        "json",
+        "--audit",
+        str(db),
+    ] + [arg for name in EVIDENCE for arg in ("-e", str(wheel.parent.parent / name))]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0
     with open_trail(str(db), create=False) as trail:

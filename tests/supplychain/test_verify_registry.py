@@ -53,8 +53,9 @@ def test_signed_attested_image_is_allowed(tmp_path, registry, registry_host, rel
     reference = publish(registry, registry_host, Release(release_key.signer))
     policy = write_policy(tmp_path, registry_host, release_key)
 
-    result = CliRunner().invoke(main, ["verify", reference, "--policy", str(policy),
-                                       "--plain-http", "--format", "json"])
+    result = CliRunner().invoke(
+        main, ["verify", reference, "--policy", str(policy), "--plain-http", "--format", "json"]
+    )
 
     assert result.exit_code == 0, result.output
     verdict = json.loads(result.output)
@@ -84,35 +85,69 @@ def _other_digest() -> str:
 
 
 DENIALS = {
-    "tampered payload": (lambda k, o: Release(k, tamper_provenance=True),
-                         "provenance", "tampered-payload", "tampered payload"),
-    "digest mismatch": (lambda k, o: Release(k, signed_digest=_other_digest()),
-                        "signature", "digest-mismatch", "digest mismatch"),
-    "wrong builder id": (lambda k, o: Release(k, builder_id="https://ci.example/builder"),
-                         "provenance", "wrong-builder-id", "wrong builder id"),
+    "tampered payload": (
+        lambda k, o: Release(k, tamper_provenance=True),
+        "provenance",
+        "tampered-payload",
+        "tampered payload",
+    ),
+    "digest mismatch": (
+        lambda k, o: Release(k, signed_digest=_other_digest()),
+        "signature",
+        "digest-mismatch",
+        "digest mismatch",
+    ),
+    "wrong builder id": (
+        lambda k, o: Release(k, builder_id="https://ci.example/builder"),
+        "provenance",
+        "wrong-builder-id",
+        "wrong builder id",
+    ),
     "wrong source repository": (
         lambda k, o: Release(k, source_repository="https://github.com/attacker/fork"),
-        "provenance", "wrong-source-repository", "wrong source repository"),
-    "untrusted key": (lambda k, o: Release(o, attestor=k),
-                      "signature", "untrusted-key", "untrusted key"),
-    "missing attestation": (lambda k, o: Release(k, provenance=False),
-                            "provenance", "missing-attestation", "missing attestation"),
-    "unsigned SBOM": (lambda k, o: Release(k, sbom_signed=False),
-                      "sbom", "unsigned-sbom", "unsigned SBOM"),
-    "SBOM for another digest": (lambda k, o: Release(k, sbom_digest=_other_digest()),
-                                "sbom", "sbom-for-another-digest", "SBOM for another digest"),
+        "provenance",
+        "wrong-source-repository",
+        "wrong source repository",
+    ),
+    "untrusted key": (
+        lambda k, o: Release(o, attestor=k),
+        "signature",
+        "untrusted-key",
+        "untrusted key",
+    ),
+    "missing attestation": (
+        lambda k, o: Release(k, provenance=False),
+        "provenance",
+        "missing-attestation",
+        "missing attestation",
+    ),
+    "unsigned SBOM": (
+        lambda k, o: Release(k, sbom_signed=False),
+        "sbom",
+        "unsigned-sbom",
+        "unsigned SBOM",
+    ),
+    "SBOM for another digest": (
+        lambda k, o: Release(k, sbom_digest=_other_digest()),
+        "sbom",
+        "sbom-for-another-digest",
+        "SBOM for another digest",
+    ),
     "vulnerability over the ceiling": (
         lambda k, o: Release(k, vulns=[("CVE-2024-3094", "CRITICAL", 10.0)]),
-        "vulnerabilities", "vulnerability-over-ceiling", "vulnerability over the ceiling"),
+        "vulnerabilities",
+        "vulnerability-over-ceiling",
+        "vulnerability over the ceiling",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", DENIALS)
-def test_denied_with_a_reason_naming_the_case(case, tmp_path, registry, registry_host,
-                                              release_key, other_key):
+def test_denied_with_a_reason_naming_the_case(
+    case, tmp_path, registry, registry_host, release_key, other_key
+):
     make_release, rule, code, words = DENIALS[case]
-    reference = publish(registry, registry_host, make_release(release_key.signer,
-                                                              other_key.signer))
+    reference = publish(registry, registry_host, make_release(release_key.signer, other_key.signer))
     policy = load_policy(write_policy(tmp_path, registry_host, release_key))
 
     verdict = verify_artifact(reference, policy, registry=RegistryOptions(plain_http=True))
@@ -124,14 +159,16 @@ def test_denied_with_a_reason_naming_the_case(case, tmp_path, registry, registry
     assert words in failed[rule].message
 
 
-def test_tag_only_reference_denied_when_digest_required(tmp_path, registry, registry_host,
-                                                        release_key):
+def test_tag_only_reference_denied_when_digest_required(
+    tmp_path, registry, registry_host, release_key
+):
     reference = publish(registry, registry_host, Release(release_key.signer))
     tag_reference = reference.split("@")[0] + ":v1"
     policy = write_policy(tmp_path, registry_host, release_key)
 
-    result = CliRunner().invoke(main, ["verify", tag_reference, "-p", str(policy),
-                                       "--plain-http", "--format", "json"])
+    result = CliRunner().invoke(
+        main, ["verify", tag_reference, "-p", str(policy), "--plain-http", "--format", "json"]
+    )
 
     assert result.exit_code == 1, result.output
     verdict = json.loads(result.output)
@@ -142,11 +179,15 @@ def test_tag_only_reference_denied_when_digest_required(tmp_path, registry, regi
 def test_tag_resolved_when_digest_not_required(tmp_path, registry, registry_host, release_key):
     reference = publish(registry, registry_host, Release(release_key.signer))
     policy_path = write_policy(tmp_path, registry_host, release_key)
-    policy_path.write_text(policy_path.read_text().replace("require_digest: true",
-                                                           "require_digest: false"))
+    policy_path.write_text(
+        policy_path.read_text().replace("require_digest: true", "require_digest: false")
+    )
 
-    verdict = verify_artifact(reference.split("@")[0] + ":v1", load_policy(policy_path),
-                              registry=RegistryOptions(plain_http=True))
+    verdict = verify_artifact(
+        reference.split("@")[0] + ":v1",
+        load_policy(policy_path),
+        registry=RegistryOptions(plain_http=True),
+    )
 
     assert verdict.decision == "allow", verdict.reasons
     assert verdict.digest == reference.split("@")[1]
@@ -155,8 +196,11 @@ def test_tag_resolved_when_digest_not_required(tmp_path, registry, registry_host
 def test_unknown_artifact_is_denied_by_default(tmp_path, registry_host, release_key):
     policy = load_policy(write_policy(tmp_path, registry_host, release_key))
 
-    verdict = verify_artifact(f"{registry_host}/other/app@sha256:{'0' * 64}", policy,
-                              registry=RegistryOptions(plain_http=True))
+    verdict = verify_artifact(
+        f"{registry_host}/other/app@sha256:{'0' * 64}",
+        policy,
+        registry=RegistryOptions(plain_http=True),
+    )
 
     assert verdict.decision == "deny"
     assert verdict.checks[0].code == "no-policy-entry"
@@ -165,8 +209,9 @@ def test_unknown_artifact_is_denied_by_default(tmp_path, registry_host, release_
 def test_unreachable_registry_is_an_error_not_an_allow(tmp_path, release_key):
     policy = load_policy(write_policy(tmp_path, "127.0.0.1:9", release_key))
 
-    verdict = verify_artifact(f"127.0.0.1:9/ml/app@sha256:{'0' * 64}", policy,
-                              registry=RegistryOptions(plain_http=True))
+    verdict = verify_artifact(
+        f"127.0.0.1:9/ml/app@sha256:{'0' * 64}", policy, registry=RegistryOptions(plain_http=True)
+    )
 
     assert verdict.decision == "error" and verdict.exit_code == 2
     assert "127.0.0.1:9" in verdict.errors[0]

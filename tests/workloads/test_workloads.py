@@ -15,22 +15,30 @@ from tests.conftest import findings_of, scan_paths
 FIXTURES = Path(__file__).parent / "fixtures"
 
 EXPECTED_CONTAINERS = {
-    ("RayCluster", "container head (head)"), ("RayCluster", "container worker (worker gpu)"),
+    ("RayCluster", "container head (head)"),
+    ("RayCluster", "container worker (worker gpu)"),
     ("RayCluster", "init container wait (worker gpu)"),
-    ("RayJob", "container head (head)"), ("RayJob", "container worker (worker small)"),
+    ("RayJob", "container head (head)"),
+    ("RayJob", "container worker (worker small)"),
     ("RayJob", "container submit (submitter)"),
-    ("RayService", "container head (head)"), ("RayService", "container worker (worker serve)"),
-    ("PyTorchJob", "container pytorch (Master)"), ("PyTorchJob", "container pytorch (Worker)"),
-    ("TFJob", "container tensorflow (Chief)"), ("TFJob", "container tensorflow (PS)"),
-    ("MPIJob", "container launcher (Launcher)"), ("MPIJob", "container worker (Worker)"),
-    ("XGBoostJob", "container xgboost (Master)"), ("PaddleJob", "container paddle (Worker)"),
+    ("RayService", "container head (head)"),
+    ("RayService", "container worker (worker serve)"),
+    ("PyTorchJob", "container pytorch (Master)"),
+    ("PyTorchJob", "container pytorch (Worker)"),
+    ("TFJob", "container tensorflow (Chief)"),
+    ("TFJob", "container tensorflow (PS)"),
+    ("MPIJob", "container launcher (Launcher)"),
+    ("MPIJob", "container worker (Worker)"),
+    ("XGBoostJob", "container xgboost (Master)"),
+    ("PaddleJob", "container paddle (Worker)"),
     ("JobSet", "container trainer (trainers)"),
     ("LeaderWorkerSet", "container leader (leader)"),
     ("LeaderWorkerSet", "container worker (worker)"),
     ("InferenceService", "container kserve-container (predictor)"),
     ("InferenceService", "container transformer (transformer)"),
     ("InferenceService", "container explainer (explainer)"),
-    ("CronJob", "container nightly"), ("Pod", "ephemeral container debugger"),
+    ("CronJob", "container nightly"),
+    ("Pod", "ephemeral container debugger"),
 }
 
 
@@ -41,8 +49,11 @@ def ai_kinds() -> Assessment:
 
 @pytest.mark.parametrize(("kind", "subject"), sorted(EXPECTED_CONTAINERS))
 def test_ai_kind_containers_are_checked(ai_kinds: Assessment, kind: str, subject: str) -> None:
-    failing = {(f.resource.kind, f.subject) for f in findings_of(ai_kinds, "K8S-PRIVILEGED")
-               if f.result.value == "fail"}
+    failing = {
+        (f.resource.kind, f.subject)
+        for f in findings_of(ai_kinds, "K8S-PRIVILEGED")
+        if f.result.value == "fail"
+    }
     assert (kind, subject) in failing
 
 
@@ -54,8 +65,9 @@ def test_privileged_findings_point_at_each_container_line(ai_kinds: Assessment) 
 
 
 def test_trainjob_without_runtime_is_checked_as_written(ai_kinds: Assessment) -> None:
-    [finding] = [f for f in findings_of(ai_kinds, "K8S-RUN-AS-NON-ROOT")
-                 if f.resource.kind == "TrainJob"]
+    [finding] = [
+        f for f in findings_of(ai_kinds, "K8S-RUN-AS-NON-ROOT") if f.resource.kind == "TrainJob"
+    ]
     assert finding.result.value == "fail"
     assert "not among the inputs" in finding.message
 
@@ -92,13 +104,16 @@ def test_kserve_runtime_used_by_a_service_is_not_reported_twice() -> None:
 
 def test_kserve_missing_runtime_is_noted_in_findings() -> None:
     assessment = scan_paths([str(FIXTURES / "kserve-merge.yaml")])
-    messages = [f.message for f in findings_of(assessment, "K8S-SECCOMP")
-                if f.resource.name == "missing"]
+    messages = [
+        f.message for f in findings_of(assessment, "K8S-SECCOMP") if f.resource.name == "missing"
+    ]
     assert messages and all("'sklearn' among the inputs" in m for m in messages)
 
 
 def test_kserve_unused_runtime_is_checked_on_its_own(write, scan) -> None:
-    write("rt.yaml", """
+    write(
+        "rt.yaml",
+        """
         apiVersion: serving.kserve.io/v1alpha1
         kind: ClusterServingRuntime
         metadata: {name: lonely}
@@ -107,7 +122,8 @@ def test_kserve_unused_runtime_is_checked_on_its_own(write, scan) -> None:
             - name: kserve-container
               image: x
               securityContext: {privileged: true}
-    """)
+    """,
+    )
     [finding] = [f for f in findings_of(scan(), "K8S-PRIVILEGED") if f.result.value == "fail"]
     assert finding.resource.kind == "ClusterServingRuntime" and finding.location.line == 8
 

@@ -25,8 +25,9 @@ def canonical_json(value: Any) -> bytes:
     others go through the reference implementation."""
     if _plain(value, 0):
         try:
-            return json.dumps(value, sort_keys=True, separators=(",", ":"),
-                              ensure_ascii=False).encode()
+            return json.dumps(
+                value, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode()
         except UnicodeEncodeError:
             pass  # a lone surrogate: the reference implementation reports it
     try:

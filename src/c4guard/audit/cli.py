@@ -80,11 +80,19 @@ def audit() -> None:
 
 
 @audit.command()
-@click.option("--name", default=default_key_name, show_default="<host>/c4guard-audit",
-              help="Key name, shown on every signature.")
-@click.option("--out", type=key_file, default=None,
-              help="Private key file (default: audit-signing.key in the state directory);"
-              " the public key goes beside it with .pub.")
+@click.option(
+    "--name",
+    default=default_key_name,
+    show_default="<host>/c4guard-audit",
+    help="Key name, shown on every signature.",
+)
+@click.option(
+    "--out",
+    type=key_file,
+    default=None,
+    help="Private key file (default: audit-signing.key in the state directory);"
+    " the public key goes beside it with .pub.",
+)
 def keygen(name: str, out: Path | None) -> None:
     """Create an Ed25519 checkpoint signing key (written 0600) and its public key."""
     private = out or default_signing_key()
@@ -118,8 +126,14 @@ def _brief(payload: dict[str, Any]) -> str:
 
 @audit.command("log")
 @db_option
-@click.option("--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True,
-              help="Show the latest N entries.")
+@click.option(
+    "--limit",
+    "-n",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="Show the latest N entries.",
+)
 @click.option("--kind", help="Only entries of this kind (reads the whole log).")
 @click.option("--json", "as_json", is_flag=True, help="One canonical JSON entry per line.")
 def log_command(location: str | None, limit: int, kind: str | None, as_json: bool) -> None:
@@ -136,8 +150,10 @@ def log_command(location: str | None, limit: int, kind: str | None, as_json: boo
             if as_json:
                 click.echo(data.decode())
             else:
-                click.echo(f"{entry.index:>8}  {entry.time}  {entry.kind:<17} {entry.actor}  "
-                           f"{_brief(entry.payload)}")
+                click.echo(
+                    f"{entry.index:>8}  {entry.time}  {entry.kind:<17} {entry.actor}  "
+                    f"{_brief(entry.payload)}"
+                )
 
 
 @audit.command()
@@ -167,12 +183,21 @@ def _print_report(report: VerifyReport, what: str) -> None:
 
 @audit.command()
 @db_option
-@click.option("--key", "keys", type=key_file, multiple=True,
-              help="Trusted public key file (repeatable; default: the one keygen wrote).")
-@click.option("--offline", type=click.File("r"),
-              help="Verify an export file instead of a database.")
-@click.option("--against", type=click.File("r"),
-              help="A signed checkpoint kept elsewhere (a witness's copy) the log must extend.")
+@click.option(
+    "--key",
+    "keys",
+    type=key_file,
+    multiple=True,
+    help="Trusted public key file (repeatable; default: the one keygen wrote).",
+)
+@click.option(
+    "--offline", type=click.File("r"), help="Verify an export file instead of a database."
+)
+@click.option(
+    "--against",
+    type=click.File("r"),
+    help="A signed checkpoint kept elsewhere (a witness's copy) the log must extend.",
+)
 def verify(location: str | None, keys: tuple[Path, ...], offline: Any, against: Any) -> None:
     """Recompute the tree from every entry and check every signed checkpoint. Exit 1 on
     any sign of tampering."""
@@ -196,20 +221,26 @@ def prove(location: str | None, index: int) -> None:
     """Print the inclusion proof of entry INDEX in the latest checkpoint, as JSON."""
     with _opened(location) as trail:
         proof = trail.inclusion_proof(index)
-        click.echo(json.dumps({
-            "origin": trail.origin,
-            "index": proof.index,
-            "tree_size": proof.tree_size,
-            "leaf_hash": base64.b64encode(proof.leaf_hash).decode(),
-            "proof": [base64.b64encode(h).decode() for h in proof.hashes],
-            "checkpoint": proof.checkpoint,
-        }, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "origin": trail.origin,
+                    "index": proof.index,
+                    "tree_size": proof.tree_size,
+                    "leaf_hash": base64.b64encode(proof.leaf_hash).decode(),
+                    "proof": [base64.b64encode(h).decode() for h in proof.hashes],
+                    "checkpoint": proof.checkpoint,
+                },
+                indent=2,
+            )
+        )
 
 
 @audit.command()
 @db_option
-@click.option("--key", type=key_file, default=None,
-              help="Signing key file (default: the one keygen wrote).")
+@click.option(
+    "--key", type=key_file, default=None, help="Signing key file (default: the one keygen wrote)."
+)
 def checkpoint(location: str | None, key: Path | None) -> None:
     """Sign the current tree head and store it; print the signed checkpoint."""
     try:
@@ -222,8 +253,9 @@ def checkpoint(location: str | None, key: Path | None) -> None:
 
 @audit.command()
 @db_option
-@click.option("--out", "-o", type=click.File("w"), default="-",
-              help="Output file (default: stdout).")
+@click.option(
+    "--out", "-o", type=click.File("w"), default="-", help="Output file (default: stdout)."
+)
 def export(location: str | None, out: Any) -> None:
     """Write the log up to its latest checkpoint as JSON Lines with proofs, for
     `c4guard audit verify --offline`."""

@@ -57,16 +57,24 @@ def write_export(trail: Trail, out: IO[str]) -> Checkpoint:
             raise AuditError(
                 "the entries do not match the latest checkpoint: run `c4guard audit verify`"
             )
-        _line(out, {"format": EXPORT_FORMAT, "version": EXPORT_VERSION,
-                    "origin": trail.origin, "checkpoint": note})
+        _line(
+            out,
+            {
+                "format": EXPORT_FORMAT,
+                "version": EXPORT_VERSION,
+                "origin": trail.origin,
+                "checkpoint": note,
+            },
+        )
         for old_size, old_note in store.checkpoints():
             if old_size < size:
                 proof = merkle.consistency_proof(old_size, size, tree.node)
                 _line(out, {"type": "consistency", "checkpoint": old_note, "proof": _b64(proof)})
         for idx, data, _ in store.entries(0, size):
             proof = merkle.inclusion_proof(idx, size, tree.node)
-            _line(out, {"type": "entry", "index": idx, "entry": data.decode(),
-                        "proof": _b64(proof)})
+            _line(
+                out, {"type": "entry", "index": idx, "entry": data.decode(), "proof": _b64(proof)}
+            )
     return checkpoint
 
 
@@ -128,7 +136,10 @@ def _verify_lines(source: IO[str], verifiers: list[Verifier], report: VerifyRepo
 
 
 def _check_consistency_line(
-    obj: dict[str, Any], head: Checkpoint, verifiers: list[Verifier], origin: str,
+    obj: dict[str, Any],
+    head: Checkpoint,
+    verifiers: list[Verifier],
+    origin: str,
     report: VerifyReport,
 ) -> None:
     try:

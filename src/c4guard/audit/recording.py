@@ -19,10 +19,14 @@ F = TypeVar("F", bound=Callable[..., Any])
 def audit_option(func: F) -> F:
     """`--audit [PATH|URL]`: append to the audit trail (alone: the default SQLite trail)."""
     return click.option(
-        "--audit", "audit_location", is_flag=False, flag_value=DEFAULT_TRAIL, default=None,
+        "--audit",
+        "audit_location",
+        is_flag=False,
+        flag_value=DEFAULT_TRAIL,
+        default=None,
         metavar="PATH|URL",
         help="Append the outcome to the audit trail: a SQLite file, a postgresql:// URL, or "
-             "the default trail in the state directory when given alone.",
+        "the default trail in the state directory when given alone.",
     )(func)
 
 
@@ -47,8 +51,9 @@ class AuditUnavailable(click.ClickException):
     exit_code = 2
 
 
-def scan_events(report: dict[str, Any], report_bytes: bytes,
-                actor: str | None = None) -> list[Event]:
+def scan_events(
+    report: dict[str, Any], report_bytes: bytes, actor: str | None = None
+) -> list[Event]:
     """The assessment, and every exception and attestation that took part in it."""
     who = actor or default_actor()
     events = [Event("scan.assessment", assessment_payload(report_bytes, report["summary"]), who)]
@@ -68,5 +73,7 @@ def _without_none(entry: dict[str, Any]) -> dict[str, Any]:
 
 def receipt_line(receipts: list[AppendReceipt]) -> str:
     first = receipts[0]
-    return (f"audit: recorded {len(receipts)} entr{'y' if len(receipts) == 1 else 'ies'} "
-            f"from index {first.index} in {first.origin}")
+    return (
+        f"audit: recorded {len(receipts)} entr{'y' if len(receipts) == 1 else 'ies'} "
+        f"from index {first.index} in {first.origin}"
+    )

@@ -69,9 +69,7 @@ class SQLiteStore(Store):
             raise AuditError(f"audit trail {self.description}: {exc}") from exc
 
     def _has_schema(self) -> bool:
-        return bool(
-            self._query("SELECT 1 FROM sqlite_master WHERE name = 'c4guard_audit_meta'")
-        )
+        return bool(self._query("SELECT 1 FROM sqlite_master WHERE name = 'c4guard_audit_meta'"))
 
     def _create_schema(self) -> None:
         script = _TABLES + "".join(_append_only_triggers(t, k) for t, k in KEY_COLUMNS.items())

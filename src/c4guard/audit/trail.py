@@ -215,4 +215,3 @@ class Trail:
             return hash_
 
         return node
-

@@ -153,4 +153,3 @@ def _check_against(
         )
         return
     report.notes.append(f"consistent with the checkpoint at size {witness.size}")
-

@@ -52,24 +52,34 @@ def load_catalog() -> Catalog:
 
 def _parse(data: dict[str, Any]) -> Catalog:
     sections = tuple(
-        Section(s["id"], s["title"], s["description"], s.get("title_ja"))
-        for s in data["sections"]
+        Section(s["id"], s["title"], s["description"], s.get("title_ja")) for s in data["sections"]
     )
     titles = {s.id: s.title for s in sections}
     requirements = tuple(_requirement(r, titles) for r in data["requirements"])
     return Catalog(
-        standard=data["standard"], chapter=data["chapter"], title=data["title"],
-        version=str(data["version"]), license=data["license"],
-        attribution=data["attribution"], sections=sections, requirements=requirements,
+        standard=data["standard"],
+        chapter=data["chapter"],
+        title=data["title"],
+        version=str(data["version"]),
+        license=data["license"],
+        attribution=data["attribution"],
+        sections=sections,
+        requirements=requirements,
     )
 
 
 def _requirement(r: dict[str, Any], section_titles: dict[str, str]) -> Requirement:
     return Requirement(
-        id=r["id"], section=r["section"], section_title=section_titles[r["section"]],
-        title=r["title"], text=" ".join(r["text"].split()), level=int(r["level"]),
-        roles=tuple(r["roles"]), automation=Automation(r["automation"]),
-        domains=tuple(r["domains"]), evidence=" ".join(r["evidence"].split()),
+        id=r["id"],
+        section=r["section"],
+        section_title=section_titles[r["section"]],
+        title=r["title"],
+        text=" ".join(r["text"].split()),
+        level=int(r["level"]),
+        roles=tuple(r["roles"]),
+        automation=Automation(r["automation"]),
+        domains=tuple(r["domains"]),
+        evidence=" ".join(r["evidence"].split()),
         text_ja=r.get("text_ja", "").strip() or None,
         level_assumed=bool(r.get("level_assumed", False)),
         kubernetes_gap=" ".join(r["kubernetes_gap"].split()) if r.get("kubernetes_gap") else None,

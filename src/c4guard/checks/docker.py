@@ -38,10 +38,31 @@ ROOT_USERS = frozenset({"root", "0"})
 SSH_PORT = 22
 # Files that hold keys or credentials when copied into an image.
 SECRET_FILE_GLOBS = (
-    ".env", "*.env", ".env.*", "*.pem", "*.key", "*.p12", "*.pfx", "*.jks", "*.keystore",
-    "id_rsa*", "id_dsa*", "id_ecdsa*", "id_ed25519*", ".npmrc", ".pypirc", ".netrc",
-    ".git-credentials", "credentials", "credentials.json", "*service-account*.json",
-    "*serviceaccount*.json", "kubeconfig", "*.kubeconfig", ".htpasswd", "*.ovpn",
+    ".env",
+    "*.env",
+    ".env.*",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.jks",
+    "*.keystore",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    ".npmrc",
+    ".pypirc",
+    ".netrc",
+    ".git-credentials",
+    "credentials",
+    "credentials.json",
+    "*service-account*.json",
+    "*serviceaccount*.json",
+    "kubeconfig",
+    "*.kubeconfig",
+    ".htpasswd",
+    "*.ovpn",
 )
 SECRET_DIRECTORIES = (".ssh", ".aws", ".kube", ".gnupg")
 NOT_SECRET_FILES = ("*.pub", "*.example", "*.sample", "*.template", "*.dist", "*.tmpl")
@@ -63,11 +84,19 @@ class StageView:
 
     def subject(self) -> BlockSubject:
         name = self.stage.name
-        text = (f"final stage {name}" if name else "final stage") if self.final else (
-            f"stage {self.stage.label}")
-        return BlockSubject(self.resource.ref, text,
-                            f"stage[{self.stage.label}]", None,
-                            Location(self.resource.location.path, self.stage.line), "dockerfile")
+        text = (
+            (f"final stage {name}" if name else "final stage")
+            if self.final
+            else (f"stage {self.stage.label}")
+        )
+        return BlockSubject(
+            self.resource.ref,
+            text,
+            f"stage[{self.stage.label}]",
+            None,
+            Location(self.resource.location.path, self.stage.line),
+            "dockerfile",
+        )
 
 
 def stages(inv: Inventory) -> Iterator[StageView]:
@@ -95,11 +124,16 @@ def instruction_setting(subject: BlockSubject, instruction: Instruction, value: 
 # ---------------------------------------------------------------------------- 4.1.1
 
 
-@check("DOCKER-USER", requirement="4.1.1", severity="high", domain="docker",
-       title="Images run as a non-root user (final stage USER)",
-       remediation="End the final stage with `USER <non-root name or uid>` (create the user "
-                   "in the image), or build FROM a base image that runs as non-root.",
-       references=(DOCKERFILE_REFERENCE + "#user",))
+@check(
+    "DOCKER-USER",
+    requirement="4.1.1",
+    severity="high",
+    domain="docker",
+    title="Images run as a non-root user (final stage USER)",
+    remediation="End the final stage with `USER <non-root name or uid>` (create the user "
+    "in the image), or build FROM a base image that runs as non-root.",
+    references=(DOCKERFILE_REFERENCE + "#user",),
+)
 def final_stage_user(inv: Inventory) -> Iterator[Outcome]:
     """Only the final stage's effective USER decides who the container runs as; a builder
     stage may run as root."""
@@ -114,13 +148,19 @@ def _user_outcome(view: StageView) -> Outcome:
         base = origin.image or origin.base
         if "nonroot" in base.rsplit("/", 1)[-1].lower():
             return passed(subject, f"runs as the non-root user of its base image {base}")
-        return failed(subject, f"sets no USER: it runs as the user of base image {base}, "
-                               "root for most images",
-                      setting=subject.at(origin.line, None, "USER"))
+        return failed(
+            subject,
+            f"sets no USER: it runs as the user of base image {base}, root for most images",
+            setting=subject.at(origin.line, None, "USER"),
+        )
     setting = instruction_setting(subject, instruction, instruction.arguments)
     if value is None:
-        return unknown(subject, f"runs as USER {instruction.arguments}, which depends on a "
-                                "build argument without a default", setting=setting)
+        return unknown(
+            subject,
+            f"runs as USER {instruction.arguments}, which depends on a "
+            "build argument without a default",
+            setting=setting,
+        )
     user = value.partition(":")[0].strip()
     if user in ROOT_USERS:
         return failed(subject, f"runs as root (USER {value})", setting=setting)
@@ -131,12 +171,17 @@ def _user_outcome(view: StageView) -> Outcome:
 # ---------------------------------------------------------------------------- 4.2.1
 
 
-@check("DOCKER-BASE-DIGEST", requirement="4.2.1", severity="medium", domain="docker",
-       title="Base images are pinned by digest",
-       remediation="Pin every FROM (and COPY --from) image by digest: "
-                   "`FROM python:3.12-slim@sha256:<digest>`; let a bot such as Renovate or "
-                   "Dependabot update the digest.",
-       references=(DOCKERFILE_REFERENCE + "#from", BUILD_CHECKS))
+@check(
+    "DOCKER-BASE-DIGEST",
+    requirement="4.2.1",
+    severity="medium",
+    domain="docker",
+    title="Base images are pinned by digest",
+    remediation="Pin every FROM (and COPY --from) image by digest: "
+    "`FROM python:3.12-slim@sha256:<digest>`; let a bot such as Renovate or "
+    "Dependabot update the digest.",
+    references=(DOCKERFILE_REFERENCE + "#from", BUILD_CHECKS),
+)
 def base_image_digest(inv: Inventory) -> Iterator[Outcome]:
     """A tag can be moved to other content at any time; only a digest makes the base image,
     and so the build, reproducible."""
@@ -154,16 +199,21 @@ def base_image_digest(inv: Inventory) -> Iterator[Outcome]:
 def _is_image_reference(dockerfile: Dockerfile, name: str) -> bool:
     """COPY --from names a stage (by name or index) or an image."""
     lowered = name.lower()
-    return not (lowered.isdigit() or any(s.name == lowered for s in dockerfile.stages)
-                or "$" in name)
+    return not (
+        lowered.isdigit() or any(s.name == lowered for s in dockerfile.stages) or "$" in name
+    )
 
 
-def _pin_outcome(subject: BlockSubject, instruction: Instruction, image: str | None,
-                 written: str) -> Outcome:
+def _pin_outcome(
+    subject: BlockSubject, instruction: Instruction, image: str | None, written: str
+) -> Outcome:
     setting = instruction_setting(subject, instruction, written)
     if image is None:
-        return unknown(subject, f"builds on {written}, which depends on a build argument "
-                                "without a default", setting=setting)
+        return unknown(
+            subject,
+            f"builds on {written}, which depends on a build argument without a default",
+            setting=setting,
+        )
     if _DIGEST.search(image):
         return passed(subject, f"pins {image.split('@')[0]} by digest", setting=setting)
     tag = image.rsplit("/", 1)[-1].partition(":")[2]
@@ -173,11 +223,16 @@ def _pin_outcome(subject: BlockSubject, instruction: Instruction, image: str | N
     return failed(subject, f"uses {image} by tag, not by digest", setting=setting)
 
 
-@check("DOCKER-ADD-CHECKSUM", requirement="4.2.1", severity="medium", domain="docker",
-       title="Remote ADD sources are verified by checksum",
-       remediation="Add `--checksum=sha256:<digest>` to `ADD <url>` (or pin a git source to a "
-                   "commit), or download in a RUN step that verifies the hash.",
-       references=(DOCKERFILE_REFERENCE + "#add---checksum",))
+@check(
+    "DOCKER-ADD-CHECKSUM",
+    requirement="4.2.1",
+    severity="medium",
+    domain="docker",
+    title="Remote ADD sources are verified by checksum",
+    remediation="Add `--checksum=sha256:<digest>` to `ADD <url>` (or pin a git source to a "
+    "commit), or download in a RUN step that verifies the hash.",
+    references=(DOCKERFILE_REFERENCE + "#add---checksum",),
+)
 def add_checksum(inv: Inventory) -> Iterator[Outcome]:
     """`ADD <url>` fetches whatever the server returns at build time; a checksum makes the
     input fixed."""
@@ -206,11 +261,16 @@ def _sources(instruction: Instruction) -> list[str]:
     return _paths(instruction)[:-1]
 
 
-@check("DOCKER-PIPE-TO-SHELL", requirement="4.2.1", severity="high", domain="docker",
-       title="Builds do not pipe downloads into a shell",
-       remediation="Download to a file, verify its checksum or signature, then run it; or "
-                   "install from a package manager with pinned versions.",
-       references=(BUILD_CHECKS,))
+@check(
+    "DOCKER-PIPE-TO-SHELL",
+    requirement="4.2.1",
+    severity="high",
+    domain="docker",
+    title="Builds do not pipe downloads into a shell",
+    remediation="Download to a file, verify its checksum or signature, then run it; or "
+    "install from a package manager with pinned versions.",
+    references=(BUILD_CHECKS,),
+)
 def no_pipe_to_shell(inv: Inventory) -> Iterator[Outcome]:
     """`curl … | sh` runs whatever the server sends at build time, unverified."""
     for view in stages(inv):
@@ -220,8 +280,11 @@ def no_pipe_to_shell(inv: Inventory) -> Iterator[Outcome]:
             command = pipes_download_to_shell(instruction.text)
             if command:
                 found = True
-                yield failed(subject, f"pipes a download into an interpreter ({command})",
-                             setting=instruction_setting(subject, instruction, command))
+                yield failed(
+                    subject,
+                    f"pipes a download into an interpreter ({command})",
+                    setting=instruction_setting(subject, instruction, command),
+                )
         if not found:
             yield passed(subject, "runs no downloaded script unverified")
 
@@ -229,11 +292,16 @@ def no_pipe_to_shell(inv: Inventory) -> Iterator[Outcome]:
 # ---------------------------------------------------------------------------- 4.3.2
 
 
-@check("DOCKER-SSH", requirement="4.3.2", severity="high", domain="docker",
-       title="Images neither run nor expose an SSH server",
-       remediation="Remove the SSH server and `EXPOSE 22`; use `kubectl exec`/`docker exec` "
-                   "or an audited bastion for administrative access.",
-       references=(DOCKERFILE_REFERENCE + "#expose",))
+@check(
+    "DOCKER-SSH",
+    requirement="4.3.2",
+    severity="high",
+    domain="docker",
+    title="Images neither run nor expose an SSH server",
+    remediation="Remove the SSH server and `EXPOSE 22`; use `kubectl exec`/`docker exec` "
+    "or an audited bastion for administrative access.",
+    references=(DOCKERFILE_REFERENCE + "#expose",),
+)
 def no_ssh_server(inv: Inventory) -> Iterator[Outcome]:
     """An SSH daemon in an AI serving image is an administrative entry point that bypasses
     the platform's authentication and audit."""
@@ -241,8 +309,9 @@ def no_ssh_server(inv: Inventory) -> Iterator[Outcome]:
         subject = view.subject()
         problems = [problem for stage in shipped_stages(view) for problem in _ssh(stage)]
         for instruction, message in problems:
-            yield failed(subject, message,
-                         setting=instruction_setting(subject, instruction, message))
+            yield failed(
+                subject, message, setting=instruction_setting(subject, instruction, message)
+            )
         if not problems:
             yield passed(subject, "installs no SSH server and exposes no port 22")
 
@@ -254,7 +323,8 @@ def _ssh(stage: Stage) -> Iterator[tuple[Instruction, str]]:
         elif instruction.keyword == "RUN" and (package := installs_ssh_server(instruction.text)):
             yield instruction, f"installs an SSH server ({package})"
         elif instruction.keyword in ("CMD", "ENTRYPOINT") and re.search(
-                r"(^|[/\s\"'])sshd\b", instruction.text):
+            r"(^|[/\s\"'])sshd\b", instruction.text
+        ):
             yield instruction, f"starts sshd ({instruction.keyword})"
 
 
@@ -262,8 +332,9 @@ def _exposes_ssh(arguments: str) -> bool:
     for word in words(arguments):
         port = word.partition("/")[0]
         low, _, high = port.partition("-")
-        if low.isdigit() and (int(low) == SSH_PORT or
-                              (high.isdigit() and int(low) <= SSH_PORT <= int(high))):
+        if low.isdigit() and (
+            int(low) == SSH_PORT or (high.isdigit() and int(low) <= SSH_PORT <= int(high))
+        ):
             return True
     return False
 
@@ -271,11 +342,16 @@ def _exposes_ssh(arguments: str) -> bool:
 # ---------------------------------------------------------------------------- 4.4.5
 
 
-@check("DOCKER-SECRET-ARG-ENV", requirement="4.4.5", severity="high", domain="docker",
-       title="No secrets in ENV or ARG",
-       remediation="Pass build-time secrets with `RUN --mount=type=secret,id=...` (BuildKit) "
-                   "and runtime secrets from a secrets manager; never through ENV or ARG.",
-       references=(BUILD_SECRETS, BUILD_CHECKS + "secrets-used-in-arg-or-env/"))
+@check(
+    "DOCKER-SECRET-ARG-ENV",
+    requirement="4.4.5",
+    severity="high",
+    domain="docker",
+    title="No secrets in ENV or ARG",
+    remediation="Pass build-time secrets with `RUN --mount=type=secret,id=...` (BuildKit) "
+    "and runtime secrets from a secrets manager; never through ENV or ARG.",
+    references=(BUILD_SECRETS, BUILD_CHECKS + "secrets-used-in-arg-or-env/"),
+)
 def no_secret_arg_or_env(inv: Inventory) -> Iterator[Outcome]:
     """ENV values are stored in the image configuration and ARG values in its history and
     build provenance: anyone who can pull the image can read them."""
@@ -286,45 +362,61 @@ def no_secret_arg_or_env(inv: Inventory) -> Iterator[Outcome]:
             declared = [*view.dockerfile.global_args, *declared]
         problems = [(i, name) for i in declared for name in _secret_names(i)]
         for instruction, name in problems:
-            how = ("stores it in the image configuration" if instruction.keyword == "ENV"
-                   else "records it in the image history and build provenance")
-            yield failed(subject, f"declares {instruction.keyword} {name}, which {how}",
-                         setting=instruction_setting(subject, instruction, name))
+            how = (
+                "stores it in the image configuration"
+                if instruction.keyword == "ENV"
+                else "records it in the image history and build provenance"
+            )
+            yield failed(
+                subject,
+                f"declares {instruction.keyword} {name}, which {how}",
+                setting=instruction_setting(subject, instruction, name),
+            )
         if not problems:
             yield _no_secret_outcome(subject, view.stage)
 
 
 def _secret_names(instruction: Instruction) -> list[str]:
-    pairs = (arg_pairs((instruction,)) if instruction.keyword == "ARG"
-             else env_pairs(instruction))
+    pairs = arg_pairs((instruction,)) if instruction.keyword == "ARG" else env_pairs(instruction)
     return [name for name, _ in pairs if is_secret_name(name)]
 
 
 def _no_secret_outcome(subject: BlockSubject, stage: Stage) -> Outcome:
-    mount = next((i for i in stage.of("RUN")
-                  if any("type=secret" in m for m in i.flag_values("mount"))), None)
+    mount = next(
+        (i for i in stage.of("RUN") if any("type=secret" in m for m in i.flag_values("mount"))),
+        None,
+    )
     if mount is not None:
-        return passed(subject, "passes build secrets with RUN --mount=type=secret, none "
-                               "through ENV or ARG",
-                      setting=instruction_setting(subject, mount, "--mount=type=secret"))
+        return passed(
+            subject,
+            "passes build secrets with RUN --mount=type=secret, none through ENV or ARG",
+            setting=instruction_setting(subject, mount, "--mount=type=secret"),
+        )
     return passed(subject, "declares no secret-named ENV or ARG")
 
 
-@check("DOCKER-SECRET-FILES", requirement="4.4.5", severity="high", domain="docker",
-       title="No key or .env files copied into images",
-       remediation="Do not COPY keys, credentials or .env files; list them in "
-                   ".dockerignore, use `RUN --mount=type=secret` at build time and mount "
-                   "secrets at run time.",
-       references=(BUILD_SECRETS,))
+@check(
+    "DOCKER-SECRET-FILES",
+    requirement="4.4.5",
+    severity="high",
+    domain="docker",
+    title="No key or .env files copied into images",
+    remediation="Do not COPY keys, credentials or .env files; list them in "
+    ".dockerignore, use `RUN --mount=type=secret` at build time and mount "
+    "secrets at run time.",
+    references=(BUILD_SECRETS,),
+)
 def no_secret_files(inv: Inventory) -> Iterator[Outcome]:
     """A file copied into a layer stays in the image even if a later step deletes it."""
     for view in stages(inv):
         subject = view.subject()
-        problems = [(i, path) for i in view.stage.of("COPY", "ADD")
-                    for path in _secret_paths(i)]
+        problems = [(i, path) for i in view.stage.of("COPY", "ADD") for path in _secret_paths(i)]
         for instruction, path in problems:
-            yield failed(subject, f"copies {path} into the image ({instruction.keyword})",
-                         setting=instruction_setting(subject, instruction, path))
+            yield failed(
+                subject,
+                f"copies {path} into the image ({instruction.keyword})",
+                setting=instruction_setting(subject, instruction, path),
+            )
         if not problems:
             yield passed(subject, "copies no key, credential or .env file")
 
@@ -342,5 +434,6 @@ def _is_secret_path(path: str) -> bool:
     name = segments[-1].lower()
     if any(fnmatchcase(name, pattern) for pattern in NOT_SECRET_FILES):
         return False
-    return (any(fnmatchcase(name, pattern) for pattern in SECRET_FILE_GLOBS)
-            or any(s in SECRET_DIRECTORIES for s in segments))
+    return any(fnmatchcase(name, pattern) for pattern in SECRET_FILE_GLOBS) or any(
+        s in SECRET_DIRECTORIES for s in segments
+    )

@@ -20,10 +20,18 @@ if TYPE_CHECKING:
     from c4guard.workloads import PodView
 
 MOSQUITTO = "https://mosquitto.org/man/mosquitto-conf-5.html"
-BROKER_IMAGES = {"mosquitto": "mosquitto", "emqx": "EMQX", "hivemq": "HiveMQ",
-                 "vernemq": "VerneMQ", "nanomq": "NanoMQ"}
-EDGE_IMAGES = {"kubeedge/cloudcore": "KubeEdge CloudCore", "openyurt": "OpenYurt",
-               "kubeedge/edgecore": "KubeEdge EdgeCore"}
+BROKER_IMAGES = {
+    "mosquitto": "mosquitto",
+    "emqx": "EMQX",
+    "hivemq": "HiveMQ",
+    "vernemq": "VerneMQ",
+    "nanomq": "NanoMQ",
+}
+EDGE_IMAGES = {
+    "kubeedge/cloudcore": "KubeEdge CloudCore",
+    "openyurt": "OpenYurt",
+    "kubeedge/edgecore": "KubeEdge EdgeCore",
+}
 PLAIN_MQTT_PORTS = frozenset({1883})
 EMQX_VERIFY = "EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__VERIFY"
 EMQX_REQUIRE = "EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__FAIL_IF_NO_PEER_CERT"
@@ -40,11 +48,18 @@ def judge_broker(config: BrokerConfig) -> list[tuple[bool, str, int]]:
         cert = listener.settings.get("certfile")
         required = listener.settings.get("require_certificate", ("false", listener.line))
         if cert is None:
-            verdicts.append((False, f"listener {port} accepts plain MQTT (no certfile)",
-                             listener.line))
+            verdicts.append(
+                (False, f"listener {port} accepts plain MQTT (no certfile)", listener.line)
+            )
         elif required[0] != "true":
-            verdicts.append((False, f"listener {port} accepts clients without certificates "
-                                    "(require_certificate is not true)", required[1]))
+            verdicts.append(
+                (
+                    False,
+                    f"listener {port} accepts clients without certificates "
+                    "(require_certificate is not true)",
+                    required[1],
+                )
+            )
         else:
             verdicts.append((True, f"listener {port} requires client certificates", required[1]))
     anonymous = config.settings.get("allow_anonymous")
@@ -55,12 +70,16 @@ def judge_broker(config: BrokerConfig) -> list[tuple[bool, str, int]]:
     return verdicts
 
 
-@check("K8S-EDGE-MTLS", requirement="4.8.1", severity="high",
-       title="Edge brokers and gateways require client certificates",
-       remediation="Configure MQTT listeners with `certfile`, `cafile` and `require_certificate "
-                   "true` and `allow_anonymous false` (EMQX: `verify_peer` and "
-                   "`fail_if_no_peer_cert`); do not expose plain MQTT (1883).",
-       references=(MOSQUITTO, "https://docs.emqx.com/en/emqx/latest/network/mqtt-tls.html"))
+@check(
+    "K8S-EDGE-MTLS",
+    requirement="4.8.1",
+    severity="high",
+    title="Edge brokers and gateways require client certificates",
+    remediation="Configure MQTT listeners with `certfile`, `cafile` and `require_certificate "
+    "true` and `allow_anonymous false` (EMQX: `verify_peer` and "
+    "`fail_if_no_peer_cert`); do not expose plain MQTT (1883).",
+    references=(MOSQUITTO, "https://docs.emqx.com/en/emqx/latest/network/mqtt-tls.html"),
+)
 def edge_mtls(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     """Edge devices that connect without certificates can be impersonated, and can feed
     poisoned data to models."""
@@ -75,18 +94,27 @@ def edge_mtls(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
                 yield from _broker(inv, pod, broker)
             elif edge:
                 found = True
-                yield unknown(pod, f"runs {edge}; how edge nodes authenticate is configured "
-                                   "outside the manifests (review its certificate settings)")
+                yield unknown(
+                    pod,
+                    f"runs {edge}; how edge nodes authenticate is configured "
+                    "outside the manifests (review its certificate settings)",
+                )
     for service in inv.kind("Service"):
         view = ObjectView(service)
         for index, port in enumerate(view.get("spec", "ports") or []):
             if isinstance(port, Mapping) and port.get("port") in PLAIN_MQTT_PORTS:
                 found = True
-                yield failed(view, f"exposes plain MQTT on port {port['port']}",
-                             setting=view.setting("spec", "ports", index, "port"))
+                yield failed(
+                    view,
+                    f"exposes plain MQTT on port {port['port']}",
+                    setting=view.setting("spec", "ports", index, "port"),
+                )
     if not found:
-        yield not_applicable("4.8.1", "no edge components (MQTT brokers, KubeEdge, OpenYurt) "
-                                      "among the scanned Kubernetes objects")
+        yield not_applicable(
+            "4.8.1",
+            "no edge components (MQTT brokers, KubeEdge, OpenYurt) "
+            "among the scanned Kubernetes objects",
+        )
 
 
 def _broker(inv: Inventory, pod: PodView, broker: str) -> Iterator[Outcome]:
@@ -94,13 +122,17 @@ def _broker(inv: Inventory, pod: PodView, broker: str) -> Iterator[Outcome]:
         yield _emqx(pod)
         return
     if broker != "mosquitto":
-        yield unknown(pod, f"runs the {broker} MQTT broker, whose client authentication c4guard "
-                           "does not read")
+        yield unknown(
+            pod, f"runs the {broker} MQTT broker, whose client authentication c4guard does not read"
+        )
         return
     configs = list(_mosquitto_configs(inv, pod))
     if not configs:
-        yield failed(pod, "runs mosquitto without a configuration among the inputs that "
-                          "requires client certificates")
+        yield failed(
+            pod,
+            "runs mosquitto without a configuration among the inputs that "
+            "requires client certificates",
+        )
         return
     for resource, key, config in configs:
         offset = resource.body["data"].line_of(key) or 0
@@ -111,34 +143,53 @@ def _broker(inv: Inventory, pod: PodView, broker: str) -> Iterator[Outcome]:
             yield (passed if ok else failed)(subject, what, setting=setting)
 
 
-def _mosquitto_configs(inv: Inventory, pod: PodView) -> Iterator[tuple[Resource, str,
-                                                                       BrokerConfig]]:
-    mounted = {v["configMap"].get("name") for v in pod.spec.get("volumes") or []
-               if isinstance(v, Mapping) and isinstance(v.get("configMap"), Mapping)}
+def _mosquitto_configs(
+    inv: Inventory, pod: PodView
+) -> Iterator[tuple[Resource, str, BrokerConfig]]:
+    mounted = {
+        v["configMap"].get("name")
+        for v in pod.spec.get("volumes") or []
+        if isinstance(v, Mapping) and isinstance(v.get("configMap"), Mapping)
+    }
     for resource in inv.kind("ConfigMap"):
         if resource.namespace != pod.workload.namespace:
             continue
         data = resource.body.get("data")
         for key, text in data.items() if isinstance(data, Mapping) else []:
-            if isinstance(text, str) and str(key).endswith(".conf") and (
-                    resource.name in mounted or "mosquitto" in str(key)):
+            if (
+                isinstance(text, str)
+                and str(key).endswith(".conf")
+                and (resource.name in mounted or "mosquitto" in str(key))
+            ):
                 yield resource, str(key), parse_mosquitto(text)
 
 
 def _emqx(pod: PodView) -> Outcome:
-    env = {str(e.get("name")): str(e.get("value", "")) for c in pod.containers
-           for e in c.spec.get("env") or [] if isinstance(e, Mapping)}
+    env = {
+        str(e.get("name")): str(e.get("value", ""))
+        for c in pod.containers
+        for e in c.spec.get("env") or []
+        if isinstance(e, Mapping)
+    }
     if env.get(EMQX_VERIFY) == "verify_peer" and env.get(EMQX_REQUIRE) == "true":
         return passed(pod, "runs EMQX with verify_peer and fail_if_no_peer_cert")
-    return failed(pod, f"runs EMQX without requiring client certificates ({EMQX_VERIFY}="
-                       f"verify_peer and {EMQX_REQUIRE}=true are not both set)")
+    return failed(
+        pod,
+        f"runs EMQX without requiring client certificates ({EMQX_VERIFY}="
+        f"verify_peer and {EMQX_REQUIRE}=true are not both set)",
+    )
 
 
-@check("CFG-MQTT-MTLS", requirement="4.8.1", severity="high", domain="config",
-       title="MQTT broker configuration files require client certificates",
-       remediation="Give every network listener `certfile`, `cafile` and `require_certificate "
-                   "true`, and set `allow_anonymous false`.",
-       references=(MOSQUITTO,))
+@check(
+    "CFG-MQTT-MTLS",
+    requirement="4.8.1",
+    severity="high",
+    domain="config",
+    title="MQTT broker configuration files require client certificates",
+    remediation="Give every network listener `certfile`, `cafile` and `require_certificate "
+    "true`, and set `allow_anonymous false`.",
+    references=(MOSQUITTO,),
+)
 def mqtt_config_files(inv: Inventory) -> Iterator[Outcome]:
     """A mosquitto listener without `require_certificate true` lets any device connect."""
     for resource in inv.kind(MOSQUITTO_CONFIG, origin="config"):

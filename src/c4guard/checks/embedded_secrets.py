@@ -67,48 +67,77 @@ class ScannedFiles:
 
 
 def _setting(subject: SecretSubject) -> Setting:
-    return Setting(subject.resource.body["redacted"], subject.resource.location, subject.path,
-                   "file")
+    return Setting(
+        subject.resource.body["redacted"], subject.resource.location, subject.path, "file"
+    )
 
 
-@check("SECRET-IN-FILE", requirement="4.4.5", severity="critical", domain="secrets",
-       title="No secret is embedded in a file",
-       remediation="Remove the secret from the file (and from version history), rotate it, and "
-                   "deliver it at runtime from a secrets manager.",
-       references=(SECRETS_DOC,))
+@check(
+    "SECRET-IN-FILE",
+    requirement="4.4.5",
+    severity="critical",
+    domain="secrets",
+    title="No secret is embedded in a file",
+    remediation="Remove the secret from the file (and from version history), rotate it, and "
+    "deliver it at runtime from a secrets manager.",
+    references=(SECRETS_DOC,),
+)
 def no_secret_in_files(inv: Inventory) -> Iterator[Outcome]:
     """Secrets in source, configuration or build files leak with every copy of the repo."""
     found = inv.kind(secrets.KIND, origin=secrets.ORIGIN)
     for resource in found:
         subject = SecretSubject(resource)
-        yield failed(subject, "is embedded in the file", setting=_setting(subject),
-                     evidence={"rule": resource.body["rule_id"],
-                               "fingerprint": resource.body["fingerprint"]})
+        yield failed(
+            subject,
+            "is embedded in the file",
+            setting=_setting(subject),
+            evidence={
+                "rule": resource.body["rule_id"],
+                "fingerprint": resource.body["fingerprint"],
+            },
+        )
     scanned = inv.files_by_domain.get(secrets.DOMAIN, 0)
     if not found and scanned:
         yield passed(ScannedFiles(scanned), "hold no embedded secret")
 
 
-@check("SECRET-IN-IMAGE", requirement="4.4.5", severity="critical", domain="artifacts",
-       title="No secret is embedded in a container image",
-       remediation="Rebuild the image without the secret (a later layer that deletes it does not "
-                   "remove it: every layer ships), use build secrets (`RUN --mount=type=secret`), "
-                   "and rotate the secret.",
-       references=(SECRETS_DOC,))
+@check(
+    "SECRET-IN-IMAGE",
+    requirement="4.4.5",
+    severity="critical",
+    domain="artifacts",
+    title="No secret is embedded in a container image",
+    remediation="Rebuild the image without the secret (a later layer that deletes it does not "
+    "remove it: every layer ships), use build secrets (`RUN --mount=type=secret`), "
+    "and rotate the secret.",
+    references=(SECRETS_DOC,),
+)
 def no_secret_in_images(inv: Inventory) -> Iterator[Outcome]:
     """Every layer of an image ships with it, so a secret deleted later is still there."""
     for resource in inv.kind("ImageSecret", origin=images.ORIGIN):
         body = resource.body
         subject = SecretSubject(resource)
         where = f"layer {body['layer_digest']}" if body["layer_digest"] else "the image config"
-        gone = "" if body["in_final_filesystem"] else (
-            f", deleted by layer {body['removed_by']} but still shipped in the image")
-        yield failed(subject, f"is in {where}{gone}", setting=_setting(subject),
-                     evidence={"image": body["image"], "layer": body["layer_digest"],
-                               "file": body["file"], "removed_by": body["removed_by"]})
+        gone = (
+            ""
+            if body["in_final_filesystem"]
+            else (f", deleted by layer {body['removed_by']} but still shipped in the image")
+        )
+        yield failed(
+            subject,
+            f"is in {where}{gone}",
+            setting=_setting(subject),
+            evidence={
+                "image": body["image"],
+                "layer": body["layer_digest"],
+                "file": body["file"],
+                "removed_by": body["removed_by"],
+            },
+        )
     for resource in inv.kind("ContainerImage", origin=images.ORIGIN):
-        if not any(r.body["image"] == resource.name
-                   for r in inv.kind("ImageSecret", origin=images.ORIGIN)):
+        if not any(
+            r.body["image"] == resource.name for r in inv.kind("ImageSecret", origin=images.ORIGIN)
+        ):
             yield passed(ImageSubject(resource), "holds no embedded secret in its layers or config")
 
 
@@ -132,16 +161,24 @@ class ImageSubject:
         return self.resource.location
 
 
-@check("PRIVATE-KEY-FILE", requirement="4.4.2", severity="high", domain="secrets",
-       title="No private key is kept in a file",
-       remediation="Generate and keep the key in a KMS or HSM; if a file is unavoidable, deliver "
-                   "it at runtime from a secrets manager and rotate the exposed key.",
-       references=("https://csrc.nist.gov/pubs/sp/800/57/pt1/r5/final",))
+@check(
+    "PRIVATE-KEY-FILE",
+    requirement="4.4.2",
+    severity="high",
+    domain="secrets",
+    title="No private key is kept in a file",
+    remediation="Generate and keep the key in a KMS or HSM; if a file is unavoidable, deliver "
+    "it at runtime from a secrets manager and rotate the exposed key.",
+    references=("https://csrc.nist.gov/pubs/sp/800/57/pt1/r5/final",),
+)
 def no_private_key_files(inv: Inventory) -> Iterator[Outcome]:
     """A private key in a file was generated or exported outside a hardware-backed module."""
     for kind, origin in ((secrets.KIND, secrets.ORIGIN), ("ImageSecret", images.ORIGIN)):
         for resource in inv.kind(kind, origin=origin):
             if resource.body.get("also_key_material"):
                 subject = SecretSubject(resource)
-                yield failed(subject, "is private key material kept outside a KMS or HSM",
-                             setting=_setting(subject))
+                yield failed(
+                    subject,
+                    "is private key material kept outside a KMS or HSM",
+                    setting=_setting(subject),
+                )

@@ -26,9 +26,15 @@ if TYPE_CHECKING:
 PSS = "https://kubernetes.io/docs/concepts/security/pod-security-standards/"
 SECURITY_CONTEXT = "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/"
 ALLOWED_ADDED_CAPABILITIES = frozenset({"NET_BIND_SERVICE"})
-ALLOWED_SELINUX_TYPES = frozenset({
-    "", "container_t", "container_init_t", "container_kvm_t", "container_engine_t",
-})
+ALLOWED_SELINUX_TYPES = frozenset(
+    {
+        "",
+        "container_t",
+        "container_init_t",
+        "container_kvm_t",
+        "container_engine_t",
+    }
+)
 CONFINED_SECCOMP = frozenset({"RuntimeDefault", "Localhost"})
 SECCOMP_POD_ANNOTATION = "seccomp.security.alpha.kubernetes.io/pod"
 SECCOMP_CONTAINER_ANNOTATION = "container.seccomp.security.alpha.kubernetes.io/"
@@ -60,26 +66,35 @@ def capability_names(value: Any) -> set[str]:
 # ---------------------------------------------------------------------------- 4.1.1
 
 
-@check("K8S-PRIVILEGED", requirement="4.1.1", severity="critical",
-       title="Containers do not run privileged",
-       remediation="Remove `securityContext.privileged: true`; grant only the specific "
-                   "capability or device the workload needs.",
-       references=(PSS,))
+@check(
+    "K8S-PRIVILEGED",
+    requirement="4.1.1",
+    severity="critical",
+    title="Containers do not run privileged",
+    remediation="Remove `securityContext.privileged: true`; grant only the specific "
+    "capability or device the workload needs.",
+    references=(PSS,),
+)
 def no_privileged_containers(inv: Inventory) -> Iterator[Outcome]:
     """A privileged container has every capability and the host's devices."""
     for c in inv.containers():
         setting = c.security("privileged")
         if setting.value is True:
-            yield failed(c, "runs privileged: full access to the host's devices and kernel",
-                         setting=setting)
+            yield failed(
+                c, "runs privileged: full access to the host's devices and kernel", setting=setting
+            )
         else:
             yield passed(c, "is not privileged", setting=setting)
 
 
-@check("K8S-PRIV-ESCALATION", requirement="4.1.1", severity="high",
-       title="Containers set allowPrivilegeEscalation: false",
-       remediation="Set `securityContext.allowPrivilegeEscalation: false` on every container.",
-       references=(PSS, SECURITY_CONTEXT))
+@check(
+    "K8S-PRIV-ESCALATION",
+    requirement="4.1.1",
+    severity="high",
+    title="Containers set allowPrivilegeEscalation: false",
+    remediation="Set `securityContext.allowPrivilegeEscalation: false` on every container.",
+    references=(PSS, SECURITY_CONTEXT),
+)
 def no_privilege_escalation(inv: Inventory) -> Iterator[Outcome]:
     """Without `allowPrivilegeEscalation: false`, setuid binaries can gain privileges."""
     for c in linux_containers(inv):
@@ -89,15 +104,22 @@ def no_privilege_escalation(inv: Inventory) -> Iterator[Outcome]:
         elif setting.present:
             yield failed(c, "sets allowPrivilegeEscalation: true", setting=setting)
         else:
-            yield failed(c, "does not set allowPrivilegeEscalation: false (it defaults to true)",
-                         setting=setting)
+            yield failed(
+                c,
+                "does not set allowPrivilegeEscalation: false (it defaults to true)",
+                setting=setting,
+            )
 
 
-@check("K8S-CAPS-DROP-ALL", requirement="4.1.1", severity="high",
-       title="Containers drop all Linux capabilities",
-       remediation="Add `securityContext.capabilities.drop: [ALL]` and add back only what is "
-                   "needed (NET_BIND_SERVICE).",
-       references=(PSS,))
+@check(
+    "K8S-CAPS-DROP-ALL",
+    requirement="4.1.1",
+    severity="high",
+    title="Containers drop all Linux capabilities",
+    remediation="Add `securityContext.capabilities.drop: [ALL]` and add back only what is "
+    "needed (NET_BIND_SERVICE).",
+    references=(PSS,),
+)
 def drop_all_capabilities(inv: Inventory) -> Iterator[Outcome]:
     """Containers keep the runtime's default capability set unless they drop ALL."""
     for c in linux_containers(inv):
@@ -105,32 +127,48 @@ def drop_all_capabilities(inv: Inventory) -> Iterator[Outcome]:
         if "ALL" in capability_names(setting.value):
             yield passed(c, "drops ALL capabilities", setting=setting)
         else:
-            yield failed(c, "does not drop ALL capabilities: the runtime's defaults remain",
-                         setting=setting, fix="add `capabilities.drop: [ALL]`")
+            yield failed(
+                c,
+                "does not drop ALL capabilities: the runtime's defaults remain",
+                setting=setting,
+                fix="add `capabilities.drop: [ALL]`",
+            )
 
 
-@check("K8S-CAPS-ADDED", requirement="4.1.1", severity="high",
-       title="Containers add no capabilities beyond NET_BIND_SERVICE",
-       remediation="Remove added capabilities other than NET_BIND_SERVICE from "
-                   "`securityContext.capabilities.add`.",
-       references=(PSS,))
+@check(
+    "K8S-CAPS-ADDED",
+    requirement="4.1.1",
+    severity="high",
+    title="Containers add no capabilities beyond NET_BIND_SERVICE",
+    remediation="Remove added capabilities other than NET_BIND_SERVICE from "
+    "`securityContext.capabilities.add`.",
+    references=(PSS,),
+)
 def only_allowed_capabilities(inv: Inventory) -> Iterator[Outcome]:
     """Added capabilities (SYS_ADMIN, NET_ADMIN, SYS_PTRACE...) widen the kernel surface."""
     for c in linux_containers(inv):
         setting = c.security("capabilities", "add")
         extra = sorted(capability_names(setting.value) - ALLOWED_ADDED_CAPABILITIES)
         if extra:
-            yield failed(c, f"adds capabilities {', '.join(extra)}", setting=setting,
-                         evidence={"added": extra})
+            yield failed(
+                c,
+                f"adds capabilities {', '.join(extra)}",
+                setting=setting,
+                evidence={"added": extra},
+            )
         else:
             yield passed(c, "adds no capability beyond NET_BIND_SERVICE", setting=setting)
 
 
-@check("K8S-RUN-AS-NON-ROOT", requirement="4.1.1", severity="high",
-       title="Containers run as a non-root user",
-       remediation="Set `runAsNonRoot: true` and a non-zero `runAsUser` (pod or container "
-                   "securityContext), or run the pod in a user namespace (`hostUsers: false`).",
-       references=(PSS,))
+@check(
+    "K8S-RUN-AS-NON-ROOT",
+    requirement="4.1.1",
+    severity="high",
+    title="Containers run as a non-root user",
+    remediation="Set `runAsNonRoot: true` and a non-zero `runAsUser` (pod or container "
+    "securityContext), or run the pod in a user namespace (`hostUsers: false`).",
+    references=(PSS,),
+)
 def run_as_non_root(inv: Inventory) -> Iterator[Outcome]:
     """runAsUser 0 runs as root; without runAsNonRoot or a non-zero runAsUser the image's
     USER decides, which is root for most images."""
@@ -144,41 +182,65 @@ def _run_as_non_root(c: ContainerView) -> Outcome:
     host_users = c.pod.setting("hostUsers")
     if isinstance(user.value, int) and user.value == 0:
         if host_users.value is False:
-            return passed(c, "runs as uid 0 inside a user namespace (hostUsers: false), an "
-                             "unprivileged user on the node", setting=host_users)
+            return passed(
+                c,
+                "runs as uid 0 inside a user namespace (hostUsers: false), an "
+                "unprivileged user on the node",
+                setting=host_users,
+            )
         return failed(c, "runs as root (runAsUser: 0)", setting=user)
     if isinstance(user.value, int) and user.value > 0:
         return passed(c, f"runs as uid {user.value}", setting=user)
     if non_root.value is True:
         return passed(c, "requires a non-root user (runAsNonRoot: true)", setting=non_root)
     if host_users.value is False:
-        return passed(c, "runs in a user namespace (hostUsers: false): root in the container "
-                         "is unprivileged on the node", setting=host_users)
+        return passed(
+            c,
+            "runs in a user namespace (hostUsers: false): root in the container "
+            "is unprivileged on the node",
+            setting=host_users,
+        )
     if non_root.value is False:
         return failed(c, "allows running as root (runAsNonRoot: false)", setting=non_root)
-    return failed(c, "may run as root: neither runAsNonRoot: true nor a non-zero runAsUser is "
-                     "set, so the image's USER decides", setting=non_root)
+    return failed(
+        c,
+        "may run as root: neither runAsNonRoot: true nor a non-zero runAsUser is "
+        "set, so the image's USER decides",
+        setting=non_root,
+    )
 
 
-@check("K8S-HOST-NAMESPACES", requirement="4.1.1", severity="high",
-       title="Pods do not share the host's PID, IPC or network namespaces",
-       remediation="Remove `hostPID`, `hostIPC` and `hostNetwork` from the pod spec.",
-       references=(PSS,))
+@check(
+    "K8S-HOST-NAMESPACES",
+    requirement="4.1.1",
+    severity="high",
+    title="Pods do not share the host's PID, IPC or network namespaces",
+    remediation="Remove `hostPID`, `hostIPC` and `hostNetwork` from the pod spec.",
+    references=(PSS,),
+)
 def no_host_namespaces(inv: Inventory) -> Iterator[Outcome]:
     """Host namespaces expose the node's processes, IPC and network stack to the pod."""
     for pod in inv.pods():
         shared = [name for name in HOST_NAMESPACES if pod.spec.get(name) is True]
         if shared:
-            yield failed(pod, f"shares the host's namespaces: {', '.join(shared)}",
-                         setting=pod.setting(shared[0]), evidence={"shared": shared})
+            yield failed(
+                pod,
+                f"shares the host's namespaces: {', '.join(shared)}",
+                setting=pod.setting(shared[0]),
+                evidence={"shared": shared},
+            )
         else:
             yield passed(pod, "uses its own PID, IPC and network namespaces")
 
 
-@check("K8S-PROC-MOUNT", requirement="4.1.1", severity="high",
-       title="Containers keep the default masked /proc",
-       remediation="Remove `securityContext.procMount: Unmasked`.",
-       references=(PSS,))
+@check(
+    "K8S-PROC-MOUNT",
+    requirement="4.1.1",
+    severity="high",
+    title="Containers keep the default masked /proc",
+    remediation="Remove `securityContext.procMount: Unmasked`.",
+    references=(PSS,),
+)
 def masked_proc(inv: Inventory) -> Iterator[Outcome]:
     """An unmasked /proc exposes kernel interfaces the runtime normally hides."""
     for c in linux_containers(inv):
@@ -189,12 +251,18 @@ def masked_proc(inv: Inventory) -> Iterator[Outcome]:
             yield passed(c, "keeps the default masked /proc", setting=setting)
 
 
-@check("K8S-SA-TOKEN-AUTOMOUNT", requirement="4.1.1", severity="medium",
-       title="Pods do not mount a service-account token they do not need",
-       remediation="Set `automountServiceAccountToken: false` on the pod (or its "
-                   "ServiceAccount) and mount a projected token only where the API is used.",
-       references=("https://kubernetes.io/docs/tasks/configure-pod-container/"
-                   "configure-service-account/#opt-out-of-api-credential-automounting",))
+@check(
+    "K8S-SA-TOKEN-AUTOMOUNT",
+    requirement="4.1.1",
+    severity="medium",
+    title="Pods do not mount a service-account token they do not need",
+    remediation="Set `automountServiceAccountToken: false` on the pod (or its "
+    "ServiceAccount) and mount a projected token only where the API is used.",
+    references=(
+        "https://kubernetes.io/docs/tasks/configure-pod-container/"
+        "configure-service-account/#opt-out-of-api-credential-automounting",
+    ),
+)
 def service_account_token(inv: Inventory) -> Iterator[Outcome]:
     """A mounted token lets anyone who compromises the pod call the Kubernetes API."""
     for pod in inv.pods():
@@ -206,22 +274,34 @@ def _token_outcome(inv: Inventory, pod: PodView) -> Outcome:
     if own.value is False:
         return passed(pod, "does not mount a service-account token", setting=own)
     if own.value is True:
-        return failed(pod, "mounts a service-account token (automountServiceAccountToken: true)",
-                      setting=own)
+        return failed(
+            pod, "mounts a service-account token (automountServiceAccountToken: true)", setting=own
+        )
     name = pod.spec.get("serviceAccountName") or pod.spec.get("serviceAccount") or "default"
     account = inv.find("ServiceAccount", pod.workload.namespace, str(name))
     if account is not None and account.body.get("automountServiceAccountToken") is False:
-        return passed(pod, f"its ServiceAccount {name} disables token automounting",
-                      setting=pod.setting("serviceAccountName"),
-                      evidence={"serviceAccount": str(name), "at": str(account.location)})
-    return failed(pod, f"mounts the token of ServiceAccount {name} by default "
-                       "(automountServiceAccountToken is not false)", setting=own)
+        return passed(
+            pod,
+            f"its ServiceAccount {name} disables token automounting",
+            setting=pod.setting("serviceAccountName"),
+            evidence={"serviceAccount": str(name), "at": str(account.location)},
+        )
+    return failed(
+        pod,
+        f"mounts the token of ServiceAccount {name} by default "
+        "(automountServiceAccountToken is not false)",
+        setting=own,
+    )
 
 
-@check("K8S-PSA-RESTRICTED", requirement="4.1.1", severity="medium",
-       title="Namespaces that run workloads enforce the restricted Pod Security Standard",
-       remediation="Label the namespace `pod-security.kubernetes.io/enforce: restricted`.",
-       references=("https://kubernetes.io/docs/concepts/security/pod-security-admission/",))
+@check(
+    "K8S-PSA-RESTRICTED",
+    requirement="4.1.1",
+    severity="medium",
+    title="Namespaces that run workloads enforce the restricted Pod Security Standard",
+    remediation="Label the namespace `pod-security.kubernetes.io/enforce: restricted`.",
+    references=("https://kubernetes.io/docs/concepts/security/pod-security-admission/",),
+)
 def namespace_enforces_restricted(inv: Inventory) -> Iterator[Outcome]:
     """Pod Security Admission rejects pods that break the restricted profile. Judged for
     Namespace objects among the inputs."""
@@ -229,8 +309,12 @@ def namespace_enforces_restricted(inv: Inventory) -> Iterator[Outcome]:
         if not ns.declared:
             continue
         level = ns.labels.get(PSA_ENFORCE)
-        setting = Setting(level, ns.locate("metadata", "labels", PSA_ENFORCE),
-                          f"metadata.labels.{PSA_ENFORCE}", "namespace" if level else None)
+        setting = Setting(
+            level,
+            ns.locate("metadata", "labels", PSA_ENFORCE),
+            f"metadata.labels.{PSA_ENFORCE}",
+            "namespace" if level else None,
+        )
         if level == "restricted":
             yield passed(ns, "enforces the restricted Pod Security Standard", setting=setting)
         elif level:
@@ -242,8 +326,9 @@ def namespace_enforces_restricted(inv: Inventory) -> Iterator[Outcome]:
 # ---------------------------------------------------------------------------- 4.1.2
 
 
-def _legacy_annotation(pod: PodView, container_prefix: str, container: str,
-                       pod_key: str | None) -> tuple[str, str] | None:
+def _legacy_annotation(
+    pod: PodView, container_prefix: str, container: str, pod_key: str | None
+) -> tuple[str, str] | None:
     """(annotation key, value) of a legacy per-container or per-pod annotation."""
     annotations = pod.annotations
     key = container_prefix + container
@@ -263,11 +348,15 @@ def is_sandboxed(inv: Inventory, pod: PodView) -> str | None:
     return name if any(fnmatchcase(name, g) for g in globs) else None
 
 
-@check("K8S-SECCOMP", requirement="4.1.2", severity="high",
-       title="Containers run under a RuntimeDefault or Localhost seccomp profile",
-       remediation="Set `securityContext.seccompProfile.type: RuntimeDefault` (or Localhost "
-                   "with a reviewed profile) at pod or container level.",
-       references=(PSS, "https://kubernetes.io/docs/tutorials/security/seccomp/"))
+@check(
+    "K8S-SECCOMP",
+    requirement="4.1.2",
+    severity="high",
+    title="Containers run under a RuntimeDefault or Localhost seccomp profile",
+    remediation="Set `securityContext.seccompProfile.type: RuntimeDefault` (or Localhost "
+    "with a reviewed profile) at pod or container level.",
+    references=(PSS, "https://kubernetes.io/docs/tutorials/security/seccomp/"),
+)
 def seccomp_profile(inv: Inventory) -> Iterator[Outcome]:
     """Without a seccomp profile a container may call every syscall (Unconfined is the
     default). A sandboxing runtime class (gVisor, Kata) also confines syscalls."""
@@ -280,31 +369,44 @@ def _seccomp_outcome(inv: Inventory, c: ContainerView) -> Outcome:
     profile = setting.value
     if profile in CONFINED_SECCOMP:
         where = "pod" if setting.source == "pod" else "container"
-        return passed(c, f"runs under the {profile} seccomp profile (set on the {where})",
-                      setting=setting)
+        return passed(
+            c, f"runs under the {profile} seccomp profile (set on the {where})", setting=setting
+        )
     if profile == "Unconfined":
         return failed(c, "runs with seccomp Unconfined: every syscall is allowed", setting=setting)
     sandbox = is_sandboxed(inv, c.pod)
     if sandbox:
-        return passed(c, f"runs in the sandboxing runtime class {sandbox}",
-                      setting=c.pod.setting("runtimeClassName"))
-    legacy = _legacy_annotation(c.pod, SECCOMP_CONTAINER_ANNOTATION, c.name,
-                                SECCOMP_POD_ANNOTATION)
+        return passed(
+            c,
+            f"runs in the sandboxing runtime class {sandbox}",
+            setting=c.pod.setting("runtimeClassName"),
+        )
+    legacy = _legacy_annotation(c.pod, SECCOMP_CONTAINER_ANNOTATION, c.name, SECCOMP_POD_ANNOTATION)
     if legacy:
         key, value = legacy
-        return failed(c, f"sets seccomp only through the legacy annotation {key}: {value}, "
-                         "which Kubernetes ignores since v1.27",
-                      setting=annotation_setting(c.pod, key, value),
-                      fix="replace the annotation with `securityContext.seccompProfile`")
-    return failed(c, "has no seccomp profile: it runs Unconfined unless the kubelet's "
-                     "seccompDefault is on", setting=setting)
+        return failed(
+            c,
+            f"sets seccomp only through the legacy annotation {key}: {value}, "
+            "which Kubernetes ignores since v1.27",
+            setting=annotation_setting(c.pod, key, value),
+            fix="replace the annotation with `securityContext.seccompProfile`",
+        )
+    return failed(
+        c,
+        "has no seccomp profile: it runs Unconfined unless the kubelet's seccompDefault is on",
+        setting=setting,
+    )
 
 
-@check("K8S-APPARMOR", requirement="4.1.2", severity="medium",
-       title="Containers are not AppArmor-unconfined",
-       remediation="Remove `appArmorProfile.type: Unconfined` (or the legacy `unconfined` "
-                   "annotation); use RuntimeDefault or a Localhost profile.",
-       references=(PSS, "https://kubernetes.io/docs/tutorials/security/apparmor/"))
+@check(
+    "K8S-APPARMOR",
+    requirement="4.1.2",
+    severity="medium",
+    title="Containers are not AppArmor-unconfined",
+    remediation="Remove `appArmorProfile.type: Unconfined` (or the legacy `unconfined` "
+    "annotation); use RuntimeDefault or a Localhost profile.",
+    references=(PSS, "https://kubernetes.io/docs/tutorials/security/apparmor/"),
+)
 def apparmor_profile(inv: Inventory) -> Iterator[Outcome]:
     """The runtime's default AppArmor profile applies unless a container is made
     unconfined; a stated RuntimeDefault or Localhost profile is evidence of confinement."""
@@ -323,11 +425,15 @@ def apparmor_profile(inv: Inventory) -> Iterator[Outcome]:
             yield passed(c, f"runs under the AppArmor profile {value}", setting=setting)
 
 
-@check("K8S-SELINUX", requirement="4.1.2", severity="high",
-       title="Containers use no privileged SELinux type, user or role",
-       remediation="Remove custom `seLinuxOptions.type` (spc_t, unconfined_t...), `user` and "
-                   "`role`; keep the runtime's container_t.",
-       references=(PSS,))
+@check(
+    "K8S-SELINUX",
+    requirement="4.1.2",
+    severity="high",
+    title="Containers use no privileged SELinux type, user or role",
+    remediation="Remove custom `seLinuxOptions.type` (spc_t, unconfined_t...), `user` and "
+    "`role`; keep the runtime's container_t.",
+    references=(PSS,),
+)
 def selinux_options(inv: Inventory) -> Iterator[Outcome]:
     """SELinux types such as spc_t run a container unconfined by SELinux."""
     for c in linux_containers(inv):
@@ -338,24 +444,35 @@ def selinux_options(inv: Inventory) -> Iterator[Outcome]:
         selinux_type = str(options.get("type") or "")
         custom = [k for k in ("user", "role") if options.get(k)]
         if selinux_type not in ALLOWED_SELINUX_TYPES:
-            yield failed(c, f"uses the SELinux type {selinux_type}, which is not confined "
-                            "like container_t", setting=c.security("seLinuxOptions", "type"))
+            yield failed(
+                c,
+                f"uses the SELinux type {selinux_type}, which is not confined like container_t",
+                setting=c.security("seLinuxOptions", "type"),
+            )
         elif custom:
-            yield failed(c, f"sets a custom SELinux {' and '.join(custom)}",
-                         setting=c.security("seLinuxOptions", custom[0]))
+            yield failed(
+                c,
+                f"sets a custom SELinux {' and '.join(custom)}",
+                setting=c.security("seLinuxOptions", custom[0]),
+            )
         else:
-            yield passed(c, f"uses the SELinux type {selinux_type or 'of the runtime'}",
-                         setting=setting)
+            yield passed(
+                c, f"uses the SELinux type {selinux_type or 'of the runtime'}", setting=setting
+            )
 
 
 # ---------------------------------------------------------------------------- 4.1.3
 
 
-@check("K8S-READONLY-ROOTFS", requirement="4.1.3", severity="medium",
-       title="Containers run with a read-only root filesystem",
-       remediation="Set `securityContext.readOnlyRootFilesystem: true` and mount an emptyDir "
-                   "where the process must write.",
-       references=(SECURITY_CONTEXT,))
+@check(
+    "K8S-READONLY-ROOTFS",
+    requirement="4.1.3",
+    severity="medium",
+    title="Containers run with a read-only root filesystem",
+    remediation="Set `securityContext.readOnlyRootFilesystem: true` and mount an emptyDir "
+    "where the process must write.",
+    references=(SECURITY_CONTEXT,),
+)
 def read_only_root(inv: Inventory) -> Iterator[Outcome]:
     """A writable root filesystem lets an attacker drop and modify binaries."""
     for c in linux_containers(inv):
@@ -366,11 +483,15 @@ def read_only_root(inv: Inventory) -> Iterator[Outcome]:
             yield failed(c, "has a writable root filesystem", setting=setting)
 
 
-@check("K8S-HOSTPATH-WRITABLE", requirement="4.1.3", severity="high",
-       title="hostPath volumes are mounted read-only",
-       remediation="Mount hostPath volumes with `readOnly: true`, or use an emptyDir or a "
-                   "PersistentVolumeClaim instead.",
-       references=("https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",))
+@check(
+    "K8S-HOSTPATH-WRITABLE",
+    requirement="4.1.3",
+    severity="high",
+    title="hostPath volumes are mounted read-only",
+    remediation="Mount hostPath volumes with `readOnly: true`, or use an emptyDir or a "
+    "PersistentVolumeClaim instead.",
+    references=("https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",),
+)
 def read_only_host_paths(inv: Inventory) -> Iterator[Outcome]:
     """A writable hostPath mount lets a container change the node's files."""
     for pod in inv.pods():
@@ -394,56 +515,82 @@ def _host_path_outcome(c: ContainerView, mount: dict[str, Any], host: str) -> Ou
     fallback = c.locate("volumeMounts")
     line = mount.line_of("readOnly") if hasattr(mount, "line_of") else fallback.line
     location = Location(getattr(mount, "path", None) or fallback.path, line)
-    setting = Setting(mount.get("readOnly"), location,
-                      f"{c.path}.volumeMounts[{mount.get('name')}].readOnly",
-                      "container" if "readOnly" in mount else None)
+    setting = Setting(
+        mount.get("readOnly"),
+        location,
+        f"{c.path}.volumeMounts[{mount.get('name')}].readOnly",
+        "container" if "readOnly" in mount else None,
+    )
     evidence = {"hostPath": host, "mountPath": target}
     if mount.get("readOnly") is True:
-        return passed(c, f"mounts host path {host} read-only at {target}", setting=setting,
-                      evidence=evidence)
-    return failed(c, f"mounts host path {host} writable at {target}", setting=setting,
-                  evidence=evidence)
+        return passed(
+            c, f"mounts host path {host} read-only at {target}", setting=setting, evidence=evidence
+        )
+    return failed(
+        c, f"mounts host path {host} writable at {target}", setting=setting, evidence=evidence
+    )
 
 
 # ---------------------------------------------------------------------------- additions
 
 
-@check("K8S-RBAC-WORKLOAD", requirement="4.1.1", severity="critical",
-       title="Workload service accounts are not bound to cluster-admin or wildcard roles",
-       remediation="Bind the workload's ServiceAccount only to a Role listing the verbs and "
-                   "resources it uses; remove cluster-admin and `*` grants.",
-       references=("https://kubernetes.io/docs/concepts/security/rbac-good-practices/",))
+@check(
+    "K8S-RBAC-WORKLOAD",
+    requirement="4.1.1",
+    severity="critical",
+    title="Workload service accounts are not bound to cluster-admin or wildcard roles",
+    remediation="Bind the workload's ServiceAccount only to a Role listing the verbs and "
+    "resources it uses; remove cluster-admin and `*` grants.",
+    references=("https://kubernetes.io/docs/concepts/security/rbac-good-practices/",),
+)
 def workload_rbac(inv: Inventory) -> Iterator[Outcome]:
     """A compromised pod acts with its service account's permissions; cluster-admin or
     wildcards make a container escape unnecessary. Groups that include every service
     account (system:serviceaccounts, system:authenticated) count."""
     graph = rbac(inv)
     for pod in inv.pods():
-        name = str(pod.spec.get("serviceAccountName") or pod.spec.get("serviceAccount")
-                   or "default")
+        name = str(
+            pod.spec.get("serviceAccountName") or pod.spec.get("serviceAccount") or "default"
+        )
         setting = pod.setting("serviceAccountName")
         broad = []
         for grant in graph.service_account_grants(pod.workload.namespace or "", name):
             what = next((w for w in map(wildcard, grant.rules) if w), None)
             if what or grant.role == "ClusterRole cluster-admin":
-                broad.append(f"{grant.binding.kind} {grant.binding.name} grants "
-                             f"{what or 'cluster-admin'} {grant.scope} ({grant.role}, "
-                             f"{grant.binding.location})")
+                broad.append(
+                    f"{grant.binding.kind} {grant.binding.name} grants "
+                    f"{what or 'cluster-admin'} {grant.scope} ({grant.role}, "
+                    f"{grant.binding.location})"
+                )
         if broad:
-            yield failed(pod, f"runs as ServiceAccount {name}, which holds broad permissions: "
-                              f"{broad[0]}", setting=setting, evidence={"grants": broad})
+            yield failed(
+                pod,
+                f"runs as ServiceAccount {name}, which holds broad permissions: {broad[0]}",
+                setting=setting,
+                evidence={"grants": broad},
+            )
         else:
-            yield passed(pod, f"runs as ServiceAccount {name}, which has no cluster-admin or "
-                              "wildcard grant among the inputs", setting=setting)
+            yield passed(
+                pod,
+                f"runs as ServiceAccount {name}, which has no cluster-admin or "
+                "wildcard grant among the inputs",
+                setting=setting,
+            )
 
 
-@check("K8S-SECCOMP-LOCALHOST", requirement="4.1.2", severity="high",
-       title="Localhost seccomp profiles are appropriate",
-       remediation="Deny by default (SCMP_ACT_ERRNO) and do not allow ptrace, mount, unshare, "
-                   "bpf, kexec_load or module loading; keep the profile (or its Security "
-                   "Profiles Operator object) with the manifests so it can be reviewed.",
-       references=("https://kubernetes.io/docs/tutorials/security/seccomp/",
-                   "https://github.com/kubernetes-sigs/security-profiles-operator"))
+@check(
+    "K8S-SECCOMP-LOCALHOST",
+    requirement="4.1.2",
+    severity="high",
+    title="Localhost seccomp profiles are appropriate",
+    remediation="Deny by default (SCMP_ACT_ERRNO) and do not allow ptrace, mount, unshare, "
+    "bpf, kexec_load or module loading; keep the profile (or its Security "
+    "Profiles Operator object) with the manifests so it can be reviewed.",
+    references=(
+        "https://kubernetes.io/docs/tutorials/security/seccomp/",
+        "https://github.com/kubernetes-sigs/security-profiles-operator",
+    ),
+)
 def localhost_seccomp(inv: Inventory) -> Iterator[Outcome]:
     """A Localhost profile is only as good as its contents: an allow-by-default profile is
     Unconfined under another name."""
@@ -455,47 +602,61 @@ def localhost_seccomp(inv: Inventory) -> Iterator[Outcome]:
         name = str(profile.value or "")
         found = resolve_profile(inv, c.pod.workload.namespace, name)
         if found is None:
-            yield unknown(c, f"uses the Localhost seccomp profile {name or '(unnamed)'}, which "
-                             "is not among the inputs", setting=profile)
+            yield unknown(
+                c,
+                f"uses the Localhost seccomp profile {name or '(unnamed)'}, which "
+                "is not among the inputs",
+                setting=profile,
+            )
             continue
         body, resource, keys = found
         verdict = judge_profile(body)
         where = ObjectView(resource).locate(*keys, *verdict.keys)
-        message = f"uses the Localhost seccomp profile {name}, which {verdict.message} " \
-                  f"({where})"
+        message = f"uses the Localhost seccomp profile {name}, which {verdict.message} ({where})"
         yield (passed if verdict.appropriate else failed)(c, message, setting=profile)
 
 
-@check("CFG-SECCOMP-PROFILE", requirement="4.1.2", severity="high", domain="config",
-       title="Seccomp profile files deny by default and allow no escape syscalls",
-       remediation="Use SCMP_ACT_ERRNO as the default action and remove ptrace, mount, "
-                   "unshare, bpf, kexec_load and module loading from the allowed syscalls.",
-       references=("https://docs.docker.com/engine/security/seccomp/",))
+@check(
+    "CFG-SECCOMP-PROFILE",
+    requirement="4.1.2",
+    severity="high",
+    domain="config",
+    title="Seccomp profile files deny by default and allow no escape syscalls",
+    remediation="Use SCMP_ACT_ERRNO as the default action and remove ptrace, mount, "
+    "unshare, bpf, kexec_load and module loading from the allowed syscalls.",
+    references=("https://docs.docker.com/engine/security/seccomp/",),
+)
 def seccomp_profile_files(inv: Inventory) -> Iterator[Outcome]:
     """Profile files found among the inputs are judged whether or not a manifest uses them."""
     for resource in inv.kind(SECCOMP_PROFILE, origin="config"):
         view = ObjectView(resource, f"seccomp profile {resource.name}")
         verdict = judge_profile(resource.body)
-        yield (passed if verdict.appropriate else failed)(view, verdict.message,
-                                                          setting=view.setting(*verdict.keys))
+        yield (passed if verdict.appropriate else failed)(
+            view, verdict.message, setting=view.setting(*verdict.keys)
+        )
 
 
 SAFE_MOUNT_OPTIONS = ("noexec", "nosuid", "nodev")
 
 
-@check("K8S-MOUNT-OPTIONS", requirement="4.1.3", severity="medium",
-       title="PersistentVolumes and StorageClasses mount with noexec, nosuid and nodev",
-       remediation="Add `mountOptions: [noexec, nosuid, nodev]` (where the volume plugin "
-                   "supports mount options).",
-       references=("https://kubernetes.io/docs/concepts/storage/persistent-volumes/"
-                   "#mount-options",))
+@check(
+    "K8S-MOUNT-OPTIONS",
+    requirement="4.1.3",
+    severity="medium",
+    title="PersistentVolumes and StorageClasses mount with noexec, nosuid and nodev",
+    remediation="Add `mountOptions: [noexec, nosuid, nodev]` (where the volume plugin "
+    "supports mount options).",
+    references=("https://kubernetes.io/docs/concepts/storage/persistent-volumes/#mount-options",),
+)
 def volume_mount_options(inv: Inventory) -> Iterator[Outcome]:
     """Writable volumes without noexec/nosuid/nodev let a process run dropped binaries,
     setuid files and device nodes."""
-    sources = [(r, ("spec", "mountOptions")) for r in inv.kind("PersistentVolume")
-               if ObjectView(r).get("spec", "volumeMode") != "Block"]
-    sources += [(r, ("mountOptions",)) for r in inv.kind("StorageClass",
-                                                         group="storage.k8s.io")]
+    sources = [
+        (r, ("spec", "mountOptions"))
+        for r in inv.kind("PersistentVolume")
+        if ObjectView(r).get("spec", "volumeMode") != "Block"
+    ]
+    sources += [(r, ("mountOptions",)) for r in inv.kind("StorageClass", group="storage.k8s.io")]
     for resource, keys in sources:
         view = ObjectView(resource)
         options = {str(o).strip().lower() for o in view.get(*keys) or []}
@@ -509,15 +670,21 @@ def volume_mount_options(inv: Inventory) -> Iterator[Outcome]:
 # ---------------------------------------------------------------------------- 4.1.4
 
 
-@check("K8S-RUNTIME-RESPONSE", requirement="4.1.4", severity="high",
-       title="Runtime monitoring detects escalation and terminates the workload",
-       remediation="Pair detection with enforcement: Tetragon TracingPolicies with Sigkill or "
-                   "Override on escape hooks (not `policy-mode: monitor`), KubeArmor `Block` "
-                   "policies (or allow-lists under a `block` posture), or Falco with Falco "
-                   "Talon's `kubernetes:terminate`.",
-       references=("https://tetragon.io/docs/concepts/enforcement/",
-                   "https://docs.kubearmor.io/kubearmor/documentation/default_posture",
-                   "https://docs.falco-talon.org/docs/actionners/list/"))
+@check(
+    "K8S-RUNTIME-RESPONSE",
+    requirement="4.1.4",
+    severity="high",
+    title="Runtime monitoring detects escalation and terminates the workload",
+    remediation="Pair detection with enforcement: Tetragon TracingPolicies with Sigkill or "
+    "Override on escape hooks (not `policy-mode: monitor`), KubeArmor `Block` "
+    "policies (or allow-lists under a `block` posture), or Falco with Falco "
+    "Talon's `kubernetes:terminate`.",
+    references=(
+        "https://tetragon.io/docs/concepts/enforcement/",
+        "https://docs.kubearmor.io/kubearmor/documentation/default_posture",
+        "https://docs.falco-talon.org/docs/actionners/list/",
+    ),
+)
 def runtime_response(inv: Inventory) -> Iterator[Outcome]:
     """Detection alone lets an escape finish; the requirement asks for termination.
     Namespaces with only detection are `review` with what is missing."""
@@ -525,30 +692,44 @@ def runtime_response(inv: Inventory) -> Iterator[Outcome]:
         found = response_for(inv, ns.name)
         if found.terminating:
             text, view = found.terminating[0]
-            yield passed(ns, f"is protected: {text}", setting=view.setting(),
-                         evidence={"terminating": [t for t, _ in found.terminating]})
+            yield passed(
+                ns,
+                f"is protected: {text}",
+                setting=view.setting(),
+                evidence={"terminating": [t for t, _ in found.terminating]},
+            )
         elif found.detecting:
             text, view = found.detecting[0]
-            yield unknown(ns, f"is monitored but nothing terminates: {text}",
-                          setting=view.setting(),
-                          evidence={"detecting": [t for t, _ in found.detecting]})
+            yield unknown(
+                ns,
+                f"is monitored but nothing terminates: {text}",
+                setting=view.setting(),
+                evidence={"detecting": [t for t, _ in found.detecting]},
+            )
 
 
 # ---------------------------------------------------------------------------- 4.1.5
 
 
-@check("K8S-HIGH-RISK-TEE", requirement="4.1.5", severity="high",
-       title="High-risk workloads run in hardware-isolated, attested environments",
-       remediation="Run high-risk workloads with a confidential runtime class backed by SEV-SNP "
-                   "or TDX (not `-coco-dev`) or on confidential node pools, with init data "
-                   "pointing at a Key Broker Service.",
-       references=("https://confidentialcontainers.org/docs/",))
+@check(
+    "K8S-HIGH-RISK-TEE",
+    requirement="4.1.5",
+    severity="high",
+    title="High-risk workloads run in hardware-isolated, attested environments",
+    remediation="Run high-risk workloads with a confidential runtime class backed by SEV-SNP "
+    "or TDX (not `-coco-dev`) or on confidential node pools, with init data "
+    "pointing at a Key Broker Service.",
+    references=("https://confidentialcontainers.org/docs/",),
+)
 def high_risk_isolation(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     """A kernel or container escape from a high-risk workload must not reach the host."""
     workloads = [w for w in inv.workloads if "high-risk" in w.classes]
     if not workloads:
-        yield not_applicable("4.1.5", "workloads were scanned and none is declared high-risk "
-                                      "(c4guard.dev/class or config classes)")
+        yield not_applicable(
+            "4.1.5",
+            "workloads were scanned and none is declared high-risk "
+            "(c4guard.dev/class or config classes)",
+        )
         return
     for workload in workloads:
         why = workload.why("high-risk")
@@ -557,5 +738,6 @@ def high_risk_isolation(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
             if tee.confidential and tee.attests:
                 yield passed(pod, f"runs in a {tee.how} ({why})", setting=tee.runtime)
             else:
-                yield failed(pod, f"is not hardware-isolated: {tee.how} ({why})",
-                             setting=tee.runtime)
+                yield failed(
+                    pod, f"is not hardware-isolated: {tee.how} ({why})", setting=tee.runtime
+                )

@@ -66,8 +66,14 @@ REGISTRY: dict[str, Check] = {}
 
 
 def check(
-    check_id: str, *, requirement: str, severity: str, title: str, remediation: str,
-    domain: str = "kubernetes", references: tuple[str, ...] = (),
+    check_id: str,
+    *,
+    requirement: str,
+    severity: str,
+    title: str,
+    remediation: str,
+    domain: str = "kubernetes",
+    references: tuple[str, ...] = (),
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check function under `check_id` with its metadata."""
 
@@ -75,26 +81,48 @@ def check(
         if check_id in REGISTRY:
             raise ValueError(f"check {check_id} is registered twice")
         REGISTRY[check_id] = Check(
-            check_id, requirement, Severity(severity), title, remediation, domain,
-            references, function,
+            check_id,
+            requirement,
+            Severity(severity),
+            title,
+            remediation,
+            domain,
+            references,
+            function,
         )
         return function
 
     return register
 
 
-def passed(subject: Subject, message: str, *, setting: Setting | None = None,
-           evidence: dict[str, Any] | None = None) -> Outcome:
+def passed(
+    subject: Subject,
+    message: str,
+    *,
+    setting: Setting | None = None,
+    evidence: dict[str, Any] | None = None,
+) -> Outcome:
     return Outcome(subject, Result.PASS, message, setting, None, evidence or {})
 
 
-def failed(subject: Subject, message: str, *, setting: Setting | None = None,
-           fix: str | None = None, evidence: dict[str, Any] | None = None) -> Outcome:
+def failed(
+    subject: Subject,
+    message: str,
+    *,
+    setting: Setting | None = None,
+    fix: str | None = None,
+    evidence: dict[str, Any] | None = None,
+) -> Outcome:
     return Outcome(subject, Result.FAIL, message, setting, fix, evidence or {})
 
 
-def unknown(subject: Subject, message: str, *, setting: Setting | None = None,
-            evidence: dict[str, Any] | None = None) -> Outcome:
+def unknown(
+    subject: Subject,
+    message: str,
+    *,
+    setting: Setting | None = None,
+    evidence: dict[str, Any] | None = None,
+) -> Outcome:
     return Outcome(subject, Result.UNKNOWN, message, setting, None, evidence or {})
 
 

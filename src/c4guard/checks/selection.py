@@ -32,22 +32,30 @@ class RuleSelection:
     severity: dict[str, Severity] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, config_select: list[str], config_skip: list[str],
-              severity: dict[str, Severity], cli_select: tuple[str, ...] = (),
-              cli_skip: tuple[str, ...] = ()) -> RuleSelection:
+    def build(
+        cls,
+        config_select: list[str],
+        config_skip: list[str],
+        severity: dict[str, Severity],
+        cli_select: tuple[str, ...] = (),
+        cli_skip: tuple[str, ...] = (),
+    ) -> RuleSelection:
         """`--check` replaces `checks.select` of the config; `--skip-check` adds to
         `checks.skip`. Raises `SelectionError` for a selector that names nothing known."""
-        for origin, selectors in (("--check", cli_select), ("--skip-check", cli_skip),
-                                  ("checks.select", config_select),
-                                  ("checks.skip", config_skip),
-                                  ("checks.severity", tuple(severity))):
+        for origin, selectors in (
+            ("--check", cli_select),
+            ("--skip-check", cli_skip),
+            ("checks.select", config_select),
+            ("checks.skip", config_skip),
+            ("checks.severity", tuple(severity)),
+        ):
             unknown = next((s for s in selectors if not known(s)), None)
             if unknown is not None:
                 raise SelectionError(
                     f"{origin}: {unknown!r} is not a check, requirement or section "
-                    "(see `c4guard controls` and docs/checks.md)")
-        return cls(cli_select or tuple(config_select), (*config_skip, *cli_skip),
-                   dict(severity))
+                    "(see `c4guard controls` and docs/checks.md)"
+                )
+        return cls(cli_select or tuple(config_select), (*config_skip, *cli_skip), dict(severity))
 
     def resolve(self, checks: list[Check]) -> Resolved:
         """The checks to run, with severity overrides applied, and what was left out."""
@@ -62,15 +70,17 @@ class RuleSelection:
 
     def _with_severity(self, chk: Check) -> Check:
         for selector in (chk.id, chk.requirement, _section_of(chk.requirement)):
-            override = next((sev for s, sev in self.severity.items()
-                             if normalise(s) == selector), None)
+            override = next(
+                (sev for s, sev in self.severity.items() if normalise(s) == selector), None
+            )
             if override is not None:
                 return dataclasses.replace(chk, severity=Severity(override))
         return chk
 
     def report(self, left_out: dict[str, list[str]]) -> dict[str, Any]:
         return {
-            "select": list(self.select), "skip": list(self.skip),
+            "select": list(self.select),
+            "skip": list(self.skip),
             "severity": {s: Severity(v).value for s, v in self.severity.items()},
             "not_run": sorted(c for ids in left_out.values() for c in ids),
         }
@@ -100,8 +110,11 @@ def matches(selector: str, chk: Check) -> bool:
 def known(selector: str) -> bool:
     wanted = normalise(selector)
     catalog = load_catalog()
-    return (wanted in REGISTRY or catalog.get(wanted) is not None
-            or any(s.id == wanted for s in catalog.sections))
+    return (
+        wanted in REGISTRY
+        or catalog.get(wanted) is not None
+        or any(s.id == wanted for s in catalog.sections)
+    )
 
 
 def split_selectors(values: tuple[str, ...] | list[str]) -> tuple[str, ...]:

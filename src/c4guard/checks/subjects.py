@@ -39,13 +39,18 @@ class BlockSubject:
     def setting(self, *keys: str) -> Setting:
         """The value at `keys` (None when absent), where it is, and its dotted path."""
         value = dig(self.block, keys)
-        return Setting(value, self.locate(*keys), ".".join((self.path, *keys)),
-                       self.source if value is not None else None)
+        return Setting(
+            value,
+            self.locate(*keys),
+            ".".join((self.path, *keys)),
+            self.source if value is not None else None,
+        )
 
     def at(self, line: int | None, value: Any, path: str) -> Setting:
         """A setting written at `line` of this subject's file."""
-        return Setting(value, Location(self.fallback.path, line), f"{self.path}.{path}",
-                       self.source)
+        return Setting(
+            value, Location(self.fallback.path, line), f"{self.path}.{path}", self.source
+        )
 
 
 def key_line(block: Any, key: Any) -> int | None:

@@ -41,12 +41,17 @@ def _azure_gpu(item: TfResource) -> bool:
 # ---------------------------------------------------------------------------- 4.7.1
 
 
-@check("TF-GPU-NODE-INTEGRITY", requirement="4.7.1", severity="medium", domain=TF,
-       title="Accelerator nodes boot with integrity monitoring and a vTPM",
-       remediation="Keep `shielded_instance_config { enable_integrity_monitoring = true, "
-                   "enable_vtpm = true }` on GPU node pools and VMs; Azure: `vtpm_enabled = "
-                   "true`.",
-       references=("https://cloud.google.com/kubernetes-engine/docs/how-to/shielded-gke-nodes",))
+@check(
+    "TF-GPU-NODE-INTEGRITY",
+    requirement="4.7.1",
+    severity="medium",
+    domain=TF,
+    title="Accelerator nodes boot with integrity monitoring and a vTPM",
+    remediation="Keep `shielded_instance_config { enable_integrity_monitoring = true, "
+    "enable_vtpm = true }` on GPU node pools and VMs; Azure: `vtpm_enabled = "
+    "true`.",
+    references=("https://cloud.google.com/kubernetes-engine/docs/how-to/shielded-gke-nodes",),
+)
 def gpu_node_integrity(inv: Inventory) -> Iterator[Outcome]:
     """Measured boot with a vTPM is the hardware root that accelerator attestation
     builds on. Shielded GKE nodes monitor integrity by default."""
@@ -55,16 +60,21 @@ def gpu_node_integrity(inv: Inventory) -> Iterator[Outcome]:
         if not accelerators(item):
             continue
         prefix = ("node_config",) if item.kind in GKE_NODES else ()
-        setting = item.setting(*prefix, "shielded_instance_config",
-                               "enable_integrity_monitoring", default=True)
+        setting = item.setting(
+            *prefix, "shielded_instance_config", "enable_integrity_monitoring", default=True
+        )
         vtpm = item.setting(*prefix, "shielded_instance_config", "enable_vtpm", default=True)
         if setting.value is False or vtpm.value is False:
             off = setting if setting.value is False else vtpm
-            yield failed(item, f"runs accelerators with {off.path.rsplit('.', 1)[-1]} = false",
-                         setting=off)
+            yield failed(
+                item, f"runs accelerators with {off.path.rsplit('.', 1)[-1]} = false", setting=off
+            )
         else:
-            yield passed(item, "runs accelerators on shielded nodes with integrity monitoring "
-                               "and a vTPM", setting=setting)
+            yield passed(
+                item,
+                "runs accelerators on shielded nodes with integrity monitoring and a vTPM",
+                setting=setting,
+            )
     for vm in index.kinds(*AZURE_VMS):
         if _azure_gpu(vm):
             setting = vm.setting("vtpm_enabled", default=False)
@@ -77,12 +87,16 @@ def gpu_node_integrity(inv: Inventory) -> Iterator[Outcome]:
 # ---------------------------------------------------------------------------- 4.7.2
 
 
-@check("TF-GKE-GPU-SHARING", requirement="4.7.2", severity="high", domain=TF,
-       title="GKE GPUs are partitioned (MIG), not time-shared or MPS-shared",
-       remediation="Use `gpu_partition_size` (multi-instance GPU) or whole GPUs per pod; "
-                   "remove `gpu_sharing_config` TIME_SHARING/MPS for multi-tenant pools.",
-       references=("https://cloud.google.com/kubernetes-engine/docs/concepts/"
-                   "timesharing-gpus",))
+@check(
+    "TF-GKE-GPU-SHARING",
+    requirement="4.7.2",
+    severity="high",
+    domain=TF,
+    title="GKE GPUs are partitioned (MIG), not time-shared or MPS-shared",
+    remediation="Use `gpu_partition_size` (multi-instance GPU) or whole GPUs per pod; "
+    "remove `gpu_sharing_config` TIME_SHARING/MPS for multi-tenant pools.",
+    references=("https://cloud.google.com/kubernetes-engine/docs/concepts/timesharing-gpus",),
+)
 def gke_gpu_sharing(inv: Inventory) -> Iterator[Outcome]:
     """Time-slicing and MPS share GPU memory between pods without isolation; MIG
     partitions memory in hardware."""
@@ -90,30 +104,44 @@ def gke_gpu_sharing(inv: Inventory) -> Iterator[Outcome]:
         for position, accelerator in enumerate(accelerators(item)):
             keys = ("node_config", "guest_accelerator", position)
             strategy = accelerator.get("gpu_sharing_config")
-            strategy = as_blocks(strategy)[0].get("gpu_sharing_strategy") if as_blocks(
-                strategy) else None
+            strategy = (
+                as_blocks(strategy)[0].get("gpu_sharing_strategy") if as_blocks(strategy) else None
+            )
             if strategy in SHARING_STRATEGIES:
-                yield failed(item, f"shares GPUs between pods with {strategy}: no memory "
-                                   "isolation", setting=item.setting(*keys, "gpu_sharing_config"))
+                yield failed(
+                    item,
+                    f"shares GPUs between pods with {strategy}: no memory isolation",
+                    setting=item.setting(*keys, "gpu_sharing_config"),
+                )
             elif accelerator.get("gpu_partition_size"):
-                yield passed(item, f"partitions GPUs with MIG "
-                                   f"({accelerator.get('gpu_partition_size')})",
-                             setting=item.setting(*keys, "gpu_partition_size"))
+                yield passed(
+                    item,
+                    f"partitions GPUs with MIG ({accelerator.get('gpu_partition_size')})",
+                    setting=item.setting(*keys, "gpu_partition_size"),
+                )
             else:
-                yield passed(item, "gives each pod whole GPUs (memory is cleared between "
-                                   "pods by the driver, not verified here)",
-                             setting=item.setting(*keys))
+                yield passed(
+                    item,
+                    "gives each pod whole GPUs (memory is cleared between "
+                    "pods by the driver, not verified here)",
+                    setting=item.setting(*keys),
+                )
 
 
 # ---------------------------------------------------------------------------- 4.7.3
 
 
-@check("TF-MODEL-KEYS-HSM", requirement="4.7.3", severity="medium", domain=TF,
-       title="Model storage is encrypted with HSM-backed keys",
-       remediation="Encrypt model buckets with customer-managed keys in an HSM: AWS KMS (or "
-                   "CloudHSM), GCP `protection_level = \"HSM\"`, Azure `*-HSM` keys or "
-                   "Managed HSM.",
-       references=("https://cloud.google.com/kms/docs/hsm",))
+@check(
+    "TF-MODEL-KEYS-HSM",
+    requirement="4.7.3",
+    severity="medium",
+    domain=TF,
+    title="Model storage is encrypted with HSM-backed keys",
+    remediation="Encrypt model buckets with customer-managed keys in an HSM: AWS KMS (or "
+    'CloudHSM), GCP `protection_level = "HSM"`, Azure `*-HSM` keys or '
+    "Managed HSM.",
+    references=("https://cloud.google.com/kms/docs/hsm",),
+)
 def model_keys_hsm(inv: Inventory) -> Iterator[Outcome]:
     """Weights encrypted under provider-managed or software keys are only as safe as the
     provider's defaults. Certification levels themselves need attestation."""
@@ -130,8 +158,7 @@ def _key_outcome(bucket: TfResource, value: Any, key: TfResource | None) -> Outc
     if key is None:
         return unknown(bucket, f"is encrypted with a key not among the scanned files ({value})")
     if key.kind == "aws_kms_key":
-        return passed(bucket, f"is encrypted with {key.address} (AWS KMS HSMs, FIPS 140-3 "
-                              "level 3)")
+        return passed(bucket, f"is encrypted with {key.address} (AWS KMS HSMs, FIPS 140-3 level 3)")
     if key.kind == "azurerm_key_vault_key":
         key_type = str(key.get("key_type"))
         if key_type.endswith("-HSM"):
@@ -141,8 +168,11 @@ def _key_outcome(bucket: TfResource, value: Any, key: TfResource | None) -> Outc
     if level.value in HSM_LEVELS:
         return passed(bucket, f"is encrypted with {key.address}, protection level {level.value}")
     if str(level.value).startswith("EXTERNAL"):
-        return unknown(bucket, f"is encrypted with {key.address}, an {level.value} key kept "
-                               "outside Google: its HSM needs review")
+        return unknown(
+            bucket,
+            f"is encrypted with {key.address}, an {level.value} key kept "
+            "outside Google: its HSM needs review",
+        )
     reason = unknown_reason(level.value)
     if reason:
         return unknown(bucket, f"key protection level is unknown: {reason}")

@@ -16,13 +16,18 @@ TF = "terraform"
 ENFORCE = "PROJECT_SINGLETON_POLICY_ENFORCE"
 
 
-@check("TF-GKE-BINARY-AUTHZ", requirement="4.2.3", severity="high", domain=TF,
-       title="GKE enforces a Binary Authorization policy that requires attestations",
-       remediation="Set `binary_authorization { evaluation_mode = "
-                   "\"PROJECT_SINGLETON_POLICY_ENFORCE\" }` on the cluster and a "
-                   "`google_binary_authorization_policy` whose rules use REQUIRE_ATTESTATION "
-                   "with ENFORCED_BLOCK_AND_AUDIT_LOG.",
-       references=("https://cloud.google.com/binary-authorization/docs/overview",))
+@check(
+    "TF-GKE-BINARY-AUTHZ",
+    requirement="4.2.3",
+    severity="high",
+    domain=TF,
+    title="GKE enforces a Binary Authorization policy that requires attestations",
+    remediation="Set `binary_authorization { evaluation_mode = "
+    '"PROJECT_SINGLETON_POLICY_ENFORCE" }` on the cluster and a '
+    "`google_binary_authorization_policy` whose rules use REQUIRE_ATTESTATION "
+    "with ENFORCED_BLOCK_AND_AUDIT_LOG.",
+    references=("https://cloud.google.com/binary-authorization/docs/overview",),
+)
 def gke_binary_authorization(inv: Inventory) -> Iterator[Outcome]:
     """Only the cluster setting and an enforcing policy together reject unsigned images;
     DRYRUN_AUDIT_LOG_ONLY only logs."""
@@ -36,18 +41,27 @@ def gke_binary_authorization(inv: Inventory) -> Iterator[Outcome]:
         if setting.value != ENFORCE and not legacy:
             reason = unknown_reason(setting.value)
             if reason and setting.present:
-                yield unknown(cluster, f"Binary Authorization mode is unknown: {reason}",
-                              setting=setting)
+                yield unknown(
+                    cluster, f"Binary Authorization mode is unknown: {reason}", setting=setting
+                )
             else:
-                yield failed(cluster, "does not enforce Binary Authorization "
-                                      f"(evaluation_mode = {setting.value or 'DISABLED'})",
-                             setting=setting)
+                yield failed(
+                    cluster,
+                    "does not enforce Binary Authorization "
+                    f"(evaluation_mode = {setting.value or 'DISABLED'})",
+                    setting=setting,
+                )
         elif not policies:
-            yield unknown(cluster, "enforces the project's Binary Authorization policy, which "
-                                   "is not among the scanned files", setting=setting)
+            yield unknown(
+                cluster,
+                "enforces the project's Binary Authorization policy, which "
+                "is not among the scanned files",
+                setting=setting,
+            )
         else:
-            yield passed(cluster, "enforces the project's Binary Authorization policy",
-                         setting=setting)
+            yield passed(
+                cluster, "enforces the project's Binary Authorization policy", setting=setting
+            )
 
 
 def _policy_outcome(policy: TfResource) -> Outcome:
@@ -59,10 +73,15 @@ def _policy_outcome(policy: TfResource) -> Outcome:
     for key, rule in rules:
         mode, enforcement = rule.get("evaluation_mode"), rule.get("enforcement_mode")
         if unknown_reason(mode) or unknown_reason(enforcement):
-            return unknown(policy, f"{key} is not known before apply",
-                           setting=policy.setting(key))
+            return unknown(policy, f"{key} is not known before apply", setting=policy.setting(key))
         if mode != "REQUIRE_ATTESTATION" or enforcement != "ENFORCED_BLOCK_AND_AUDIT_LOG":
-            return failed(policy, f"{key} uses {mode} with {enforcement}: unverified images are "
-                                  "admitted", setting=policy.setting(key, "enforcement_mode"))
-    return passed(policy, "requires attestations and blocks images without them",
-                  setting=policy.setting("default_admission_rule"))
+            return failed(
+                policy,
+                f"{key} uses {mode} with {enforcement}: unverified images are admitted",
+                setting=policy.setting(key, "enforcement_mode"),
+            )
+    return passed(
+        policy,
+        "requires attestations and blocks images without them",
+        setting=policy.setting("default_admission_rule"),
+    )

@@ -26,14 +26,21 @@ BACKUP_STORAGE = re.compile(r"backup|snapshot|velero|archive", re.IGNORECASE)
 # ---------------------------------------------------------------------------- 4.6.2
 
 
-@check("TF-RATE-LIMITS", requirement="4.6.2", severity="medium", domain=TF,
-       title="API gateways throttle and web application firewalls rate-limit requests",
-       remediation="Set throttling on API Gateway stages (`aws_api_gateway_method_settings` "
-                   "throttling_*), a `rate_based_statement` rule in WAFv2 web ACLs, "
-                   "`rate_based_ban`/`throttle` rules in Cloud Armor, RateLimitRule custom "
-                   "rules in Azure WAF policies.",
-       references=("https://docs.aws.amazon.com/apigateway/latest/developerguide/"
-                   "api-gateway-request-throttling.html",))
+@check(
+    "TF-RATE-LIMITS",
+    requirement="4.6.2",
+    severity="medium",
+    domain=TF,
+    title="API gateways throttle and web application firewalls rate-limit requests",
+    remediation="Set throttling on API Gateway stages (`aws_api_gateway_method_settings` "
+    "throttling_*), a `rate_based_statement` rule in WAFv2 web ACLs, "
+    "`rate_based_ban`/`throttle` rules in Cloud Armor, RateLimitRule custom "
+    "rules in Azure WAF policies.",
+    references=(
+        "https://docs.aws.amazon.com/apigateway/latest/developerguide/"
+        "api-gateway-request-throttling.html",
+    ),
+)
 def rate_limits(inv: Inventory) -> Iterator[Outcome]:
     """An inference endpoint without request limits can be exhausted by one client."""
     index = terraform(inv)
@@ -42,21 +49,28 @@ def rate_limits(inv: Inventory) -> Iterator[Outcome]:
     for stage in index.kinds("aws_apigatewayv2_stage"):
         setting = stage.setting("default_route_settings", "throttling_rate_limit")
         if setting.value is not None:
-            yield passed(stage, f"throttles routes to {setting.value} requests/s",
-                         setting=setting)
+            yield passed(stage, f"throttles routes to {setting.value} requests/s", setting=setting)
         else:
-            yield failed(stage, "sets no route throttling (only the account-wide quota "
-                                "applies)", setting=setting)
+            yield failed(
+                stage,
+                "sets no route throttling (only the account-wide quota applies)",
+                setting=setting,
+            )
     for acl in index.kinds("aws_wafv2_web_acl"):
-        rule = next((r for r in acl.blocks("rule") if _has(r, "statement",
-                                                           "rate_based_statement")), None)
-        yield _rule_outcome(acl, rule is not None, "has a rate-based rule",
-                            "has no rate-based rule")
+        rule = next(
+            (r for r in acl.blocks("rule") if _has(r, "statement", "rate_based_statement")), None
+        )
+        yield _rule_outcome(
+            acl, rule is not None, "has a rate-based rule", "has no rate-based rule"
+        )
     for policy in index.kinds("google_compute_security_policy"):
-        rate = any(r.get("action") in ("throttle", "rate_based_ban")
-                   for r in policy.blocks("rule"))
-        yield _rule_outcome(policy, rate, "throttles or bans clients over a rate",
-                            "has no throttle or rate_based_ban rule")
+        rate = any(r.get("action") in ("throttle", "rate_based_ban") for r in policy.blocks("rule"))
+        yield _rule_outcome(
+            policy,
+            rate,
+            "throttles or bans clients over a rate",
+            "has no throttle or rate_based_ban rule",
+        )
     for policy in index.kinds("azurerm_web_application_firewall_policy"):
         rate = any(r.get("rule_type") == "RateLimitRule" for r in policy.blocks("custom_rules"))
         yield _rule_outcome(policy, rate, "has a RateLimitRule", "has no RateLimitRule")
@@ -73,14 +87,23 @@ def _has(block: Any, *keys: str) -> bool:
 
 def _rest_stage(index: TerraformIndex, stage: TfResource) -> Outcome:
     for settings in index.kinds("aws_api_gateway_method_settings"):
-        if _same(index, settings, stage, "rest_api_id") and (
-                _same(index, settings, stage, "stage_name") or index.resolve(
-                    settings.get("stage_name"), settings, "aws_api_gateway_stage") is stage) \
-                and settings.get("settings", "throttling_rate_limit") is not None:
-            return passed(stage, f"is throttled by {settings.address}",
-                          setting=settings.setting("settings", "throttling_rate_limit"))
-    return failed(stage, "has no method settings with throttling (only the account-wide "
-                         "quota applies)")
+        if (
+            _same(index, settings, stage, "rest_api_id")
+            and (
+                _same(index, settings, stage, "stage_name")
+                or index.resolve(settings.get("stage_name"), settings, "aws_api_gateway_stage")
+                is stage
+            )
+            and settings.get("settings", "throttling_rate_limit") is not None
+        ):
+            return passed(
+                stage,
+                f"is throttled by {settings.address}",
+                setting=settings.setting("settings", "throttling_rate_limit"),
+            )
+    return failed(
+        stage, "has no method settings with throttling (only the account-wide quota applies)"
+    )
 
 
 def _same(index: TerraformIndex, one: TfResource, other: TfResource, key: str) -> bool:
@@ -99,14 +122,21 @@ def _rule_outcome(item: TfResource, ok: bool, good: str, bad: str) -> Outcome:
 # ---------------------------------------------------------------------------- 4.6.3
 
 
-@check("TF-WORM-BACKUPS", requirement="4.6.3", severity="high", domain=TF,
-       title="Backups are immutable (WORM) in compliance mode",
-       remediation="AWS: `aws_backup_vault_lock_configuration` with `changeable_for_days` "
-                   "(compliance mode), S3 Object Lock with a COMPLIANCE default retention; GCP: "
-                   "a locked `retention_policy`; Azure: `immutability = \"Locked\"` on "
-                   "backup vaults, locked container immutability policies.",
-       references=("https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html",
-                   "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html"))
+@check(
+    "TF-WORM-BACKUPS",
+    requirement="4.6.3",
+    severity="high",
+    domain=TF,
+    title="Backups are immutable (WORM) in compliance mode",
+    remediation="AWS: `aws_backup_vault_lock_configuration` with `changeable_for_days` "
+    "(compliance mode), S3 Object Lock with a COMPLIANCE default retention; GCP: "
+    'a locked `retention_policy`; Azure: `immutability = "Locked"` on '
+    "backup vaults, locked container immutability policies.",
+    references=(
+        "https://docs.aws.amazon.com/aws-backup/latest/devguide/vault-lock.html",
+        "https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html",
+    ),
+)
 def worm_backups(inv: Inventory) -> Iterator[Outcome]:
     """Ransomware and insiders delete backups first. A vault lock without
     changeable_for_days is in governance mode and can be removed; S3 buckets have no
@@ -128,50 +158,76 @@ def _aws_vaults(index: TerraformIndex) -> Iterator[Outcome]:
     for vault in index.kinds("aws_backup_logically_air_gapped_vault"):
         yield passed(vault, "is a logically air-gapped vault (locked in compliance mode)")
     for vault in index.kinds("aws_backup_vault"):
-        lock = next(index.referring(vault, ["aws_backup_vault_lock_configuration"],
-                                    "backup_vault_name"), None)
+        lock = next(
+            index.referring(vault, ["aws_backup_vault_lock_configuration"], "backup_vault_name"),
+            None,
+        )
         if lock is None:
             yield failed(vault, "has no vault lock: backups can be deleted")
         elif lock.get("changeable_for_days") is None:
-            yield failed(lock, "locks the vault in governance mode (no changeable_for_days): "
-                               "the lock can be removed", setting=lock.setting(
-                                   "changeable_for_days"))
+            yield failed(
+                lock,
+                "locks the vault in governance mode (no changeable_for_days): "
+                "the lock can be removed",
+                setting=lock.setting("changeable_for_days"),
+            )
         else:
-            yield passed(lock, "locks the vault in compliance mode",
-                         setting=lock.setting("changeable_for_days"))
+            yield passed(
+                lock,
+                "locks the vault in compliance mode",
+                setting=lock.setting("changeable_for_days"),
+            )
 
 
 def _is_backup(bucket: TfResource) -> bool:
-    names = [bucket.address, bucket.get("bucket"), bucket.get("name"),
-             *(str(v) for v in bucket.tags.values())]
+    names = [
+        bucket.address,
+        bucket.get("bucket"),
+        bucket.get("name"),
+        *(str(v) for v in bucket.tags.values()),
+    ]
     return any(isinstance(n, str) and BACKUP_STORAGE.search(n) for n in names)
 
 
 def _s3_object_lock(index: TerraformIndex, bucket: TfResource) -> Outcome | None:
     legacy = bucket.blocks("object_lock_configuration")
     enabled = bucket.get("object_lock_enabled") is True or (
-        legacy and legacy[0].get("object_lock_enabled") == "Enabled")
-    configs = list(index.referring(bucket, ["aws_s3_bucket_object_lock_configuration"],
-                                   "bucket"))
-    holder, keys = (configs[0], ("rule", "default_retention", "mode")) if configs else (
-        bucket, ("object_lock_configuration", "rule", "default_retention", "mode"))
+        legacy and legacy[0].get("object_lock_enabled") == "Enabled"
+    )
+    configs = list(index.referring(bucket, ["aws_s3_bucket_object_lock_configuration"], "bucket"))
+    holder, keys = (
+        (configs[0], ("rule", "default_retention", "mode"))
+        if configs
+        else (bucket, ("object_lock_configuration", "rule", "default_retention", "mode"))
+    )
     mode = holder.setting(*keys)
     if not enabled and not configs:
         if _is_backup(bucket):
-            return failed(bucket, "holds backups without Object Lock (S3 buckets have none by "
-                                  "default)", setting=bucket.setting("object_lock_enabled"))
+            return failed(
+                bucket,
+                "holds backups without Object Lock (S3 buckets have none by default)",
+                setting=bucket.setting("object_lock_enabled"),
+            )
         return None
     if mode.present and unknown_reason(mode.value):
-        return unknown(bucket, f"Object Lock mode is unknown: {unknown_reason(mode.value)}",
-                       setting=mode)
+        return unknown(
+            bucket, f"Object Lock mode is unknown: {unknown_reason(mode.value)}", setting=mode
+        )
     if mode.value == "COMPLIANCE":
-        return passed(bucket, "keeps objects immutable under COMPLIANCE-mode Object Lock",
-                      setting=mode)
+        return passed(
+            bucket, "keeps objects immutable under COMPLIANCE-mode Object Lock", setting=mode
+        )
     if mode.value == "GOVERNANCE":
-        return failed(bucket, "uses GOVERNANCE-mode Object Lock, which privileged users can "
-                              "bypass", setting=mode)
-    return failed(bucket, "enables Object Lock without a default retention: new objects are "
-                          "not protected", setting=mode)
+        return failed(
+            bucket,
+            "uses GOVERNANCE-mode Object Lock, which privileged users can bypass",
+            setting=mode,
+        )
+    return failed(
+        bucket,
+        "enables Object Lock without a default retention: new objects are not protected",
+        setting=mode,
+    )
 
 
 def _gcs_retention(bucket: TfResource) -> Outcome | None:
@@ -183,16 +239,27 @@ def _gcs_retention(bucket: TfResource) -> Outcome | None:
     locked = bucket.setting("retention_policy", "is_locked")
     if locked.value is True:
         return passed(bucket, "has a locked retention policy", setting=locked)
-    return failed(bucket, "has a retention policy that is not locked (it can be removed)",
-                  setting=locked)
+    return failed(
+        bucket, "has a retention policy that is not locked (it can be removed)", setting=locked
+    )
 
 
 def _azure_immutability(index: TerraformIndex) -> Iterator[Outcome]:
-    for vault in index.kinds("azurerm_recovery_services_vault",
-                             "azurerm_data_protection_backup_vault"):
-        yield expect(vault, vault.setting("immutability", default="Disabled"), "Locked",
-                     "has locked immutability", "is not locked immutable")
+    for vault in index.kinds(
+        "azurerm_recovery_services_vault", "azurerm_data_protection_backup_vault"
+    ):
+        yield expect(
+            vault,
+            vault.setting("immutability", default="Disabled"),
+            "Locked",
+            "has locked immutability",
+            "is not locked immutable",
+        )
     for policy in index.kinds("azurerm_storage_container_immutability_policy"):
-        yield expect(policy, policy.setting("locked", default=False), True,
-                     "is a locked immutability policy",
-                     "is an unlocked immutability policy (it can be deleted)")
+        yield expect(
+            policy,
+            policy.setting("locked", default=False),
+            True,
+            "is a locked immutability policy",
+            "is an unlocked immutability policy (it can be deleted)",
+        )

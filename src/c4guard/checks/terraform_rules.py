@@ -20,8 +20,11 @@ from c4guard.workloads.views import Setting
 
 ALL_PORTS = None
 AZURE_WORLD = frozenset({"*", "internet", "any", "0.0.0.0/0", "0.0.0.0", "::/0"})
-AWS_RULE_KINDS = ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule",
-                  "aws_vpc_security_group_egress_rule")
+AWS_RULE_KINDS = (
+    "aws_security_group_rule",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,53 +81,109 @@ def aws_rules(index: TerraformIndex) -> Iterator[NetRule]:
     for group in index.kinds("aws_security_group"):
         for direction in ("ingress", "egress"):
             for position, block in enumerate(group.blocks(direction)):
-                peers = (*as_list(block.get("cidr_blocks")),
-                         *as_list(block.get("ipv6_cidr_blocks")))
-                yield _aws_rule(group, group, (direction, position, "cidr_blocks"), direction,
-                                peers, block.get("protocol"), block.get("from_port"),
-                                block.get("to_port"))
+                peers = (
+                    *as_list(block.get("cidr_blocks")),
+                    *as_list(block.get("ipv6_cidr_blocks")),
+                )
+                yield _aws_rule(
+                    group,
+                    group,
+                    (direction, position, "cidr_blocks"),
+                    direction,
+                    peers,
+                    block.get("protocol"),
+                    block.get("from_port"),
+                    block.get("to_port"),
+                )
     for rule in index.kinds("aws_security_group_rule"):
         group = index.resolve(rule.get("security_group_id"), rule, "aws_security_group")
         peers = (*as_list(rule.get("cidr_blocks")), *as_list(rule.get("ipv6_cidr_blocks")))
-        yield _aws_rule(rule, group, ("cidr_blocks",), str(rule.get("type")), peers,
-                        rule.get("protocol"), rule.get("from_port"), rule.get("to_port"))
-    for kind, direction in (("aws_vpc_security_group_ingress_rule", "ingress"),
-                            ("aws_vpc_security_group_egress_rule", "egress")):
+        yield _aws_rule(
+            rule,
+            group,
+            ("cidr_blocks",),
+            str(rule.get("type")),
+            peers,
+            rule.get("protocol"),
+            rule.get("from_port"),
+            rule.get("to_port"),
+        )
+    for kind, direction in (
+        ("aws_vpc_security_group_ingress_rule", "ingress"),
+        ("aws_vpc_security_group_egress_rule", "egress"),
+    ):
         for rule in index.kinds(kind):
             group = index.resolve(rule.get("security_group_id"), rule, "aws_security_group")
             peers = tuple(p for p in (rule.get("cidr_ipv4"), rule.get("cidr_ipv6")) if p)
             key = "cidr_ipv6" if rule.get("cidr_ipv4") is None else "cidr_ipv4"
-            yield _aws_rule(rule, group, (key,), direction, peers,
-                            rule.get("ip_protocol"), rule.get("from_port"), rule.get("to_port"))
+            yield _aws_rule(
+                rule,
+                group,
+                (key,),
+                direction,
+                peers,
+                rule.get("ip_protocol"),
+                rule.get("from_port"),
+                rule.get("to_port"),
+            )
 
 
-def _aws_rule(owner: TfResource, group: TfResource | None, keys: tuple[Any, ...],
-              direction: str, peers: tuple[Any, ...], protocol: Any, low: Any, high: Any
-              ) -> NetRule:
+def _aws_rule(
+    owner: TfResource,
+    group: TfResource | None,
+    keys: tuple[Any, ...],
+    direction: str,
+    peers: tuple[Any, ...],
+    protocol: Any,
+    low: Any,
+    high: Any,
+) -> NetRule:
     location = owner.locate(*keys)
     path = ".".join(str(k) for k in keys)
-    return NetRule(owner, group, location, path, direction, True, peers,
-                   _is_all_protocols(protocol), _port_range(low, high, protocol))
+    return NetRule(
+        owner,
+        group,
+        location,
+        path,
+        direction,
+        True,
+        peers,
+        _is_all_protocols(protocol),
+        _port_range(low, high, protocol),
+    )
 
 
 def gcp_rules(index: TerraformIndex) -> Iterator[NetRule]:
     for firewall in index.kinds("google_compute_firewall"):
         if firewall.get("disabled") is True:
             continue
-        direction = "egress" if str(firewall.get("direction") or "INGRESS").upper() == "EGRESS" \
+        direction = (
+            "egress"
+            if str(firewall.get("direction") or "INGRESS").upper() == "EGRESS"
             else "ingress"
+        )
         key = "destination_ranges" if direction == "egress" else "source_ranges"
         peers = tuple(as_list(firewall.get(key)))
-        if not peers and (direction == "egress" or not (
-                firewall.get("source_tags") or firewall.get("source_service_accounts"))):
+        if not peers and (
+            direction == "egress"
+            or not (firewall.get("source_tags") or firewall.get("source_service_accounts"))
+        ):
             peers = ("0.0.0.0/0",)  # GCP's default range, in either direction
         for verb in ("allow", "deny"):
             for position, block in enumerate(firewall.blocks(verb)):
                 protocol = block.get("protocol")
                 ports = _gcp_ports(block.get("ports"), protocol)
-                yield NetRule(firewall, firewall, firewall.locate(verb, position),
-                              f"{verb}[{position}]", direction, verb == "allow", peers,
-                              _is_all_protocols(protocol), ports)
+                yield NetRule(
+                    firewall,
+                    firewall,
+                    firewall.locate(verb, position),
+                    f"{verb}[{position}]",
+                    direction,
+                    verb == "allow",
+                    peers,
+                    _is_all_protocols(protocol),
+                    ports,
+                )
 
 
 def _gcp_ports(ports: Any, protocol: Any) -> tuple[tuple[int, int], ...] | None:
@@ -152,29 +211,44 @@ def azure_rules(index: TerraformIndex) -> Iterator[NetRule]:
         for position, block in enumerate(group.blocks("security_rule")):
             yield _azure_rule(group, group, block, ("security_rule", position))
     for rule in index.kinds("azurerm_network_security_rule"):
-        group = index.resolve(rule.get("network_security_group_name"), rule,
-                              "azurerm_network_security_group")
+        group = index.resolve(
+            rule.get("network_security_group_name"), rule, "azurerm_network_security_group"
+        )
         yield _azure_rule(rule, group, rule.body, ())
 
 
-def _azure_rule(owner: TfResource, group: TfResource | None, block: Any,
-                keys: tuple[Any, ...]) -> NetRule:
+def _azure_rule(
+    owner: TfResource, group: TfResource | None, block: Any, keys: tuple[Any, ...]
+) -> NetRule:
     direction = "egress" if str(block.get("direction")).lower() == "outbound" else "ingress"
     if direction == "ingress":
-        peers = (block.get("source_address_prefix"), *as_list(
-            block.get("source_address_prefixes")))
+        peers = (block.get("source_address_prefix"), *as_list(block.get("source_address_prefixes")))
     else:
-        peers = (block.get("destination_address_prefix"), *as_list(
-            block.get("destination_address_prefixes")))
-    ports_value = [block.get("destination_port_range"),
-                   *as_list(block.get("destination_port_ranges"))]
-    ports = _parse_ports([p for p in ports_value if p is not None]) if any(
-        p is not None for p in ports_value) else ALL_PORTS
+        peers = (
+            block.get("destination_address_prefix"),
+            *as_list(block.get("destination_address_prefixes")),
+        )
+    ports_value = [
+        block.get("destination_port_range"),
+        *as_list(block.get("destination_port_ranges")),
+    ]
+    ports = (
+        _parse_ports([p for p in ports_value if p is not None])
+        if any(p is not None for p in ports_value)
+        else ALL_PORTS
+    )
     location = dig(owner.body, keys)[1] or owner.resource.location
-    return NetRule(owner, group, location, ".".join(str(k) for k in keys) or "security_rule",
-                   direction, str(block.get("access")).lower() == "allow",
-                   tuple(p for p in peers if p is not None),
-                   _is_all_protocols(block.get("protocol")), ports)
+    return NetRule(
+        owner,
+        group,
+        location,
+        ".".join(str(k) for k in keys) or "security_rule",
+        direction,
+        str(block.get("access")).lower() == "allow",
+        tuple(p for p in peers if p is not None),
+        _is_all_protocols(block.get("protocol")),
+        ports,
+    )
 
 
 def all_rules(index: TerraformIndex) -> list[NetRule]:

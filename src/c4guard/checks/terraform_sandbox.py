@@ -29,51 +29,75 @@ ATTESTATION_KEYS = re.compile(r"kms:RecipientAttestation:(ImageSha384|PCR\d+)", 
 CONFIDENTIAL_SPACE_ISSUER = "confidentialcomputing.googleapis.com"
 
 
-@check("TF-GKE-SANDBOX", requirement="4.5.1", severity="high", domain=TF,
-       title="GKE node pools for untrusted models run GKE Sandbox (gVisor)",
-       remediation="Add `node_config { sandbox_config { sandbox_type = \"gvisor\" } }` to the "
-                   "node pool and schedule untrusted models there with runtimeClassName "
-                   "gvisor.",
-       references=("https://cloud.google.com/kubernetes-engine/docs/concepts/sandbox-pods",))
+@check(
+    "TF-GKE-SANDBOX",
+    requirement="4.5.1",
+    severity="high",
+    domain=TF,
+    title="GKE node pools for untrusted models run GKE Sandbox (gVisor)",
+    remediation='Add `node_config { sandbox_config { sandbox_type = "gvisor" } }` to the '
+    "node pool and schedule untrusted models there with runtimeClassName "
+    "gvisor.",
+    references=("https://cloud.google.com/kubernetes-engine/docs/concepts/sandbox-pods",),
+)
 def gke_sandbox(inv: Inventory) -> Iterator[Outcome]:
     """Node pools declared for untrusted models (config `classes`, or a `c4guard-class`
     label) must sandbox their pods; a gVisor pool is evidence wherever it appears."""
     for pool in terraform(inv).kinds("google_container_node_pool", "google_container_cluster"):
         setting = pool.setting("node_config", "sandbox_config", "sandbox_type")
         if setting.present and unknown_reason(setting.value):
-            yield unknown(pool, f"sandbox type is unknown: {unknown_reason(setting.value)}",
-                          setting=setting)
+            yield unknown(
+                pool, f"sandbox type is unknown: {unknown_reason(setting.value)}", setting=setting
+            )
         elif str(setting.value).lower() == "gvisor":
             yield passed(pool, "runs pods in GKE Sandbox (gVisor)", setting=setting)
         elif "untrusted-model" in pool.classes:
             yield failed(pool, "hosts untrusted models without GKE Sandbox", setting=setting)
 
 
-@check("TF-SAGEMAKER-NETWORK-ISOLATION", requirement="4.5.2", severity="high", domain=TF,
-       title="SageMaker models and training jobs run with network isolation",
-       remediation="Set `enable_network_isolation = true` on `aws_sagemaker_model`.",
-       references=("https://docs.aws.amazon.com/sagemaker/latest/dg/mkt-algo-model-internet-"
-                   "free.html",))
+@check(
+    "TF-SAGEMAKER-NETWORK-ISOLATION",
+    requirement="4.5.2",
+    severity="high",
+    domain=TF,
+    title="SageMaker models and training jobs run with network isolation",
+    remediation="Set `enable_network_isolation = true` on `aws_sagemaker_model`.",
+    references=(
+        "https://docs.aws.amazon.com/sagemaker/latest/dg/mkt-algo-model-internet-free.html",
+    ),
+)
 def sagemaker_network_isolation(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     """Without network isolation a model container can call out to the internet (and
     exfiltrate data or fetch code); it defaults to false."""
     for model in terraform(inv).kinds("aws_sagemaker_model"):
-        yield expect(model, model.setting("enable_network_isolation", default=False), True,
-                     "runs with network isolation", "has outbound network access")
+        yield expect(
+            model,
+            model.setting("enable_network_isolation", default=False),
+            True,
+            "runs with network isolation",
+            "has outbound network access",
+        )
 
 
 # ---------------------------------------------------------------------------- 4.5.3
 
 
-@check("TF-ATTESTED-KEY-RELEASE", requirement="4.5.3", severity="high", domain=TF,
-       title="Keys for confidential workloads are released only to attested environments",
-       remediation="AWS: key policy conditions on `kms:RecipientAttestation:ImageSha384`/"
-                   "`PCR<n>`; GCP: a workload identity pool provider for Confidential Space "
-                   "whose attribute_condition checks swname, the image digest and STABLE "
-                   "support; Azure: a key `release_policy`.",
-       references=("https://docs.aws.amazon.com/enclaves/latest/user/kms.html",
-                   "https://cloud.google.com/confidential-computing/confidential-space/docs/"
-                   "create-grant-access-confidential-resources"))
+@check(
+    "TF-ATTESTED-KEY-RELEASE",
+    requirement="4.5.3",
+    severity="high",
+    domain=TF,
+    title="Keys for confidential workloads are released only to attested environments",
+    remediation="AWS: key policy conditions on `kms:RecipientAttestation:ImageSha384`/"
+    "`PCR<n>`; GCP: a workload identity pool provider for Confidential Space "
+    "whose attribute_condition checks swname, the image digest and STABLE "
+    "support; Azure: a key `release_policy`.",
+    references=(
+        "https://docs.aws.amazon.com/enclaves/latest/user/kms.html",
+        "https://cloud.google.com/confidential-computing/confidential-space/docs/"
+        "create-grant-access-confidential-resources",
+    ),
+)
 def attested_key_release(inv: Inventory) -> Iterator[Outcome]:
     """Releasing a model key only to a measured enclave or Confidential Space image is
     what makes attestation matter before the model loads."""
@@ -81,17 +105,24 @@ def attested_key_release(inv: Inventory) -> Iterator[Outcome]:
     for key in index.kinds("aws_kms_key", "aws_kms_key_policy"):
         conditions = _attestation_conditions(index, key)
         if conditions:
-            yield passed(key, f"releases the key only on attestation ({', '.join(conditions)})",
-                         setting=key.setting("policy"))
+            yield passed(
+                key,
+                f"releases the key only on attestation ({', '.join(conditions)})",
+                setting=key.setting("policy"),
+            )
     for provider in index.kinds("google_iam_workload_identity_pool_provider"):
         issuer = str(provider.get("oidc", "issuer_uri") or "")
         if CONFIDENTIAL_SPACE_ISSUER in issuer:
             yield _confidential_space(provider)
-    for key in index.kinds("azurerm_key_vault_key", "azurerm_key_vault_managed_hardware_"
-                           "security_module_key"):
+    for key in index.kinds(
+        "azurerm_key_vault_key", "azurerm_key_vault_managed_hardware_security_module_key"
+    ):
         if key.blocks("release_policy") or key.get("release_policy"):
-            yield passed(key, "has a key release policy bound to attestation",
-                         setting=key.setting("release_policy"))
+            yield passed(
+                key,
+                "has a key release policy bound to attestation",
+                setting=key.setting("release_policy"),
+            )
 
 
 def _attestation_conditions(index: TerraformIndex, key: TfResource) -> list[str]:
@@ -110,15 +141,26 @@ def _confidential_space_key(index: TerraformIndex, key: TfResource) -> bool:
     that admits attested Confidential Space workloads."""
     if key.kind != "google_kms_crypto_key":
         return False
-    grants = [g for g in index.kinds("google_kms_crypto_key_iam_member",
-                                     "google_kms_crypto_key_iam_binding")
-              if index.resolve(g.get("crypto_key_id"), g, "google_kms_crypto_key") is key]
-    members = [str(m) for g in grants for m in [g.get("member"), *as_list(g.get("members"))]
-               if m is not None]
+    grants = [
+        g
+        for g in index.kinds(
+            "google_kms_crypto_key_iam_member", "google_kms_crypto_key_iam_binding"
+        )
+        if index.resolve(g.get("crypto_key_id"), g, "google_kms_crypto_key") is key
+    ]
+    members = [
+        str(m)
+        for g in grants
+        for m in [g.get("member"), *as_list(g.get("members"))]
+        if m is not None
+    ]
     if not members or not all(m.startswith("principalSet://") for m in members):
         return False
-    providers = [p for p in index.kinds("google_iam_workload_identity_pool_provider")
-                 if CONFIDENTIAL_SPACE_ISSUER in str(p.get("oidc", "issuer_uri") or "")]
+    providers = [
+        p
+        for p in index.kinds("google_iam_workload_identity_pool_provider")
+        if CONFIDENTIAL_SPACE_ISSUER in str(p.get("oidc", "issuer_uri") or "")
+    ]
     return any(_confidential_space(p).result is Result.PASS for p in providers)
 
 
@@ -128,44 +170,66 @@ def _confidential_space(provider: TfResource) -> Outcome:
     if not isinstance(condition, str):
         reason = unknown_reason(condition) or "it is not set"
         if condition is None:
-            return failed(provider, "trusts Confidential Space tokens without an attribute "
-                                    "condition", setting=setting)
+            return failed(
+                provider,
+                "trusts Confidential Space tokens without an attribute condition",
+                setting=setting,
+            )
         return unknown(provider, f"attribute_condition is unknown: {reason}", setting=setting)
     text = re.sub(r"\s+", " ", condition)
-    missing = [what for what, pattern in (
-        ("swname == 'CONFIDENTIAL_SPACE'", r"swname\s*==\s*['\"]CONFIDENTIAL_SPACE['\"]"),
-        ("the image digest", r"image_digest"),
-        ("STABLE support attributes", r"['\"]STABLE['\"]\s+in\s+assertion\.submods\."
-                                      r"confidential_space\.support_attributes"),
-    ) if not re.search(pattern, text)]
+    missing = [
+        what
+        for what, pattern in (
+            ("swname == 'CONFIDENTIAL_SPACE'", r"swname\s*==\s*['\"]CONFIDENTIAL_SPACE['\"]"),
+            ("the image digest", r"image_digest"),
+            (
+                "STABLE support attributes",
+                r"['\"]STABLE['\"]\s+in\s+assertion\.submods\."
+                r"confidential_space\.support_attributes",
+            ),
+        )
+        if not re.search(pattern, text)
+    ]
     if re.search(r"dbgstat\s*!=|dbgstat\s*==\s*['\"](?!disabled-since-boot)", text):
         return failed(provider, "admits debug Confidential Space images", setting=setting)
     if missing:
-        return failed(provider, f"does not check {', '.join(missing)} before granting access",
-                      setting=setting)
-    return passed(provider, "grants access only to attested Confidential Space workloads "
-                            "running the expected image", setting=setting)
+        return failed(
+            provider, f"does not check {', '.join(missing)} before granting access", setting=setting
+        )
+    return passed(
+        provider,
+        "grants access only to attested Confidential Space workloads running the expected image",
+        setting=setting,
+    )
 
 
 # ---------------------------------------------------------------------------- 4.5.4
 
 
-@check("TF-CONFIDENTIAL-COMPUTE", requirement="4.5.4", severity="high", domain=TF,
-       title="Confidential workloads run on confidential VMs or nodes (TEE)",
-       remediation="GCP: `confidential_instance_config` (SEV_SNP/TDX) or GKE `confidential_nodes`; "
-                   "AWS: `cpu_options { amd_sev_snp = \"enabled\" }` or Nitro Enclaves; Azure: "
-                   "`os_disk.security_encryption_type` with `vtpm_enabled` and "
-                   "`secure_boot_enabled`.",
-       references=("https://cloud.google.com/confidential-computing/confidential-vm/docs/"
-                   "confidential-vm-overview",))
+@check(
+    "TF-CONFIDENTIAL-COMPUTE",
+    requirement="4.5.4",
+    severity="high",
+    domain=TF,
+    title="Confidential workloads run on confidential VMs or nodes (TEE)",
+    remediation="GCP: `confidential_instance_config` (SEV_SNP/TDX) or GKE `confidential_nodes`; "
+    'AWS: `cpu_options { amd_sev_snp = "enabled" }` or Nitro Enclaves; Azure: '
+    "`os_disk.security_encryption_type` with `vtpm_enabled` and "
+    "`secure_boot_enabled`.",
+    references=(
+        "https://cloud.google.com/confidential-computing/confidential-vm/docs/"
+        "confidential-vm-overview",
+    ),
+)
 def confidential_compute(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     """TEEs encrypt memory and measure what runs. Resources declared `confidential` (config
     classes or a `c4guard-class` tag) must have one; any TEE setting is evidence."""
     yield from tee_outcomes(terraform(inv), "confidential", "4.5.4", any_tee_counts=True)
 
 
-def tee_outcomes(index: TerraformIndex, klass: str, requirement: str,
-                 any_tee_counts: bool) -> Iterator[Outcome | NotApplicable]:
+def tee_outcomes(
+    index: TerraformIndex, klass: str, requirement: str, any_tee_counts: bool
+) -> Iterator[Outcome | NotApplicable]:
     """Resources of `klass` must run in a TEE; with `any_tee_counts`, every TEE is evidence."""
     judged = False
     for item in index.kinds(*TEE_READERS):
@@ -183,22 +247,29 @@ def tee_outcomes(index: TerraformIndex, klass: str, requirement: str,
             judged = True
             yield failed(item, f"is declared {klass} but runs without a TEE", setting=setting)
     if not judged:
-        yield not_applicable(requirement, f"no Terraform resource is declared {klass}"
-                                          + (" or configures a TEE" if any_tee_counts else ""))
+        yield not_applicable(
+            requirement,
+            f"no Terraform resource is declared {klass}"
+            + (" or configures a TEE" if any_tee_counts else ""),
+        )
 
 
 def _gcp_instance(item: TfResource) -> tuple[Any, Any]:
     setting = item.setting("confidential_instance_config")
     config = item.blocks("confidential_instance_config")
-    if config and (config[0].get("enable_confidential_compute") is True or
-                   config[0].get("confidential_instance_type") in ("SEV", "SEV_SNP", "TDX")):
+    if config and (
+        config[0].get("enable_confidential_compute") is True
+        or config[0].get("confidential_instance_type") in ("SEV", "SEV_SNP", "TDX")
+    ):
         return True, setting
     return None, setting
 
 
 def _gke(item: TfResource) -> tuple[Any, Any]:
-    for keys in (("confidential_nodes", "enabled"), ("node_config", "confidential_nodes",
-                                                     "enabled")):
+    for keys in (
+        ("confidential_nodes", "enabled"),
+        ("node_config", "confidential_nodes", "enabled"),
+    ):
         setting = item.setting(*keys)
         if setting.value is True:
             return True, setting
@@ -226,21 +297,30 @@ def _azure_vm(item: TfResource) -> tuple[Any, Any]:
 
 
 TEE_READERS = {
-    "google_compute_instance": _gcp_instance, "google_compute_instance_template": _gcp_instance,
-    "google_container_cluster": _gke, "google_container_node_pool": _gke,
-    "aws_instance": _aws_instance, "aws_launch_template": _aws_instance,
-    "azurerm_linux_virtual_machine": _azure_vm, "azurerm_windows_virtual_machine": _azure_vm,
+    "google_compute_instance": _gcp_instance,
+    "google_compute_instance_template": _gcp_instance,
+    "google_container_cluster": _gke,
+    "google_container_node_pool": _gke,
+    "aws_instance": _aws_instance,
+    "aws_launch_template": _aws_instance,
+    "azurerm_linux_virtual_machine": _azure_vm,
+    "azurerm_windows_virtual_machine": _azure_vm,
 }
 
 
 # ---------------------------------------------------------------------------- 4.5.5
 
 
-@check("TF-MODEL-KEY-ATTESTED", requirement="4.5.5", severity="medium", domain=TF,
-       title="Model storage is encrypted with keys released only on attestation",
-       remediation="Encrypt model buckets with a KMS key whose policy requires "
-                   "kms:RecipientAttestation conditions (or a Confidential Space-bound key).",
-       references=("https://docs.aws.amazon.com/enclaves/latest/user/kms.html",))
+@check(
+    "TF-MODEL-KEY-ATTESTED",
+    requirement="4.5.5",
+    severity="medium",
+    domain=TF,
+    title="Model storage is encrypted with keys released only on attestation",
+    remediation="Encrypt model buckets with a KMS key whose policy requires "
+    "kms:RecipientAttestation conditions (or a Confidential Space-bound key).",
+    references=("https://docs.aws.amazon.com/enclaves/latest/user/kms.html",),
+)
 def model_keys_attested(inv: Inventory) -> Iterator[Outcome]:
     """Sealed model weights: the key that decrypts them is released only to a measured
     TEE. Partial evidence: it cannot show that inference itself prevents extraction."""
@@ -249,11 +329,15 @@ def model_keys_attested(inv: Inventory) -> Iterator[Outcome]:
         for _value, key in bucket_keys(index, bucket):
             if key is None:
                 continue
-            if (key.kind == "aws_kms_key" and _attestation_conditions(index, key)) or \
-                    _confidential_space_key(index, key):
-                yield passed(bucket, f"is encrypted with {key.address}, released only on "
-                                     "attestation")
+            if (
+                key.kind == "aws_kms_key" and _attestation_conditions(index, key)
+            ) or _confidential_space_key(index, key):
+                yield passed(
+                    bucket, f"is encrypted with {key.address}, released only on attestation"
+                )
             else:
-                yield failed(bucket, f"holds model weights encrypted with {key.address}, "
-                                     "which is released without attestation")
-
+                yield failed(
+                    bucket,
+                    f"holds model weights encrypted with {key.address}, "
+                    "which is released without attestation",
+                )

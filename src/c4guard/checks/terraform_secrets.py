@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from c4guard.inventory import Inventory
 
 TF = "terraform"
-SECRET_NAME = re.compile(r"pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential",
-                         re.IGNORECASE)
+SECRET_NAME = re.compile(
+    r"pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential", re.IGNORECASE
+)
 AZURE_HSM_KEY_TYPES = frozenset({"RSA-HSM", "EC-HSM", "oct-HSM"})
 KMS = "https://docs.aws.amazon.com/kms/latest/developerguide/overview.html"
 
@@ -30,18 +31,25 @@ KMS = "https://docs.aws.amazon.com/kms/latest/developerguide/overview.html"
 # ---------------------------------------------------------------------------- 4.4.1
 
 
-@check("TF-SECRETS-MANAGER", requirement="4.4.1", severity="high", domain=TF,
-       title="Secrets live in a secrets manager, and SSM parameters holding secrets are "
-             "SecureString",
-       remediation="Store secrets in AWS Secrets Manager, GCP Secret Manager or Azure Key "
-                   "Vault; make secret-like SSM parameters `type = \"SecureString\"`.",
-       references=("https://docs.aws.amazon.com/systems-manager/latest/userguide/"
-                   "sysman-paramstore-securestring.html",))
+@check(
+    "TF-SECRETS-MANAGER",
+    requirement="4.4.1",
+    severity="high",
+    domain=TF,
+    title="Secrets live in a secrets manager, and SSM parameters holding secrets are SecureString",
+    remediation="Store secrets in AWS Secrets Manager, GCP Secret Manager or Azure Key "
+    'Vault; make secret-like SSM parameters `type = "SecureString"`.',
+    references=(
+        "https://docs.aws.amazon.com/systems-manager/latest/userguide/"
+        "sysman-paramstore-securestring.html",
+    ),
+)
 def secrets_manager(inv: Inventory) -> Iterator[Outcome]:
     """Managers encrypt at rest and audit reads; a plain String parameter does neither."""
     index = terraform(inv)
-    for item in index.kinds("aws_secretsmanager_secret", "google_secret_manager_secret",
-                            "azurerm_key_vault_secret"):
+    for item in index.kinds(
+        "aws_secretsmanager_secret", "google_secret_manager_secret", "azurerm_key_vault_secret"
+    ):
         yield passed(item, "is held in a dedicated secrets manager")
     for item in index.kinds("aws_ssm_parameter"):
         setting = item.setting("type")
@@ -49,19 +57,30 @@ def secrets_manager(inv: Inventory) -> Iterator[Outcome]:
         if setting.value == "SecureString":
             yield passed(item, "is a KMS-encrypted SecureString", setting=setting)
         elif unknown_reason(setting.value):
-            yield unknown(item, f"type is unknown: {unknown_reason(setting.value)}",
-                          setting=setting)
+            yield unknown(
+                item, f"type is unknown: {unknown_reason(setting.value)}", setting=setting
+            )
         elif SECRET_NAME.search(name):
-            yield failed(item, f"holds a secret-like value ({name}) as a plain {setting.value}",
-                         setting=setting)
+            yield failed(
+                item,
+                f"holds a secret-like value ({name}) as a plain {setting.value}",
+                setting=setting,
+            )
 
 
-@check("TF-K8S-SECRETS-ENCRYPTION", requirement="4.4.1", severity="medium", domain=TF,
-       title="Managed Kubernetes encrypts Secrets with a customer-managed key",
-       remediation="GKE: `database_encryption { state = \"ENCRYPTED\", key_name = ... }`; "
-                   "EKS: `encryption_config { resources = [\"secrets\"], provider { key_arn } }`.",
-       references=("https://cloud.google.com/kubernetes-engine/docs/how-to/encrypting-secrets",
-                   "https://docs.aws.amazon.com/eks/latest/userguide/envelope-encryption.html"))
+@check(
+    "TF-K8S-SECRETS-ENCRYPTION",
+    requirement="4.4.1",
+    severity="medium",
+    domain=TF,
+    title="Managed Kubernetes encrypts Secrets with a customer-managed key",
+    remediation='GKE: `database_encryption { state = "ENCRYPTED", key_name = ... }`; '
+    'EKS: `encryption_config { resources = ["secrets"], provider { key_arn } }`.',
+    references=(
+        "https://cloud.google.com/kubernetes-engine/docs/how-to/encrypting-secrets",
+        "https://docs.aws.amazon.com/eks/latest/userguide/envelope-encryption.html",
+    ),
+)
 def kubernetes_secrets_encryption(inv: Inventory) -> Iterator[Outcome]:
     """GKE stores Secrets encrypted only at the storage layer unless application-layer
     encryption is on. EKS 1.28+ envelope-encrypts Secrets with an AWS-owned key even
@@ -72,12 +91,18 @@ def kubernetes_secrets_encryption(inv: Inventory) -> Iterator[Outcome]:
         if setting.value == "ENCRYPTED":
             yield passed(cluster, "encrypts Secrets with a Cloud KMS key", setting=setting)
         elif unknown_reason(setting.value):
-            yield unknown(cluster, f"database_encryption is unknown: "
-                                   f"{unknown_reason(setting.value)}", setting=setting)
+            yield unknown(
+                cluster,
+                f"database_encryption is unknown: {unknown_reason(setting.value)}",
+                setting=setting,
+            )
         else:
-            yield failed(cluster, "does not encrypt Secrets at the application layer "
-                                  f"(database_encryption.state = {setting.value})",
-                         setting=setting)
+            yield failed(
+                cluster,
+                "does not encrypt Secrets at the application layer "
+                f"(database_encryption.state = {setting.value})",
+                setting=setting,
+            )
     for cluster in index.kinds("aws_eks_cluster"):
         yield _eks_encryption(cluster)
 
@@ -85,15 +110,25 @@ def kubernetes_secrets_encryption(inv: Inventory) -> Iterator[Outcome]:
 def _eks_encryption(cluster: TfResource) -> Outcome:
     setting = cluster.setting("encryption_config", "resources")
     if "secrets" in [str(r) for r in setting.value or []]:
-        return passed(cluster, "envelope-encrypts Secrets with a customer-managed KMS key",
-                      setting=cluster.setting("encryption_config", "provider", "key_arn"))
+        return passed(
+            cluster,
+            "envelope-encrypts Secrets with a customer-managed KMS key",
+            setting=cluster.setting("encryption_config", "provider", "key_arn"),
+        )
     version = cluster.get("version")
     if isinstance(version, str) and _version(version) < (1, 28):
-        return failed(cluster, f"runs Kubernetes {version} without encryption_config: Secrets "
-                               "are not envelope-encrypted", setting=cluster.setting("version"))
-    return passed(cluster, "has no encryption_config: EKS 1.28+ envelope-encrypts Secrets with "
-                           "an AWS-owned key (no customer-managed key)",
-                  setting=cluster.setting("encryption_config"))
+        return failed(
+            cluster,
+            f"runs Kubernetes {version} without encryption_config: Secrets "
+            "are not envelope-encrypted",
+            setting=cluster.setting("version"),
+        )
+    return passed(
+        cluster,
+        "has no encryption_config: EKS 1.28+ envelope-encrypts Secrets with "
+        "an AWS-owned key (no customer-managed key)",
+        setting=cluster.setting("encryption_config"),
+    )
 
 
 def _version(text: str) -> tuple[int, ...]:
@@ -106,12 +141,17 @@ def _version(text: str) -> tuple[int, ...]:
 # ---------------------------------------------------------------------------- 4.4.2
 
 
-@check("TF-KEYS-IN-KMS", requirement="4.4.2", severity="high", domain=TF,
-       title="Keys are generated and kept in a KMS or HSM",
-       remediation="Create keys with `aws_kms_key` (optionally in a CloudHSM custom key store), "
-                   "`google_kms_crypto_key` or `azurerm_key_vault_key` of an HSM type; do not "
-                   "import key material or generate keys with `tls_private_key`.",
-       references=(KMS,))
+@check(
+    "TF-KEYS-IN-KMS",
+    requirement="4.4.2",
+    severity="high",
+    domain=TF,
+    title="Keys are generated and kept in a KMS or HSM",
+    remediation="Create keys with `aws_kms_key` (optionally in a CloudHSM custom key store), "
+    "`google_kms_crypto_key` or `azurerm_key_vault_key` of an HSM type; do not "
+    "import key material or generate keys with `tls_private_key`.",
+    references=(KMS,),
+)
 def keys_in_kms(inv: Inventory) -> Iterator[Outcome]:
     """`tls_private_key` writes the private key into Terraform state; imported key material
     (`aws_kms_external_key`) was generated outside the HSM."""
@@ -127,34 +167,48 @@ def keys_in_kms(inv: Inventory) -> Iterator[Outcome]:
     for key in index.kinds("aws_kms_external_key"):
         yield failed(key, "uses imported key material generated outside the HSM")
     for key in index.kinds("tls_private_key"):
-        yield failed(key, "generates a private key that Terraform stores in its state",
-                     fix="generate the key in a KMS/HSM, or outside Terraform")
+        yield failed(
+            key,
+            "generates a private key that Terraform stores in its state",
+            fix="generate the key in a KMS/HSM, or outside Terraform",
+        )
     for key in index.kinds("azurerm_key_vault_key"):
         setting = key.setting("key_type")
         if setting.value in AZURE_HSM_KEY_TYPES:
             yield passed(key, f"is an HSM-protected key ({setting.value})", setting=setting)
         elif unknown_reason(setting.value):
-            yield unknown(key, f"key_type is unknown: {unknown_reason(setting.value)}",
-                          setting=setting)
+            yield unknown(
+                key, f"key_type is unknown: {unknown_reason(setting.value)}", setting=setting
+            )
         else:
-            yield failed(key, f"is a software-protected key ({setting.value}); use "
-                              f"{setting.value}-HSM", setting=setting)
+            yield failed(
+                key,
+                f"is a software-protected key ({setting.value}); use {setting.value}-HSM",
+                setting=setting,
+            )
 
 
 # ---------------------------------------------------------------------------- 4.4.3
 
 
-@check("TF-KEY-ROTATION", requirement="4.4.3", severity="medium", domain=TF,
-       title="KMS keys rotate automatically",
-       remediation="AWS: `enable_key_rotation = true`; GCP: `rotation_period`; Azure: "
-                   "`rotation_policy { automatic { ... } }`.",
-       references=("https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html",))
+@check(
+    "TF-KEY-ROTATION",
+    requirement="4.4.3",
+    severity="medium",
+    domain=TF,
+    title="KMS keys rotate automatically",
+    remediation="AWS: `enable_key_rotation = true`; GCP: `rotation_period`; Azure: "
+    "`rotation_policy { automatic { ... } }`.",
+    references=("https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html",),
+)
 def key_rotation(inv: Inventory) -> Iterator[Outcome]:
     """Keys that never rotate keep every ciphertext exposed to one compromised version."""
     index = terraform(inv)
     for key in index.kinds("aws_kms_key"):
-        if str(key.get("customer_master_key_spec") or key.get("key_spec") or
-               "SYMMETRIC_DEFAULT") != "SYMMETRIC_DEFAULT":
+        if (
+            str(key.get("customer_master_key_spec") or key.get("key_spec") or "SYMMETRIC_DEFAULT")
+            != "SYMMETRIC_DEFAULT"
+        ):
             continue  # AWS rotates only symmetric keys
         setting = key.setting("enable_key_rotation", default=False)
         yield _rotation(key, setting, setting.value is True)
@@ -177,20 +231,27 @@ def _rotation(key: TfResource, setting: Any, rotates: bool) -> Outcome:
     return failed(key, "does not rotate automatically", setting=setting)
 
 
-@check("TF-SECRET-ROTATION", requirement="4.4.3", severity="medium", domain=TF,
-       title="Secrets rotate automatically",
-       remediation="AWS: add `aws_secretsmanager_secret_rotation` with a rotation Lambda; GCP: "
-                   "`rotation` with `topics` and a subscriber that rotates the secret.",
-       references=("https://docs.aws.amazon.com/secretsmanager/latest/userguide/"
-                   "rotating-secrets.html",
-                   "https://cloud.google.com/secret-manager/docs/secret-rotation"))
+@check(
+    "TF-SECRET-ROTATION",
+    requirement="4.4.3",
+    severity="medium",
+    domain=TF,
+    title="Secrets rotate automatically",
+    remediation="AWS: add `aws_secretsmanager_secret_rotation` with a rotation Lambda; GCP: "
+    "`rotation` with `topics` and a subscriber that rotates the secret.",
+    references=(
+        "https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotating-secrets.html",
+        "https://cloud.google.com/secret-manager/docs/secret-rotation",
+    ),
+)
 def secret_rotation(inv: Inventory) -> Iterator[Outcome]:
     """GCP Secret Manager's `rotation` only publishes a Pub/Sub notification: something
     must act on it, which Terraform rarely shows."""
     index = terraform(inv)
     for secret in index.kinds("aws_secretsmanager_secret"):
-        rotation = next(index.referring(secret, ["aws_secretsmanager_secret_rotation"],
-                                        "secret_id"), None)
+        rotation = next(
+            index.referring(secret, ["aws_secretsmanager_secret_rotation"], "secret_id"), None
+        )
         if rotation:
             yield passed(secret, f"rotates through {rotation.address}")
         else:
@@ -202,15 +263,26 @@ def secret_rotation(inv: Inventory) -> Iterator[Outcome]:
         elif secret.get("topics") and secret.get("rotation", "next_rotation_time"):
             rotator = _gcp_rotator(index, secret)
             if rotator is not None:
-                yield passed(secret, f"is rotated by {rotator.address}, which receives its "
-                                     "rotation notifications", setting=setting)
+                yield passed(
+                    secret,
+                    f"is rotated by {rotator.address}, which receives its rotation notifications",
+                    setting=setting,
+                )
             else:
-                yield unknown(secret, "notifies a Pub/Sub topic on its rotation schedule, but "
-                                      "GCP does not rotate secrets itself: the rotator is not "
-                                      "visible here", setting=setting)
+                yield unknown(
+                    secret,
+                    "notifies a Pub/Sub topic on its rotation schedule, but "
+                    "GCP does not rotate secrets itself: the rotator is not "
+                    "visible here",
+                    setting=setting,
+                )
         else:
-            yield failed(secret, "has a rotation block without topics and next_rotation_time: "
-                                 "no one is told to rotate it", setting=setting)
+            yield failed(
+                secret,
+                "has a rotation block without topics and next_rotation_time: "
+                "no one is told to rotate it",
+                setting=setting,
+            )
 
 
 # Where a subscriber names the Pub/Sub topic it acts on.
@@ -245,19 +317,26 @@ def _topic_name(index: Any, value: Any, near: TfResource) -> str | None:
     return None
 
 
-@check("TF-LONG-LIVED-KEYS", requirement="4.4.3", severity="high", domain=TF,
-       title="No long-lived cloud access keys are created",
-       remediation="Use roles with short-lived credentials (IRSA, EKS Pod Identity, Workload "
-                   "Identity, workload identity federation) instead of access keys.",
-       references=("https://cloud.google.com/iam/docs/best-practices-service-accounts",))
+@check(
+    "TF-LONG-LIVED-KEYS",
+    requirement="4.4.3",
+    severity="high",
+    domain=TF,
+    title="No long-lived cloud access keys are created",
+    remediation="Use roles with short-lived credentials (IRSA, EKS Pod Identity, Workload "
+    "Identity, workload identity federation) instead of access keys.",
+    references=("https://cloud.google.com/iam/docs/best-practices-service-accounts",),
+)
 def long_lived_keys(inv: Inventory) -> Iterator[Outcome]:
     """Static access keys never rotate by themselves and end up in Terraform state."""
     index = terraform(inv)
     keys = index.kinds("aws_iam_access_key", "google_service_account_key")
     for key in keys:
         yield failed(key, "creates a long-lived access key (also stored in Terraform state)")
-    for kind, key_kind, attribute in (("aws_iam_user", "aws_iam_access_key", "user"), (
-            "google_service_account", "google_service_account_key", "service_account_id")):
+    for kind, key_kind, attribute in (
+        ("aws_iam_user", "aws_iam_access_key", "user"),
+        ("google_service_account", "google_service_account_key", "service_account_id"),
+    ):
         for account in index.kinds(kind):
             if not any(index.referring(account, [key_kind], attribute)):
                 yield passed(account, "has no long-lived access key")
@@ -266,21 +345,37 @@ def long_lived_keys(inv: Inventory) -> Iterator[Outcome]:
 # ---------------------------------------------------------------------------- 4.4.4
 
 
-SECRET_READ_ACTIONS = ("secretsmanager:getsecretvalue", "kms:decrypt", "ssm:getparameter",
-                       "ssm:getparameters")
+SECRET_READ_ACTIONS = (
+    "secretsmanager:getsecretvalue",
+    "kms:decrypt",
+    "ssm:getparameter",
+    "ssm:getparameters",
+)
 POLICY_KINDS = {
-    "aws_iam_policy": "policy", "aws_iam_role_policy": "policy", "aws_iam_user_policy": "policy",
-    "aws_iam_group_policy": "policy", "aws_kms_key": "policy", "aws_kms_key_policy": "policy",
-    "aws_secretsmanager_secret_policy": "policy", "aws_secretsmanager_secret": "policy",
+    "aws_iam_policy": "policy",
+    "aws_iam_role_policy": "policy",
+    "aws_iam_user_policy": "policy",
+    "aws_iam_group_policy": "policy",
+    "aws_kms_key": "policy",
+    "aws_kms_key_policy": "policy",
+    "aws_secretsmanager_secret_policy": "policy",
+    "aws_secretsmanager_secret": "policy",
 }
 
 
-@check("TF-SECRETS-POLICY-WILDCARD", requirement="4.4.4", severity="high", domain=TF,
-       title="No policy grants reading secrets or decrypting on every resource, or to anyone",
-       remediation="Grant secretsmanager:GetSecretValue / kms:Decrypt on named secrets and keys, "
-                   "to named principals, with conditions.",
-       references=("https://docs.aws.amazon.com/secretsmanager/latest/userguide/"
-                   "auth-and-access_iam-policies.html",))
+@check(
+    "TF-SECRETS-POLICY-WILDCARD",
+    requirement="4.4.4",
+    severity="high",
+    domain=TF,
+    title="No policy grants reading secrets or decrypting on every resource, or to anyone",
+    remediation="Grant secretsmanager:GetSecretValue / kms:Decrypt on named secrets and keys, "
+    "to named principals, with conditions.",
+    references=(
+        "https://docs.aws.amazon.com/secretsmanager/latest/userguide/"
+        "auth-and-access_iam-policies.html",
+    ),
+)
 def secrets_policy_wildcards(inv: Inventory) -> Iterator[Outcome]:
     """A wildcard grant turns any compromised principal into a reader of every production
     secret."""
@@ -293,8 +388,9 @@ def secrets_policy_wildcards(inv: Inventory) -> Iterator[Outcome]:
             statements = policy_statements(value, index, item)
             if not statements:
                 if unknown_reason(value) and not isinstance(value, Reference):
-                    yield unknown(item, "its policy is not known before apply",
-                                  setting=item.setting(key))
+                    yield unknown(
+                        item, "its policy is not known before apply", setting=item.setting(key)
+                    )
                 continue
             yield _policy_outcome(item, key, statements)
 
@@ -304,17 +400,25 @@ def _policy_outcome(item: TfResource, key: str, statements: list[dict[str, Any]]
         if str(statement.get("Effect", "Allow")) != "Allow":
             continue
         actions = [a.lower() for a in statement_list(statement, "Action")]
-        reads = [a for a in actions if a == "*" or a in SECRET_READ_ACTIONS or a in (
-            "secretsmanager:*", "kms:*", "ssm:*")]
+        reads = [
+            a
+            for a in actions
+            if a == "*" or a in SECRET_READ_ACTIONS or a in ("secretsmanager:*", "kms:*", "ssm:*")
+        ]
         if not reads:
             continue
         anyone = principal_is_anyone(statement) and not statement.get("Condition")
-        everything = "*" in statement_list(statement, "Resource") and \
-            item.kind.startswith("aws_iam")
+        everything = "*" in statement_list(statement, "Resource") and item.kind.startswith(
+            "aws_iam"
+        )
         if anyone or everything:
             whom = "to any principal" if anyone else "on every resource"
-            return failed(item, f"grants {', '.join(reads)} {whom}", setting=item.setting(key),
-                          evidence={"actions": reads})
+            return failed(
+                item,
+                f"grants {', '.join(reads)} {whom}",
+                setting=item.setting(key),
+                evidence={"actions": reads},
+            )
     return passed(item, "grants no wildcard access to secrets or keys", setting=item.setting(key))
 
 
@@ -333,12 +437,19 @@ SECRET_VALUE_ATTRIBUTES = {
 }
 
 
-@check("TF-SECRET-LITERAL", requirement="4.4.5", severity="critical", domain=TF,
-       title="Secret values are not written in Terraform code or .tfvars files",
-       remediation="Generate the value (`random_password`, `manage_master_user_password`), or "
-                   "pass it at run time (TF_VAR_..., a secrets manager data source).",
-       references=("https://developer.hashicorp.com/terraform/language/values/variables"
-                   "#suppressing-values-in-cli-output",))
+@check(
+    "TF-SECRET-LITERAL",
+    requirement="4.4.5",
+    severity="critical",
+    domain=TF,
+    title="Secret values are not written in Terraform code or .tfvars files",
+    remediation="Generate the value (`random_password`, `manage_master_user_password`), or "
+    "pass it at run time (TF_VAR_..., a secrets manager data source).",
+    references=(
+        "https://developer.hashicorp.com/terraform/language/values/variables"
+        "#suppressing-values-in-cli-output",
+    ),
+)
 def secret_literals(inv: Inventory) -> Iterator[Outcome]:
     """A value c4guard can read without running Terraform was written in the code or a
     .tfvars file, where everyone with repository access can read it too."""
@@ -349,10 +460,15 @@ def secret_literals(inv: Inventory) -> Iterator[Outcome]:
             if not setting.present or setting.value in (None, ""):
                 continue
             if isinstance(setting.value, Unknown | Reference) or unknown_reason(setting.value):
-                yield passed(item, f"takes {key} from outside the code (a variable without "
-                                   "a value, or another resource)", setting=setting)
+                yield passed(
+                    item,
+                    f"takes {key} from outside the code (a variable without "
+                    "a value, or another resource)",
+                    setting=setting,
+                )
             elif item.from_plan:
                 continue  # a plan shows the value it will set, not where it was written
             else:
-                yield failed(item, f"has its {key} written in the code or a .tfvars file",
-                             setting=setting)
+                yield failed(
+                    item, f"has its {key} written in the code or a .tfvars file", setting=setting
+                )

@@ -125,8 +125,9 @@ def expect(item: TfResource, setting: Setting, good: Any, passes: str, fails: st
         return passed(item, passes, setting=setting)
     shown = str(value).lower() if isinstance(value, bool) else value
     default = "" if setting.present else ", the provider's default"
-    return failed(item, f"{fails} ({setting.path.rsplit('.', 1)[-1]} = {shown}{default})",
-                  setting=setting)
+    return failed(
+        item, f"{fails} ({setting.path.rsplit('.', 1)[-1]} = {shown}{default})", setting=setting
+    )
 
 
 def dig(body: Any, keys: Iterable[str | int]) -> tuple[Any, Location | None, bool]:
@@ -195,7 +196,8 @@ class TerraformIndex:
             self.by_address[(item.resource.namespace, item.address)] = item
         for item in self.all:  # `aws_x.y` also names the first instance of a counted one
             self.by_address.setdefault(
-                (item.resource.namespace, _instance_free(item.address)), item)
+                (item.resource.namespace, _instance_free(item.address)), item
+            )
         for item in self.all:
             item.environment = self._environment(item)
             item.classes = self._classes(item)
@@ -206,19 +208,22 @@ class TerraformIndex:
     def resolve(self, value: Any, near: TfResource, *kinds: str) -> TfResource | None:
         """The resource `value` points at: a reference, or a known id/name/ARN."""
         for ref in references_in(value):
-            found = self.by_address.get((near.resource.namespace, ref.address)) or \
-                self.by_address.get((near.resource.namespace, _instance_free(ref.address)))
+            found = self.by_address.get(
+                (near.resource.namespace, ref.address)
+            ) or self.by_address.get((near.resource.namespace, _instance_free(ref.address)))
             if found and (not kinds or found.kind in kinds):
                 return found
         if isinstance(value, str) and value:
             for candidate in self.kinds(*kinds) if kinds else self.all:
                 if candidate.resource.namespace == near.resource.namespace and any(
-                        candidate.get(key) == value for key in _ID_ATTRIBUTES):
+                    candidate.get(key) == value for key in _ID_ATTRIBUTES
+                ):
                     return candidate
         return None
 
-    def referring(self, target: TfResource, kinds: Iterable[str], *keys: str
-                  ) -> Iterator[TfResource]:
+    def referring(
+        self, target: TfResource, kinds: Iterable[str], *keys: str
+    ) -> Iterator[TfResource]:
         """Resources of `kinds` whose attribute at `keys` points at `target`."""
         for item in self.kinds(*kinds):
             if self.resolve(item.get(*keys), item, target.kind) is target:
@@ -230,22 +235,33 @@ class TerraformIndex:
         tags = {str(k): v for k, v in item.tags.items()}
         found: set[str] = set()
         for rule in self.inventory.config.classes:
-            if rule.matches(kind=item.kind, namespace=item.resource.namespace,
-                            name=item.address, labels=tags, path=item.resource.location.path):
+            if rule.matches(
+                kind=item.kind,
+                namespace=item.resource.namespace,
+                name=item.address,
+                labels=tags,
+                path=item.resource.location.path,
+            ):
                 found.update(rule.classes)
         for key in CLASS_TAGS:
             value = tags.get(key) or _node_labels(item).get(key)
             if isinstance(value, str):
-                found.update(c.strip().replace("_", "-") for c in re.split(r"[,\s]+", value)
-                             if c.strip())
+                found.update(
+                    c.strip().replace("_", "-") for c in re.split(r"[,\s]+", value) if c.strip()
+                )
         return frozenset(found & set(CLASS_NAMES))
 
     def _environment(self, item: TfResource) -> str | None:
         config = self.inventory.config
         tags = {str(k): v for k, v in item.tags.items()}
         for rule in config.environments:
-            if rule.matches(kind=item.kind, namespace=item.resource.namespace,
-                            name=item.address, labels=tags, path=item.resource.location.path):
+            if rule.matches(
+                kind=item.kind,
+                namespace=item.resource.namespace,
+                name=item.address,
+                labels=tags,
+                path=item.resource.location.path,
+            ):
                 return rule.environment
         for key, value in tags.items():
             if key.lower() in ENVIRONMENT_KEYS and is_known(value):
@@ -264,8 +280,11 @@ class TerraformIndex:
 
 def has_default_node_pool(cluster: TfResource) -> bool:
     """Whether a GKE cluster keeps the node pool its own `node_config` describes."""
-    return not (cluster.get("remove_default_node_pool") is True or
-                cluster.get("enable_autopilot") is True or cluster.blocks("node_pool"))
+    return not (
+        cluster.get("remove_default_node_pool") is True
+        or cluster.get("enable_autopilot") is True
+        or cluster.blocks("node_pool")
+    )
 
 
 def _inline_node_pools(resources: list[Resource]) -> list[Resource]:
@@ -282,10 +301,17 @@ def _inline_node_pools(resources: list[Resource]) -> list[Resource]:
             body.key_lines.update(getattr(block, "key_lines", {}))
             body["cluster"] = Reference(cluster.name, "id")
             line = getattr(block, "line", None) or cluster.location.line
-            pools.append(Resource(
-                ORIGIN, "google_container_node_pool", f"{cluster.name}.node_pool[{name}]",
-                cluster.namespace, body, Location(cluster.location.path, line),
-                cluster.api_version))
+            pools.append(
+                Resource(
+                    ORIGIN,
+                    "google_container_node_pool",
+                    f"{cluster.name}.node_pool[{name}]",
+                    cluster.namespace,
+                    body,
+                    Location(cluster.location.path, line),
+                    cluster.api_version,
+                )
+            )
     return pools
 
 
@@ -328,13 +354,15 @@ def _statement_from_block(block: Mapping) -> dict[str, Any]:
     }
     principals = [p for p in as_blocks(block.get("principals"))]
     if principals:
-        statement["Principal"] = {str(p.get("type")): as_list(p.get("identifiers"))
-                                  for p in principals}
+        statement["Principal"] = {
+            str(p.get("type")): as_list(p.get("identifiers")) for p in principals
+        }
     conditions: dict[str, dict[str, Any]] = {}
     for condition in as_blocks(block.get("condition")):
         test = str(condition.get("test"))
         conditions.setdefault(test, {})[str(condition.get("variable"))] = as_list(
-            condition.get("values"))
+            condition.get("values")
+        )
     if conditions:
         statement["Condition"] = conditions
     return statement
@@ -364,10 +392,16 @@ def model_buckets(index: TerraformIndex) -> list[TfResource]:
     """Buckets that hold model weights: by name, tags, or the `ai` class."""
     found = []
     for bucket in index.kinds(*BUCKET_KINDS):
-        names = [bucket.address, bucket.get("bucket"), bucket.get("name"),
-                 *(str(v) for v in bucket.tags.values())]
-        if any(isinstance(n, str) and MODEL_STORAGE.search(n) for n in names) or \
-                "ai" in bucket.classes:
+        names = [
+            bucket.address,
+            bucket.get("bucket"),
+            bucket.get("name"),
+            *(str(v) for v in bucket.tags.values()),
+        ]
+        if (
+            any(isinstance(n, str) and MODEL_STORAGE.search(n) for n in names)
+            or "ai" in bucket.classes
+        ):
             found.append(bucket)
     return found
 
@@ -381,14 +415,24 @@ def bucket_keys(index: TerraformIndex, bucket: TfResource) -> list[tuple[Any, Tf
     values: list[Any] = []
     if bucket.kind == "aws_s3_bucket":
         values.append(bucket.get("server_side_encryption_configuration", *SSE_PATH))
-        for config in index.referring(bucket, ["aws_s3_bucket_server_side_encryption_"
-                                               "configuration"], "bucket"):
+        for config in index.referring(
+            bucket, ["aws_s3_bucket_server_side_encryption_configuration"], "bucket"
+        ):
             values.append(config.get(*SSE_PATH))
     elif bucket.kind == "google_storage_bucket":
         values.append(bucket.get("encryption", "default_kms_key_name"))
     else:
-        for config in index.referring(bucket, ["azurerm_storage_account_customer_managed_key"],
-                                      "storage_account_id"):
+        for config in index.referring(
+            bucket, ["azurerm_storage_account_customer_managed_key"], "storage_account_id"
+        ):
             values.append(config.get("key_vault_key_id"))
-    return [(v, index.resolve(v, bucket, "aws_kms_key", "google_kms_crypto_key",
-                              "azurerm_key_vault_key")) for v in values if v is not None]
+    return [
+        (
+            v,
+            index.resolve(
+                v, bucket, "aws_kms_key", "google_kms_crypto_key", "azurerm_key_vault_key"
+            ),
+        )
+        for v in values
+        if v is not None
+    ]

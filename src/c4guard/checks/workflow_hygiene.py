@@ -22,15 +22,21 @@ from c4guard.shellscan import logical_lines, pipes_download_to_shell
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
 
-HARDENING = ("https://docs.github.com/en/actions/security-for-github-actions/"
-             "security-guides/security-hardening-for-github-actions")
-TOKEN_PERMISSIONS = ("https://docs.github.com/en/actions/writing-workflows/"
-                     "choosing-what-your-workflow-does/controlling-permissions-for-github_token")
+HARDENING = (
+    "https://docs.github.com/en/actions/security-for-github-actions/"
+    "security-guides/security-hardening-for-github-actions"
+)
+TOKEN_PERMISSIONS = (
+    "https://docs.github.com/en/actions/writing-workflows/"
+    "choosing-what-your-workflow-does/controlling-permissions-for-github_token"
+)
 PWN_REQUEST = "https://securitylab.github.com/resources/github-actions-preventing-pwn-requests/"
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 _DIGEST = re.compile(r"@sha256:[0-9a-f]{64}$")
-_PR_HEAD = re.compile(r"github\.event\.pull_request\.head\.(?:sha|ref|repo)|github\.head_ref"
-                      r"|refs/pull/|github\.event\.number|github\.event\.pull_request\.number")
+_PR_HEAD = re.compile(
+    r"github\.event\.pull_request\.head\.(?:sha|ref|repo)|github\.head_ref"
+    r"|refs/pull/|github\.event\.number|github\.event\.pull_request\.number"
+)
 _GIT_FETCH = re.compile(r"\bgit\s+(?:checkout|fetch|pull|switch|clone)\b|\bgh\s+pr\s+checkout\b")
 # Event fields others write (GitHub Security Lab's list of untrusted input).
 _ANY = r"(?:\.\*|\[[^\]]*\]|\.[\w-]+)"  # one path element: .*, [0], .name
@@ -43,18 +49,35 @@ _UNTRUSTED = re.compile(
     r"|github\.event\.head_commit\.(?:message|author\.email|author\.name)"
     r"|github\.event\.pull_request\.head\.(?:ref|label|repo\.default_branch)"
     r"|github\.event\.workflow_run\.(?:head_branch|display_title|head_commit\.message"
-    r"|head_commit\.author\.(?:email|name)))\b")
+    r"|head_commit\.author\.(?:email|name)))\b"
+)
 _SECRET_EXPRESSION = re.compile(r"\$\{\{\s*secrets\.([A-Za-z0-9_-]+)\s*\}\}")
-_NO_PROCESS = re.compile(r"^\s*(?:if\s+|then\s+|elif\s+|while\s+|!\s*)?(?:\[\[?|test\b|export\b|"
-                         r"local\b|declare\b|readonly\b|:\s)")
+_NO_PROCESS = re.compile(
+    r"^\s*(?:if\s+|then\s+|elif\s+|while\s+|!\s*)?(?:\[\[?|test\b|export\b|"
+    r"local\b|declare\b|readonly\b|:\s)"
+)
 _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?[A-Za-z_]\w*=\S*\s*$")
 _ECHO = re.compile(r"^\s*(?:echo|printf)\b")
 _BUILD_ARGS = "build-args"
-_ASSIGNED = re.compile(r"(?:^|[\s;&\"'])(?:export\s+)?([A-Za-z_]\w*)=[\"']?"
-                       r"((?:\$\{\{[^}]*\}\}|[^\s\"';])*)")
-_PATH_PREFIXES = ("/", "./", "~/", "$HOME", "${HOME", "$CI_PROJECT_DIR", "${CI_PROJECT_DIR",
-                  "${{ github.workspace", "$GITHUB_WORKSPACE", "${GITHUB_WORKSPACE",
-                  "$RUNNER_TEMP", "${RUNNER_TEMP", "${{ runner.temp")
+_ASSIGNED = re.compile(
+    r"(?:^|[\s;&\"'])(?:export\s+)?([A-Za-z_]\w*)=[\"']?"
+    r"((?:\$\{\{[^}]*\}\}|[^\s\"';])*)"
+)
+_PATH_PREFIXES = (
+    "/",
+    "./",
+    "~/",
+    "$HOME",
+    "${HOME",
+    "$CI_PROJECT_DIR",
+    "${CI_PROJECT_DIR",
+    "${{ github.workspace",
+    "$GITHUB_WORKSPACE",
+    "${GITHUB_WORKSPACE",
+    "$RUNNER_TEMP",
+    "${RUNNER_TEMP",
+    "${{ runner.temp",
+)
 
 
 def written_jobs(inv: Inventory) -> Iterator[tuple[BlockSubject, list[Step]]]:
@@ -66,8 +89,17 @@ def written_jobs(inv: Inventory) -> Iterator[tuple[BlockSubject, list[Step]]]:
             yield _job_subject(job), job.steps
     for action in model.github.actions:
         resource = action.resource
-        yield BlockSubject(resource.ref, "composite action", "runs.steps", resource.body,
-                           resource.location, "workflow"), action.steps
+        yield (
+            BlockSubject(
+                resource.ref,
+                "composite action",
+                "runs.steps",
+                resource.body,
+                resource.location,
+                "workflow",
+            ),
+            action.steps,
+        )
     seen: set[tuple[str, int | None]] = set()
     for pipeline in model.pipelines:
         if pipeline.system == GITHUB:
@@ -82,11 +114,16 @@ def written_jobs(inv: Inventory) -> Iterator[tuple[BlockSubject, list[Step]]]:
 # ---------------------------------------------------------------------------- 4.2.1
 
 
-@check("WF-ACTION-PINNED", requirement="4.2.1", severity="medium", domain="workflows",
-       title="Actions and reusable workflows are pinned by commit SHA",
-       remediation="Pin every `uses:` to a full 40-character commit SHA (keep the tag in a "
-                   "comment, `# v4.2.0`), and let Dependabot or Renovate update it.",
-       references=(HARDENING + "#using-third-party-actions",))
+@check(
+    "WF-ACTION-PINNED",
+    requirement="4.2.1",
+    severity="medium",
+    domain="workflows",
+    title="Actions and reusable workflows are pinned by commit SHA",
+    remediation="Pin every `uses:` to a full 40-character commit SHA (keep the tag in a "
+    "comment, `# v4.2.0`), and let Dependabot or Renovate update it.",
+    references=(HARDENING + "#using-third-party-actions",),
+)
 def actions_pinned(inv: Inventory) -> Iterator[Outcome]:
     """A tag or branch can be moved to new code by whoever controls the action's repository;
     a commit SHA cannot."""
@@ -112,8 +149,9 @@ def _step_pin(step: Step) -> Iterator[Outcome]:
 def _pin_outcome(subject: BlockSubject, uses: str, setting: Any) -> Outcome:
     reference = uses.strip()
     if reference.startswith("./"):
-        return passed(subject, f"uses the local {reference}, versioned with the repository",
-                      setting=setting)
+        return passed(
+            subject, f"uses the local {reference}, versioned with the repository", setting=setting
+        )
     if reference.startswith("docker://"):
         if _DIGEST.search(reference):
             return passed(subject, f"pins {reference.split('@')[0]} by digest", setting=setting)
@@ -126,16 +164,22 @@ def _pin_outcome(subject: BlockSubject, uses: str, setting: Any) -> Outcome:
 
 
 def _job_subject(job: Job) -> BlockSubject:
-    return BlockSubject(job.file.ref, f"job {job.id}", f"jobs.{job.id}", job.spec, job.location,
-                        "workflow")
+    return BlockSubject(
+        job.file.ref, f"job {job.id}", f"jobs.{job.id}", job.spec, job.location, "workflow"
+    )
 
 
-@check("WF-TOKEN-PERMISSIONS", requirement="4.2.1", severity="medium", domain="workflows",
-       title="Workflows give the GITHUB_TOKEN least-privilege permissions",
-       remediation="Set `permissions: {}` or `contents: read` at the top of the workflow and "
-                   "grant write scopes (`packages: write`, `id-token: write`...) only on the "
-                   "jobs that need them.",
-       references=(TOKEN_PERMISSIONS,))
+@check(
+    "WF-TOKEN-PERMISSIONS",
+    requirement="4.2.1",
+    severity="medium",
+    domain="workflows",
+    title="Workflows give the GITHUB_TOKEN least-privilege permissions",
+    remediation="Set `permissions: {}` or `contents: read` at the top of the workflow and "
+    "grant write scopes (`packages: write`, `id-token: write`...) only on the "
+    "jobs that need them.",
+    references=(TOKEN_PERMISSIONS,),
+)
 def token_permissions(inv: Inventory) -> Iterator[Outcome]:
     """Without `permissions`, the token gets the repository's default, read-write in many
     repositories: any compromised step can push code, packages and releases."""
@@ -152,24 +196,31 @@ def _permissions_outcome(workflow: WorkflowFile, job: Job) -> Outcome:
         setting = subject.setting("permissions")
         if setting.value == "write-all":
             return failed(subject, "grants write-all permissions", setting=setting)
-        return passed(subject, f"sets its own permissions ({_scopes(setting.value)})",
-                      setting=setting)
+        return passed(
+            subject, f"sets its own permissions ({_scopes(setting.value)})", setting=setting
+        )
     body = workflow.body
     setting = subject.at(job.location.line, body.get("permissions"), "permissions (workflow)")
     if "permissions" not in body:
-        return failed(subject, "sets no permissions, nor does its workflow: the token gets the "
-                               "repository default, read-write in many repositories",
-                      setting=subject.setting("permissions"))
+        return failed(
+            subject,
+            "sets no permissions, nor does its workflow: the token gets the "
+            "repository default, read-write in many repositories",
+            setting=subject.setting("permissions"),
+        )
     value = body["permissions"]
     if value == "write-all":
-        return failed(subject, "inherits write-all permissions from the workflow",
-                      setting=setting)
+        return failed(subject, "inherits write-all permissions from the workflow", setting=setting)
     writes = _write_scopes(value)
     if writes and len(workflow.jobs) > 1:
-        return failed(subject, f"inherits workflow-level write scopes ({', '.join(writes)}) "
-                               "granted to every job", setting=setting)
-    return passed(subject, f"inherits least-privilege permissions ({_scopes(value)})",
-                  setting=setting)
+        return failed(
+            subject,
+            f"inherits workflow-level write scopes ({', '.join(writes)}) granted to every job",
+            setting=setting,
+        )
+    return passed(
+        subject, f"inherits least-privilege permissions ({_scopes(value)})", setting=setting
+    )
 
 
 def _write_scopes(value: Any) -> list[str]:
@@ -184,11 +235,16 @@ def _scopes(value: Any) -> str:
     return str(value)
 
 
-@check("WF-PR-TARGET-CHECKOUT", requirement="4.2.1", severity="critical", domain="workflows",
-       title="pull_request_target workflows do not run the pull request's code",
-       remediation="Use `pull_request` for building untrusted code; if `pull_request_target` "
-                   "is needed (labels, comments), never check out or run the PR head in it.",
-       references=(PWN_REQUEST,))
+@check(
+    "WF-PR-TARGET-CHECKOUT",
+    requirement="4.2.1",
+    severity="critical",
+    domain="workflows",
+    title="pull_request_target workflows do not run the pull request's code",
+    remediation="Use `pull_request` for building untrusted code; if `pull_request_target` "
+    "is needed (labels, comments), never check out or run the PR head in it.",
+    references=(PWN_REQUEST,),
+)
 def pull_request_target_checkout(inv: Inventory) -> Iterator[Outcome]:
     """`pull_request_target` runs with the base repository's secrets and a write token;
     checking out the pull request's head runs a stranger's code with them."""
@@ -197,32 +253,48 @@ def pull_request_target_checkout(inv: Inventory) -> Iterator[Outcome]:
             continue
         risky = [step for job in workflow.jobs for step in job.steps if _checks_out_head(step)]
         for step in risky:
-            yield failed(step_subject(step), "checks out the pull request's head in a "
-                                             "pull_request_target workflow",
-                         setting=step_subject(step).setting("with", "ref"))
+            yield failed(
+                step_subject(step),
+                "checks out the pull request's head in a pull_request_target workflow",
+                setting=step_subject(step).setting("with", "ref"),
+            )
         if not risky:
             body = workflow.body
-            subject = BlockSubject(workflow.resource.ref, "workflow", "on", body,
-                                   Location(workflow.resource.name, key_line(body, "on")),
-                                   "workflow")
-            yield passed(subject, "runs on pull_request_target without checking out the "
-                                  "pull request's code")
+            subject = BlockSubject(
+                workflow.resource.ref,
+                "workflow",
+                "on",
+                body,
+                Location(workflow.resource.name, key_line(body, "on")),
+                "workflow",
+            )
+            yield passed(
+                subject, "runs on pull_request_target without checking out the pull request's code"
+            )
 
 
 def _checks_out_head(step: Step) -> bool:
     if step.uses and action_name(step.uses) == "actions/checkout":
         target = f"{step.inputs.get('ref', '')} {step.inputs.get('repository', '')}"
         return bool(_PR_HEAD.search(target))
-    return bool(step.run and _GIT_FETCH.search(step.run) and (
-        _PR_HEAD.search(step.run) or "gh pr checkout" in step.run))
+    return bool(
+        step.run
+        and _GIT_FETCH.search(step.run)
+        and (_PR_HEAD.search(step.run) or "gh pr checkout" in step.run)
+    )
 
 
-@check("WF-SCRIPT-INJECTION", requirement="4.2.1", severity="high", domain="workflows",
-       title="Scripts do not expand attacker-controlled event fields",
-       remediation="Pass the value through `env:` (`TITLE: ${{ github.event.issue.title }}`) "
-                   "and use it quoted as `\"$TITLE\"`; never put `${{ github.event.… }}` "
-                   "into `run:` or a github-script `script:`.",
-       references=(HARDENING + "#understanding-the-risk-of-script-injections",))
+@check(
+    "WF-SCRIPT-INJECTION",
+    requirement="4.2.1",
+    severity="high",
+    domain="workflows",
+    title="Scripts do not expand attacker-controlled event fields",
+    remediation="Pass the value through `env:` (`TITLE: ${{ github.event.issue.title }}`) "
+    'and use it quoted as `"$TITLE"`; never put `${{ github.event.… }}` '
+    "into `run:` or a github-script `script:`.",
+    references=(HARDENING + "#understanding-the-risk-of-script-injections",),
+)
 def script_injection(inv: Inventory) -> Iterator[Outcome]:
     """Titles, bodies, branch names and commit messages are written by whoever opens the
     issue or pull request; expanded into a script, they run as code with the job's token."""
@@ -236,11 +308,15 @@ def script_injection(inv: Inventory) -> Iterator[Outcome]:
                 setting = subject.setting(*(("run",) if step.run else ("with", "script")))
                 fields = sorted(set(_UNTRUSTED.findall(script)))
                 if fields:
-                    yield failed(subject, f"expands {', '.join(fields)} into its script",
-                                 setting=setting)
+                    yield failed(
+                        subject, f"expands {', '.join(fields)} into its script", setting=setting
+                    )
                 elif "${{" in script:
-                    yield passed(subject, "expands no attacker-controlled field into its "
-                                          "script", setting=setting)
+                    yield passed(
+                        subject,
+                        "expands no attacker-controlled field into its script",
+                        setting=setting,
+                    )
 
 
 def _script_text(step: Step) -> str:
@@ -251,21 +327,30 @@ def _script_text(step: Step) -> str:
     return ""
 
 
-@check("WF-PIPE-TO-SHELL", requirement="4.2.1", severity="medium", domain="workflows",
-       title="CI jobs do not pipe downloads into a shell",
-       remediation="Use a pinned action or package, or download, verify the checksum or "
-                   "signature, then run.",
-       references=(HARDENING,))
+@check(
+    "WF-PIPE-TO-SHELL",
+    requirement="4.2.1",
+    severity="medium",
+    domain="workflows",
+    title="CI jobs do not pipe downloads into a shell",
+    remediation="Use a pinned action or package, or download, verify the checksum or "
+    "signature, then run.",
+    references=(HARDENING,),
+)
 def ci_pipe_to_shell(inv: Inventory) -> Iterator[Outcome]:
     """`curl … | sh` in a build job runs unverified code with the job's token and secrets."""
     for job_subject, steps in written_jobs(inv):
         scripts = [step for step in steps if step.run]
-        flagged = [(step, command) for step in scripts
-                   if (command := pipes_download_to_shell(step.run))]
+        flagged = [
+            (step, command) for step in scripts if (command := pipes_download_to_shell(step.run))
+        ]
         for step, command in flagged:
             subject = step_subject(step)
-            yield failed(subject, f"pipes a download into an interpreter ({command})",
-                         setting=subject.setting("run"))
+            yield failed(
+                subject,
+                f"pipes a download into an interpreter ({command})",
+                setting=subject.setting("run"),
+            )
         if scripts and not flagged:
             yield passed(job_subject, "runs no downloaded script unverified")
 
@@ -273,12 +358,17 @@ def ci_pipe_to_shell(inv: Inventory) -> Iterator[Outcome]:
 # ---------------------------------------------------------------------------- 4.4.5
 
 
-@check("WF-SECRETS-IN-COMMANDS", requirement="4.4.5", severity="high", domain="workflows",
-       title="CI scripts keep secrets off command lines and out of logs",
-       remediation="Pass secrets through `env:` and read them from the environment or stdin "
-                   "(`--password-stdin`); never interpolate `${{ secrets.X }}` into a script, "
-                   "echo a secret, or put it in a command's arguments.",
-       references=(HARDENING + "#using-secrets",))
+@check(
+    "WF-SECRETS-IN-COMMANDS",
+    requirement="4.4.5",
+    severity="high",
+    domain="workflows",
+    title="CI scripts keep secrets off command lines and out of logs",
+    remediation="Pass secrets through `env:` and read them from the environment or stdin "
+    "(`--password-stdin`); never interpolate `${{ secrets.X }}` into a script, "
+    "echo a secret, or put it in a command's arguments.",
+    references=(HARDENING + "#using-secrets",),
+)
 def secrets_in_commands(inv: Inventory) -> Iterator[Outcome]:
     """Secrets in a script's text or a command's arguments are visible in the process list
     of a shared runner, and echoed or transformed secrets escape the log masking."""
@@ -294,16 +384,23 @@ def _secret_outcomes(step: Step, assigned: dict[str, str]) -> Iterator[Outcome]:
     setting = subject.setting(*(("run",) if step.run else ("with", _BUILD_ARGS)))
     names = _secret_variables(step, assigned)
     build_args = str(step.inputs.get(_BUILD_ARGS, ""))
-    problems = [f"passes secrets.{name} as a build argument, which the image history keeps"
-                for name in dict.fromkeys(_SECRET_EXPRESSION.findall(build_args))]
-    problems += [f"interpolates secrets.{name} into its script"
-                 for name in dict.fromkeys(_SECRET_EXPRESSION.findall(step.run))]
+    problems = [
+        f"passes secrets.{name} as a build argument, which the image history keeps"
+        for name in dict.fromkeys(_SECRET_EXPRESSION.findall(build_args))
+    ]
+    problems += [
+        f"interpolates secrets.{name} into its script"
+        for name in dict.fromkeys(_SECRET_EXPRESSION.findall(step.run))
+    ]
     problems += _exposures(step.run, names)
     for problem in problems:
         yield failed(subject, problem, setting=setting)
     if not problems and names:
-        yield passed(subject, f"uses {', '.join(sorted(names))} without putting "
-                              "it on a command line or in the log", setting=setting)
+        yield passed(
+            subject,
+            f"uses {', '.join(sorted(names))} without putting it on a command line or in the log",
+            setting=setting,
+        )
 
 
 def _secret_variables(step: Step, assigned: dict[str, str]) -> set[str]:

@@ -59,8 +59,9 @@ class AdmissionRequest:
         assert self.object is not None
         if is_list(self.object):
             raise BadReview("request.object is a list, not one Kubernetes object")
-        [resource] = resources_from_document(Document(self.object, 1, 1),
-                                             f"<admission {self.uid}>", self.namespace or None)
+        [resource] = resources_from_document(
+            Document(self.object, 1, 1), f"<admission {self.uid}>", self.namespace or None
+        )
         return resource
 
     def identity(self) -> dict[str, Any]:
@@ -70,9 +71,13 @@ class AdmissionRequest:
     def describe(self) -> dict[str, Any]:
         """The request's identity, for logs and the audit trail."""
         return {
-            "uid": self.uid, "operation": self.operation, "kind": self.kind,
-            "namespace": self.namespace, "name": self.name,
-            "sub_resource": self.sub_resource or None, "user": self.user,
+            "uid": self.uid,
+            "operation": self.operation,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "sub_resource": self.sub_resource or None,
+            "user": self.user,
         }
 
 
@@ -102,7 +107,8 @@ def parse_review(body: bytes) -> AdmissionRequest:
     user = request.get("userInfo")
     old = request.get("oldObject")
     return AdmissionRequest(
-        uid=uid, operation=operation,
+        uid=uid,
+        operation=operation,
         kind=str(kind.get("kind", "")) if isinstance(kind, dict) else "",
         namespace=_string(request, "namespace") or None,
         name=_string(request, "name") or _object_name(obj),
@@ -111,8 +117,12 @@ def parse_review(body: bytes) -> AdmissionRequest:
         dry_run=request.get("dryRun") is True,
         object=to_mapping(obj) if _is_object(obj) else None,
         deleting=bool(_metadata(obj).get("deletionTimestamp")),
-        spec_unchanged=(operation == "UPDATE" and _is_object(old) and "spec" in obj
-                        and old.get("spec") == obj.get("spec")),
+        spec_unchanged=(
+            operation == "UPDATE"
+            and _is_object(old)
+            and "spec" in obj
+            and old.get("spec") == obj.get("spec")
+        ),
     )
 
 
@@ -122,8 +132,9 @@ def object_digest(obj: Mapping) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def review_response(uid: str, allowed: bool, message: str = "",
-                    warnings: list[str] | None = None) -> dict[str, Any]:
+def review_response(
+    uid: str, allowed: bool, message: str = "", warnings: list[str] | None = None
+) -> dict[str, Any]:
     """An AdmissionReview v1 response; a denial carries HTTP 403 and the message."""
     response: dict[str, Any] = {"uid": uid, "allowed": allowed}
     if not allowed:
@@ -142,8 +153,11 @@ def to_mapping(value: Any, path: str | None = None) -> Any:
 
 
 def _is_object(value: Any) -> bool:
-    return (isinstance(value, dict) and isinstance(value.get("apiVersion"), str)
-            and isinstance(value.get("kind"), str))
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("apiVersion"), str)
+        and isinstance(value.get("kind"), str)
+    )
 
 
 def _metadata(obj: Any) -> dict[str, Any]:

@@ -44,43 +44,90 @@ def gate() -> None:
 def gate_options(func):  # type: ignore[no-untyped-def]
     """The options `serve` and `check` share: config, trust policy, registry access."""
     func = registry_options(func)
-    func = click.option("--trust-policy", type=_FILE,
-                        help="Trust policy for images (docs/verify.md) [default: "
-                             "gate.images.trust_policy of the config].")(func)
-    return click.option("--config", "config_path", type=_FILE,
-                        help="c4guard.yaml with the `gate:` section [default: c4guard.yaml "
-                             "of a single directory argument, else of the current "
-                             "directory].")(func)
+    func = click.option(
+        "--trust-policy",
+        type=_FILE,
+        help="Trust policy for images (docs/verify.md) [default: "
+        "gate.images.trust_policy of the config].",
+    )(func)
+    return click.option(
+        "--config",
+        "config_path",
+        type=_FILE,
+        help="c4guard.yaml with the `gate:` section [default: c4guard.yaml "
+        "of a single directory argument, else of the current "
+        "directory].",
+    )(func)
 
 
 @gate.command()
 @gate_options
-@click.option("--listen", default="0.0.0.0:8443", show_default=True, metavar="HOST:PORT",
-              help="Address to serve HTTPS on.")
-@click.option("--probe-listen", metavar="HOST:PORT",
-              help="Also serve /healthz, /readyz and /metrics over plain HTTP here (kubelet "
-                   "probes and Prometheus cannot present the client certificate --client-ca "
-                   "requires).")
+@click.option(
+    "--listen",
+    default="0.0.0.0:8443",
+    show_default=True,
+    metavar="HOST:PORT",
+    help="Address to serve HTTPS on.",
+)
+@click.option(
+    "--probe-listen",
+    metavar="HOST:PORT",
+    help="Also serve /healthz, /readyz and /metrics over plain HTTP here (kubelet "
+    "probes and Prometheus cannot present the client certificate --client-ca "
+    "requires).",
+)
 @click.option("--tls-cert", type=_FILE, required=True, help="Server certificate chain (PEM).")
 @click.option("--tls-key", type=_FILE, required=True, help="Server private key (PEM).")
-@click.option("--client-ca", type=_FILE,
-              help="Require client certificates signed by this CA (mTLS with the API server).")
-@click.option("--tls-reload-interval", type=click.FloatRange(0.1, 3600), default=10.0,
-              show_default=True, help="Seconds between checks for a rotated certificate.")
-@click.option("--audit", "audit_location", metavar="PATH|URL",
-              help="Audit trail: SQLite file or postgresql:// URL [default: the config's "
-                   "audit.db, else the default trail in the state directory].")
+@click.option(
+    "--client-ca",
+    type=_FILE,
+    help="Require client certificates signed by this CA (mTLS with the API server).",
+)
+@click.option(
+    "--tls-reload-interval",
+    type=click.FloatRange(0.1, 3600),
+    default=10.0,
+    show_default=True,
+    help="Seconds between checks for a rotated certificate.",
+)
+@click.option(
+    "--audit",
+    "audit_location",
+    metavar="PATH|URL",
+    help="Audit trail: SQLite file or postgresql:// URL [default: the config's "
+    "audit.db, else the default trail in the state directory].",
+)
 @click.option("--actor", help="Who the audit entries name [default: c4guard-gate@HOSTNAME].")
-@click.option("--threads", type=click.IntRange(1, 256), default=16, show_default=True,
-              help="Threads for registry lookups and objects too large to judge on the "
-                   "event loop.")
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
-              default="info", show_default=True)
-def serve(config_path: Path | None, trust_policy: Path | None, plain_http: bool,
-          registry_ca: Path | None, docker_config: Path | None, listen: str,
-          probe_listen: str | None, tls_cert: Path,
-          tls_key: Path, client_ca: Path | None, tls_reload_interval: float,
-          audit_location: str | None, actor: str | None, threads: int, log_level: str) -> None:
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 256),
+    default=16,
+    show_default=True,
+    help="Threads for registry lookups and objects too large to judge on the event loop.",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+def serve(
+    config_path: Path | None,
+    trust_policy: Path | None,
+    plain_http: bool,
+    registry_ca: Path | None,
+    docker_config: Path | None,
+    listen: str,
+    probe_listen: str | None,
+    tls_cert: Path,
+    tls_key: Path,
+    client_ca: Path | None,
+    tls_reload_interval: float,
+    audit_location: str | None,
+    actor: str | None,
+    threads: int,
+    log_level: str,
+) -> None:
     """Serve the validating admission webhook (AdmissionReview v1 at POST /validate) over
     HTTPS, with /healthz, /readyz and /metrics."""
     from concurrent.futures import ThreadPoolExecutor
@@ -97,8 +144,12 @@ def serve(config_path: Path | None, trust_policy: Path | None, plain_http: bool,
     probes = _listen_address(probe_listen, "--probe-listen") if probe_listen else None
     config = _config(config_path)
     metrics = GateMetrics()
-    decider = build_gate(config, trust_policy, (plain_http, registry_ca, docker_config),
-                         on_cache_lookup=metrics.cache_lookup)
+    decider = build_gate(
+        config,
+        trust_policy,
+        (plain_http, registry_ca, docker_config),
+        on_cache_lookup=metrics.cache_lookup,
+    )
     try:
         tls = ReloadingTLS(TLSFiles(tls_cert, tls_key, client_ca), metrics)
     except (OSError, ValueError) as exc:
@@ -109,9 +160,14 @@ def serve(config_path: Path | None, trust_policy: Path | None, plain_http: bool,
         _usage_error(f"audit trail unavailable: {exc}")
     executor = ThreadPoolExecutor(threads, thread_name_prefix="c4guard-gate")
     app = GateApp(decider, recorder, metrics=metrics, executor=executor)
-    logs.log_event("serving", listen=listen, checks=[c.id for c in decider.checks],
-                   mtls=client_ca is not None, images_verified=decider.images is not None,
-                   policy=decider.policy_digests())
+    logs.log_event(
+        "serving",
+        listen=listen,
+        checks=[c.id for c in decider.checks],
+        mtls=client_ca is not None,
+        images_verified=decider.images is not None,
+        policy=decider.policy_digests(),
+    )
     gc.freeze()  # what startup built lives on: full collections then skip it (80 ms -> 1 ms)
     try:
         serve_app(app, address, tls, tls_reload_interval, probes)
@@ -123,12 +179,20 @@ def serve(config_path: Path | None, trust_policy: Path | None, plain_http: bool,
 @gate.command()
 @click.argument("paths", nargs=-1, type=click.Path(allow_dash=True))
 @gate_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @audit_option
-def check(paths: tuple[str, ...], config_path: Path | None, trust_policy: Path | None,
-          plain_http: bool, registry_ca: Path | None, docker_config: Path | None, fmt: str,
-          audit_location: str | None) -> None:
+def check(
+    paths: tuple[str, ...],
+    config_path: Path | None,
+    trust_policy: Path | None,
+    plain_http: bool,
+    registry_ca: Path | None,
+    docker_config: Path | None,
+    fmt: str,
+    audit_location: str | None,
+) -> None:
     """Decide admission for the workloads in manifest files, directories or `-` (stdin),
     exactly as the webhook would, one object at a time. Exit 0 all allowed, 1 any denied
     or unreadable, 2 usage error or no workload found."""
@@ -143,8 +207,12 @@ def check(paths: tuple[str, ...], config_path: Path | None, trust_policy: Path |
     if not decisions and not errors:
         _usage_error("no workload among the inputs: nothing to decide")
     if fmt == "json":
-        click.echo(json.dumps({"decisions": [_json_decision(r, d) for r, d in decisions],
-                               "input_errors": errors}, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {"decisions": [_json_decision(r, d) for r, d in decisions], "input_errors": errors},
+                ensure_ascii=False,
+            )
+        )
     else:
         click.echo(_text_report(decisions, errors))
     configured = (config.audit.db or DEFAULT_TRAIL) if config.audit else None
@@ -158,37 +226,72 @@ def check(paths: tuple[str, ...], config_path: Path | None, trust_policy: Path |
 
 
 @gate.command("webhook-config")
-@click.option("--config", "config_path", type=_FILE,
-              help="c4guard.yaml whose gate.time_budget sets the webhook timeout.")
-@click.option("--name", default="c4guard-gate", show_default=True,
-              help="Name of the ValidatingWebhookConfiguration.")
-@click.option("--namespace", default="c4guard", show_default=True,
-              help="Namespace the gate runs in (never sent to the gate).")
-@click.option("--service", default="c4guard-gate", show_default=True,
-              help="Service in front of the gate replicas.")
+@click.option(
+    "--config",
+    "config_path",
+    type=_FILE,
+    help="c4guard.yaml whose gate.time_budget sets the webhook timeout.",
+)
+@click.option(
+    "--name",
+    default="c4guard-gate",
+    show_default=True,
+    help="Name of the ValidatingWebhookConfiguration.",
+)
+@click.option(
+    "--namespace",
+    default="c4guard",
+    show_default=True,
+    help="Namespace the gate runs in (never sent to the gate).",
+)
+@click.option(
+    "--service",
+    default="c4guard-gate",
+    show_default=True,
+    help="Service in front of the gate replicas.",
+)
 @click.option("--port", type=click.IntRange(1, 65535), default=443, show_default=True)
 @click.option("--url", help="Reach the gate at this https:// URL instead of a Service.")
 @click.option("--ca-bundle", type=_FILE, help="CA (PEM) that signs the gate's certificate.")
-@click.option("--exclude-namespace", "excluded", multiple=True,
-              help="Another namespace the gate does not judge (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml",
-              show_default=True)
-def webhook_config(config_path: Path | None, name: str, namespace: str, service: str,
-                   port: int, url: str | None, ca_bundle: Path | None, excluded: tuple[str, ...],
-                   fmt: str) -> None:
+@click.option(
+    "--exclude-namespace",
+    "excluded",
+    multiple=True,
+    help="Another namespace the gate does not judge (repeatable).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True
+)
+def webhook_config(
+    config_path: Path | None,
+    name: str,
+    namespace: str,
+    service: str,
+    port: int,
+    url: str | None,
+    ca_bundle: Path | None,
+    excluded: tuple[str, ...],
+    fmt: str,
+) -> None:
     """Print the ValidatingWebhookConfiguration for the gate (failurePolicy: Fail)."""
     from c4guard.gate import webhook_config as wc
 
     policy = _policy(_config(config_path))
     ca = ca_bundle.read_bytes() if ca_bundle else None
     try:
-        client = (wc.url_client_config(url, ca) if url
-                  else wc.service_client_config(namespace, service, port, ca))
+        client = (
+            wc.url_client_config(url, ca)
+            if url
+            else wc.service_client_config(namespace, service, port, ca)
+        )
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     document = wc.webhook_configuration(
-        name=name, client_config=client, time_budget=policy.time_budget,
-        exclude_namespaces=[namespace, "kube-system", *excluded])
+        name=name,
+        client_config=client,
+        time_budget=policy.time_budget,
+        exclude_namespaces=[namespace, "kube-system", *excluded],
+    )
     if fmt == "json":
         click.echo(json.dumps(document, indent=2))
     else:
@@ -196,9 +299,12 @@ def webhook_config(config_path: Path | None, name: str, namespace: str, service:
 
 
 # -- building the gate ------------------------------------------------------------------
-def build_gate(config: Config, trust_policy: Path | None,
-               registry: tuple[bool, Path | None, Path | None],
-               on_cache_lookup: Any = None) -> Gate:
+def build_gate(
+    config: Config,
+    trust_policy: Path | None,
+    registry: tuple[bool, Path | None, Path | None],
+    on_cache_lookup: Any = None,
+) -> Gate:
     """The decider for `config`'s gate policy, with its image verifier."""
     from c4guard.gate.decision import Gate
     from c4guard.gate.images import ImageVerifier
@@ -212,16 +318,25 @@ def build_gate(config: Config, trust_policy: Path | None,
         return Gate(config, policy, None)
     path = trust_policy or _relative(config, images.trust_policy)
     if path is None:
-        _usage_error("image verification needs a trust policy: set gate.images.trust_policy "
-                     "in the config or pass --trust-policy (or set gate.images.verify: false)")
+        _usage_error(
+            "image verification needs a trust policy: set gate.images.trust_policy "
+            "in the config or pass --trust-policy (or set gate.images.verify: false)"
+        )
     plain_http, registry_ca, docker_config = registry
     options = RegistryOptions(
         docker_config=docker_config or _relative(config, images.docker_config),
         ca_file=registry_ca or _relative(config, images.registry_ca),
-        plain_http=plain_http or images.plain_http, timeout=policy.time_budget)
+        plain_http=plain_http or images.plain_http,
+        timeout=policy.time_budget,
+    )
     try:
-        verifier = ImageVerifier(load_policy(path), options, ttl=images.cache_ttl,
-                                 cache_size=images.cache_size, on_lookup=on_cache_lookup)
+        verifier = ImageVerifier(
+            load_policy(path),
+            options,
+            ttl=images.cache_ttl,
+            cache_size=images.cache_size,
+            on_lookup=on_cache_lookup,
+        )
     except (PolicyError, SignerError, OSError, ValueError) as exc:
         _usage_error(f"trust policy: {exc}")
     return Gate(config, policy, verifier)
@@ -289,12 +404,15 @@ def _text_report(decisions: list[tuple[Resource, Decision]], errors: list[str]) 
         lines += [f"  warn: {_located(reason)}" for reason in decision.warnings]
         left = sorted({n.check for n in decision.not_judged})
         if left:
-            lines.append(f"  left to the scan (needs evidence beyond the object): "
-                         f"{', '.join(left)}")
+            lines.append(
+                f"  left to the scan (needs evidence beyond the object): {', '.join(left)}"
+            )
     lines += [f"input error: {error}" for error in errors]
     denied = sum(1 for _, d in decisions if not d.allowed)
-    lines.append(f"{len(decisions)} object(s): {len(decisions) - denied} allowed, "
-                 f"{denied} denied" + (f", {len(errors)} input error(s)" if errors else ""))
+    lines.append(
+        f"{len(decisions)} object(s): {len(decisions) - denied} allowed, "
+        f"{denied} denied" + (f", {len(errors)} input error(s)" if errors else "")
+    )
     return "\n".join(lines)
 
 
@@ -309,6 +427,9 @@ def _json_decision(resource: Resource, decision: Decision) -> dict[str, Any]:
 def _check_event(resource: Resource, decision: Decision, decider: Gate, actor: str) -> Any:
     from c4guard.audit.events import Event
 
-    payload = {"request": {"source": "gate check", "location": str(resource.location)},
-               **decision.payload(), "policy": decider.policy_digests()}
+    payload = {
+        "request": {"source": "gate check", "location": str(resource.location)},
+        **decision.payload(),
+        "policy": decider.policy_digests(),
+    }
     return Event("gate.decision", payload, actor)

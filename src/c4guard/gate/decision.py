@@ -52,8 +52,12 @@ class Reason:
         return f"{self.message} ({self.code}{requirement})"
 
     def to_dict(self) -> dict[str, Any]:
-        found = {"source": self.source, "code": self.code, "requirement": self.requirement,
-                 "message": self.message}
+        found = {
+            "source": self.source,
+            "code": self.code,
+            "requirement": self.requirement,
+            "message": self.message,
+        }
         return {**found, "location": self.location} if self.location else found
 
 
@@ -89,8 +93,9 @@ class Decision:
         return any(reason.source == "gate" for reason in self.denials)
 
     @classmethod
-    def fail_closed(cls, code: str, message: str, subject: dict[str, Any] | None = None
-                    ) -> Decision:
+    def fail_closed(
+        cls, code: str, message: str, subject: dict[str, Any] | None = None
+    ) -> Decision:
         return cls(denials=[Reason("gate", code, None, message)], subject=subject or {})
 
     def message(self) -> str:
@@ -103,8 +108,10 @@ class Decision:
 
     def warning_texts(self) -> list[str]:
         """Admission warnings (kubectl prints them), short as the API server wants them."""
-        texts = [_clip(f"c4guard: {reason.text()}", MAX_WARNING_CHARS)
-                 for reason in self.warnings[:MAX_WARNINGS]]
+        texts = [
+            _clip(f"c4guard: {reason.text()}", MAX_WARNING_CHARS)
+            for reason in self.warnings[:MAX_WARNINGS]
+        ]
         if len(self.warnings) > MAX_WARNINGS:
             texts.append(f"c4guard: and {len(self.warnings) - MAX_WARNINGS} more warnings")
         return texts
@@ -126,15 +133,22 @@ class Gate:
     """Decides admission for one object at a time. Holds no state that decides anything:
     the policy, the checks and a cache of verify verdicts."""
 
-    def __init__(self, config: Config, policy: GatePolicy, images: ImageVerifier | None,
-                 catalog: Catalog | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        policy: GatePolicy,
+        images: ImageVerifier | None,
+        catalog: Catalog | None = None,
+    ) -> None:
         self.config = config
         self.policy = policy
         self.images = images
         self.checks = gated_checks(policy)
         self.levels = {r.id: r.level for r in (catalog or load_catalog()).requirements}
-        self._digests = {"gate": policy.digest,
-                         "trust": images.policy_digest if images is not None else None}
+        self._digests = {
+            "gate": policy.digest,
+            "trust": images.policy_digest if images is not None else None,
+        }
 
     def policy_digests(self) -> dict[str, str | None]:
         """The gate policy and trust policy a decision is made under."""
@@ -162,8 +176,9 @@ class Gate:
             return
         target = decision.denials if self.policy.images.action == "deny" else decision.warnings
         for code, message in image.failures():
-            target.append(Reason("image", code, IMAGE_REQUIREMENT,
-                                 f"image {image.reference}: {message}"))
+            target.append(
+                Reason("image", code, IMAGE_REQUIREMENT, f"image {image.reference}: {message}")
+            )
 
     def _judge_check(self, check: Check, inventory: ObjectInventory, decision: Decision) -> None:
         inventory.looked_beyond = False
@@ -171,9 +186,14 @@ class Gate:
         try:
             outcomes = [o for o in check.function(inventory) if isinstance(o, Outcome)]
         except Exception as exc:
-            decision.denials.append(Reason("gate", "check-error", check.requirement,
-                                           f"check {check.id} could not run ({exc!r}); the "
-                                           "gate fails closed"))
+            decision.denials.append(
+                Reason(
+                    "gate",
+                    "check-error",
+                    check.requirement,
+                    f"check {check.id} could not run ({exc!r}); the gate fails closed",
+                )
+            )
             return
         if inventory.looked_beyond:
             decision.not_judged.append(NotJudged(check.id, BEYOND_THE_OBJECT))
@@ -188,17 +208,20 @@ class Gate:
             else:
                 self._apply_rule(check, finding, inventory.admitted.namespace, decision)
 
-    def _apply_rule(self, check: Check, finding: Finding, namespace: str | None,
-                    decision: Decision) -> None:
+    def _apply_rule(
+        self, check: Check, finding: Finding, namespace: str | None, decision: Decision
+    ) -> None:
         level = self.levels.get(check.requirement, 3)
-        action = self.policy.action_for(check.id, check.requirement, level, check.severity,
-                                        namespace)
+        action = self.policy.action_for(
+            check.id, check.requirement, level, check.severity, namespace
+        )
         message = finding.message
         if finding.result is Result.UNKNOWN:
             message += " (cannot be determined, so it counts as failing)"
         where = str(finding.location) if finding.location.line else None
         reason = Reason("check", check.id, check.requirement, message, where)
         (decision.denials if action == "deny" else decision.warnings).append(reason)
+
 
 def _unsettled(outcome: Outcome, finding: Finding, inventory: ObjectInventory) -> str | None:
     """Why a failing outcome cannot be judged from the object alone, if it cannot: it is
@@ -231,9 +254,13 @@ def images_of(inventory: ObjectInventory) -> Iterator[str]:
 
 def describe_object(resource: Resource) -> dict[str, Any]:
     """The object's identity and content digest, for the audit trail."""
-    return {"kind": resource.kind, "api_version": resource.api_version,
-            "namespace": resource.namespace, "name": resource.name,
-            "sha256": object_digest(resource.body)}
+    return {
+        "kind": resource.kind,
+        "api_version": resource.api_version,
+        "namespace": resource.namespace,
+        "name": resource.name,
+        "sha256": object_digest(resource.body),
+    }
 
 
 def _clip(text: str, limit: int) -> str:

@@ -43,9 +43,12 @@ class ImageCheck:
         """What the audit trail keeps of the verdict."""
         verdict = self.verdict
         return {
-            "reference": self.reference, "digest": verdict.digest,
-            "decision": verdict.decision, "policy_entry": verdict.policy_entry,
-            "policy_digest": verdict.policy_digest, "cached": self.cached,
+            "reference": self.reference,
+            "digest": verdict.digest,
+            "decision": verdict.decision,
+            "policy_entry": verdict.policy_entry,
+            "policy_digest": verdict.policy_digest,
+            "cached": self.cached,
             "verified_at": verdict.verified_at.isoformat(),
             "failures": [{"code": code, "message": message} for code, message in self.failures()],
         }
@@ -83,8 +86,15 @@ class VerdictCache:
 class ImageVerifier:
     """Verifies image references for the gate, one registry round per digest at a time."""
 
-    def __init__(self, policy: TrustPolicy, registry: RegistryOptions, *, ttl: float,
-                 cache_size: int, on_lookup: Callable[[bool], None] | None = None) -> None:
+    def __init__(
+        self,
+        policy: TrustPolicy,
+        registry: RegistryOptions,
+        *,
+        ttl: float,
+        cache_size: int,
+        on_lookup: Callable[[bool], None] | None = None,
+    ) -> None:
         self.policy = policy
         self.policy_digest = policy_digest(policy)
         self.registry = registry
@@ -104,8 +114,9 @@ class ImageVerifier:
         try:
             oci = Reference.parse(reference)
         except ValueError as exc:
-            return ImageCheck(reference, error(reference, str(exc),
-                                               policy_digest=self.policy_digest), False)
+            return ImageCheck(
+                reference, error(reference, str(exc), policy_digest=self.policy_digest), False
+            )
         if oci.digest is None:
             return ImageCheck(reference, self._tag_only(reference), False)
         cached = self.cache.get(self._key(oci))
@@ -131,8 +142,13 @@ class ImageVerifier:
         if running is not None:
             return running.result()
         try:
-            verdict = verify_artifact(reference, self.policy, registry=self.registry,
-                                      signers=self.signers, local_paths=False)
+            verdict = verify_artifact(
+                reference,
+                self.policy,
+                registry=self.registry,
+                signers=self.signers,
+                local_paths=False,
+            )
             if verdict.decision != "error":
                 self.cache.put(key, verdict)
             mine.set_result(verdict)
@@ -145,8 +161,12 @@ class ImageVerifier:
                 del self._inflight[key]
 
     def _tag_only(self, reference: str) -> Verdict:
-        message = (f"tag-only reference: {reference} has no digest; the gate admits images "
-                   "only by digest (image@sha256:…)")
-        return decide(reference, [Check(rule="reference", passed=False,
-                                        code="tag-only-reference", message=message)],
-                      policy_digest=self.policy_digest)
+        message = (
+            f"tag-only reference: {reference} has no digest; the gate admits images "
+            "only by digest (image@sha256:…)"
+        )
+        return decide(
+            reference,
+            [Check(rule="reference", passed=False, code="tag-only-reference", message=message)],
+            policy_digest=self.policy_digest,
+        )

@@ -10,7 +10,9 @@ from typing import Any
 
 LOGGER = "c4guard.gate"
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
-    "message", "color_message"}
+    "message",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):

@@ -23,21 +23,36 @@ class GateMetrics:
         disable_created_metrics()  # the *_created series only add noise here
         self.registry = CollectorRegistry()
         self.decisions = Counter(
-            "c4guard_gate_decisions", "Admission decisions by result (allow, deny, or error: "
+            "c4guard_gate_decisions",
+            "Admission decisions by result (allow, deny, or error: "
             "denied because the gate could not decide) and whether the request was a dry run.",
-            ["result", "dry_run"], registry=self.registry)
+            ["result", "dry_run"],
+            registry=self.registry,
+        )
         self.latency = Histogram(
-            "c4guard_gate_decision_seconds", "Time from a complete request to its response, "
-            "including the audit append.", buckets=LATENCY_BUCKETS, registry=self.registry)
+            "c4guard_gate_decision_seconds",
+            "Time from a complete request to its response, including the audit append.",
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
         self.cache = Counter(
-            "c4guard_gate_image_cache_lookups", "Image verdict cache lookups by result.",
-            ["result"], registry=self.registry)
+            "c4guard_gate_image_cache_lookups",
+            "Image verdict cache lookups by result.",
+            ["result"],
+            registry=self.registry,
+        )
         self.rejected = Counter(
-            "c4guard_gate_rejected_requests", "Requests answered without a decision, by reason.",
-            ["reason"], registry=self.registry)
+            "c4guard_gate_rejected_requests",
+            "Requests answered without a decision, by reason.",
+            ["reason"],
+            registry=self.registry,
+        )
         self.tls_reloads = Counter(
-            "c4guard_gate_tls_reloads", "Certificate reloads by outcome.", ["outcome"],
-            registry=self.registry)
+            "c4guard_gate_tls_reloads",
+            "Certificate reloads by outcome.",
+            ["outcome"],
+            registry=self.registry,
+        )
 
     def cache_lookup(self, hit: bool) -> None:
         self.cache.labels(result="hit" if hit else "miss").inc()

@@ -33,7 +33,7 @@ class CheckSelection(_Strict):
     exclude: list[str] = []
 
     def selects(self, check_id: str) -> bool:
-        return (_any(self.include, check_id) and not _any(self.exclude, check_id))
+        return _any(self.include, check_id) and not _any(self.exclude, check_id)
 
 
 class Rule(_Strict):
@@ -54,8 +54,9 @@ class Rule(_Strict):
             raise ValueError(f"{bad[0]!r} is not a requirement id or glob (e.g. 4.1.1, 4.1.*)")
         return value
 
-    def matches(self, check_id: str, requirement: str, level: int, severity: Severity,
-                namespace: str | None) -> bool:
+    def matches(
+        self, check_id: str, requirement: str, level: int, severity: Severity, namespace: str | None
+    ) -> bool:
         return (
             (not self.checks or _any(self.checks, check_id))
             and (not self.requirements or _any(self.requirements, requirement))
@@ -73,9 +74,11 @@ class ImageVerification(_Strict):
 
     verify: bool = True
     trust_policy: str | None = Field(
-        default=None, description="the verify face's policy file, relative to this config")
-    cache_ttl: float = Field(default=300.0, ge=0, le=86400,
-                             description="seconds a verdict is reused for the same digest")
+        default=None, description="the verify face's policy file, relative to this config"
+    )
+    cache_ttl: float = Field(
+        default=300.0, ge=0, le=86400, description="seconds a verdict is reused for the same digest"
+    )
     cache_size: int = Field(default=10000, ge=0, le=1_000_000)
     plain_http: bool = False
     registry_ca: str | None = None
@@ -88,10 +91,12 @@ class GatePolicy(_Strict):
     rules: list[Rule] = list(DEFAULT_RULES)
     default: Action = "warn"
     images: ImageVerification = ImageVerification()
-    time_budget: float = Field(default=5.0, gt=0, le=29,
-                               description="seconds from a request to its answer")
-    audit_reserve: float = Field(default=1.0, gt=0,
-                                 description="seconds of the budget kept for the audit append")
+    time_budget: float = Field(
+        default=5.0, gt=0, le=29, description="seconds from a request to its answer"
+    )
+    audit_reserve: float = Field(
+        default=1.0, gt=0, description="seconds of the budget kept for the audit append"
+    )
     max_request_bytes: int = Field(default=3 * MIB, ge=64 * 1024, le=64 * MIB)
 
     @model_validator(mode="after")
@@ -105,8 +110,9 @@ class GatePolicy(_Strict):
         """Seconds the checks and image verification may take."""
         return self.time_budget - self.audit_reserve
 
-    def action_for(self, check_id: str, requirement: str, level: int, severity: Severity,
-                   namespace: str | None) -> Action:
+    def action_for(
+        self, check_id: str, requirement: str, level: int, severity: Severity, namespace: str | None
+    ) -> Action:
         """The first rule that matches decides; else `default`."""
         for rule in self.rules:
             if rule.matches(check_id, requirement, level, severity, namespace):

@@ -77,13 +77,17 @@ class ReloadingTLS:
                 return False
             context = self.files.context()
         except (OSError, ssl.SSLError, ValueError) as exc:
-            log.error("TLS reload failed; keeping the previous certificate",
-                      extra={"event": "tls_reload_failed", "error": repr(exc)})
+            log.error(
+                "TLS reload failed; keeping the previous certificate",
+                extra={"event": "tls_reload_failed", "error": repr(exc)},
+            )
             self._count("failed")
             return False
         self.current, self.loaded = context, fingerprint
-        log.info("TLS certificate reloaded", extra={"event": "tls_reloaded",
-                                                    "cert": str(self.files.cert)})
+        log.info(
+            "TLS certificate reloaded",
+            extra={"event": "tls_reloaded", "cert": str(self.files.cert)},
+        )
         self._count("reloaded")
         return True
 
@@ -99,20 +103,44 @@ class ReloadingTLS:
 
 Address = tuple[str, int]
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-_COMMON = {"log_config": None, "access_log": False, "server_header": False,
-           "proxy_headers": False, "timeout_keep_alive": 30}
+_COMMON = {
+    "log_config": None,
+    "access_log": False,
+    "server_header": False,
+    "proxy_headers": False,
+    "timeout_keep_alive": 30,
+}
 
 
-def serve_app(app: Any, listen: Address, tls: ReloadingTLS, reload_interval: float,
-              probes: Address | None = None) -> None:
+def serve_app(
+    app: Any,
+    listen: Address,
+    tls: ReloadingTLS,
+    reload_interval: float,
+    probes: Address | None = None,
+) -> None:
     """Serve the app over TLS at `listen`, and its probes and metrics over plain HTTP at
     `probes` when given, until SIGTERM or SIGINT (on uvloop when it is installed)."""
-    servers = [uvicorn.Server(uvicorn.Config(
-        app, host=listen[0], port=listen[1], lifespan="on",
-        ssl_context_factory=lambda _config, _default: tls.base, **_COMMON))]
+    servers = [
+        uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=listen[0],
+                port=listen[1],
+                lifespan="on",
+                ssl_context_factory=lambda _config, _default: tls.base,
+                **_COMMON,
+            )
+        )
+    ]
     if probes is not None:
-        servers.append(uvicorn.Server(uvicorn.Config(
-            ProbeRoutes(app), host=probes[0], port=probes[1], lifespan="off", **_COMMON)))
+        servers.append(
+            uvicorn.Server(
+                uvicorn.Config(
+                    ProbeRoutes(app), host=probes[0], port=probes[1], lifespan="off", **_COMMON
+                )
+            )
+        )
     # uvicorn raises the signal again after its graceful shutdown: end with SystemExit then,
     # so that the caller's cleanup runs.
     signal.signal(signal.SIGTERM, _exit)
@@ -120,8 +148,9 @@ def serve_app(app: Any, listen: Address, tls: ReloadingTLS, reload_interval: flo
         runner.run(_serve_together(servers, tls, reload_interval))
 
 
-async def _serve_together(servers: list[uvicorn.Server], tls: ReloadingTLS,
-                          reload_interval: float) -> None:
+async def _serve_together(
+    servers: list[uvicorn.Server], tls: ReloadingTLS, reload_interval: float
+) -> None:
     """Run the servers and the certificate watcher; when one server stops, all do."""
     watcher = asyncio.create_task(tls.watch(reload_interval))
     tasks = [asyncio.create_task(server.serve()) for server in servers]
@@ -142,8 +171,13 @@ class ProbeRoutes:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http" and scope["path"] not in PROBE_PATHS:
-            await send({"type": "http.response.start", "status": 404,
-                        "headers": [(b"content-length", b"0")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 404,
+                    "headers": [(b"content-length", b"0")],
+                }
+            )
             await send({"type": "http.response.body", "body": b""})
             return
         await self.app(scope, receive, send)

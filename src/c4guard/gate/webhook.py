@@ -62,18 +62,25 @@ class Response:
         return cls(status, text.encode(), TEXT)
 
     async def send(self, send: Send) -> None:
-        await send({"type": "http.response.start", "status": self.status, "headers": [
-            (b"content-type", self.content_type),
-            (b"content-length", str(len(self.body)).encode()),
-        ]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": self.status,
+                "headers": [
+                    (b"content-type", self.content_type),
+                    (b"content-length", str(len(self.body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": self.body})
 
 
 class GateApp:
     """The ASGI application of `c4guard gate serve`."""
 
-    def __init__(self, gate: Gate, recorder: DecisionRecorder, *, metrics: GateMetrics,
-                 executor: Executor) -> None:
+    def __init__(
+        self, gate: Gate, recorder: DecisionRecorder, *, metrics: GateMetrics, executor: Executor
+    ) -> None:
         self.gate = gate
         self.policy = gate.policy
         self.recorder = recorder
@@ -134,8 +141,7 @@ class GateApp:
             return await self._admission(scope, receive)
         except Exception:
             error_id = uuid.uuid4().hex[:12]
-            log.exception("internal error", extra={"event": "internal_error",
-                                                   "error_id": error_id})
+            log.exception("internal error", extra={"event": "internal_error", "error_id": error_id})
             self.metrics.rejected.labels(reason="internal_error").inc()
             return Response.json(500, {"error": f"internal error {error_id}"})
 
@@ -147,21 +153,30 @@ class GateApp:
             request = parse_review(body)
             resource = request.resource() if request.not_judged_because is None else None
         except RequestTooLarge:
-            return self._reject(413, "too_large", "the request is larger than "
-                                f"{self.policy.max_request_bytes} bytes")
+            return self._reject(
+                413,
+                "too_large",
+                f"the request is larger than {self.policy.max_request_bytes} bytes",
+            )
         except TimeoutError:
             return self._reject(408, "slow_body", "the request body did not arrive in time")
         except BadReview as exc:
             return self._reject(400, "malformed", f"not a valid AdmissionReview: {exc}")
-        decision = await self._decide(request, resource, len(body),
-                                      started + self.policy.decision_budget)
+        decision = await self._decide(
+            request, resource, len(body), started + self.policy.decision_budget
+        )
         receipt = None
         if not request.dry_run:
             decision, receipt = await self._record(
-                request, decision, started, started + self.policy.time_budget)
+                request, decision, started, started + self.policy.time_budget
+            )
         self._observe(request, decision, receipt, time.monotonic() - started)
-        return Response.json(200, review_response(
-            request.uid, decision.allowed, decision.message(), decision.warning_texts()))
+        return Response.json(
+            200,
+            review_response(
+                request.uid, decision.allowed, decision.message(), decision.warning_texts()
+            ),
+        )
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         limit = self.policy.max_request_bytes
@@ -186,36 +201,48 @@ class GateApp:
 
     def _reject(self, status: int, reason: str, message: str) -> Response:
         self.metrics.rejected.labels(reason=reason).inc()
-        log.warning("request rejected", extra={"event": "rejected", "status": status,
-                                               "reason": message})
+        log.warning(
+            "request rejected", extra={"event": "rejected", "status": status, "reason": message}
+        )
         return Response.json(status, {"error": message})
 
-    async def _decide(self, request: AdmissionRequest, resource: Resource | None, size: int,
-                      until: float) -> Decision:
+    async def _decide(
+        self, request: AdmissionRequest, resource: Resource | None, size: int, until: float
+    ) -> Decision:
         """The decision, or a denial when it fails or does not finish in time."""
         try:
             async with asyncio.timeout_at(self._loop_time(until)):
                 return await self._decision(request, resource, size)
         except TimeoutError:
             return Decision.fail_closed(
-                "time-budget", "the decision did not finish within its time budget "
-                f"({self.policy.decision_budget:g} s); the gate fails closed", request.identity())
+                "time-budget",
+                "the decision did not finish within its time budget "
+                f"({self.policy.decision_budget:g} s); the gate fails closed",
+                request.identity(),
+            )
         except Exception:
             error_id = uuid.uuid4().hex[:12]
-            log.exception("internal error", extra={"event": "internal_error",
-                                                   "error_id": error_id, "uid": request.uid})
+            log.exception(
+                "internal error",
+                extra={"event": "internal_error", "error_id": error_id, "uid": request.uid},
+            )
             return Decision.fail_closed(
-                "internal-error", f"internal error {error_id} in the gate; it fails closed",
-                request.identity())
+                "internal-error",
+                f"internal error {error_id} in the gate; it fails closed",
+                request.identity(),
+            )
 
-    async def _decision(self, request: AdmissionRequest, resource: Resource | None,
-                        size: int) -> Decision:
+    async def _decision(
+        self, request: AdmissionRequest, resource: Resource | None, size: int
+    ) -> Decision:
         """Checks on the event loop for objects small enough to take well under a
         millisecond, in a thread otherwise; cached image verdicts at once, the others
         verified in threads, in parallel."""
         if resource is None:
-            return Decision(subject=request.identity(), not_judged=[
-                NotJudged("*", request.not_judged_because or "")])
+            return Decision(
+                subject=request.identity(),
+                not_judged=[NotJudged("*", request.not_judged_because or "")],
+            )
         if size <= INLINE_BODY_BYTES:
             decision, references = self.gate.judge_object(resource)
         else:
@@ -225,8 +252,9 @@ class GateApp:
             return decision
         verdicts = {reference: images.known(reference) for reference in references}
         pending = [reference for reference, known in verdicts.items() if known is None]
-        verified = await asyncio.gather(*(self._in_thread(images.verify, reference)
-                                          for reference in pending))
+        verified = await asyncio.gather(
+            *(self._in_thread(images.verify, reference) for reference in pending)
+        )
         verdicts.update(zip(pending, verified, strict=True))
         for reference in references:
             self.gate.add_image(decision, verdicts[reference])  # type: ignore[arg-type]
@@ -240,34 +268,55 @@ class GateApp:
     def _in_thread(self, function: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         return asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
 
-    async def _record(self, request: AdmissionRequest, decision: Decision, started: float,
-                      until: float) -> tuple[Decision, AppendReceipt | None]:
+    async def _record(
+        self, request: AdmissionRequest, decision: Decision, started: float, until: float
+    ) -> tuple[Decision, AppendReceipt | None]:
         """Append the decision and wait until it is durable; a decision that cannot be
         recorded in time is answered as a denial."""
-        payload = {"request": request.describe(), **decision.payload(),
-                   "policy": self.gate.policy_digests(),
-                   "decided_ms": round((time.monotonic() - started) * 1000, 3)}
+        payload = {
+            "request": request.describe(),
+            **decision.payload(),
+            "policy": self.gate.policy_digests(),
+            "decided_ms": round((time.monotonic() - started) * 1000, 3),
+        }
         try:
             async with asyncio.timeout_at(self._loop_time(until)):
                 await self._recover_trail()
                 receipt = await asyncio.wrap_future(self.recorder.submit(payload))
         except Exception as exc:
             self.recorder.failed(exc)
-            log.error("audit append failed", extra={"event": "audit_failed", "uid": request.uid,
-                                                    "error": repr(exc)})
+            log.error(
+                "audit append failed",
+                extra={"event": "audit_failed", "uid": request.uid, "error": repr(exc)},
+            )
             return Decision.fail_closed(
-                "audit-unavailable", "the decision could not be recorded in the audit trail "
-                "in time; the gate fails closed", decision.subject), None
+                "audit-unavailable",
+                "the decision could not be recorded in the audit trail "
+                "in time; the gate fails closed",
+                decision.subject,
+            ), None
         return decision, receipt
 
-    def _observe(self, request: AdmissionRequest, decision: Decision,
-                 receipt: AppendReceipt | None, elapsed: float) -> None:
+    def _observe(
+        self,
+        request: AdmissionRequest,
+        decision: Decision,
+        receipt: AppendReceipt | None,
+        elapsed: float,
+    ) -> None:
         result = "error" if decision.failed_closed else ("allow" if decision.allowed else "deny")
         self.metrics.decisions.labels(result=result, dry_run=str(request.dry_run).lower()).inc()
         self.metrics.latency.observe(elapsed)
-        log.info("decision", extra={
-            "event": "decision", "request": request.describe(), "dry_run": request.dry_run,
-            "result": result, "denied": [r.code for r in decision.denials],
-            "warnings": len(decision.warnings), "duration_ms": round(elapsed * 1000, 3),
-            "audit_index": receipt.index if receipt else None,
-        })
+        log.info(
+            "decision",
+            extra={
+                "event": "decision",
+                "request": request.describe(),
+                "dry_run": request.dry_run,
+                "result": result,
+                "denied": [r.code for r in decision.denials],
+                "warnings": len(decision.warnings),
+                "duration_ms": round(elapsed * 1000, 3),
+                "audit_index": receipt.index if receipt else None,
+            },
+        )

@@ -47,13 +47,21 @@ def gated_rules() -> list[dict[str, Any]]:
     for group, kind in gated_kinds():
         by_group[group].append(plural(kind))
     by_group[""].extend(POD_SUBRESOURCES)
-    return [{"apiGroups": [group], "apiVersions": ["*"], "operations": ["CREATE", "UPDATE"],
-             "resources": sorted(resources), "scope": "*"}
-            for group, resources in sorted(by_group.items())]
+    return [
+        {
+            "apiGroups": [group],
+            "apiVersions": ["*"],
+            "operations": ["CREATE", "UPDATE"],
+            "resources": sorted(resources),
+            "scope": "*",
+        }
+        for group, resources in sorted(by_group.items())
+    ]
 
 
-def webhook_configuration(*, name: str, client_config: dict[str, Any], time_budget: float,
-                          exclude_namespaces: list[str]) -> dict[str, Any]:
+def webhook_configuration(
+    *, name: str, client_config: dict[str, Any], time_budget: float, exclude_namespaces: list[str]
+) -> dict[str, Any]:
     """The ValidatingWebhookConfiguration object: fail closed, no side effects on dry
     runs, the gate's own namespace and kube-system left out."""
     timeout = min(MAX_TIMEOUT_SECONDS, math.ceil(time_budget) + 1)
@@ -61,27 +69,36 @@ def webhook_configuration(*, name: str, client_config: dict[str, Any], time_budg
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "ValidatingWebhookConfiguration",
         "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "c4guard-gate"}},
-        "webhooks": [{
-            "name": WEBHOOK_NAME,
-            "admissionReviewVersions": ["v1"],
-            "clientConfig": client_config,
-            "rules": gated_rules(),
-            "failurePolicy": "Fail",
-            "matchPolicy": "Equivalent",
-            "sideEffects": "NoneOnDryRun",
-            "timeoutSeconds": timeout,
-            "namespaceSelector": {"matchExpressions": [{
-                "key": NAMESPACE_LABEL, "operator": "NotIn",
-                "values": sorted(set(exclude_namespaces)),
-            }]},
-        }],
+        "webhooks": [
+            {
+                "name": WEBHOOK_NAME,
+                "admissionReviewVersions": ["v1"],
+                "clientConfig": client_config,
+                "rules": gated_rules(),
+                "failurePolicy": "Fail",
+                "matchPolicy": "Equivalent",
+                "sideEffects": "NoneOnDryRun",
+                "timeoutSeconds": timeout,
+                "namespaceSelector": {
+                    "matchExpressions": [
+                        {
+                            "key": NAMESPACE_LABEL,
+                            "operator": "NotIn",
+                            "values": sorted(set(exclude_namespaces)),
+                        }
+                    ]
+                },
+            }
+        ],
     }
 
 
-def service_client_config(namespace: str, service: str, port: int,
-                          ca_bundle: bytes | None) -> dict[str, Any]:
-    config: dict[str, Any] = {"service": {"namespace": namespace, "name": service,
-                                          "path": VALIDATE_PATH, "port": port}}
+def service_client_config(
+    namespace: str, service: str, port: int, ca_bundle: bytes | None
+) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "service": {"namespace": namespace, "name": service, "path": VALIDATE_PATH, "port": port}
+    }
     return _with_ca(config, ca_bundle)
 
 

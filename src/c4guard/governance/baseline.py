@@ -68,14 +68,27 @@ def baselined(finding: Finding) -> bool:
 
 def baseline_document(findings: list[Finding]) -> dict[str, Any]:
     entries = sorted(
-        ({"fingerprint": f.fingerprint, "path": f.location.path, "check_id": f.check_id,
-          "requirement": f.requirement, "resource": str(f.resource), "subject": f.subject,
-          "message": f.message} for f in findings if baselined(f)),
+        (
+            {
+                "fingerprint": f.fingerprint,
+                "path": f.location.path,
+                "check_id": f.check_id,
+                "requirement": f.requirement,
+                "resource": str(f.resource),
+                "subject": f.subject,
+                "message": f.message,
+            }
+            for f in findings
+            if baselined(f)
+        ),
         key=lambda e: (e["path"], e["check_id"], e["resource"], e["fingerprint"]),
     )
-    return {"version": BASELINE_VERSION, "tool": f"c4guard {__version__}",
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "findings": entries}
+    return {
+        "version": BASELINE_VERSION,
+        "tool": f"c4guard {__version__}",
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "findings": entries,
+    }
 
 
 def write_baseline(findings: list[Finding], path: Path) -> int:
@@ -112,7 +125,8 @@ def apply_baseline(findings: list[Finding], baseline: Baseline) -> dict[str, Any
         remaining[entry.fingerprint].append(entry)
     candidates = [f for f in findings if baselined(f)]
     reason = f"accepted in the baseline {baseline.source}" + (
-        f" of {baseline.created_at[:10]}" if baseline.created_at else "")
+        f" of {baseline.created_at[:10]}" if baseline.created_at else ""
+    )
     matched = 0
     for same_file in (True, False):
         for finding in candidates:
@@ -120,15 +134,16 @@ def apply_baseline(findings: list[Finding], baseline: Baseline) -> dict[str, Any
                 finding.suppression = Suppression(SOURCE, reason)
                 matched += 1
     return {
-        "path": baseline.source, "created_at": baseline.created_at or None,
-        "entries": len(baseline.entries), "matched": matched,
+        "path": baseline.source,
+        "created_at": baseline.created_at or None,
+        "entries": len(baseline.entries),
+        "matched": matched,
         "new": sum(1 for f in candidates if f.suppression is None),
         "gone": sum(len(left) for left in remaining.values()),
     }
 
 
-def _consume(remaining: dict[str, list[BaselineEntry]], finding: Finding,
-             same_file: bool) -> bool:
+def _consume(remaining: dict[str, list[BaselineEntry]], finding: Finding, same_file: bool) -> bool:
     entries = remaining.get(finding.fingerprint)
     if not entries:
         return False

@@ -80,21 +80,25 @@ def _fields(text: str) -> tuple[dict[str, str], list[str]]:
     return fields, problems
 
 
-def _directive(source: str, head: str, fields: dict[str, str], problems: list[str],
-               location: Location) -> Directive:
+def _directive(
+    source: str, head: str, fields: dict[str, str], problems: list[str], location: Location
+) -> Directive:
     targets = tuple(t.strip().upper() for t in head.split(",") if t.strip())
     if not targets:
         problems.insert(0, "names no check or requirement id")
-    problems += [f"{t!r} is not a check or requirement id" for t in targets
-                 if not _TARGET.match(t)]
+    problems += [f"{t!r} is not a check or requirement id" for t in targets if not _TARGET.match(t)]
     expires = _date(fields.get("expires"), problems)
     if not fields.get("reason"):
         problems.append("has no reason")
     if "expires" not in fields:
         problems.append("has no expiry (expires=YYYY-MM-DD)")
     return Directive(
-        source=source, targets=targets, reason=fields.get("reason", ""), expires=expires,
-        location=location, approver=fields.get("approver") or None,
+        source=source,
+        targets=targets,
+        reason=fields.get("reason", ""),
+        expires=expires,
+        location=location,
+        approver=fields.get("approver") or None,
         problem="; ".join(problems) or None,
     )
 

@@ -35,8 +35,9 @@ Owned = tuple[Resource, Directive]
 KnownId = Callable[[str], bool]
 
 
-def apply_directives(findings: list[Finding], inventory: Inventory, today: date, *,
-                     honour: bool, known: KnownId) -> list[dict[str, Any]]:
+def apply_directives(
+    findings: list[Finding], inventory: Inventory, today: date, *, honour: bool, known: KnownId
+) -> list[dict[str, Any]]:
     """Suppress findings with the directives of their resources; report every directive.
     `known(id)` tells whether an id names a registered check or a requirement."""
     owned = list(_directives(inventory))
@@ -50,20 +51,29 @@ def apply_directives(findings: list[Finding], inventory: Inventory, today: date,
     for finding in findings:
         if finding.result is Result.PASS or finding.suppression is not None:
             continue
-        for index in (i for r in _resources_of(finding, by_ref)
-                      for i in by_resource.get(id(r), ())):
+        for index in (
+            i for r in _resources_of(finding, by_ref) for i in by_resource.get(id(r), ())
+        ):
             directive = owned[index][1]
             for target in directive.targets:
                 if target not in (finding.check_id, finding.requirement):
                     continue
                 matched[(index, target)] += 1
-                if finding.suppression is None and _state(directive, target, today, honour,
-                                                          known)[0] == "usable":
-                    finding.suppression = Suppression(directive.source, directive.reason,
-                                                      directive.expires, directive.approver)
+                if (
+                    finding.suppression is None
+                    and _state(directive, target, today, honour, known)[0] == "usable"
+                ):
+                    finding.suppression = Suppression(
+                        directive.source, directive.reason, directive.expires, directive.approver
+                    )
     return [
-        _entry(resource, directive, target, matched[(index, target)],
-               _state(directive, target, today, honour, known))
+        _entry(
+            resource,
+            directive,
+            target,
+            matched[(index, target)],
+            _state(directive, target, today, honour, known),
+        )
         for index, (resource, directive) in enumerate(owned)
         for target in directive.targets or ("",)
     ]
@@ -102,8 +112,9 @@ def _resources_of(finding: Finding, by_ref: dict[ResourceRef, list[Resource]]) -
     return resources
 
 
-def _state(directive: Directive, target: str, today: date, honour: bool,
-           known: KnownId) -> tuple[str, str | None]:
+def _state(
+    directive: Directive, target: str, today: date, honour: bool, known: KnownId
+) -> tuple[str, str | None]:
     """("usable" | "invalid" | "expired" | "disabled", why)."""
     if directive.problem:
         return "invalid", directive.problem
@@ -112,13 +123,20 @@ def _state(directive: Directive, target: str, today: date, honour: bool,
     if directive.expires is not None and today > directive.expires:
         return "expired", f"expired on {directive.expires.isoformat()}"
     if not honour:
-        return "disabled", "inline and annotation suppressions are disregarded " \
-                           "(--no-inline-ignores)"
+        return (
+            "disabled",
+            "inline and annotation suppressions are disregarded (--no-inline-ignores)",
+        )
     return "usable", None
 
 
-def _entry(resource: Resource, directive: Directive, target: str, matched: int,
-           state: tuple[str, str | None]) -> dict[str, Any]:
+def _entry(
+    resource: Resource,
+    directive: Directive,
+    target: str,
+    matched: int,
+    state: tuple[str, str | None],
+) -> dict[str, Any]:
     status, problem = state
     if status == "usable":
         status = "active" if matched else "unused"
@@ -127,11 +145,13 @@ def _entry(resource: Resource, directive: Directive, target: str, matched: int,
         "source": directive.source,
         "check": None if is_requirement or not target else target,
         "requirement": target if is_requirement else None,
-        "resource": {"kind": resource.kind, "namespace": resource.namespace,
-                     "name": resource.name},
-        "path": directive.location.path, "line": directive.location.line,
+        "resource": {"kind": resource.kind, "namespace": resource.namespace, "name": resource.name},
+        "path": directive.location.path,
+        "line": directive.location.line,
         "reason": directive.reason,
         "expires": directive.expires.isoformat() if directive.expires else None,
-        "approver": directive.approver, "status": status, "matched": matched,
+        "approver": directive.approver,
+        "status": status,
+        "matched": matched,
         "problem": problem,
     }

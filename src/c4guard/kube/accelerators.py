@@ -13,10 +13,20 @@ if TYPE_CHECKING:
     from c4guard.inventory import Inventory
 
 ACCELERATOR_RESOURCES = (
-    "nvidia.com/gpu", "nvidia.com/gpu.shared", "nvidia.com/mig-*", "amd.com/gpu",
-    "google.com/tpu", "aws.amazon.com/neuron", "aws.amazon.com/neuroncore",
-    "aws.amazon.com/neurondevice", "habana.ai/gaudi", "gpu.intel.com/*", "intel.com/gpu",
-    "qualcomm.com/qaic", "furiosa.ai/*", "rebellions.ai/*",
+    "nvidia.com/gpu",
+    "nvidia.com/gpu.shared",
+    "nvidia.com/mig-*",
+    "amd.com/gpu",
+    "google.com/tpu",
+    "aws.amazon.com/neuron",
+    "aws.amazon.com/neuroncore",
+    "aws.amazon.com/neurondevice",
+    "habana.ai/gaudi",
+    "gpu.intel.com/*",
+    "intel.com/gpu",
+    "qualcomm.com/qaic",
+    "furiosa.ai/*",
+    "rebellions.ai/*",
 )
 MIG_PREFIX = "nvidia.com/mig-"
 SHARED_GPU = "nvidia.com/gpu.shared"
@@ -46,8 +56,14 @@ def accelerator_requests(container: ContainerView) -> list[AcceleratorRequest]:
     for name in dict.fromkeys([*limits, *requests]):
         if is_accelerator(str(name)):
             block = "limits" if name in limits else "requests"
-            found.append(AcceleratorRequest(str(name), requests.get(name), limits.get(name),
-                                            container.locate("resources", block, name)))
+            found.append(
+                AcceleratorRequest(
+                    str(name),
+                    requests.get(name),
+                    limits.get(name),
+                    container.locate("resources", block, name),
+                )
+            )
     return found
 
 

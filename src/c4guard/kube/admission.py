@@ -83,11 +83,11 @@ def verification_policies(inv: Inventory) -> Iterator[Control]:
     """Every signature-verifying control among the inputs with its mode (for the check that
     judges policies themselves)."""
     for resource in inv.kind("ClusterPolicy", group="kyverno.io") + inv.kind(
-            "Policy", group="kyverno.io"):
+        "Policy", group="kyverno.io"
+    ):
         for index, rule in enumerate(_list(resource.body.get("spec"), "rules")):
             for entry_index, entry in enumerate(_list(rule, "verifyImages")):
-                yield _kyverno_control(ObjectView(resource), index, rule, entry_index, entry,
-                                       None)
+                yield _kyverno_control(ObjectView(resource), index, rule, entry_index, entry, None)
     for resource in _ivps(inv):
         yield _ivp_control(ObjectView(resource))
     for resource in inv.kind("ClusterImagePolicy", group="policy.sigstore.dev"):
@@ -101,7 +101,8 @@ def verification_policies(inv: Inventory) -> Iterator[Control]:
 
 def _kyverno(inv: Inventory, target: Target) -> Iterator[Control]:
     resources = inv.kind("ClusterPolicy", group="kyverno.io") + [
-        r for r in inv.kind("Policy", group="kyverno.io") if r.namespace == target.namespace]
+        r for r in inv.kind("Policy", group="kyverno.io") if r.namespace == target.namespace
+    ]
     for resource in resources:
         view = ObjectView(resource)
         if view.get("spec", "admission") is False:
@@ -114,11 +115,16 @@ def _kyverno(inv: Inventory, target: Target) -> Iterator[Control]:
                     yield _kyverno_control(view, index, rule, entry_index, entry, target)
 
 
-def _kyverno_control(view: ObjectView, index: int, rule: Mapping[str, Any], entry_index: int,
-                     entry: Mapping[str, Any], target: Target | None) -> Control:
+def _kyverno_control(
+    view: ObjectView,
+    index: int,
+    rule: Mapping[str, Any],
+    entry_index: int,
+    entry: Mapping[str, Any],
+    target: Target | None,
+) -> Control:
     name = f"Kyverno {view.resource.kind} {view.resource.name} rule {rule.get('name', index)}"
-    keys: tuple[Any, ...] = ("spec", "rules", index, "verifyImages", entry_index,
-                             "failureAction")
+    keys: tuple[Any, ...] = ("spec", "rules", index, "verifyImages", entry_index, "failureAction")
     action = entry.get("failureAction")
     if action is None and target is not None:
         action = _override(view, target.namespace)
@@ -132,8 +138,9 @@ def _kyverno_control(view: ObjectView, index: int, rule: Mapping[str, Any], entr
 
 def _override(view: ObjectView, namespace: str) -> Any:
     for item in view.get("spec", "validationFailureActionOverrides") or []:
-        if isinstance(item, Mapping) and any(fnmatchcase(namespace, str(p))
-                                             for p in item.get("namespaces") or []):
+        if isinstance(item, Mapping) and any(
+            fnmatchcase(namespace, str(p)) for p in item.get("namespaces") or []
+        ):
             return item.get("action")
     return None
 
@@ -142,7 +149,8 @@ def _kyverno_matches(rule: Mapping[str, Any], target: Target) -> bool:
     match = rule.get("match") if isinstance(rule.get("match"), Mapping) else {}
     exclude = rule.get("exclude") if isinstance(rule.get("exclude"), Mapping) else {}
     return _kyverno_filter(match, target, empty=True) and not (
-        exclude and _kyverno_filter(exclude, target, empty=False))
+        exclude and _kyverno_filter(exclude, target, empty=False)
+    )
 
 
 def _kyverno_filter(block: Mapping[str, Any], target: Target, empty: bool) -> bool:
@@ -176,15 +184,19 @@ def _kyverno_images(entry: Mapping[str, Any], image: ImageRef) -> bool:
         patterns = [str(entry["image"])]
     skipped = [str(p) for p in entry.get("skipImageReferences") or []]
     return any(wildcard_match(p, image) for p in patterns) and not any(
-        wildcard_match(p, image) for p in skipped)
+        wildcard_match(p, image) for p in skipped
+    )
 
 
 # ------------------------------------------------------------------ ImageValidatingPolicy
 
 
 def _ivps(inv: Inventory) -> list[Any]:
-    return [r for kind in ("ImageValidatingPolicy", "NamespacedImageValidatingPolicy")
-            for r in inv.kind(kind, group="policies.kyverno.io")]
+    return [
+        r
+        for kind in ("ImageValidatingPolicy", "NamespacedImageValidatingPolicy")
+        for r in inv.kind(kind, group="policies.kyverno.io")
+    ]
 
 
 def _image_validating(inv: Inventory, target: Target) -> Iterator[Control]:
@@ -193,21 +205,27 @@ def _image_validating(inv: Inventory, target: Target) -> Iterator[Control]:
             continue
         view = ObjectView(resource)
         constraints = view.get("spec", "matchConstraints") or {}
-        ns_selector = constraints.get("namespaceSelector") if isinstance(constraints,
-                                                                         Mapping) else None
-        if ns_selector is not None and not selectors.is_empty(ns_selector) and \
-                not selectors.matches(ns_selector, target.ns_labels):
+        ns_selector = (
+            constraints.get("namespaceSelector") if isinstance(constraints, Mapping) else None
+        )
+        if (
+            ns_selector is not None
+            and not selectors.is_empty(ns_selector)
+            and not selectors.matches(ns_selector, target.ns_labels)
+        ):
             continue
-        references = [r for r in view.get("spec", "matchImageReferences") or []
-                      if isinstance(r, Mapping)]
+        references = [
+            r for r in view.get("spec", "matchImageReferences") or [] if isinstance(r, Mapping)
+        ]
         globs = [str(r["glob"]) for r in references if r.get("glob")]
         control = _ivp_control(view)
         if references and not any(wildcard_match(g, target.image) for g in globs):
             if len(globs) == len(references):
                 continue  # only globs, and none matches the image
             # CEL expressions decide whether it covers the image
-            control = Control(control.name, control.enforces, control.mode, control.view,
-                              evaluated=False)
+            control = Control(
+                control.name, control.enforces, control.mode, control.view, evaluated=False
+            )
         yield control
 
 
@@ -226,8 +244,11 @@ def _sigstore(inv: Inventory, target: Target) -> Iterator[Control]:
         return
     for resource in inv.kind("ClusterImagePolicy", group="policy.sigstore.dev"):
         view = ObjectView(resource)
-        globs = [str(i.get("glob")) for i in view.get("spec", "images") or []
-                 if isinstance(i, Mapping) and i.get("glob")]
+        globs = [
+            str(i.get("glob"))
+            for i in view.get("spec", "images") or []
+            if isinstance(i, Mapping) and i.get("glob")
+        ]
         if any(sigstore_match(g, target.image) for g in globs):
             yield _cip_control(view)
 
@@ -235,15 +256,18 @@ def _sigstore(inv: Inventory, target: Target) -> Iterator[Control]:
 def _cip_control(view: ObjectView) -> Control:
     mode = str(view.get("spec", "mode") or "enforce")
     name = f"sigstore ClusterImagePolicy {view.resource.name}"
-    at = ObjectView(view.resource, name, ("spec", "mode") if view.get("spec", "mode") else
-                    ("spec",))
+    at = ObjectView(
+        view.resource, name, ("spec", "mode") if view.get("spec", "mode") else ("spec",)
+    )
     return Control(name, mode.lower() == "enforce", mode, at)
 
 
 def sigstore_opted_out(inv: Inventory, target: Target) -> bool:
     """ClusterImagePolicies exist but the namespace has not opted in."""
-    return bool(inv.kind("ClusterImagePolicy", group="policy.sigstore.dev")) and str(
-        target.ns_labels.get(SIGSTORE_OPT_IN, "")).lower() != "true"
+    return (
+        bool(inv.kind("ClusterImagePolicy", group="policy.sigstore.dev"))
+        and str(target.ns_labels.get(SIGSTORE_OPT_IN, "")).lower() != "true"
+    )
 
 
 # ------------------------------------------------------------- ValidatingAdmissionPolicy
@@ -253,8 +277,11 @@ def _vap(inv: Inventory, target: Target) -> Iterator[Control]:
     for binding, policy in inv.derived(_signature_bindings):
         view = ObjectView(binding)
         ns_selector = view.get("spec", "matchResources", "namespaceSelector")
-        if ns_selector is not None and not selectors.is_empty(ns_selector) and \
-                not selectors.matches(ns_selector, target.ns_labels):
+        if (
+            ns_selector is not None
+            and not selectors.is_empty(ns_selector)
+            and not selectors.matches(ns_selector, target.ns_labels)
+        ):
             continue
         actions = [str(a) for a in view.get("spec", "validationActions") or []]
         name = f"ValidatingAdmissionPolicy {policy.name} (binding {binding.name})"
@@ -277,8 +304,12 @@ def _signature_bindings(inv: Inventory) -> list[tuple[Any, Any]]:
 def _about_signatures(spec: Any) -> bool:
     if not isinstance(spec, Mapping):
         return False
-    texts = [str(v.get(k, "")) for v in spec.get("validations") or [] if isinstance(v, Mapping)
-             for k in ("expression", "message", "messageExpression")]
+    texts = [
+        str(v.get(k, ""))
+        for v in spec.get("validations") or []
+        if isinstance(v, Mapping)
+        for k in ("expression", "message", "messageExpression")
+    ]
     return any(SIGNATURE_WORDS.search(t) for t in texts)
 
 
@@ -290,8 +321,11 @@ def _ratify_constraints(inv: Inventory) -> list[Any]:
 
 
 def _find_ratify_constraints(inv: Inventory) -> list[Any]:
-    return [r for r in inv.resources if r.api_group == "constraints.gatekeeper.sh"
-            and "ratify" in r.kind.lower()]
+    return [
+        r
+        for r in inv.resources
+        if r.api_group == "constraints.gatekeeper.sh" and "ratify" in r.kind.lower()
+    ]
 
 
 def _ratify(inv: Inventory, target: Target) -> Iterator[Control]:
@@ -322,8 +356,11 @@ def _ratify_control(view: ObjectView) -> Control:
 def _webhooks(inv: Inventory, target: Target) -> Iterator[Control]:
     for resource, index, hook, product in inv.derived(_verifier_webhooks):
         ns_selector = hook.get("namespaceSelector")
-        if ns_selector is not None and not selectors.is_empty(ns_selector) and \
-                not selectors.matches(ns_selector, target.ns_labels):
+        if (
+            ns_selector is not None
+            and not selectors.is_empty(ns_selector)
+            and not selectors.matches(ns_selector, target.ns_labels)
+        ):
             continue
         policy = str(hook.get("failurePolicy") or "Fail")
         name = f"{product} webhook {hook.get('name', resource.name)}"
@@ -336,7 +373,8 @@ def _verifier_webhooks(inv: Inventory) -> list[tuple[Any, int, Mapping[str, Any]
     group = "admissionregistration.k8s.io"
     found = []
     for resource in inv.kind("ValidatingWebhookConfiguration", group=group) + inv.kind(
-            "MutatingWebhookConfiguration", group=group):
+        "MutatingWebhookConfiguration", group=group
+    ):
         for index, hook in enumerate(resource.body.get("webhooks") or []):
             if isinstance(hook, Mapping):
                 product = _verifier(resource.name, hook)
@@ -346,8 +384,11 @@ def _verifier_webhooks(inv: Inventory) -> list[tuple[Any, int, Mapping[str, Any]
 
 
 def _verifier(config_name: str, hook: Mapping[str, Any]) -> str | None:
-    service = hook.get("clientConfig", {}).get("service") if isinstance(
-        hook.get("clientConfig"), Mapping) else None
+    service = (
+        hook.get("clientConfig", {}).get("service")
+        if isinstance(hook.get("clientConfig"), Mapping)
+        else None
+    )
     service_name = str(service.get("name", "")) if isinstance(service, Mapping) else ""
     names = f"{config_name} {hook.get('name', '')} {service_name}".lower()
     if "connaisseur" in names:

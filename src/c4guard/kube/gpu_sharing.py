@@ -72,8 +72,11 @@ def _sharing(parsed: Any) -> tuple[str | None, frozenset[str]]:
     for key, method in (("timeSlicing", "time-slicing"), ("mps", "MPS")):
         block = sharing.get(key)
         if isinstance(block, Mapping):
-            names = frozenset(str(r.get("name")) for r in block.get("resources") or []
-                              if isinstance(r, Mapping) and r.get("name"))
+            names = frozenset(
+                str(r.get("name"))
+                for r in block.get("resources") or []
+                if isinstance(r, Mapping) and r.get("name")
+            )
             if names:
                 return method, names
     return None, frozenset()
@@ -89,16 +92,18 @@ class GpuAccess:
 
 
 def gpu_access(inv: Inventory, pod: PodView, resource: str) -> GpuAccess:
-    selector = pod.spec.get("nodeSelector") if isinstance(pod.spec.get("nodeSelector"),
-                                                          Mapping) else {}
+    selector = (
+        pod.spec.get("nodeSelector") if isinstance(pod.spec.get("nodeSelector"), Mapping) else {}
+    )
     if resource.startswith(MIG_PREFIX):
         return GpuAccess("mig", f"a MIG slice ({resource})")
     if selector.get(GKE_PARTITION):
         return GpuAccess("mig", f"a MIG partition ({GKE_PARTITION}: {selector[GKE_PARTITION]})")
     mig_label = next((k for k in MIG_NODE_LABELS if k in selector), None)
     if mig_label and resource == "nvidia.com/gpu":
-        return GpuAccess("mig", f"MIG slices of the single strategy ({mig_label}: "
-                                f"{selector[mig_label]})")
+        return GpuAccess(
+            "mig", f"MIG slices of the single strategy ({mig_label}: {selector[mig_label]})"
+        )
     if selector.get(GKE_SHARING):
         return GpuAccess("shared", f"GPUs shared by {selector[GKE_SHARING]} ({GKE_SHARING})")
     if resource == SHARED_GPU:

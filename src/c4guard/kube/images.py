@@ -39,8 +39,11 @@ class ImageRef:
     def variants(self) -> tuple[str, ...]:
         """The reference as written and normalised (policies match either)."""
         base = self.normalized
-        hub = base.replace("docker.io/", "index.docker.io/", 1) if self.registry == DOCKER_HUB \
+        hub = (
+            base.replace("docker.io/", "index.docker.io/", 1)
+            if self.registry == DOCKER_HUB
             else base
+        )
         return tuple(dict.fromkeys((self.written, base, hub)))
 
 
@@ -52,7 +55,7 @@ def parse_image(reference: str) -> ImageRef:
     slash = rest.rfind("/")
     colon = rest.rfind(":")
     if colon > slash:
-        name, tag = rest[:colon], rest[colon + 1:]
+        name, tag = rest[:colon], rest[colon + 1 :]
     first, _, remainder = name.partition("/")
     if remainder and ("." in first or ":" in first or first == "localhost"):
         registry, repository = first, remainder
@@ -68,8 +71,9 @@ def parse_image(reference: str) -> ImageRef:
 @cache
 def _wildcard(pattern: str) -> re.Pattern[str]:
     """Kyverno/Gatekeeper wildcards: `*` matches any run of characters, `?` one."""
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c)
-                              for c in pattern) + r"\Z")
+    return re.compile(
+        "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern) + r"\Z"
+    )
 
 
 @cache
@@ -85,6 +89,9 @@ def wildcard_match(pattern: str, image: ImageRef) -> bool:
 
 
 def sigstore_match(pattern: str, image: ImageRef) -> bool:
-    candidates = (*image.variants, f"{image.registry}/{image.repository}",
-                  f"index.docker.io/{image.repository}" if image.registry == DOCKER_HUB else "")
+    candidates = (
+        *image.variants,
+        f"{image.registry}/{image.repository}",
+        f"index.docker.io/{image.repository}" if image.registry == DOCKER_HUB else "",
+    )
     return any(c and _sigstore_glob(pattern).match(c) for c in candidates)

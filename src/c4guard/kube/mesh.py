@@ -50,8 +50,9 @@ def mesh_config(inv: Inventory) -> MeshConfig:
 def _build_mesh_config(inv: Inventory) -> MeshConfig:
     config = MeshConfig()
     for resource in inv.kind("IstioOperator", group="install.istio.io"):
-        _read_mesh(config, ObjectView(resource, "IstioOperator " + resource.name,
-                                      ("spec", "meshConfig")))
+        _read_mesh(
+            config, ObjectView(resource, "IstioOperator " + resource.name, ("spec", "meshConfig"))
+        )
     for resource in inv.kind("ConfigMap"):
         if resource.name == "istio" or resource.name.startswith("istio-"):
             mesh = _configmap_mesh(resource)
@@ -71,8 +72,15 @@ def _configmap_mesh(resource: Resource) -> ObjectView | None:
     parsed = embedded_yaml(text, resource.location.path, data.line_of("mesh") or 0)
     if not isinstance(parsed, dict):
         return None
-    copy = Resource(resource.origin, resource.kind, resource.name, resource.namespace,
-                    parsed, resource.location, resource.api_version)
+    copy = Resource(
+        resource.origin,
+        resource.kind,
+        resource.name,
+        resource.namespace,
+        parsed,
+        resource.location,
+        resource.api_version,
+    )
     return ObjectView(copy, f"ConfigMap {resource.name} (mesh)")
 
 
@@ -119,8 +127,9 @@ def membership(inv: Inventory, pod: PodView) -> Membership:
     namespace = pod.workload.namespace or ""
     ns_view = inv.namespaces.get(namespace)
     ns_labels = ns_view.labels if ns_view else {}
-    ns_annotations = metadata_map(ns_view.resource, "annotations") if ns_view and \
-        ns_view.resource else {}
+    ns_annotations = (
+        metadata_map(ns_view.resource, "annotations") if ns_view and ns_view.resource else {}
+    )
     labels, annotations = pod_labels(pod), pod_annotations(pod)
     opt_out = str(labels.get(INJECT, annotations.get(INJECT, ""))).lower()
     if opt_out == "false":
@@ -143,10 +152,14 @@ def linkerd_policy(inv: Inventory, pod: PodView) -> str:
     """The Linkerd default inbound policy for a pod (Linkerd's own default:
     all-unauthenticated)."""
     ns_view = inv.namespaces.get(pod.workload.namespace or "")
-    ns_annotations = metadata_map(ns_view.resource, "annotations") if ns_view and \
-        ns_view.resource else {}
-    return str(pod_annotations(pod).get(LINKERD_POLICY) or ns_annotations.get(LINKERD_POLICY)
-               or "all-unauthenticated")
+    ns_annotations = (
+        metadata_map(ns_view.resource, "annotations") if ns_view and ns_view.resource else {}
+    )
+    return str(
+        pod_annotations(pod).get(LINKERD_POLICY)
+        or ns_annotations.get(LINKERD_POLICY)
+        or "all-unauthenticated"
+    )
 
 
 # ------------------------------------------------------------------ peer authentication
@@ -177,18 +190,28 @@ def peer_authentication(inv: Inventory, pod: PodView) -> PeerAuth:
                 mesh_wide = resource
             if resource.namespace == namespace and namespace != root and ns_wide is None:
                 ns_wide = resource
-        elif resource.namespace == namespace and workload is None and selectors.matches(
-                {"matchLabels": selector}, labels):
+        elif (
+            resource.namespace == namespace
+            and workload is None
+            and selectors.matches({"matchLabels": selector}, labels)
+        ):
             workload = resource
     mode, source, chain = PERMISSIVE, None, "no PeerAuthentication applies (Istio default)"
-    for level, resource in (("mesh-wide", mesh_wide), ("namespace", ns_wide),
-                            ("workload", workload)):
+    for level, resource in (
+        ("mesh-wide", mesh_wide),
+        ("namespace", ns_wide),
+        ("workload", workload),
+    ):
         if resource is None:
             continue
         own = _mode(resource)
         if own != "UNSET":
-            mode, source = own, ObjectView(resource, f"PeerAuthentication {resource.name}",
-                                           ("spec", "mtls", "mode"))
+            mode, source = (
+                own,
+                ObjectView(
+                    resource, f"PeerAuthentication {resource.name}", ("spec", "mtls", "mode")
+                ),
+            )
             chain = f"{level} PeerAuthentication {resource.namespace}/{resource.name}"
     return PeerAuth(mode, source, chain, _port_modes(workload))
 
@@ -216,7 +239,12 @@ def _port_modes(resource: Resource | None) -> dict[str, tuple[str, ObjectView]]:
     for port, block in ports.items() if isinstance(ports, dict) else []:
         mode = block.get("mode") if isinstance(block, dict) else None
         if mode and str(mode).upper() != "UNSET":
-            found[str(port)] = (str(mode).upper(), ObjectView(
-                resource, f"PeerAuthentication {resource.name}",
-                ("spec", "portLevelMtls", port, "mode")))
+            found[str(port)] = (
+                str(mode).upper(),
+                ObjectView(
+                    resource,
+                    f"PeerAuthentication {resource.name}",
+                    ("spec", "portLevelMtls", port, "mode"),
+                ),
+            )
     return found

@@ -80,8 +80,10 @@ class Rule:
 
     @property
     def view(self) -> ObjectView:
-        label = f"{self.policy.resource.kind} {self.policy.resource.name} {self.direction} " \
-                f"rule {self.index + 1}"
+        label = (
+            f"{self.policy.resource.kind} {self.policy.resource.name} {self.direction} "
+            f"rule {self.index + 1}"
+        )
         return ObjectView(self.policy.resource, label, self.keys)
 
     @property
@@ -128,8 +130,9 @@ class NetworkModel:
         self.policies: list[Policy] = []
         for resource in inv.resources:
             build = _BUILDERS.get((resource.api_group, resource.kind))
-            if build is not None and isinstance(resource.body.get("spec") or resource.body.get(
-                    "specs"), Mapping | list):
+            if build is not None and isinstance(
+                resource.body.get("spec") or resource.body.get("specs"), Mapping | list
+            ):
                 self.policies.extend(build(resource))
         self._by_namespace: dict[str | None, list[Policy]] = {}
         for policy in self.policies:
@@ -149,30 +152,44 @@ class NetworkModel:
     def selecting(self, namespace: str, pod_labels: Mapping[str, Any]) -> list[Policy]:
         """Policies that select a pod with `pod_labels` in `namespace`."""
         ns_labels = self.namespace_labels(namespace)
-        return [p for p in self._candidates(namespace, ns_labels)
-                if p.selects(namespace, pod_labels, ns_labels)]
+        return [
+            p
+            for p in self._candidates(namespace, ns_labels)
+            if p.selects(namespace, pod_labels, ns_labels)
+        ]
 
-    def isolating(self, namespace: str, pod_labels: Mapping[str, Any],
-                  direction: str) -> list[Policy]:
+    def isolating(
+        self, namespace: str, pod_labels: Mapping[str, Any], direction: str
+    ) -> list[Policy]:
         return [p for p in self.selecting(namespace, pod_labels) if direction in p.isolates]
 
-    def allowed(self, namespace: str, pod_labels: Mapping[str, Any],
-                direction: str) -> list[Rule]:
+    def allowed(self, namespace: str, pod_labels: Mapping[str, Any], direction: str) -> list[Rule]:
         """The allow rules that apply to a pod in a direction (meaningful once isolated)."""
-        return [r for p in self.selecting(namespace, pod_labels) for r in p.rules
-                if r.direction == direction]
+        return [
+            r
+            for p in self.selecting(namespace, pod_labels)
+            for r in p.rules
+            if r.direction == direction
+        ]
 
     def default_deny(self, namespace: str, direction: str) -> list[Policy]:
         """Policies that select every pod of `namespace` and isolate it in `direction`."""
         ns_labels = self.namespace_labels(namespace)
-        return [p for p in self._candidates(namespace, ns_labels)
-                if direction in p.isolates and p.selects_all(namespace, ns_labels)]
+        return [
+            p
+            for p in self._candidates(namespace, ns_labels)
+            if direction in p.isolates and p.selects_all(namespace, ns_labels)
+        ]
 
     def rules_in(self, namespace: str, direction: str) -> list[Rule]:
         """Every allow rule of the policies that apply in `namespace` (any selector)."""
         ns_labels = self.namespace_labels(namespace)
-        return [r for p in self._candidates(namespace, ns_labels) for r in p.rules
-                if r.direction == direction]
+        return [
+            r
+            for p in self._candidates(namespace, ns_labels)
+            for r in p.rules
+            if r.direction == direction
+        ]
 
     def peer_namespaces(self, rule: Rule, peer: Peer) -> list[str] | None:
         """The known namespaces a peer admits; None when it admits every namespace."""
@@ -182,8 +199,11 @@ class NetworkModel:
             return [rule.policy.namespace] if rule.policy.namespace else None
         if selectors.is_empty(peer.namespace_selector):
             return None
-        return [ns for ns in self.inv.namespaces
-                if selectors.matches(peer.namespace_selector, self.namespace_labels(ns))]
+        return [
+            ns
+            for ns in self.inv.namespaces
+            if selectors.matches(peer.namespace_selector, self.namespace_labels(ns))
+        ]
 
 
 def network_model(inv: Inventory) -> NetworkModel:
@@ -207,7 +227,8 @@ def _kubernetes(resource: Resource) -> list[Policy]:
         isolates = frozenset({INGRESS} | ({EGRESS} if spec.get("egress") else set()))
     namespace = resource.namespace or ""
     policy = Policy(
-        resource, namespace,
+        resource,
+        namespace,
         selects=lambda _ns, labels, _nsl: selectors.matches(pod_selector, labels),
         selects_all=lambda _ns, _nsl: selectors.is_empty(pod_selector),
         isolates=isolates,
@@ -217,11 +238,19 @@ def _kubernetes(resource: Resource) -> list[Policy]:
             continue  # rules of a direction the policy does not name are ignored
         for index, rule in enumerate(spec.get(key) or []):
             if isinstance(rule, Mapping):
-                peers = tuple(_k8s_peer(p) for p in rule.get(peers_key) or []
-                              if isinstance(p, Mapping))
-                policy.rules.append(Rule(policy, direction, index, ("spec", key, index),
-                                         peers or (Peer("any", "every peer"),),
-                                         _ports(rule.get("ports"))))
+                peers = tuple(
+                    _k8s_peer(p) for p in rule.get(peers_key) or [] if isinstance(p, Mapping)
+                )
+                policy.rules.append(
+                    Rule(
+                        policy,
+                        direction,
+                        index,
+                        ("spec", key, index),
+                        peers or (Peer("any", "every peer"),),
+                        _ports(rule.get("ports")),
+                    )
+                )
     return [policy]
 
 
@@ -230,8 +259,12 @@ def _k8s_peer(peer: Mapping[str, Any]) -> Peer:
     if isinstance(block, Mapping):
         return _cidr_peer(block.get("cidr"), block.get("except"))
     pods, namespaces = peer.get("podSelector"), peer.get("namespaceSelector")
-    return Peer("pods", _describe_pods(pods, namespaces), namespace_selector=namespaces,
-                pod_selector=pods if pods is not None else {})
+    return Peer(
+        "pods",
+        _describe_pods(pods, namespaces),
+        namespace_selector=namespaces,
+        pod_selector=pods if pods is not None else {},
+    )
 
 
 def _cidr_peer(cidr: Any, excepts: Any) -> Peer:
@@ -254,8 +287,9 @@ def _describe_pods(pods: Any, namespaces: Any) -> str:
     who = "all pods" if pods is None or selectors.is_empty(pods) else f"pods {_labels(pods)}"
     if namespaces is None:
         return f"{who} of the policy's namespace"
-    where = "every namespace" if selectors.is_empty(namespaces) else \
-        f"namespaces {_labels(namespaces)}"
+    where = (
+        "every namespace" if selectors.is_empty(namespaces) else f"namespaces {_labels(namespaces)}"
+    )
     return f"{who} in {where}"
 
 
@@ -263,8 +297,11 @@ def _labels(selector: Any) -> str:
     if not isinstance(selector, Mapping):
         return "?"
     parts = [f"{k}={v}" for k, v in (selector.get("matchLabels") or {}).items()]
-    parts += [f"{e.get('key')} {e.get('operator')} {e.get('values') or ''}".strip()
-              for e in selector.get("matchExpressions") or [] if isinstance(e, Mapping)]
+    parts += [
+        f"{e.get('key')} {e.get('operator')} {e.get('values') or ''}".strip()
+        for e in selector.get("matchExpressions") or []
+        if isinstance(e, Mapping)
+    ]
     return ",".join(parts) or "{}"
 
 
@@ -298,8 +335,9 @@ def _cilium_spec(resource: Resource, spec: Mapping[str, Any], keys: tuple[Key, .
     selector = spec.get("endpointSelector")
     selector = _strip_cilium(selector) if isinstance(selector, Mapping) else None
     only_namespace = _cilium_namespace(selector) if clusterwide else None
-    default_deny = spec.get("enableDefaultDeny") if isinstance(spec.get("enableDefaultDeny"),
-                                                               Mapping) else {}
+    default_deny = (
+        spec.get("enableDefaultDeny") if isinstance(spec.get("enableDefaultDeny"), Mapping) else {}
+    )
     isolates = set()
     for direction in DIRECTIONS:
         named = spec.get(direction) is not None or spec.get(f"{direction}Deny") is not None
@@ -316,15 +354,22 @@ def _cilium_spec(resource: Resource, spec: Mapping[str, Any], keys: tuple[Key, .
         if selector is None:
             return False
         if only_namespace:
-            rest = {k: v for k, v in (selector.get("matchLabels") or {}).items()
-                    if k not in CILIUM_NAMESPACE_LABELS}
-            return only_namespace == namespace and not rest and not selector.get(
-                "matchExpressions")
+            rest = {
+                k: v
+                for k, v in (selector.get("matchLabels") or {}).items()
+                if k not in CILIUM_NAMESPACE_LABELS
+            }
+            return only_namespace == namespace and not rest and not selector.get("matchExpressions")
         return selectors.is_empty(selector)
 
-    policy = Policy(resource, None if clusterwide else (resource.namespace or ""), selects,
-                    selects_all, frozenset(isolates),
-                    scope=lambda ns, _nsl: not only_namespace or only_namespace == ns)
+    policy = Policy(
+        resource,
+        None if clusterwide else (resource.namespace or ""),
+        selects,
+        selects_all,
+        frozenset(isolates),
+        scope=lambda ns, _nsl: not only_namespace or only_namespace == ns,
+    )
     for direction in DIRECTIONS:
         for index, rule in enumerate(spec.get(direction) or []):
             if isinstance(rule, Mapping):
@@ -332,8 +377,17 @@ def _cilium_spec(resource: Resource, spec: Mapping[str, Any], keys: tuple[Key, .
                 auth = rule.get("authentication")
                 required = isinstance(auth, Mapping) and auth.get("mode") == "required"
                 if peers:
-                    policy.rules.append(Rule(policy, direction, index, (*keys, direction, index),
-                                             peers, _cilium_ports(rule), required))
+                    policy.rules.append(
+                        Rule(
+                            policy,
+                            direction,
+                            index,
+                            (*keys, direction, index),
+                            peers,
+                            _cilium_ports(rule),
+                            required,
+                        )
+                    )
     return policy
 
 
@@ -361,10 +415,15 @@ def _cilium_peers(rule: Mapping[str, Any], direction: str) -> tuple[Peer, ...]:
         if isinstance(endpoint, Mapping):
             stripped = _strip_cilium(endpoint)
             namespace = _cilium_namespace(stripped)
-            ns_selector = {"matchLabels": {NAMESPACE_NAME_LABEL: namespace}} if namespace \
-                else None
-            peers.append(Peer("pods", f"endpoints {_labels(stripped)}",
-                              namespace_selector=ns_selector, pod_selector=stripped))
+            ns_selector = {"matchLabels": {NAMESPACE_NAME_LABEL: namespace}} if namespace else None
+            peers.append(
+                Peer(
+                    "pods",
+                    f"endpoints {_labels(stripped)}",
+                    namespace_selector=ns_selector,
+                    pod_selector=stripped,
+                )
+            )
     for cidr in rule.get(f"{side}CIDR") or []:
         peers.append(_cidr_peer(cidr, None))
     for block in rule.get(f"{side}CIDRSet") or []:
@@ -425,8 +484,11 @@ def _calico_term(match: re.Match[str]) -> Callable[[Mapping[str, Any]], bool]:
         return lambda labels: (key in labels) != negate
     key, op = match["key"], match["op"]
     raw = match["value"]
-    values = {v.strip().strip("'\"") for v in raw.strip("{}").split(",")} if raw.startswith(
-        "{") else {raw.strip("'\"")}
+    values = (
+        {v.strip().strip("'\"") for v in raw.strip("{}").split(",")}
+        if raw.startswith("{")
+        else {raw.strip("'\"")}
+    )
     if op in ("==", "in"):
         return lambda labels: str(labels.get(key, "\0")) in values
     return lambda labels: str(labels.get(key, "\0")) not in values
@@ -456,12 +518,21 @@ def _calico(resource: Resource) -> list[Policy]:
             return namespaces is not None and namespaces(ns_labels)
         # a global selector that only excludes namespaces (`projectcalico.org/namespace not
         # in {...}`) selects every pod of the namespaces it keeps
-        return pods is not None and is_global and pods({CALICO_NAMESPACE_LABEL: namespace}) \
+        return (
+            pods is not None
+            and is_global
+            and pods({CALICO_NAMESPACE_LABEL: namespace})
             and CALICO_NAMESPACE_LABEL in str(spec.get("selector"))
+        )
 
-    policy = Policy(resource, None if is_global else (resource.namespace or ""), selects,
-                    selects_all, isolates,
-                    scope=lambda _ns, ns_labels: namespaces is not None and namespaces(ns_labels))
+    policy = Policy(
+        resource,
+        None if is_global else (resource.namespace or ""),
+        selects,
+        selects_all,
+        isolates,
+        scope=lambda _ns, ns_labels: namespaces is not None and namespaces(ns_labels),
+    )
     logs = set()
     for direction in DIRECTIONS:
         for index, rule in enumerate(spec.get(direction) or []):
@@ -472,8 +543,9 @@ def _calico(resource: Resource) -> list[Policy]:
                 logs.add(direction)
             if action == "allow":
                 side = rule.get("source" if direction == INGRESS else "destination")
-                policy.rules.append(Rule(policy, direction, index, ("spec", direction, index),
-                                         _calico_peers(side)))
+                policy.rules.append(
+                    Rule(policy, direction, index, ("spec", direction, index), _calico_peers(side))
+                )
     policy.logs = frozenset(logs)
     return [policy]
 
@@ -483,8 +555,13 @@ def _calico_peers(side: Any) -> tuple[Peer, ...]:
         return (Peer("any", "every peer"),)
     peers = [_cidr_peer(net, side.get("notNets")) for net in side.get("nets") or []]
     if side.get("selector") or side.get("namespaceSelector"):
-        peers.append(Peer("pods", f"pods {side.get('selector') or 'all()'} in namespaces "
-                                  f"{side.get('namespaceSelector') or 'of the policy'}"))
+        peers.append(
+            Peer(
+                "pods",
+                f"pods {side.get('selector') or 'all()'} in namespaces "
+                f"{side.get('namespaceSelector') or 'of the policy'}",
+            )
+        )
     peers += [Peer("fqdn", f"domain {d}") for d in side.get("domains") or []]
     if side.get("services"):
         peers.append(Peer("service", "a Kubernetes service"))

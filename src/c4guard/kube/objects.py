@@ -15,7 +15,6 @@ from c4guard.workloads.views import ContainerView, PodView, Setting, dig, locate
 Key = str | int
 
 
-
 def dotted(keys: tuple[Key, ...]) -> str:
     text = ""
     for key in keys:
@@ -56,8 +55,12 @@ class ObjectView:
     def setting(self, *keys: Key) -> Setting:
         """The value at `keys` under the block, with where it is written (or should be)."""
         value = self.get(*keys)
-        return Setting(value, self.locate(*keys), dotted((*self.base, *keys)),
-                       self.resource.kind if value is not None else None)
+        return Setting(
+            value,
+            self.locate(*keys),
+            dotted((*self.base, *keys)),
+            self.resource.kind if value is not None else None,
+        )
 
     def at(self, *keys: Key, label: str = "") -> ObjectView:
         """The view of a block inside this one."""
@@ -85,8 +88,12 @@ def container_setting(container: ContainerView, *keys: Key) -> Setting:
     """A setting under a container (`image`, `env[2].value`...), where it is written or the
     innermost block that exists."""
     value = dig(container.spec, keys)
-    return Setting(value, locate(container.spec, keys, container.locate()),
-                   f"{container.path}.{dotted(keys)}", "container" if value is not None else None)
+    return Setting(
+        value,
+        locate(container.spec, keys, container.locate()),
+        f"{container.path}.{dotted(keys)}",
+        "container" if value is not None else None,
+    )
 
 
 def pod_labels(pod: PodView) -> dict[str, Any]:

@@ -19,13 +19,24 @@ READ_VERBS = frozenset({"get", "list", "watch", "*"})
 # Built-in ClusterRoles that are usually not among the inputs.
 BUILT_IN = {
     "cluster-admin": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}],
-    "admin": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list", "watch",
-                                                                      "create", "delete"]}],
-    "edit": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list", "watch",
-                                                                     "create", "delete"]}],
+    "admin": [
+        {
+            "apiGroups": [""],
+            "resources": ["secrets"],
+            "verbs": ["get", "list", "watch", "create", "delete"],
+        }
+    ],
+    "edit": [
+        {
+            "apiGroups": [""],
+            "resources": ["secrets"],
+            "verbs": ["get", "list", "watch", "create", "delete"],
+        }
+    ],
 }
-BROAD_GROUPS = frozenset({"system:authenticated", "system:unauthenticated",
-                          "system:serviceaccounts"})
+BROAD_GROUPS = frozenset(
+    {"system:authenticated", "system:unauthenticated", "system:serviceaccounts"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +51,19 @@ class Grant:
 
     @property
     def view(self) -> ObjectView:
-        return ObjectView(self.binding, f"{self.binding.kind} {self.binding.name}",
-                          ("subjects", self.subject_index))
+        return ObjectView(
+            self.binding,
+            f"{self.binding.kind} {self.binding.name}",
+            ("subjects", self.subject_index),
+        )
 
     @property
     def scope(self) -> str:
-        return "cluster-wide" if self.binding.kind == "ClusterRoleBinding" else \
-            f"in namespace {self.binding.namespace}"
+        return (
+            "cluster-wide"
+            if self.binding.kind == "ClusterRoleBinding"
+            else f"in namespace {self.binding.namespace}"
+        )
 
 
 class RBAC:
@@ -54,14 +71,17 @@ class RBAC:
         self.cluster_roles = {r.name: r for r in inv.kind("ClusterRole", group=RBAC_GROUP)}
         self.roles = {(r.namespace, r.name): r for r in inv.kind("Role", group=RBAC_GROUP)}
         self.bindings = inv.kind("RoleBinding", group=RBAC_GROUP) + inv.kind(
-            "ClusterRoleBinding", group=RBAC_GROUP)
+            "ClusterRoleBinding", group=RBAC_GROUP
+        )
         self._grants = list(self._resolve())
         self._by_account: dict[tuple[str, str], list[Grant]] = {}
         self._by_group: dict[str, list[Grant]] = {}
         for grant, subject in self._grants:
             if subject.get("kind") == "ServiceAccount":
-                key = (str(subject.get("namespace") or grant.binding.namespace),
-                       str(subject.get("name")))
+                key = (
+                    str(subject.get("namespace") or grant.binding.namespace),
+                    str(subject.get("name")),
+                )
                 self._by_account.setdefault(key, []).append(grant)
             elif subject.get("kind") == "Group":
                 self._by_group.setdefault(str(subject.get("name")), []).append(grant)
@@ -75,18 +95,23 @@ class RBAC:
         else:
             role = self.cluster_roles.get(name)
         if role is None:
-            return f"{kind} {name}", None, tuple(BUILT_IN.get(name, ()) if kind ==
-                                                 "ClusterRole" else ())
+            return (
+                f"{kind} {name}",
+                None,
+                tuple(BUILT_IN.get(name, ()) if kind == "ClusterRole" else ()),
+            )
         return f"{kind} {name}", role, tuple(self._rules(role))
 
     def _rules(self, role: Resource) -> Iterator[dict[str, Any]]:
         yield from (r for r in role.body.get("rules") or [] if isinstance(r, dict))
         aggregation = role.body.get("aggregationRule")
-        for selector in (aggregation or {}).get("clusterRoleSelectors") or [] \
-                if isinstance(aggregation, dict) else []:
+        for selector in (
+            (aggregation or {}).get("clusterRoleSelectors") or []
+            if isinstance(aggregation, dict)
+            else []
+        ):
             for other in self.cluster_roles.values():
-                if other is not role and selectors.matches(selector, metadata_map(other,
-                                                                                  "labels")):
+                if other is not role and selectors.matches(selector, metadata_map(other, "labels")):
                     yield from (r for r in other.body.get("rules") or [] if isinstance(r, dict))
 
     def grants(self) -> list[tuple[Grant, dict[str, Any]]]:
@@ -103,8 +128,11 @@ class RBAC:
     def service_account_grants(self, namespace: str, name: str) -> list[Grant]:
         """Grants that reach a service account: by name, or through the
         system:serviceaccounts(:<namespace>) and system:authenticated groups."""
-        groups = ("system:serviceaccounts", f"system:serviceaccounts:{namespace}",
-                  "system:authenticated")
+        groups = (
+            "system:serviceaccounts",
+            f"system:serviceaccounts:{namespace}",
+            "system:authenticated",
+        )
         found = list(self._by_account.get((namespace, name), []))
         for group in groups:
             found += self._by_group.get(group, [])
@@ -130,8 +158,9 @@ def wildcard(rule: dict[str, Any]) -> str | None:
 def reads_secrets(rule: dict[str, Any]) -> bool:
     groups, resources = _strings(rule.get("apiGroups")), _strings(rule.get("resources"))
     verbs = _strings(rule.get("verbs"))
-    return bool(groups & {"", "*"}) and bool(resources & {"secrets", "*"}) and bool(
-        verbs & READ_VERBS)
+    return (
+        bool(groups & {"", "*"}) and bool(resources & {"secrets", "*"}) and bool(verbs & READ_VERBS)
+    )
 
 
 def broad_subject(subject: dict[str, Any]) -> str | None:

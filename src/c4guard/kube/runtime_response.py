@@ -27,9 +27,14 @@ KILL_ACTIONS = frozenset({"sigkill", "override"})
 ESCAPE_HOOKS = re.compile(
     r"setns|unshare|mount|commit_creds|setuid|setgid|setreuid|setresuid|capset|cap_capable|"
     r"ptrace|bpf|init_module|finit_module|kexec|pivot_root|chroot|security_|bprm|execve|"
-    r"fd_install|file_open|keyctl|userfaultfd|perf_event_open|openat", re.I)
-POSTURE_KEYS = ("kubearmor-file-posture", "kubearmor-network-posture",
-                "kubearmor-capabilities-posture")
+    r"fd_install|file_open|keyctl|userfaultfd|perf_event_open|openat",
+    re.I,
+)
+POSTURE_KEYS = (
+    "kubearmor-file-posture",
+    "kubearmor-network-posture",
+    "kubearmor-capabilities-posture",
+)
 TERMINATE = re.compile(r"actionner\s*:\s*[\"']?kubernetes:terminate", re.I)
 DRY_RUN = re.compile(r"dry_run\s*:\s*true", re.I)
 
@@ -55,8 +60,10 @@ def response_for(inv: Inventory, namespace: str) -> Response:
 
 def _tetragon(inv: Inventory, namespace: str) -> Iterator[tuple[bool, str, ObjectView]]:
     policies = inv.kind("TracingPolicy", group="cilium.io") + [
-        r for r in inv.kind("TracingPolicyNamespaced", group="cilium.io")
-        if r.namespace == namespace]
+        r
+        for r in inv.kind("TracingPolicyNamespaced", group="cilium.io")
+        if r.namespace == namespace
+    ]
     for resource in policies:
         view = ObjectView(resource, f"Tetragon {resource.kind} {resource.name}")
         if not _selects_pods_in(inv, view, namespace):
@@ -67,8 +74,14 @@ def _tetragon(inv: Inventory, namespace: str) -> Iterator[tuple[bool, str, Objec
         if kills and mode != "monitor":
             yield True, f"{name} kills on {', '.join(kills[:3])}", view
         elif kills:
-            yield False, (f"{name} has kill actions on {', '.join(kills[:3])} but runs in "
-                          "policy-mode monitor, which elides them"), view
+            yield (
+                False,
+                (
+                    f"{name} has kill actions on {', '.join(kills[:3])} but runs in "
+                    "policy-mode monitor, which elides them"
+                ),
+                view,
+            )
         else:
             yield False, f"{name} only observes (no Sigkill or Override action)", view
 
@@ -87,16 +100,20 @@ def _kill_hooks(spec: Any) -> Iterator[str]:
         for hook in spec.get(section) or []:
             if not isinstance(hook, Mapping):
                 continue
-            name = str(hook.get("call") or hook.get("hook") or hook.get("event")
-                       or hook.get("symbol") or "")
+            name = str(
+                hook.get("call")
+                or hook.get("hook")
+                or hook.get("event")
+                or hook.get("symbol")
+                or ""
+            )
             if ESCAPE_HOOKS.search(name) and _has_kill(hook):
                 yield name
 
 
 def _has_kill(hook: Mapping[str, Any]) -> bool:
     for selector in hook.get("selectors") or []:
-        for action in selector.get("matchActions") or [] if isinstance(selector, Mapping) \
-                else []:
+        for action in selector.get("matchActions") or [] if isinstance(selector, Mapping) else []:
             if not isinstance(action, Mapping):
                 continue
             kind = str(action.get("action", "")).lower()
@@ -120,12 +137,15 @@ def _selects_pods_in(inv: Inventory, view: ObjectView, namespace: str) -> bool:
 def _kubearmor(inv: Inventory, namespace: str) -> Iterator[tuple[bool, str, ObjectView]]:
     posture = _postures(inv, namespace)
     policies = inv.kind("KubeArmorClusterPolicy", group="security.kubearmor.com") + [
-        r for r in inv.kind("KubeArmorPolicy", group="security.kubearmor.com")
-        if r.namespace == namespace]
+        r
+        for r in inv.kind("KubeArmorPolicy", group="security.kubearmor.com")
+        if r.namespace == namespace
+    ]
     for resource in policies:
         view = ObjectView(resource, f"KubeArmor {resource.kind} {resource.name}")
         if resource.kind == "KubeArmorClusterPolicy" and not _cluster_policy_covers(
-                inv, view, namespace):
+            inv, view, namespace
+        ):
             continue
         actions = _kubearmor_actions(view.get("spec"))
         name = f"KubeArmor {resource.kind} {resource.name}"
@@ -135,8 +155,14 @@ def _kubearmor(inv: Inventory, namespace: str) -> Iterator[tuple[bool, str, Obje
             blocking = ", ".join(k for k, v in posture.items() if v == "block")
             yield True, f"{name} allow-lists under a block default posture ({blocking})", view
         elif "allow" in actions:
-            yield False, (f"{name} allow-lists, but the default posture is audit, so what it "
-                          "does not allow is only audited"), view
+            yield (
+                False,
+                (
+                    f"{name} allow-lists, but the default posture is audit, so what it "
+                    "does not allow is only audited"
+                ),
+                view,
+            )
         else:
             yield False, f"{name} only audits", view
 
@@ -144,10 +170,12 @@ def _kubearmor(inv: Inventory, namespace: str) -> Iterator[tuple[bool, str, Obje
 def _postures(inv: Inventory, namespace: str) -> dict[str, str]:
     found = {}
     for resource in inv.kind("KubeArmorConfig", group="operator.kubearmor.com"):
-        spec = resource.body.get("spec") if isinstance(resource.body.get("spec"), Mapping) \
-            else {}
-        for key, field_name in zip(POSTURE_KEYS, ("defaultFilePosture", "defaultNetworkPosture",
-                                                  "defaultCapabilitiesPosture"), strict=True):
+        spec = resource.body.get("spec") if isinstance(resource.body.get("spec"), Mapping) else {}
+        for key, field_name in zip(
+            POSTURE_KEYS,
+            ("defaultFilePosture", "defaultNetworkPosture", "defaultCapabilitiesPosture"),
+            strict=True,
+        ):
             if spec.get(field_name):
                 found[key] = str(spec[field_name]).lower()
     ns = inv.namespaces.get(namespace)
@@ -158,8 +186,9 @@ def _postures(inv: Inventory, namespace: str) -> dict[str, str]:
 
 def _cluster_policy_covers(inv: Inventory, view: ObjectView, namespace: str) -> bool:
     selector = view.get("spec", "selector")
-    for expression in (selector or {}).get("matchExpressions") or [] \
-            if isinstance(selector, Mapping) else []:
+    for expression in (
+        (selector or {}).get("matchExpressions") or [] if isinstance(selector, Mapping) else []
+    ):
         if isinstance(expression, Mapping) and expression.get("key") == "namespace":
             values = {str(v) for v in expression.get("values") or []}
             operator = expression.get("operator")
@@ -196,25 +225,34 @@ def _falco_verdicts(inv: Inventory) -> Iterator[tuple[bool, str, ObjectView]]:
         return
     terminate = _talon_terminate(inv)
     if talon and terminate is not None:
-        yield True, (f"Falco Talon ({talon[0].subject}) terminates pods "
-                     "(kubernetes:terminate)"), terminate
+        yield (
+            True,
+            (f"Falco Talon ({talon[0].subject}) terminates pods (kubernetes:terminate)"),
+            terminate,
+        )
         return
     if falco:
-        missing = "Falco Talon has no kubernetes:terminate rule" if talon else \
-            "no response engine such as Falco Talon terminates what it detects"
+        missing = (
+            "Falco Talon has no kubernetes:terminate rule"
+            if talon
+            else "no response engine such as Falco Talon terminates what it detects"
+        )
         also = "; falcosidekick only forwards events" if sidekick else ""
         yield False, f"Falco ({falco[0].subject}) detects, but {missing}{also}", falco[0]
     elif sidekick:
-        yield False, "falcosidekick only forwards events (no Falco detector or response " \
-                     "engine among the inputs)", sidekick[0]
+        yield (
+            False,
+            "falcosidekick only forwards events (no Falco detector or response "
+            "engine among the inputs)",
+            sidekick[0],
+        )
 
 
 def _monitors(inv: Inventory) -> tuple[list[ObjectView], list[ObjectView], list[ObjectView]]:
     falco, talon, sidekick = [], [], []
     for workload in inv.workloads:
         images = " ".join(c.image.lower() for c in workload.containers())
-        view = ObjectView(workload.resource, f"{workload.resource.kind} "
-                                             f"{workload.resource.name}")
+        view = ObjectView(workload.resource, f"{workload.resource.kind} {workload.resource.name}")
         if "falco-talon" in images:
             talon.append(view)
         elif "falcosidekick" in images:

@@ -22,13 +22,41 @@ if TYPE_CHECKING:
 SPO_GROUP = "security-profiles-operator.x-k8s.io"
 PERMISSIVE_DEFAULTS = frozenset({"SCMP_ACT_ALLOW", "SCMP_ACT_LOG"})
 ALLOW_ACTIONS = frozenset({"SCMP_ACT_ALLOW", "SCMP_ACT_LOG"})
-DANGEROUS = frozenset({
-    "ptrace", "mount", "umount", "umount2", "unshare", "setns", "bpf", "kexec_load",
-    "kexec_file_load", "init_module", "finit_module", "delete_module", "pivot_root",
-    "open_by_handle_at", "perf_event_open", "userfaultfd", "keyctl", "add_key",
-    "request_key", "swapon", "swapoff", "reboot", "iopl", "ioperm", "create_module",
-    "fsopen", "fsmount", "move_mount", "open_tree", "lookup_dcookie", "quotactl",
-})
+DANGEROUS = frozenset(
+    {
+        "ptrace",
+        "mount",
+        "umount",
+        "umount2",
+        "unshare",
+        "setns",
+        "bpf",
+        "kexec_load",
+        "kexec_file_load",
+        "init_module",
+        "finit_module",
+        "delete_module",
+        "pivot_root",
+        "open_by_handle_at",
+        "perf_event_open",
+        "userfaultfd",
+        "keyctl",
+        "add_key",
+        "request_key",
+        "swapon",
+        "swapoff",
+        "reboot",
+        "iopl",
+        "ioperm",
+        "create_module",
+        "fsopen",
+        "fsmount",
+        "move_mount",
+        "open_tree",
+        "lookup_dcookie",
+        "quotactl",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +69,9 @@ class Verdict:
 def judge_profile(profile: Mapping[str, Any]) -> Verdict:
     default = str(profile.get("defaultAction", ""))
     if default in PERMISSIVE_DEFAULTS:
-        return Verdict(False, f"allows every syscall not listed (defaultAction {default})",
-                       ("defaultAction",))
+        return Verdict(
+            False, f"allows every syscall not listed (defaultAction {default})", ("defaultAction",)
+        )
     allowed = []
     first: tuple[Any, ...] = ("defaultAction",)
     for index, rule in enumerate(profile.get("syscalls") or []):
@@ -51,15 +80,19 @@ def judge_profile(profile: Mapping[str, Any]) -> Verdict:
         if _capability_gated(rule):
             continue
         names = {str(n) for n in rule.get("names") or []} | (
-            {str(rule["name"])} if rule.get("name") else set())
+            {str(rule["name"])} if rule.get("name") else set()
+        )
         risky = sorted(names & DANGEROUS)
         if risky and not allowed:
             first = ("syscalls", index)
         allowed += risky
     if allowed:
         return Verdict(False, f"allows {', '.join(sorted(set(allowed)))} unconditionally", first)
-    return Verdict(True, f"denies by default ({default}) and allows no escape-relevant syscall",
-                   ("defaultAction",))
+    return Verdict(
+        True,
+        f"denies by default ({default}) and allows no escape-relevant syscall",
+        ("defaultAction",),
+    )
 
 
 def _capability_gated(rule: Mapping[str, Any]) -> bool:
@@ -68,8 +101,9 @@ def _capability_gated(rule: Mapping[str, Any]) -> bool:
     return isinstance(includes, Mapping) and bool(includes.get("caps"))
 
 
-def resolve(inv: Inventory, namespace: str | None, localhost_profile: str) -> tuple[
-        Mapping[str, Any], Resource, tuple[Any, ...]] | None:
+def resolve(
+    inv: Inventory, namespace: str | None, localhost_profile: str
+) -> tuple[Mapping[str, Any], Resource, tuple[Any, ...]] | None:
     """(profile, resource, keys to the profile inside it) for a Localhost profile name."""
     name = localhost_profile.strip()
     if name.startswith("operator/"):

@@ -47,18 +47,28 @@ def tee_posture(inv: Inventory, pod: PodView) -> TeePosture:
     classes = inv.config.runtime_classes
     init_data, kbs = _init_data(pod)
     if name and any(fnmatchcase(name, g) for g in classes.unattested):
-        return TeePosture(runtime, True, False,
-                          f"runtime class {name} has no hardware attestation (development)",
-                          kbs, init_data)
+        return TeePosture(
+            runtime,
+            True,
+            False,
+            f"runtime class {name} has no hardware attestation (development)",
+            kbs,
+            init_data,
+        )
     if name and any(fnmatchcase(name, g) for g in classes.confidential):
-        return TeePosture(runtime, True, True, f"confidential runtime class {name}", kbs,
-                          init_data)
+        return TeePosture(runtime, True, True, f"confidential runtime class {name}", kbs, init_data)
     selector = pod.spec.get("nodeSelector")
     for key, wanted in CONFIDENTIAL_NODE_LABELS.items():
         value = selector.get(key) if isinstance(selector, dict) else None
         if value is not None and (wanted is None or str(value).lower() == wanted):
-            return TeePosture(pod.setting("nodeSelector", key), True, True,
-                              f"confidential node pool ({key}: {value})", kbs, init_data)
+            return TeePosture(
+                pod.setting("nodeSelector", key),
+                True,
+                True,
+                f"confidential node pool ({key}: {value})",
+                kbs,
+                init_data,
+            )
     how = f"runtime class {name}" if name else "the default runtime (runc)"
     return TeePosture(runtime, False, False, f"runs in {how}, not in a TEE", kbs, init_data)
 
@@ -68,11 +78,16 @@ def _init_data(pod: PodView) -> tuple[Setting | None, str | None]:
     if not isinstance(value, str) or not value:
         return None, None
     metadata = pod.metadata.get("annotations") or pod.workload.resource.body.get(
-        "metadata", {}).get("annotations")
+        "metadata", {}
+    ).get("annotations")
     line = metadata.line_of(INIT_DATA) if hasattr(metadata, "line_of") else None
     location = pod.workload.resource.location
-    setting = Setting(value, Location(location.path, line or location.line),
-                      f"metadata.annotations.{INIT_DATA}", "annotation")
+    setting = Setting(
+        value,
+        Location(location.path, line or location.line),
+        f"metadata.annotations.{INIT_DATA}",
+        "annotation",
+    )
     return setting, kbs_url(value)
 
 

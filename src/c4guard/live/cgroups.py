@@ -43,16 +43,19 @@ CONTROLS = (
 )
 
 
-def read_limits(root: HostRoot, memberships: list[CgroupMembership],
-                mounts: list[MountEntry]) -> list[Limit]:
+def read_limits(
+    root: HostRoot, memberships: list[CgroupMembership], mounts: list[MountEntry]
+) -> list[Limit]:
     """The memory, cpu and pids limits of the process (v1 controllers win where mounted)."""
     return [_limit(root, control, memberships, mounts) for control in CONTROLS]
 
 
-def _limit(root: HostRoot, control: _Control, memberships: list[CgroupMembership],
-           mounts: list[MountEntry]) -> Limit:
-    v1_mount = next((m for m in mounts if m.fs_type == "cgroup"
-                     and control.controller in m.super_options), None)
+def _limit(
+    root: HostRoot, control: _Control, memberships: list[CgroupMembership], mounts: list[MountEntry]
+) -> Limit:
+    v1_mount = next(
+        (m for m in mounts if m.fs_type == "cgroup" and control.controller in m.super_options), None
+    )
     if v1_mount is not None:
         member = next((m for m in memberships if control.controller in m.controllers), None)
         if member is not None:
@@ -67,14 +70,15 @@ def _limit(root: HostRoot, control: _Control, memberships: list[CgroupMembership
 def _directory(mount: MountEntry, path: str) -> str:
     relative = path
     if mount.root != "/" and (path == mount.root or path.startswith(mount.root + "/")):
-        relative = path[len(mount.root):]
+        relative = path[len(mount.root) :]
     elif mount.root != "/" or path.startswith("/.."):
         relative = "/"  # the process's cgroup lies outside this mount: use the mount's root
     return normpath(join(mount.mount_point, relative.lstrip("/")))
 
 
-def _walk(root: HostRoot, control: _Control, directory: str, mount: MountEntry,
-          version: int) -> Limit:
+def _walk(
+    root: HostRoot, control: _Control, directory: str, mount: MountEntry, version: int
+) -> Limit:
     """The tightest limit from the cgroup's directory up to the mount point."""
     tightest: tuple[float, str, str] | None = None
     current = directory
@@ -86,13 +90,18 @@ def _walk(root: HostRoot, control: _Control, directory: str, mount: MountEntry,
             break
         current = normpath(join(current, ".."))
     if tightest is None:
-        return Limit(control.controller, None, root.display(join(directory, control.v2_file
-                     if version == 2 else control.v1_files[0])), version)
+        return Limit(
+            control.controller,
+            None,
+            root.display(join(directory, control.v2_file if version == 2 else control.v1_files[0])),
+            version,
+        )
     return Limit(control.controller, tightest[1], tightest[2], version)
 
 
-def _read(root: HostRoot, control: _Control, directory: str,
-          version: int) -> tuple[float, str, str] | None:
+def _read(
+    root: HostRoot, control: _Control, directory: str, version: int
+) -> tuple[float, str, str] | None:
     """(comparable size, shown value, file) of a limit set in `directory`, or None."""
     if version == 2:
         path = join(directory, control.v2_file)

@@ -25,29 +25,63 @@ def _classes(values: tuple[str, ...]) -> frozenset[str]:
 
 @click.command()
 @report_options
-@click.option("--root", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=Path("/"), show_default=True,
-              help="Filesystem root to read /proc, /sys and /dev from (a host's root mounted "
-                   "into a DaemonSet, or a saved tree).")
-@click.option("--pid", default="self", show_default=True,
-              help="Process to judge (with the host's PID namespace, any container's process).")
-@click.option("--class", "classes", multiple=True, metavar="CLASS[,CLASS]",
-              help="Workload classes this host runs (high-risk, confidential): they make the "
-                   "TEE checks apply.")
-@click.option("--probe-metadata", is_flag=True,
-              help="Also check whether the cloud metadata service answers from here "
-                   "(sends HTTP requests to --metadata-endpoint).")
-@click.option("--metadata-endpoint", default=DEFAULT_ENDPOINT, show_default=True,
-              help="Address of the cloud metadata service for --probe-metadata.")
-@click.option("--nvml-answers", type=_FILE,
-              help="Read GPU facts from NVML answers recorded with --record-nvml instead of "
-                   "asking the driver.")
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("/"),
+    show_default=True,
+    help="Filesystem root to read /proc, /sys and /dev from (a host's root mounted "
+    "into a DaemonSet, or a saved tree).",
+)
+@click.option(
+    "--pid",
+    default="self",
+    show_default=True,
+    help="Process to judge (with the host's PID namespace, any container's process).",
+)
+@click.option(
+    "--class",
+    "classes",
+    multiple=True,
+    metavar="CLASS[,CLASS]",
+    help="Workload classes this host runs (high-risk, confidential): they make the "
+    "TEE checks apply.",
+)
+@click.option(
+    "--probe-metadata",
+    is_flag=True,
+    help="Also check whether the cloud metadata service answers from here "
+    "(sends HTTP requests to --metadata-endpoint).",
+)
+@click.option(
+    "--metadata-endpoint",
+    default=DEFAULT_ENDPOINT,
+    show_default=True,
+    help="Address of the cloud metadata service for --probe-metadata.",
+)
+@click.option(
+    "--nvml-answers",
+    type=_FILE,
+    help="Read GPU facts from NVML answers recorded with --record-nvml instead of "
+    "asking the driver.",
+)
 @click.option("--no-nvml", is_flag=True, help="Do not ask NVML about GPUs.")
-@click.option("--record-nvml", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              help="Record this machine's NVML answers to FILE (for --nvml-answers).")
-def host(report: ReportOptions, root: Path, pid: str, classes: tuple[str, ...],
-         probe_metadata: bool, metadata_endpoint: str, nvml_answers: Path | None,
-         no_nvml: bool, record_nvml: Path | None) -> None:
+@click.option(
+    "--record-nvml",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Record this machine's NVML answers to FILE (for --nvml-answers).",
+)
+def host(
+    report: ReportOptions,
+    root: Path,
+    pid: str,
+    classes: tuple[str, ...],
+    probe_metadata: bool,
+    metadata_endpoint: str,
+    nvml_answers: Path | None,
+    no_nvml: bool,
+    record_nvml: Path | None,
+) -> None:
     """Probe this process and the node it runs on: capabilities, seccomp, LSM, mounts,
     cgroup limits, TEE, TPM, Secure Boot, runtime monitors, GPUs (NVML)."""
     from c4guard.live.host import HostOptions, read_host
@@ -69,8 +103,13 @@ def host(report: ReportOptions, root: Path, pid: str, classes: tuple[str, ...],
             nvml = RecordedNvml(nvml_answers)
         except NvmlUnavailable as exc:
             fail_usage(f"--nvml-answers: {exc}")
-    options = HostOptions(root=root, pid=pid, classes=_classes(classes), nvml=nvml,
-                          metadata_endpoint=metadata_endpoint if probe_metadata else None)
+    options = HostOptions(
+        root=root,
+        pid=pid,
+        classes=_classes(classes),
+        nvml=nvml,
+        metadata_endpoint=metadata_endpoint if probe_metadata else None,
+    )
     inputs = read_host(options)
     if not inputs.resources:
         problems = "; ".join(f"{e.path}: {e.reason}" for e in inputs.summary.input_errors)
@@ -96,16 +135,33 @@ def _record_nvml(path: Path) -> None:
 
 @click.command()
 @report_options
-@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False),
-              help="kubeconfig file [default: $KUBECONFIG, else ~/.kube/config].")
+@click.option(
+    "--kubeconfig",
+    type=click.Path(exists=True, dir_okay=False),
+    help="kubeconfig file [default: $KUBECONFIG, else ~/.kube/config].",
+)
 @click.option("--context", help="kubeconfig context [default: the current context].")
-@click.option("--in-cluster", is_flag=True,
-              help="Use the pod's service account (the default in a pod without a kubeconfig).")
-@click.option("-n", "--namespace", "namespaces", multiple=True, metavar="NAMESPACE",
-              help="Read namespaced objects of this namespace only (repeatable); "
-                   "cluster-scoped objects are still read.")
-def cluster(report: ReportOptions, kubeconfig: str | None, context: str | None,
-            in_cluster: bool, namespaces: tuple[str, ...]) -> None:
+@click.option(
+    "--in-cluster",
+    is_flag=True,
+    help="Use the pod's service account (the default in a pod without a kubeconfig).",
+)
+@click.option(
+    "-n",
+    "--namespace",
+    "namespaces",
+    multiple=True,
+    metavar="NAMESPACE",
+    help="Read namespaced objects of this namespace only (repeatable); "
+    "cluster-scoped objects are still read.",
+)
+def cluster(
+    report: ReportOptions,
+    kubeconfig: str | None,
+    context: str | None,
+    in_cluster: bool,
+    namespaces: tuple[str, ...],
+) -> None:
     """Read a live cluster through the Kubernetes API and run the Kubernetes checks on it."""
     from c4guard.live.cluster import ClusterOptions, read_cluster
     from c4guard.live.kubeapi import ClusterError, ConnectOptions, connect
@@ -121,7 +177,9 @@ def cluster(report: ReportOptions, kubeconfig: str | None, context: str | None,
         fail_usage(str(exc))
     if not inputs.resources:
         reasons = [g.reason for g in inputs.summary.gaps[:5]]
-        fail_usage("nothing to assess: no object could be read from the cluster"
-                   + "".join(f"\n  {r}" for r in reasons))
+        fail_usage(
+            "nothing to assess: no object could be read from the cluster"
+            + "".join(f"\n  {r}" for r in reasons)
+        )
     scope = f" namespaces {', '.join(namespaces)}" if namespaces else ""
     assess_and_exit(inputs, prepared, [f"cluster {conn.name} ({conn.server}){scope}"], report)

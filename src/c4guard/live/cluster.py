@@ -33,13 +33,22 @@ PAGE_SIZE = 500
 MAX_PAGES = 20_000
 WORKERS = 8
 # (API group, resource) never listed: no configuration in them, or nothing c4guard may read.
-SKIPPED_KINDS = frozenset({
-    ("", "events"), ("events.k8s.io", "events"), ("", "secrets"), ("", "endpoints"),
-    ("discovery.k8s.io", "endpointslices"), ("coordination.k8s.io", "leases"),
-    ("apps", "controllerrevisions"), ("", "componentstatuses"),
-    ("wgpolicyk8s.io", "policyreports"), ("wgpolicyk8s.io", "clusterpolicyreports"),
-    ("reports.kyverno.io", "ephemeralreports"), ("reports.kyverno.io", "clusterephemeralreports"),
-})
+SKIPPED_KINDS = frozenset(
+    {
+        ("", "events"),
+        ("events.k8s.io", "events"),
+        ("", "secrets"),
+        ("", "endpoints"),
+        ("discovery.k8s.io", "endpointslices"),
+        ("coordination.k8s.io", "leases"),
+        ("apps", "controllerrevisions"),
+        ("", "componentstatuses"),
+        ("wgpolicyk8s.io", "policyreports"),
+        ("wgpolicyk8s.io", "clusterpolicyreports"),
+        ("reports.kyverno.io", "ephemeralreports"),
+        ("reports.kyverno.io", "clusterephemeralreports"),
+    }
+)
 SKIPPED_GROUPS = frozenset({"metrics.k8s.io", "custom.metrics.k8s.io", "external.metrics.k8s.io"})
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 CONTROLLED = "objects run by a workload that is judged itself (ReplicaSets, Pods, Jobs...)"
@@ -99,16 +108,20 @@ def discover(conn: Connection, workers: int = WORKERS) -> tuple[list[ApiKind], l
         groups = conn.get("/apis")
     except ApiProblem as problem:
         raise ClusterError(f"the API refused discovery at {conn.server}: {problem}") from problem
-    wanted = [(g, v) for g, v in [("", _strings(core.get("versions"))[:1]),
-                                  *_group_versions(groups)] if g not in SKIPPED_GROUPS]
+    wanted = [
+        (g, v)
+        for g, v in [("", _strings(core.get("versions"))[:1]), *_group_versions(groups)]
+        if g not in SKIPPED_GROUPS
+    ]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         found = list(pool.map(lambda gv: _group_kinds(conn, *gv), wanted))
     kinds = [kind for group_kinds, _ in found for kind in group_kinds]
     return kinds, [problem for _, problems in found for problem in problems]
 
 
-def _group_kinds(conn: Connection, group: str,
-                 versions: list[str]) -> tuple[list[ApiKind], list[str]]:
+def _group_kinds(
+    conn: Connection, group: str, versions: list[str]
+) -> tuple[list[ApiKind], list[str]]:
     """The kinds of one group, each from the first (most preferred) version serving it."""
     kinds: dict[str, ApiKind] = {}
     problems = []
@@ -145,8 +158,13 @@ def _kinds(group: str, version: str, listing: Any) -> list[ApiKind]:
     found = []
     for item in listing.get("resources", []) if isinstance(listing, dict) else []:
         name = item.get("name") if isinstance(item, dict) else None
-        if (not isinstance(name, str) or "/" in name or "list" not in (item.get("verbs") or [])
-                or (group, name) in SKIPPED_KINDS or not isinstance(item.get("kind"), str)):
+        if (
+            not isinstance(name, str)
+            or "/" in name
+            or "list" not in (item.get("verbs") or [])
+            or (group, name) in SKIPPED_KINDS
+            or not isinstance(item.get("kind"), str)
+        ):
             continue
         found.append(ApiKind(group, version, name, item["kind"], bool(item.get("namespaced"))))
     return found
@@ -170,7 +188,8 @@ class ClusterReader:
         resources = []
         for read in reads:
             self.inputs.summary.input_errors.extend(
-                InputError(f"{self.conn.name}:{read.path}", None, error) for error in read.errors)
+                InputError(f"{self.conn.name}:{read.path}", None, error) for error in read.errors
+            )
             if read.problem is not None:
                 self._not_read(read)
             else:
@@ -250,8 +269,15 @@ class ClusterReader:
         item.setdefault("kind", kind.kind)
         namespace = metadata.get("namespace") if kind.namespaced else None
         path = f"{self.conn.name}:{kind.path(namespace, metadata['name'])}"
-        return Resource(K8S, kind.kind, metadata["name"], namespace, mark_json(item, path),
-                        Location(path), api_version=kind.group_version)
+        return Resource(
+            K8S,
+            kind.kind,
+            metadata["name"],
+            namespace,
+            mark_json(item, path),
+            Location(path),
+            api_version=kind.group_version,
+        )
 
     def _keep_judged(self, resources: list[Resource]) -> None:
         """Drop objects that a listed workload controls: it is judged in their place."""
@@ -273,12 +299,15 @@ class ClusterReader:
         verb = read.verb
         if problem.status == 403:
             group = f'API group "{kind.group}"' if kind.group else 'the core API group ("")'
-            reason = (f"not permitted to {verb} {kind.qualified} {scope}: grant the "
-                      f'"{verb}" verb on "{kind.resource}" in {group} {scope}')
+            reason = (
+                f"not permitted to {verb} {kind.qualified} {scope}: grant the "
+                f'"{verb}" verb on "{kind.resource}" in {group} {scope}'
+            )
         else:
             reason = f"could not {verb} {kind.qualified} {scope}: {problem}"
             self.inputs.summary.input_errors.append(
-                InputError(f"{self.conn.name}:{read.path}", None, reason))
+                InputError(f"{self.conn.name}:{read.path}", None, reason)
+            )
         self.inputs.summary.gaps.append(EvidenceGap(K8S, kind.kind, reason))
 
 
@@ -291,8 +320,11 @@ def _controller_uids(resource: Resource) -> set[str]:
     owners = resource.body.get("metadata", {}).get("ownerReferences")
     if not isinstance(owners, list):
         return set()
-    return {o["uid"] for o in owners if isinstance(o, dict) and o.get("controller") is True
-            and isinstance(o.get("uid"), str)}
+    return {
+        o["uid"]
+        for o in owners
+        if isinstance(o, dict) and o.get("controller") is True and isinstance(o.get("uid"), str)
+    }
 
 
 def read_cluster(conn: Connection, options: ClusterOptions = ClusterOptions()) -> InputSet:

@@ -48,8 +48,10 @@ from c4guard.sources import InputSet
 ORIGIN = "host"
 DOMAIN = "host"
 CAPABILITY_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
-SERVICE_ACCOUNT_TOKENS = ("/var/run/secrets/kubernetes.io/serviceaccount/token",
-                          "/run/secrets/kubernetes.io/serviceaccount/token")
+SERVICE_ACCOUNT_TOKENS = (
+    "/var/run/secrets/kubernetes.io/serviceaccount/token",
+    "/run/secrets/kubernetes.io/serviceaccount/token",
+)
 MONITORS = {"falco": "Falco", "tetragon": "Tetragon", "kubearmor": "KubeArmor"}
 SSH_DAEMONS = frozenset({"sshd", "dropbear"})
 SSH_PORT = 22
@@ -117,12 +119,14 @@ class HostProbe:
         self._label(facts)
         self._environment(facts)
         token = next((t for t in SERVICE_ACCOUNT_TOKENS if self.root.exists(t)), None)
-        facts.put("service_account_token", token,
-                  self.root.display(token or SERVICE_ACCOUNT_TOKENS[0]))
+        facts.put(
+            "service_account_token", token, self.root.display(token or SERVICE_ACCOUNT_TOKENS[0])
+        )
         return Resource(ORIGIN, "Process", name, None, facts, Location(path, 1))
 
-    def _ids_and_capabilities(self, fields: dict[str, tuple[str, int]], facts: Facts,
-                              path: str) -> None:
+    def _ids_and_capabilities(
+        self, fields: dict[str, tuple[str, int]], facts: Facts, path: str
+    ) -> None:
         for key in ("Uid", "Gid"):
             if key in fields:
                 facts.put(key, parse_ids(*fields[key]), path, fields[key][1])
@@ -131,16 +135,21 @@ class HostProbe:
                 facts.put(key, parse_mask(*fields[key]), path, fields[key][1])
         uid_map = self.root.read_optional(f"{self.proc}/uid_map")
         if uid_map is not None and "Uid" in facts:
-            facts.put("host_uid", host_id(uid_map, facts["Uid"][1]),
-                      self.root.display(f"{self.proc}/uid_map"), 1)
+            facts.put(
+                "host_uid",
+                host_id(uid_map, facts["Uid"][1]),
+                self.root.display(f"{self.proc}/uid_map"),
+                1,
+            )
 
     def _label(self, facts: Facts) -> None:
         """The LSM label (AppArmor's own attribute file first, as newer kernels have it)."""
         for attr in ("attr/apparmor/current", "attr/current"):
             text = self.root.read_optional(f"{self.proc}/{attr}")
             if text is not None and text.strip("\0\n "):
-                facts.put("lsm_label", text.strip("\0\n "),
-                          self.root.display(f"{self.proc}/{attr}"), 1)
+                facts.put(
+                    "lsm_label", text.strip("\0\n "), self.root.display(f"{self.proc}/{attr}"), 1
+                )
                 return
         facts.put("lsm_label", None, self.root.display(f"{self.proc}/attr/current"))
 
@@ -172,8 +181,11 @@ class HostProbe:
             facts.put("options", list(entry.options), display, entry.line)
             facts.put("super_options", list(entry.super_options), display, entry.line)
             facts.put("writable", entry.writable, display, entry.line)
-            self._add(Resource(ORIGIN, "Mount", entry.mount_point, None, facts,
-                               Location(display, entry.line)))
+            self._add(
+                Resource(
+                    ORIGIN, "Mount", entry.mount_point, None, facts, Location(display, entry.line)
+                )
+            )
         return entries
 
     def _cgroup(self, mounts: list[MountEntry]) -> Resource:
@@ -183,8 +195,10 @@ class HostProbe:
         for limit in read_limits(self.root, memberships, mounts):
             facts.put(limit.controller, limit.value, limit.file or path, 1)
             facts.put(f"{limit.controller}_cgroup_version", limit.version, limit.file or path, 1)
-        name = next((m.path for m in memberships if m.hierarchy == "0"),
-                    memberships[0].path if memberships else "/")
+        name = next(
+            (m.path for m in memberships if m.hierarchy == "0"),
+            memberships[0].path if memberships else "/",
+        )
         return Resource(ORIGIN, "Cgroup", name, None, facts, Location(path, 1))
 
     # ------------------------------------------------------------------ the node
@@ -195,24 +209,35 @@ class HostProbe:
         in_container, why = platform.container_context(root, environment, mounts)
         facts.put("container", in_container, root.display("/"))
         facts.put("container_evidence", why, root.display("/"))
-        facts.put("sees_host_processes", platform.sees_host_processes(root),
-                  root.display("/proc/1/comm"), 1)
+        facts.put(
+            "sees_host_processes",
+            platform.sees_host_processes(root),
+            root.display("/proc/1/comm"),
+            1,
+        )
         platform.read_security_modules(root, facts)
         platform.read_lockdown(root, facts)
         platform.read_secure_boot(root, facts, mounts)
         platform.read_tee(root, facts)
         platform.read_tpm(root, facts)
         processes = self._processes()
-        facts.put("monitors", [{"name": MONITORS[comm], "pid": pid}
-                               for pid, comm in processes if comm in MONITORS],
-                  root.display("/proc"))
-        facts.put("ssh_daemons", [{"name": comm, "pid": pid}
-                                  for pid, comm in processes if comm in SSH_DAEMONS],
-                  root.display("/proc"))
+        facts.put(
+            "monitors",
+            [{"name": MONITORS[comm], "pid": pid} for pid, comm in processes if comm in MONITORS],
+            root.display("/proc"),
+        )
+        facts.put(
+            "ssh_daemons",
+            [{"name": comm, "pid": pid} for pid, comm in processes if comm in SSH_DAEMONS],
+            root.display("/proc"),
+        )
         self._ssh_listeners(facts)
         facts.put("declared_classes", sorted(self.options.classes), "--class")
-        hostname = (root.read_optional("/proc/sys/kernel/hostname")
-                    or root.read_optional("/etc/hostname") or "host").strip() or "host"
+        hostname = (
+            root.read_optional("/proc/sys/kernel/hostname")
+            or root.read_optional("/etc/hostname")
+            or "host"
+        ).strip() or "host"
         return Resource(ORIGIN, "Node", hostname, None, facts, Location(root.display("/")))
 
     def _processes(self) -> list[tuple[int, str]]:
@@ -245,8 +270,11 @@ class HostProbe:
         except NvmlUnavailable as exc:
             return self._gpu_placeholders(str(exc)), str(exc)
         if source is None:
-            reason = ("NVML not asked" if self.options.nvml == "off" else
-                      "NVML not asked: --root reads another filesystem root (see --nvml-answers)")
+            reason = (
+                "NVML not asked"
+                if self.options.nvml == "off"
+                else "NVML not asked: --root reads another filesystem root (see --nvml-answers)"
+            )
             return self._gpu_placeholders(reason), reason
         try:
             report = read_gpus(source)
@@ -312,10 +340,17 @@ def gpu_resources(report: GpuReport) -> list[Resource]:
         facts.put("mig_mode", _modes(gpu.mig_mode), path)
         facts.put("ecc_mode", _modes(gpu.ecc_mode), path)
         facts.put("compute_mode", gpu.compute_mode, path)
-        facts.put("confidential_computing", {
-            "feature": cc.feature, "environment": cc.environment, "devtools": cc.devtools,
-            "ready": cc.ready, "cpu_tee": cc.cpu_tee,
-        }, path)
+        facts.put(
+            "confidential_computing",
+            {
+                "feature": cc.feature,
+                "environment": cc.environment,
+                "devtools": cc.devtools,
+                "ready": cc.ready,
+                "cpu_tee": cc.cpu_tee,
+            },
+            path,
+        )
         facts.put("nvml_errors", {**gpu.errors, **cc.errors}, path)
         resources.append(Resource(ORIGIN, "GPU", gpu.uuid, None, facts, Location(path)))
     return resources

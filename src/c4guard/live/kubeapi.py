@@ -59,17 +59,23 @@ class Connection:
         """The JSON document at `path`; ApiProblem for an error status, ClusterError when
         the server cannot be reached at all."""
         request = self.api.param_serialize(
-            "GET", path, query_params=query or [], header_params={"Accept": "application/json"},
-            auth_settings=["BearerToken"])
+            "GET",
+            path,
+            query_params=query or [],
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )
         try:
             response = self.api.call_api(*request, _request_timeout=TIMEOUT_S)
             raw = _read_limited(response.response, MAX_RESPONSE_BYTES, path)
         except ApiException as exc:
-            raise ClusterError(f"cannot reach the Kubernetes API at {self.server}: "
-                               f"{exc.reason}") from exc
+            raise ClusterError(
+                f"cannot reach the Kubernetes API at {self.server}: {exc.reason}"
+            ) from exc
         except (HTTPError, OSError) as exc:
-            raise ClusterError(f"cannot reach the Kubernetes API at {self.server}: "
-                               f"{type(exc).__name__}: {exc}") from exc
+            raise ClusterError(
+                f"cannot reach the Kubernetes API at {self.server}: {type(exc).__name__}: {exc}"
+            ) from exc
         if not 200 <= response.status < 300:
             raise ApiProblem(response.status, _status_message(raw) or str(response.reason))
         try:
@@ -89,8 +95,10 @@ def _read_limited(response: Any, limit: int, path: str) -> bytes:
         for chunk in response.stream(READ_CHUNK):
             size += len(chunk)
             if size > limit:
-                raise ApiProblem(response.status, f"the answer for {path} is larger than "
-                                                  f"{limit // (1024 * 1024)} MiB")
+                raise ApiProblem(
+                    response.status,
+                    f"the answer for {path} is larger than {limit // (1024 * 1024)} MiB",
+                )
             chunks.append(chunk)
     finally:
         response.release_conn()
@@ -115,12 +123,17 @@ def connect(options: ConnectOptions) -> Connection:
         if options.in_cluster or _only_in_cluster(options):
             loader = InClusterConfigLoader(
                 token_filename=str(options.service_account_dir / "token"),
-                cert_filename=str(options.service_account_dir / "ca.crt"))
+                cert_filename=str(options.service_account_dir / "ca.crt"),
+            )
             loader.load_and_set(configuration)
             name = "in-cluster"
         else:
-            config.load_kube_config(config_file=options.kubeconfig, context=options.context,
-                                    client_configuration=configuration, persist_config=False)
+            config.load_kube_config(
+                config_file=options.kubeconfig,
+                context=options.context,
+                client_configuration=configuration,
+                persist_config=False,
+            )
             name = options.context or _current_context(options.kubeconfig)
     except (ConfigException, OSError, ValueError, TypeError) as exc:
         raise ClusterError(f"cannot load the Kubernetes client configuration: {exc}") from exc
@@ -135,7 +148,8 @@ def _only_in_cluster(options: ConnectOptions) -> bool:
     if options.kubeconfig or options.context or os.environ.get("KUBECONFIG"):
         return False
     return not Path(config.KUBE_CONFIG_DEFAULT_LOCATION).expanduser().exists() and bool(
-        os.environ.get(SERVICE_HOST_ENV_NAME))
+        os.environ.get(SERVICE_HOST_ENV_NAME)
+    )
 
 
 def _current_context(kubeconfig: str | None) -> str:

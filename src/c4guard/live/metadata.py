@@ -18,8 +18,12 @@ DEFAULT_ENDPOINT = "http://169.254.169.254"
 TIMEOUT_S = 2.0
 MAX_BODY_BYTES = 64 * 1024
 QUESTIONS = (
-    ("AWS IMDSv2 token", "PUT", "/latest/api/token",
-     {"X-aws-ec2-metadata-token-ttl-seconds": "60"}),
+    (
+        "AWS IMDSv2 token",
+        "PUT",
+        "/latest/api/token",
+        {"X-aws-ec2-metadata-token-ttl-seconds": "60"},
+    ),
     ("AWS IMDSv1", "GET", "/latest/meta-data/", {}),
     ("GCP metadata", "GET", "/computeMetadata/v1/", {"Metadata-Flavor": "Google"}),
     ("Azure IMDS", "GET", "/metadata/instance?api-version=2021-02-01", {"Metadata": "true"}),
@@ -61,8 +65,9 @@ def probe(endpoint: str = DEFAULT_ENDPOINT, timeout: float = TIMEOUT_S) -> Metad
     return result
 
 
-def _ask(host: str, port: int, method: str, path: str, headers: dict[str, str],
-         timeout: float) -> int:
+def _ask(
+    host: str, port: int, method: str, path: str, headers: dict[str, str], timeout: float
+) -> int:
     connection = http.client.HTTPConnection(host, port, timeout=timeout)
     try:
         connection.request(method, path, headers=headers)

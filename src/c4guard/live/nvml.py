@@ -19,10 +19,19 @@ COMPUTE_MODES = {0: "DEFAULT", 1: "EXCLUSIVE_THREAD", 2: "PROHIBITED", 3: "EXCLU
 CC_ENVIRONMENTS = {0: "unavailable", 1: "simulation", 2: "production"}
 CPU_TEES = {0: "none", 1: "AMD SEV", 2: "Intel TDX", 3: "AMD SEV-SNP", 4: "AMD SEV-SNP (vTOM)"}
 # The questions asked per device, and once for the system.
-DEVICE_QUESTIONS = ("nvmlDeviceGetName", "nvmlDeviceGetUUID", "nvmlDeviceGetMigMode",
-                    "nvmlDeviceGetEccMode", "nvmlDeviceGetComputeMode")
-SYSTEM_QUESTIONS = ("nvmlSystemGetDriverVersion", "nvmlSystemGetConfComputeCapabilities",
-                    "nvmlSystemGetConfComputeState", "nvmlSystemGetConfComputeGpusReadyState")
+DEVICE_QUESTIONS = (
+    "nvmlDeviceGetName",
+    "nvmlDeviceGetUUID",
+    "nvmlDeviceGetMigMode",
+    "nvmlDeviceGetEccMode",
+    "nvmlDeviceGetComputeMode",
+)
+SYSTEM_QUESTIONS = (
+    "nvmlSystemGetDriverVersion",
+    "nvmlSystemGetConfComputeCapabilities",
+    "nvmlSystemGetConfComputeState",
+    "nvmlSystemGetConfComputeGpusReadyState",
+)
 
 
 class NvmlError(Exception):
@@ -102,9 +111,12 @@ def read_gpus(source: NvmlSource) -> GpuReport:
 
 def _device(source: NvmlSource, index: int) -> GpuFacts:
     errors: dict[str, str] = {}
-    facts = GpuFacts(index, str(_answer(source, "nvmlDeviceGetName", (index,), errors) or ""),
-                     str(_answer(source, "nvmlDeviceGetUUID", (index,), errors) or f"GPU-{index}"),
-                     errors=errors)
+    facts = GpuFacts(
+        index,
+        str(_answer(source, "nvmlDeviceGetName", (index,), errors) or ""),
+        str(_answer(source, "nvmlDeviceGetUUID", (index,), errors) or f"GPU-{index}"),
+        errors=errors,
+    )
     facts.mig_mode = _pair(_answer(source, "nvmlDeviceGetMigMode", (index,), errors))
     facts.ecc_mode = _pair(_answer(source, "nvmlDeviceGetEccMode", (index,), errors))
     mode = _answer(source, "nvmlDeviceGetComputeMode", (index,), errors)
@@ -112,8 +124,9 @@ def _device(source: NvmlSource, index: int) -> GpuFacts:
     return facts
 
 
-def _answer(source: NvmlSource, function: str, args: tuple[int, ...],
-            errors: dict[str, str]) -> Any:
+def _answer(
+    source: NvmlSource, function: str, args: tuple[int, ...], errors: dict[str, str]
+) -> Any:
     try:
         return source.ask(function, *args)
     except NvmlError as exc:
@@ -122,8 +135,11 @@ def _answer(source: NvmlSource, function: str, args: tuple[int, ...],
 
 
 def _pair(value: Any) -> tuple[int, int] | None:
-    if isinstance(value, list | tuple) and len(value) == 2 and all(
-            isinstance(v, int) for v in value):
+    if (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and all(isinstance(v, int) for v in value)
+    ):
         return value[0], value[1]
     return None
 
@@ -149,8 +165,11 @@ class DriverNvml:
 
     def ask(self, function: str, *args: int) -> Any:
         nvml = self._nvml
-        call_args = [self._handle(args[0]), *args[1:]] if function.startswith(
-            "nvmlDevice") and function != "nvmlDeviceGetCount" else list(args)
+        call_args = (
+            [self._handle(args[0]), *args[1:]]
+            if function.startswith("nvmlDevice") and function != "nvmlDeviceGetCount"
+            else list(args)
+        )
         try:
             return plain(getattr(nvml, function)(*call_args))
         except nvml.NVMLError as exc:
@@ -235,4 +254,3 @@ def record(source: NvmlSource) -> dict[str, Any]:
         for function in DEVICE_QUESTIONS:
             keep(function, index)
     return {"format": "c4guard NVML answers 1", "answers": answers}
-

@@ -25,16 +25,25 @@ def read_security_modules(root: HostRoot, facts: Facts) -> None:
     """Active LSMs, AppArmor enabled, SELinux enforcing: each only when visible."""
     lsm = root.read_optional("/sys/kernel/security/lsm")
     if lsm is not None:
-        facts.put("lsm", [m for m in lsm.strip().split(",") if m],
-                  root.display("/sys/kernel/security/lsm"), 1)
+        facts.put(
+            "lsm",
+            [m for m in lsm.strip().split(",") if m],
+            root.display("/sys/kernel/security/lsm"),
+            1,
+        )
     apparmor = root.read_optional("/sys/module/apparmor/parameters/enabled")
     if apparmor is not None:
-        facts.put("apparmor_enabled", apparmor.strip() == "Y",
-                  root.display("/sys/module/apparmor/parameters/enabled"), 1)
+        facts.put(
+            "apparmor_enabled",
+            apparmor.strip() == "Y",
+            root.display("/sys/module/apparmor/parameters/enabled"),
+            1,
+        )
     enforce = root.read_optional("/sys/fs/selinux/enforce")
     if enforce is not None:
-        facts.put("selinux_enforcing", enforce.strip() == "1",
-                  root.display("/sys/fs/selinux/enforce"), 1)
+        facts.put(
+            "selinux_enforcing", enforce.strip() == "1", root.display("/sys/fs/selinux/enforce"), 1
+        )
 
 
 def read_lockdown(root: HostRoot, facts: Facts) -> None:
@@ -57,14 +66,21 @@ def read_secure_boot(root: HostRoot, facts: Facts, mounts: list[MountEntry]) -> 
     except Unreadable:
         raw = None
     value = raw[4] if raw is not None and len(raw) >= 5 else None
-    facts.put("secure_boot", None if value is None else value == 1,
-              root.display(SECURE_BOOT_VAR), 1 if value is not None else None)
+    facts.put(
+        "secure_boot",
+        None if value is None else value == 1,
+        root.display(SECURE_BOOT_VAR),
+        1 if value is not None else None,
+    )
 
 
 def read_tee(root: HostRoot, facts: Facts) -> None:
     """TEE guest interfaces present (SEV-SNP, TDX, configfs-tsm)."""
-    found = [{"interface": label, "path": root.display(path)}
-             for path, label in TEE_INTERFACES if root.exists(path)]
+    found = [
+        {"interface": label, "path": root.display(path)}
+        for path, label in TEE_INTERFACES
+        if root.exists(path)
+    ]
     cpuinfo = root.read_optional("/proc/cpuinfo") or ""
     if " tdx_guest" in cpuinfo and not any("TDX" in f["interface"] for f in found):
         found.append({"interface": "Intel TDX guest", "path": root.display("/proc/cpuinfo")})
@@ -76,18 +92,27 @@ def read_tpm(root: HostRoot, facts: Facts) -> None:
     devices = [root.display(p) for p in TPM_DEVICES if root.exists(p)]
     version = root.read_optional("/sys/class/tpm/tpm0/tpm_version_major")
     facts.put("tpm", devices, devices[0] if devices else root.display("/dev"))
-    facts.put("tpm_version", version.strip() if version else None,
-              root.display("/sys/class/tpm/tpm0/tpm_version_major"))
+    facts.put(
+        "tpm_version",
+        version.strip() if version else None,
+        root.display("/sys/class/tpm/tpm0/tpm_version_major"),
+    )
     log_visible = root.exists(TPM_EVENT_LOG)
-    facts.put("tpm_event_log", root.display(TPM_EVENT_LOG) if log_visible else None,
-              root.display(TPM_EVENT_LOG))
-    facts.put("securityfs_visible", root.exists("/sys/kernel/security/lsm")
-              or root.exists("/sys/kernel/security/lockdown"),
-              root.display("/sys/kernel/security"))
+    facts.put(
+        "tpm_event_log",
+        root.display(TPM_EVENT_LOG) if log_visible else None,
+        root.display(TPM_EVENT_LOG),
+    )
+    facts.put(
+        "securityfs_visible",
+        root.exists("/sys/kernel/security/lsm") or root.exists("/sys/kernel/security/lockdown"),
+        root.display("/sys/kernel/security"),
+    )
 
 
-def container_context(root: HostRoot, environment: list[str],
-                      mounts: list[MountEntry]) -> tuple[bool, str]:
+def container_context(
+    root: HostRoot, environment: list[str], mounts: list[MountEntry]
+) -> tuple[bool, str]:
     """(runs in a container, why we think so)."""
     for path in CONTAINER_FILES:
         if root.exists(path):

@@ -8,12 +8,47 @@ from dataclasses import dataclass
 
 # Linux capability numbers (include/uapi/linux/capability.h), named without the CAP_ prefix.
 CAPABILITIES = (
-    "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID",
-    "SETPCAP", "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW",
-    "IPC_LOCK", "IPC_OWNER", "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT",
-    "SYS_ADMIN", "SYS_BOOT", "SYS_NICE", "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD",
-    "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP", "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG",
-    "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF", "CHECKPOINT_RESTORE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "DAC_READ_SEARCH",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "SETGID",
+    "SETUID",
+    "SETPCAP",
+    "LINUX_IMMUTABLE",
+    "NET_BIND_SERVICE",
+    "NET_BROADCAST",
+    "NET_ADMIN",
+    "NET_RAW",
+    "IPC_LOCK",
+    "IPC_OWNER",
+    "SYS_MODULE",
+    "SYS_RAWIO",
+    "SYS_CHROOT",
+    "SYS_PTRACE",
+    "SYS_PACCT",
+    "SYS_ADMIN",
+    "SYS_BOOT",
+    "SYS_NICE",
+    "SYS_RESOURCE",
+    "SYS_TIME",
+    "SYS_TTY_CONFIG",
+    "MKNOD",
+    "LEASE",
+    "AUDIT_WRITE",
+    "AUDIT_CONTROL",
+    "SETFCAP",
+    "MAC_OVERRIDE",
+    "MAC_ADMIN",
+    "SYSLOG",
+    "WAKE_ALARM",
+    "BLOCK_SUSPEND",
+    "AUDIT_READ",
+    "PERFMON",
+    "BPF",
+    "CHECKPOINT_RESTORE",
 )
 TCP_LISTEN = "0A"
 _OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
@@ -111,8 +146,12 @@ def _mount_entry(number: int, line: str) -> MountEntry:
     if not sep or len(fields) < 6 or len(rest) < 2:
         raise ProcFormatError(number, "not a mountinfo line")
     return MountEntry(
-        line=number, root=unescape(fields[3]), mount_point=unescape(fields[4]),
-        options=tuple(fields[5].split(",")), fs_type=rest[0], source=unescape(rest[1]),
+        line=number,
+        root=unescape(fields[3]),
+        mount_point=unescape(fields[4]),
+        options=tuple(fields[5].split(",")),
+        fs_type=rest[0],
+        source=unescape(rest[1]),
         super_options=tuple(rest[2].split(",")) if len(rest) > 2 else (),
     )
 
@@ -178,7 +217,8 @@ def tcp_listeners(text: str) -> list[Listener]:
 
 def _address(hex_address: str) -> str:
     """The kernel writes addresses as host-order 32-bit words in hex."""
-    raw = b"".join(bytes.fromhex(hex_address[i:i + 8])[::-1]
-                   for i in range(0, len(hex_address), 8))
+    raw = b"".join(
+        bytes.fromhex(hex_address[i : i + 8])[::-1] for i in range(0, len(hex_address), 8)
+    )
     address = ipaddress.ip_address(raw)
     return str(address) if address.version == 4 else f"[{address}]"

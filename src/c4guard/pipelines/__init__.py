@@ -31,8 +31,10 @@ def ci_model(inv: Inventory) -> CIModel:
     """The CI model of an inventory, built once and shared by every check."""
     model = _MODELS.get(inv)
     if model is None:
-        hub = github.build(inv.kind(github_source.WORKFLOW, origin=github_source.ORIGIN),
-                           inv.kind(github_source.ACTION, origin=github_source.ORIGIN))
+        hub = github.build(
+            inv.kind(github_source.WORKFLOW, origin=github_source.ORIGIN),
+            inv.kind(github_source.ACTION, origin=github_source.ORIGIN),
+        )
         lab = gitlab.build(inv.kind(gitlab_source.KIND, origin=gitlab_source.ORIGIN))
         model = CIModel(hub, [*hub.pipelines, *lab])
         _MODELS[inv] = model

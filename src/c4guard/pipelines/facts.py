@@ -16,8 +16,11 @@ from typing import Any
 from c4guard.shellscan import logical_lines
 
 SIGNED_PROVENANCE_TYPES = re.compile(r"slsaprovenance\w*|https?://slsa\.dev/provenance\S*", re.I)
-SBOM_TYPES = re.compile(r"cyclonedx[\w-]*|spdx[\w-]*|https?://(?:cyclonedx\.org/bom|spdx\.dev/document)"
-                        r"\S*", re.I)
+SBOM_TYPES = re.compile(
+    r"cyclonedx[\w-]*|spdx[\w-]*|https?://(?:cyclonedx\.org/bom|spdx\.dev/document)"
+    r"\S*",
+    re.I,
+)
 _NEUTRALISED = re.compile(r"\|\|\s*(?:true|:|exit\s+0|echo\b)|;\s*true\s*$")
 
 
@@ -59,8 +62,13 @@ class StepFacts:
 NOTHING = StepFacts()
 
 
-def recognise(uses: str | None, inputs: dict[str, Any], script: str, env: dict[str, Any],
-              allowed_to_fail: bool) -> StepFacts:
+def recognise(
+    uses: str | None,
+    inputs: dict[str, Any],
+    script: str,
+    env: dict[str, Any],
+    allowed_to_fail: bool,
+) -> StepFacts:
     """The facts of one step: its action (with inputs), then each command of its script."""
     facts = NOTHING
     if uses:
@@ -68,8 +76,11 @@ def recognise(uses: str | None, inputs: dict[str, Any], script: str, env: dict[s
     for _offset, line in logical_lines(script):
         facts = facts | _command_facts(line, env)
     if allowed_to_fail and facts.vuln_gate:
-        facts = replace(facts, vuln_gate=False,
-                        notes=(*facts.notes, "the scan may fail without failing the job"))
+        facts = replace(
+            facts,
+            vuln_gate=False,
+            notes=(*facts.notes, "the scan may fail without failing the job"),
+        )
     return facts
 
 
@@ -97,8 +108,7 @@ def _build_push(name: str, inputs: dict[str, Any]) -> StepFacts:
     provenance = not _falsy(inputs.get("provenance")) and not _truthy(inputs.get("load"))
     if not pushes:
         return NOTHING
-    artifact = Artifact("container image", name, unsigned_provenance=provenance,
-                        embedded_sbom=sbom)
+    artifact = Artifact("container image", name, unsigned_provenance=provenance, embedded_sbom=sbom)
     return StepFacts(artifacts=(artifact,))
 
 
@@ -107,8 +117,10 @@ def _pypi_publish(name: str, inputs: dict[str, Any]) -> StepFacts:
     artifact = StepFacts(artifacts=(Artifact("Python package", name),))
     if _falsy(inputs.get("attestations")) or inputs.get("password"):
         return artifact
-    return artifact | StepFacts(signed_provenance=f"{name} (PEP 740 attestations)",
-                                signature=f"{name} (PEP 740 attestations)")
+    return artifact | StepFacts(
+        signed_provenance=f"{name} (PEP 740 attestations)",
+        signature=f"{name} (PEP 740 attestations)",
+    )
 
 
 def _attest(name: str, inputs: dict[str, Any]) -> StepFacts:
@@ -133,6 +145,7 @@ def _scan(gate_input: str | None, default: bool) -> Callable[[str, dict[str, Any
         value = inputs.get(gate_input) if gate_input else None
         gate = default if value is None else _truthy(value)
         return StepFacts(vuln_scan=name, vuln_gate=gate)
+
     return facts
 
 
@@ -147,8 +160,9 @@ def _publishes(kind: str) -> Callable[[str, dict[str, Any]], StepFacts]:
 
 
 def _fact(**values: Any) -> Callable[[str, dict[str, Any]], StepFacts]:
-    return lambda name, _inputs: StepFacts(**{k: name if v is True else v
-                                              for k, v in values.items()})
+    return lambda name, _inputs: StepFacts(
+        **{k: name if v is True else v for k, v in values.items()}
+    )
 
 
 # Action name (owner/repo[/path]) prefixes and what they do.
@@ -210,8 +224,11 @@ ACTIONS: tuple[tuple[str, Callable[[str, dict[str, Any]], StepFacts]], ...] = (
 def _action_facts(uses: str, inputs: dict[str, Any]) -> StepFacts:
     name = action_name(uses)
     for prefix, facts in ACTIONS:
-        if name == prefix or name.startswith(prefix.rstrip("/") + "/") or (
-                prefix.endswith("/") and name.startswith(prefix)):
+        if (
+            name == prefix
+            or name.startswith(prefix.rstrip("/") + "/")
+            or (prefix.endswith("/") and name.startswith(prefix))
+        ):
             return facts(name, inputs)
     return NOTHING
 
@@ -236,6 +253,7 @@ def _artifact(kind: str) -> Callable[[str, str, dict[str, Any]], StepFacts]:
         provenance = buildx and not re.search(r"--provenance[= ]\"?(false|0)\b", line)
         sbom = buildx and bool(re.search(r"--sbom[= ]\"?(true|1)\b", line))
         return StepFacts(artifacts=(Artifact(kind, label, provenance, sbom),))
+
     return make
 
 
@@ -271,7 +289,8 @@ def _sbom_or_scan(label: str, line: str, env: dict[str, Any]) -> StepFacts:
 
 def _grype(label: str, line: str, env: dict[str, Any]) -> StepFacts:
     gate = bool(re.search(r"(?:--fail-on|-f)[= ]\w+", line)) or bool(
-        env.get("GRYPE_FAIL_ON_SEVERITY"))
+        env.get("GRYPE_FAIL_ON_SEVERITY")
+    )
     return _scan_facts(label, line, gate)
 
 
@@ -297,13 +316,23 @@ def _deploy(label: str, line: str, _env: dict[str, Any]) -> StepFacts:
 
 _RULES: list[tuple[str, str, Callable[[str, str, dict[str, Any]], StepFacts]]] = [
     # publishing
-    (r"\b(?:docker|podman|nerdctl)\s+(?:image\s+)?push\b", "docker push",
-     _artifact("container image")),
-    (r"\bdocker\s+(?:buildx\s+)?(?:build|bake)\b.*?(?:--push\b|--output[= ]\S*"
-     r"(?:type=registry|push=true))", "docker buildx --push", _artifact("container image")),
+    (
+        r"\b(?:docker|podman|nerdctl)\s+(?:image\s+)?push\b",
+        "docker push",
+        _artifact("container image"),
+    ),
+    (
+        r"\bdocker\s+(?:buildx\s+)?(?:build|bake)\b.*?(?:--push\b|--output[= ]\S*"
+        r"(?:type=registry|push=true))",
+        "docker buildx --push",
+        _artifact("container image"),
+    ),
     (r"\bbuildah\s+push\b", "buildah push", _artifact("container image")),
-    (r"\bko\s+(?:build|publish|resolve|apply)\b(?!.*(?:--push=false|\s-L\b|--local\b))", "ko",
-     _artifact("container image")),
+    (
+        r"\bko\s+(?:build|publish|resolve|apply)\b(?!.*(?:--push=false|\s-L\b|--local\b))",
+        "ko",
+        _artifact("container image"),
+    ),
     (r"\bjib:build\b|\bgradlew?\b.*\bjib\b(?!DockerBuild)", "jib", _artifact("container image")),
     (r"\bgcloud\s+builds\s+submit\b", "gcloud builds submit", _artifact("container image")),
     (r"/kaniko/executor\b(?!.*--no-push)", "kaniko", _artifact("container image")),
@@ -312,20 +341,29 @@ _RULES: list[tuple[str, str, Callable[[str, str, dict[str, Any]], StepFacts]]] =
     (r"\bdocker[- ]compose\b.*\bpush\b", "docker compose push", _artifact("container image")),
     (r"\bpack\s+build\b.*--publish\b", "pack build --publish", _artifact("container image")),
     (r"\boras\s+push\b", "oras push", _artifact("OCI artifact")),
-    (r"\btwine\s+upload\b|\b(?:uv|poetry|hatch|flit|pdm)\s+publish\b", "Python publish",
-     _artifact("Python package")),
+    (
+        r"\btwine\s+upload\b|\b(?:uv|poetry|hatch|flit|pdm)\s+publish\b",
+        "Python publish",
+        _artifact("Python package"),
+    ),
     (r"\b(?:npm|pnpm|yarn)\s+(?:npm\s+)?publish\b", "npm publish", _artifact("npm package")),
     (r"\bcargo\s+publish\b", "cargo publish", _artifact("crate")),
     (r"\bgem\s+push\b", "gem push", _artifact("gem")),
-    (r"\bmvnw?\b.*\bdeploy\b|\bgradlew?\b.*\bpublish\w*", "maven/gradle publish",
-     _artifact("Maven package")),
+    (
+        r"\bmvnw?\b.*\bdeploy\b|\bgradlew?\b.*\bpublish\w*",
+        "maven/gradle publish",
+        _artifact("Maven package"),
+    ),
     (r"\bnuget\s+push\b", "nuget push", _artifact("NuGet package")),
     (r"\bhelm\s+(?:push|cm-push)\b", "helm push", _artifact("Helm chart")),
     (r"\bgoreleaser(?:\s+release\b|\s*$|\s+--)", "goreleaser", _artifact("release")),
     (r"\bgh\s+release\s+(?:create|upload)\b", "gh release", _artifact("release asset")),
     (r"\b(?:huggingface-cli|hf)\s+upload\b", "huggingface upload", _artifact("model")),
-    (r"\bmake\s+(?:-\S+\s+)*\S*(?:push|publish)\S*", "make push target",
-     _artifact("artifact (make target)")),
+    (
+        r"\bmake\s+(?:-\S+\s+)*\S*(?:push|publish)\S*",
+        "make push target",
+        _artifact("artifact (make target)"),
+    ),
     # provenance, SBOMs, signatures
     (r"\bcosign\s+attest(?:-blob)?\b", "cosign attest", _cosign_attest),
     (r"\bcosign\s+sign-blob\b", "cosign sign-blob", _sign_blob),
@@ -337,8 +375,11 @@ _RULES: list[tuple[str, str, Callable[[str, str, dict[str, Any]], StepFacts]]] =
     (r"\bsyft\b(?!\s+(?:version|--version|login))", "syft", _field("sbom")),
     (r"\bcdxgen\b|(?<![\w=./-])cyclonedx-[a-z][\w-]*", "cyclonedx", _field("sbom")),
     (r"\bdocker\s+(?:scout\s+)?sbom\b", "docker sbom", _field("sbom")),
-    (r"\bsbom-tool\s+generate\b|\bbom\s+generate\b|\bspdx-sbom-generator\b", "sbom generator",
-     _field("sbom")),
+    (
+        r"\bsbom-tool\s+generate\b|\bbom\s+generate\b|\bspdx-sbom-generator\b",
+        "sbom generator",
+        _field("sbom"),
+    ),
     # vulnerability scans
     (r"\btrivy\b(?!\s+(?:--version|version|-v\b))", "trivy", _sbom_or_scan),
     (r"\bgrype\b(?!\s+(?:version|--version|db\b))", "grype", _grype),
@@ -348,30 +389,43 @@ _RULES: list[tuple[str, str, Callable[[str, str, dict[str, Any]], StepFacts]]] =
     (r"\bpip-audit\b", "pip-audit", _gating_scan),
     (r"\bgovulncheck\b", "govulncheck", _gating_scan),
     # verification and deployment
-    (r"\bcosign\s+verify(?:-attestation|-blob|-blob-attestation)?\b", "cosign verify",
-     _field("verification")),
+    (
+        r"\bcosign\s+verify(?:-attestation|-blob|-blob-attestation)?\b",
+        "cosign verify",
+        _field("verification"),
+    ),
     (r"\bslsa-verifier\s+verify-\w+", "slsa-verifier", _field("verification")),
     (r"\bc4guard\s+(?:verify|gate\s+check)\b", "c4guard verify", _field("verification")),
     (r"\bnotation\s+verify\b", "notation verify", _field("verification")),
     (r"\bgh\s+attestation\s+verify\b", "gh attestation verify", _field("verification")),
     (r"\b(?:python3?\s+-m\s+)?sigstore\s+verify\b", "sigstore verify", _field("verification")),
-    (r"\bkubectl\b.*\s(?:apply|replace|set\s+image|rollout\s+restart)\b",
-     "kubectl", _deploy),
+    (r"\bkubectl\b.*\s(?:apply|replace|set\s+image|rollout\s+restart)\b", "kubectl", _deploy),
     (r"\bhelm(?:file)?\s+(?:upgrade|install|sync|apply)\b", "helm upgrade", _deploy),
     (r"\bargocd\s+app\s+(?:sync|set|create)\b", "argocd app sync", _deploy),
     (r"\bflux\s+reconcile\b", "flux reconcile", _deploy),
-    (r"\bgcloud\s+(?:beta\s+)?(?:run\s+deploy|app\s+deploy|deploy\s+releases\s+create|"
-     r"functions\s+deploy)\b", "gcloud deploy", _deploy),
+    (
+        r"\bgcloud\s+(?:beta\s+)?(?:run\s+deploy|app\s+deploy|deploy\s+releases\s+create|"
+        r"functions\s+deploy)\b",
+        "gcloud deploy",
+        _deploy,
+    ),
     (r"\baws\s+ecs\s+update-service\b", "aws ecs update-service", _deploy),
-    (r"\baz\s+(?:containerapp\s+(?:update|create)|webapp\s+(?:deploy|config\s+container\s+set)"
-     r"|aks\s+command\s+invoke)\b", "az deploy", _deploy),
+    (
+        r"\baz\s+(?:containerapp\s+(?:update|create)|webapp\s+(?:deploy|config\s+container\s+set)"
+        r"|aks\s+command\s+invoke)\b",
+        "az deploy",
+        _deploy,
+    ),
     (r"\bskaffold\s+(?:run|deploy)\b", "skaffold deploy", _deploy),
     (r"\bdocker\s+stack\s+deploy\b", "docker stack deploy", _deploy),
     (r"\bkn\s+service\s+(?:create|update)\b", "kn service", _deploy),
-    (r"\bkind\s+create\s+cluster\b|\bminikube\s+start\b|\bk3d\s+cluster\s+create\b"
-     r"|\bmicrok8s\b|\bget\.k3s\.io\b|(?i:create[_-]kind[_-]cluster|kind[_-]cluster[_-]"
-     r"(?:create|setup)|setup[_-](?:kind|minikube|k3d))", "local cluster",
-     _field("local_cluster")),
+    (
+        r"\bkind\s+create\s+cluster\b|\bminikube\s+start\b|\bk3d\s+cluster\s+create\b"
+        r"|\bmicrok8s\b|\bget\.k3s\.io\b|(?i:create[_-]kind[_-]cluster|kind[_-]cluster[_-]"
+        r"(?:create|setup)|setup[_-](?:kind|minikube|k3d))",
+        "local cluster",
+        _field("local_cluster"),
+    ),
 ]
 # Words one of which a line must contain before a rule's pattern is tried (a cheap filter).
 _NEEDLES: dict[str, tuple[str, ...]] = {
@@ -434,8 +488,9 @@ _NEEDLES: dict[str, tuple[str, ...]] = {
     "kn service": ("kn ",),
     "local cluster": ("kind", "minikube", "k3d", "k3s", "microk8s"),
 }
-COMMAND_RULES = tuple(CommandRule(re.compile(p), label, _NEEDLES[label], make)
-                      for p, label, make in _RULES)
+COMMAND_RULES = tuple(
+    CommandRule(re.compile(p), label, _NEEDLES[label], make) for p, label, make in _RULES
+)
 _ANY_NEEDLE = re.compile("|".join(re.escape(n) for rule in COMMAND_RULES for n in rule.needles))
 
 

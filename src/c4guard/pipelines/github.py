@@ -89,8 +89,11 @@ def read_workflow(resource: Resource) -> WorkflowFile:
     body = resource.body
     jobs_block = body.get("jobs") if isinstance(body.get("jobs"), dict) else {}
     env = _mapping(body.get("env"))
-    jobs = [_job(resource, str(job_id), spec, jobs_block, env)
-            for job_id, spec in jobs_block.items() if isinstance(spec, dict)]
+    jobs = [
+        _job(resource, str(job_id), spec, jobs_block, env)
+        for job_id, spec in jobs_block.items()
+        if isinstance(spec, dict)
+    ]
     name = body.get("name") if isinstance(body.get("name"), str) else resource.name
     return WorkflowFile(resource, name, triggers_of(body), jobs, repository_root(resource.name))
 
@@ -106,21 +109,29 @@ def _mapping(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, dict) else {}
 
 
-def _job(resource: Resource, job_id: str, spec: Mapping, jobs_block: Any,
-         workflow_env: dict[str, Any]) -> Job:
+def _job(
+    resource: Resource, job_id: str, spec: Mapping, jobs_block: Any, workflow_env: dict[str, Any]
+) -> Job:
     line = jobs_block.line_of(job_id) if isinstance(jobs_block, Mapping) else None
     needs = spec.get("needs")
     env = {**workflow_env, **_mapping(spec.get("env"))}
-    job = Job(resource, job_id, spec, Location(resource.location.path, line),
-              needs=_names(needs),
-              calls=spec.get("uses") if isinstance(spec.get("uses"), str) else None)
-    job.steps = _steps(resource, job_id, spec.get("steps"), env,
-                       spec.get("continue-on-error") is True)
+    job = Job(
+        resource,
+        job_id,
+        spec,
+        Location(resource.location.path, line),
+        needs=_names(needs),
+        calls=spec.get("uses") if isinstance(spec.get("uses"), str) else None,
+    )
+    job.steps = _steps(
+        resource, job_id, spec.get("steps"), env, spec.get("continue-on-error") is True
+    )
     return job
 
 
-def _steps(resource: Resource, job_id: str, steps: Any, env: dict[str, Any],
-           job_may_fail: bool) -> list[Step]:
+def _steps(
+    resource: Resource, job_id: str, steps: Any, env: dict[str, Any], job_may_fail: bool
+) -> list[Step]:
     if not isinstance(steps, list):
         return []
     lines = getattr(steps, "item_lines", [])
@@ -131,15 +142,20 @@ def _steps(resource: Resource, job_id: str, steps: Any, env: dict[str, Any],
         line = lines[index] if index < len(lines) else getattr(spec, "line", None)
         run = spec.get("run")
         uses = spec.get("uses")
-        found.append(Step(
-            file=resource, job_id=job_id, label=_label(spec, index),
-            location=Location(resource.location.path, getattr(spec, "line", None) or line),
-            run=run if isinstance(run, str) else "",
-            uses=uses if isinstance(uses, str) else None,
-            inputs=_mapping(spec.get("with")),
-            env={**env, **_mapping(spec.get("env"))}, spec=spec,
-            allowed_to_fail=job_may_fail or spec.get("continue-on-error") is True,
-        ))
+        found.append(
+            Step(
+                file=resource,
+                job_id=job_id,
+                label=_label(spec, index),
+                location=Location(resource.location.path, getattr(spec, "line", None) or line),
+                run=run if isinstance(run, str) else "",
+                uses=uses if isinstance(uses, str) else None,
+                inputs=_mapping(spec.get("with")),
+                env={**env, **_mapping(spec.get("env"))},
+                spec=spec,
+                allowed_to_fail=job_may_fail or spec.get("continue-on-error") is True,
+            )
+        )
     return found
 
 
@@ -174,8 +190,7 @@ class _Assembler:
         self.workflows = {normalise(w.resource.name): w for w in model.workflows}
         self.actions = {posixpath.dirname(normalise(a.resource.name)): a for a in model.actions}
         self.called = {
-            self._local(w.root, job.calls)
-            for w in model.workflows for job in w.jobs if job.calls
+            self._local(w.root, job.calls) for w in model.workflows for job in w.jobs if job.calls
         } - {None}
 
     def pipelines(self) -> list[Pipeline]:
@@ -184,11 +199,14 @@ class _Assembler:
             key = normalise(workflow.resource.name)
             if workflow.only_called and key in self.called:
                 continue
-            pipeline = Pipeline(SYSTEM, workflow.resource, workflow.name,
-                                triggers=frozenset(workflow.triggers))
+            pipeline = Pipeline(
+                SYSTEM, workflow.resource, workflow.name, triggers=frozenset(workflow.triggers)
+            )
             if workflow.only_called:
-                pipeline.notes.append("only runs when called (workflow_call), and no workflow "
-                                      "among the inputs calls it")
+                pipeline.notes.append(
+                    "only runs when called (workflow_call), and no workflow "
+                    "among the inputs calls it"
+                )
             pipeline.runs = self._instantiate(workflow, None, pipeline, {key})
             built.append((pipeline, workflow))
         _attach_followers(built)
@@ -199,8 +217,9 @@ class _Assembler:
             return None
         return posixpath.normpath(posixpath.join(root, reference.split("@", 1)[0]))
 
-    def _instantiate(self, workflow: WorkflowFile, caller: Run | None, pipeline: Pipeline,
-                     visiting: set[str]) -> list[Run]:
+    def _instantiate(
+        self, workflow: WorkflowFile, caller: Run | None, pipeline: Pipeline, visiting: set[str]
+    ) -> list[Run]:
         by_id: dict[str, Run] = {}
         inner: dict[str, list[Run]] = {}
         for job in workflow.jobs:
@@ -208,13 +227,19 @@ class _Assembler:
             by_id[job.id] = run
             target_key = self._local(workflow.root, job.calls)
             target = self.workflows.get(target_key or "")
-            if target is not None and target_key not in visiting and (
-                    len(visiting) < MAX_CALL_DEPTH):
-                inner[job.id] = self._instantiate(target, run, pipeline,
-                                                  visiting | {target_key or ""})
+            if (
+                target is not None
+                and target_key not in visiting
+                and (len(visiting) < MAX_CALL_DEPTH)
+            ):
+                inner[job.id] = self._instantiate(
+                    target, run, pipeline, visiting | {target_key or ""}
+                )
             elif job.calls and target_key:
-                pipeline.notes.append(f"job {job.id} calls {job.calls}, which is not among "
-                                      "the inputs (or calls itself)")
+                pipeline.notes.append(
+                    f"job {job.id} calls {job.calls}, which is not among "
+                    "the inputs (or calls itself)"
+                )
         runs: list[Run] = []
         for job_id, run in by_id.items():
             run.needs = [by_id[n] for n in run.job.needs if n in by_id]
@@ -228,9 +253,17 @@ class _Assembler:
 
     def _job_steps(self, job: Job, root: str) -> list[Step]:
         if job.calls and not job.calls.startswith("./"):
-            return [Step(file=job.file, job_id=job.id, label=f"call of {job.calls}",
-                         location=job.location, uses=job.calls,
-                         inputs=_mapping(job.spec.get("with")), spec=job.spec)]
+            return [
+                Step(
+                    file=job.file,
+                    job_id=job.id,
+                    label=f"call of {job.calls}",
+                    location=job.location,
+                    uses=job.calls,
+                    inputs=_mapping(job.spec.get("with")),
+                    spec=job.spec,
+                )
+            ]
         return self._expand(job.steps, root, 0)
 
     def _expand(self, steps: list[Step], root: str, depth: int) -> list[Step]:
@@ -261,4 +294,3 @@ def _attach_followers(built: list[tuple[Pipeline, WorkflowFile]]) -> None:
 def _named(pipeline: Pipeline, names: list[str]) -> bool:
     base = posixpath.basename(normalise(pipeline.file.name))
     return any(n in (pipeline.name, base, normalise(pipeline.file.name)) for n in names)
-

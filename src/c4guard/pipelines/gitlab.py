@@ -19,8 +19,18 @@ from c4guard.workloads.merge import overlay
 SYSTEM = "GitLab CI"
 DEFAULT_STAGES = ("build", "test", "deploy")
 DEFAULT_STAGE = "test"
-INHERITED_DEFAULTS = ("image", "services", "before_script", "after_script", "cache",
-                      "tags", "timeout", "retry", "interruptible", "id_tokens")
+INHERITED_DEFAULTS = (
+    "image",
+    "services",
+    "before_script",
+    "after_script",
+    "cache",
+    "tags",
+    "timeout",
+    "retry",
+    "interruptible",
+    "id_tokens",
+)
 SCRIPT_SECTIONS = ("before_script", "script", "after_script")
 MAX_INCLUDE_DEPTH = 150  # GitLab's limit on included files
 MAX_EXTENDS_DEPTH = 11  # GitLab's limit on `extends` nesting
@@ -53,8 +63,9 @@ def build(resources: list[Resource]) -> list[Pipeline]:
     for resource in resources:
         if not is_root(resource.name) and normalise(resource.name) not in included:
             config = merged_config(resource, by_path)
-            config.notes.append("a fragment that no .gitlab-ci.yml among the inputs includes; "
-                                "judged as it stands")
+            config.notes.append(
+                "a fragment that no .gitlab-ci.yml among the inputs includes; judged as it stands"
+            )
             pipelines.append(_pipeline(config))
     return pipelines
 
@@ -69,8 +80,9 @@ def merged_config(root: Resource, by_path: dict[str, list[Resource]]) -> Config:
     return config
 
 
-def _merge_file(body: Any, base: str, by_path: dict[str, list[Resource]], config: Config,
-                depth: int) -> Any:
+def _merge_file(
+    body: Any, base: str, by_path: dict[str, list[Resource]], config: Config, depth: int
+) -> Any:
     merged: Any = Mapping(getattr(body, "path", None), getattr(body, "line", None))
     for entry in _include_entries(body.get("include") if isinstance(body, dict) else None):
         for path in _resolve(entry, base, by_path, config):
@@ -78,8 +90,9 @@ def _merge_file(body: Any, base: str, by_path: dict[str, list[Resource]], config
                 continue
             config.files.append(path)
             for resource in by_path[path]:
-                merged = overlay(merged, _merge_file(resource.body, base, by_path, config,
-                                                     depth + 1))
+                merged = overlay(
+                    merged, _merge_file(resource.body, base, by_path, config, depth + 1)
+                )
     own = {k: v for k, v in body.items() if k != "include"} if isinstance(body, dict) else {}
     top = Mapping(getattr(body, "path", None), getattr(body, "line", None))
     top.update(own)
@@ -104,8 +117,9 @@ def _include_entries(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _resolve(entry: Any, base: str, by_path: dict[str, list[Resource]],
-             config: Config) -> list[str]:
+def _resolve(
+    entry: Any, base: str, by_path: dict[str, list[Resource]], config: Config
+) -> list[str]:
     """Paths among the inputs that a local include names (globs allowed)."""
     if isinstance(entry, str):
         if "://" in entry:
@@ -135,8 +149,12 @@ def job_specs(body: dict[str, Any]) -> dict[str, Mapping]:
     defaults = _defaults(body)
     jobs = {}
     for name, spec in body.items():
-        if (not isinstance(name, str) or name.startswith(".") or name in GLOBAL_KEYWORDS
-                or not isinstance(spec, dict)):
+        if (
+            not isinstance(name, str)
+            or name.startswith(".")
+            or name in GLOBAL_KEYWORDS
+            or not isinstance(spec, dict)
+        ):
             continue
         effective = _extended(body, spec, 0)
         jobs[name] = _with_defaults(effective, defaults)
@@ -191,9 +209,12 @@ def _pipeline(config: Config) -> Pipeline:
     for name, spec in job_specs(body).items():
         job = _job(root, name, spec, body, variables)
         included = job.location.path != root.location.path
-        runs[name] = Run(job, job.steps,
-                         stage_rank=stages.get(job.stage or DEFAULT_STAGE, len(stages)),
-                         included_by=root.name if included else None)
+        runs[name] = Run(
+            job,
+            job.steps,
+            stage_rank=stages.get(job.stage or DEFAULT_STAGE, len(stages)),
+            included_by=root.name if included else None,
+        )
     for run in runs.values():
         run.needs = _needs(run, runs)
     pipeline.runs = list(runs.values())
@@ -208,19 +229,28 @@ def _stages(body: dict[str, Any]) -> dict[str, int]:
     return {name: rank for rank, name in enumerate(ordered)}
 
 
-def _job(root: Resource, name: str, spec: Any, body: dict[str, Any],
-         variables: dict[str, Any]) -> Job:
+def _job(
+    root: Resource, name: str, spec: Any, body: dict[str, Any], variables: dict[str, Any]
+) -> Job:
     path = getattr(spec, "path", None) or root.location.path
     line = body.line_of(name) if isinstance(body, Mapping) else None
     needs = spec.get("needs")
-    job = Job(root, name, spec, Location(path, line),
-              needs=_need_names(needs) if needs is not None else [],
-              stage=str(spec.get("stage") or DEFAULT_STAGE))
+    job = Job(
+        root,
+        name,
+        spec,
+        Location(path, line),
+        needs=_need_names(needs) if needs is not None else [],
+        stage=str(spec.get("stage") or DEFAULT_STAGE),
+    )
     job_variables = spec.get("variables") if isinstance(spec.get("variables"), dict) else {}
     env = {**variables, **job_variables}
     may_fail = spec.get("allow_failure") not in (None, False)
-    job.steps = [step for section in SCRIPT_SECTIONS
-                 for step in _script_steps(root, name, spec, section, env, may_fail, path)]
+    job.steps = [
+        step
+        for section in SCRIPT_SECTIONS
+        for step in _script_steps(root, name, spec, section, env, may_fail, path)
+    ]
     return job
 
 
@@ -241,8 +271,15 @@ def _needs(run: Run, runs: dict[str, Run]) -> list[Run]:
     return [other for other in runs.values() if other.stage_rank < run.stage_rank]
 
 
-def _script_steps(root: Resource, job_id: str, spec: Any, section: str, env: dict[str, Any],
-                  may_fail: bool, path: str) -> list[Step]:
+def _script_steps(
+    root: Resource,
+    job_id: str,
+    spec: Any,
+    section: str,
+    env: dict[str, Any],
+    may_fail: bool,
+    path: str,
+) -> list[Step]:
     script = spec.get(section)
     if isinstance(script, str):
         items, lines = [script], [spec.line_of(section) if isinstance(spec, Mapping) else None]
@@ -255,11 +292,18 @@ def _script_steps(root: Resource, job_id: str, spec: Any, section: str, env: dic
         text = _flatten(item)
         if not text.strip():
             continue
-        steps.append(Step(
-            file=root, job_id=job_id, label=f"{section} '{command_label(text)}'",
-            location=Location(getattr(script, "path", None) or path, line), run=text,
-            env=env, spec=spec, allowed_to_fail=may_fail or section == "after_script",
-        ))
+        steps.append(
+            Step(
+                file=root,
+                job_id=job_id,
+                label=f"{section} '{command_label(text)}'",
+                location=Location(getattr(script, "path", None) or path, line),
+                run=text,
+                env=env,
+                spec=spec,
+                allowed_to_fail=may_fail or section == "after_script",
+            )
+        )
     return steps
 
 
@@ -275,8 +319,15 @@ def _template_runs(root: Resource, templates: list[str]) -> list[Run]:
     runs = []
     for template in templates:
         job = Job(root, f"template {template}", {}, root.location)
-        job.steps = [Step(file=root, job_id=job.id, label=f"template {template}",
-                          location=root.location, uses=f"gitlab-template/{template}")]
+        job.steps = [
+            Step(
+                file=root,
+                job_id=job.id,
+                label=f"template {template}",
+                location=root.location,
+                uses=f"gitlab-template/{template}",
+            )
+        ]
         runs.append(Run(job, job.steps))
     return runs
 

@@ -119,7 +119,7 @@ class Pipeline:
         """Steps that run after `step`: later in its job, in jobs that wait for its job,
         and in the pipelines this one triggers."""
         position = run.steps.index(step)
-        yield from run.steps[position + 1:]
+        yield from run.steps[position + 1 :]
         for other in self.runs:
             if other is not run and run in self.depends_on(other):
                 yield from other.steps

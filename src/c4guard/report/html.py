@@ -116,24 +116,28 @@ SCRIPT = """
 
 def render(assessment: Assessment) -> str:
     findings = sorted(assessment.findings(), key=finding_order)
-    body = "\n".join([
-        _header(assessment),
-        _levels(assessment),
-        _sections(assessment),
-        _requirements(assessment),
-        _findings(assessment, findings),
-        _governance(assessment),
-        _inputs(assessment),
-        _footer(),
-    ])
-    csp = (f"default-src 'none'; style-src '{_hash(STYLE)}'; script-src '{_hash(SCRIPT)}'; "
-           "img-src data:; base-uri 'none'; form-action 'none'")
+    body = "\n".join(
+        [
+            _header(assessment),
+            _levels(assessment),
+            _sections(assessment),
+            _requirements(assessment),
+            _findings(assessment, findings),
+            _governance(assessment),
+            _inputs(assessment),
+            _footer(),
+        ]
+    )
+    csp = (
+        f"default-src 'none'; style-src '{_hash(STYLE)}'; script-src '{_hash(SCRIPT)}'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
     title = f"c4guard: OWASP AISVS C4 assessment of {', '.join(assessment.targets)}"
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{csp}\">\n"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        "<meta name=\"referrer\" content=\"no-referrer\">\n"
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
         f"<title>{_e(title)}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n"
         f"<script>{SCRIPT}</script>\n</body>\n</html>\n"
     )
@@ -156,8 +160,10 @@ def _header(a: Assessment) -> str:
     catalog = load_catalog()
     met = a.level_met(a.level)
     inputs = a.inputs
-    verdict = (f'{_badge("pass" if met else "fail", "met" if met else "not met")} '
-               f"level {a.level} (<code>--fail-on {_e(a.fail_on)}</code>)")
+    verdict = (
+        f"{_badge('pass' if met else 'fail', 'met' if met else 'not met')} "
+        f"level {a.level} (<code>--fail-on {_e(a.fail_on)}</code>)"
+    )
     return (
         f"<header><h1>c4guard: {_e(catalog.standard)} {_e(catalog.chapter)} assessment</h1>"
         f'<div class="muted">{_e(", ".join(a.targets))} · {_e(a.started_at)} · '
@@ -173,21 +179,30 @@ def _levels(a: Assessment) -> str:
     cards = []
     for n in (1, 2, 3):
         met = a.level_met(n)
-        unmet = sum(1 for r in a.requirements
-                    if r.requirement.level <= n and r.status in (Status.FAIL, Status.REVIEW))
+        unmet = sum(
+            1
+            for r in a.requirements
+            if r.requirement.level <= n and r.status in (Status.FAIL, Status.REVIEW)
+        )
         detail = "every requirement met" if met else f"{unmet} requirements not met"
-        cards.append(f'<div class="card {"met" if met else "unmet"}" id="level-{n}">Level {n}'
-                     f'<b>{"met" if met else "not met"}</b>'
-                     f'<span class="muted">{detail}</span></div>')
+        cards.append(
+            f'<div class="card {"met" if met else "unmet"}" id="level-{n}">Level {n}'
+            f"<b>{'met' if met else 'not met'}</b>"
+            f'<span class="muted">{detail}</span></div>'
+        )
     counts = Counter(r.status for r in a.requirements)
     excepted = sum(1 for r in a.requirements if r.status is Status.PASS and r.exceptions)
-    cards.append(f'<div class="card">Requirements<b>{len(a.requirements)}</b>'
-                 f'{_bar(counts, 220)}<span class="muted">'
-                 + " · ".join(f"{counts.get(s, 0)} {STATUS_LABEL[s]}" for s in STATUS_ORDER)
-                 + (f" ({excepted} pass with exceptions)" if excepted else "")
-                 + "</span></div>")
-    return (f'<section id="levels"><h2>Level conformance</h2><div class="cards">'
-            f'{"".join(cards)}</div>{_legend()}</section>')
+    cards.append(
+        f'<div class="card">Requirements<b>{len(a.requirements)}</b>'
+        f'{_bar(counts, 220)}<span class="muted">'
+        + " · ".join(f"{counts.get(s, 0)} {STATUS_LABEL[s]}" for s in STATUS_ORDER)
+        + (f" ({excepted} pass with exceptions)" if excepted else "")
+        + "</span></div>"
+    )
+    return (
+        f'<section id="levels"><h2>Level conformance</h2><div class="cards">'
+        f"{''.join(cards)}</div>{_legend()}</section>"
+    )
 
 
 def _bar(counts: Counter[Status], width: int) -> str:
@@ -198,57 +213,85 @@ def _bar(counts: Counter[Status], width: int) -> str:
         if not count:
             continue
         w = width * count / total
-        parts.append(f'<rect x="{x:.2f}" y="0" width="{w:.2f}" height="14" '
-                     f'fill="{_COLOURS[status]}"><title>{count} {STATUS_LABEL[status]}'
-                     "</title></rect>")
+        parts.append(
+            f'<rect x="{x:.2f}" y="0" width="{w:.2f}" height="14" '
+            f'fill="{_COLOURS[status]}"><title>{count} {STATUS_LABEL[status]}'
+            "</title></rect>"
+        )
         x += w
-    return (f'<svg class="bar" width="{width}" height="14" role="img" '
-            f'aria-label="requirement statuses">{"".join(parts)}</svg>')
+    return (
+        f'<svg class="bar" width="{width}" height="14" role="img" '
+        f'aria-label="requirement statuses">{"".join(parts)}</svg>'
+    )
 
 
 # SVG fill attributes take colours, not CSS variables (no style attributes under the CSP).
-_COLOURS = {Status.PASS: "#1a7f37", Status.FAIL: "#cf222e", Status.ATTESTED: "#0969da",
-            Status.NOT_APPLICABLE: "#8c959f", Status.REVIEW: "#bf8700"}
+_COLOURS = {
+    Status.PASS: "#1a7f37",
+    Status.FAIL: "#cf222e",
+    Status.ATTESTED: "#0969da",
+    Status.NOT_APPLICABLE: "#8c959f",
+    Status.REVIEW: "#bf8700",
+}
 
 
 def _legend() -> str:
-    return '<div class="legend muted">' + "".join(
-        f'<span><i class="l-{s.value}"></i>{STATUS_LABEL[s]}</span>' for s in STATUS_ORDER
-    ) + "</div>"
+    return (
+        '<div class="legend muted">'
+        + "".join(
+            f'<span><i class="l-{s.value}"></i>{STATUS_LABEL[s]}</span>' for s in STATUS_ORDER
+        )
+        + "</div>"
+    )
 
 
 def _sections(a: Assessment) -> str:
     rows = []
     for section, counts in by_section(a):
         summary = ", ".join(f"{counts[s]} {STATUS_LABEL[s]}" for s in STATUS_ORDER if counts[s])
-        rows.append(f'<tr><td>{_e(section.id)} {_e(section.title)}</td>'
-                    f'<td>{_bar(counts, 300)}</td><td class="muted">{_e(summary)}</td></tr>')
-    return ('<section id="sections"><h2>By section</h2><table class="sections"><thead><tr>'
-            "<th>section</th><th>requirements</th><th>counts</th></tr></thead><tbody>"
-            f'{"".join(rows)}</tbody></table></section>')
+        rows.append(
+            f"<tr><td>{_e(section.id)} {_e(section.title)}</td>"
+            f'<td>{_bar(counts, 300)}</td><td class="muted">{_e(summary)}</td></tr>'
+        )
+    return (
+        '<section id="sections"><h2>By section</h2><table class="sections"><thead><tr>'
+        "<th>section</th><th>requirements</th><th>counts</th></tr></thead><tbody>"
+        f"{''.join(rows)}</tbody></table></section>"
+    )
 
 
 def _requirements(a: Assessment) -> str:
     blocks = []
     for r in a.requirements:
         req = r.requirement
-        scope = ("" if req.level <= a.level
-                 else f' <span class="muted">(above --level {a.level})</span>')
+        scope = (
+            "" if req.level <= a.level else f' <span class="muted">(above --level {a.level})</span>'
+        )
         opened = " open" if r.status is Status.FAIL else ""
-        needs = (f"<p><b>Still needed:</b> {_e(r.reason)}</p>" if r.status is Status.REVIEW
-                 else f"<p>{_e(r.reason)}</p>")
+        needs = (
+            f"<p><b>Still needed:</b> {_e(r.reason)}</p>"
+            if r.status is Status.REVIEW
+            else f"<p>{_e(r.reason)}</p>"
+        )
         evidence = _evidence(r)
-        show = (f'<button class="link" data-show-findings="{_e(req.id)}">show its '
-                f"{len(r.findings)} findings in the table</button>" if r.findings else "")
+        show = (
+            f'<button class="link" data-show-findings="{_e(req.id)}">show its '
+            f"{len(r.findings)} findings in the table</button>"
+            if r.findings
+            else ""
+        )
         blocks.append(
             f'<details class="req" id="req-{_e(req.id)}"{opened}>'
             f"<summary>{_badge(r.status.value, STATUS_LABEL[r.status])} <b>{_e(req.id)}</b> "
-            f"{_e(req.title)} <span class=\"muted\">level {req.level}"
+            f'{_e(req.title)} <span class="muted">level {req.level}'
             f"{'*' if req.level_assumed else ''} · automation {req.automation.value}</span>"
-            f"{scope}</summary>{needs}<p class=\"muted\">{_e(req.text)}</p>{evidence}{show}"
-            "</details>")
-    return (f'<section id="requirements"><h2>Requirements</h2>{"".join(blocks)}'
-            '<p class="muted">* level assumed: the standard gives none</p></section>')
+            f'{scope}</summary>{needs}<p class="muted">{_e(req.text)}</p>{evidence}{show}'
+            "</details>"
+        )
+    return (
+        f'<section id="requirements"><h2>Requirements</h2>{"".join(blocks)}'
+        '<p class="muted">* level assumed: the standard gives none</p></section>'
+    )
 
 
 def _evidence(r: RequirementResult) -> str:
@@ -257,17 +300,20 @@ def _evidence(r: RequirementResult) -> str:
     parts = []
     for label, group in (("Failing and unknown", failing), ("Passing evidence", passing)):
         if group:
-            items = "".join(f"<li>{_finding_line(f)}</li>"
-                            for f in sorted(group, key=finding_order)[:25])
-            more = f"<li class=\"muted\">… {len(group) - 25} more</li>" if len(group) > 25 else ""
+            items = "".join(
+                f"<li>{_finding_line(f)}</li>" for f in sorted(group, key=finding_order)[:25]
+            )
+            more = f'<li class="muted">… {len(group) - 25} more</li>' if len(group) > 25 else ""
             parts.append(f"<p>{label} ({len(group)}):</p><ul>{items}{more}</ul>")
     return "".join(parts)
 
 
 def _finding_line(f: Finding) -> str:
     state = _finding_status(f)
-    return (f"{_badge(state)} <code>{_e(f.check_id)}</code> {_e(f.resource)}: {_e(f.message)} "
-            f'<span class="muted">{_e(f.location)}</span>')
+    return (
+        f"{_badge(state)} <code>{_e(f.check_id)}</code> {_e(f.resource)}: {_e(f.message)} "
+        f'<span class="muted">{_e(f.location)}</span>'
+    )
 
 
 def _finding_status(f: Finding) -> str:
@@ -278,8 +324,12 @@ def _findings(a: Assessment, findings: list[Finding]) -> str:
     statuses = ("fail", "unknown", "suppressed", "pass")
     present = Counter(_finding_status(f) for f in findings)
     rows = "".join(_finding_row(f) for f in findings[:MAX_ROWS])
-    cut = (f'<p class="muted">Showing the first {MAX_ROWS} of {len(findings)} findings; the '
-           "JSON report has all of them.</p>" if len(findings) > MAX_ROWS else "")
+    cut = (
+        f'<p class="muted">Showing the first {MAX_ROWS} of {len(findings)} findings; the '
+        "JSON report has all of them.</p>"
+        if len(findings) > MAX_ROWS
+        else ""
+    )
     requirement_ids = [r.requirement.id for r in a.requirements if r.findings]
     filters = (
         '<div class="filters">'
@@ -300,8 +350,10 @@ def _findings(a: Assessment, findings: list[Finding]) -> str:
 
 def _select(name: str, options: Iterable[tuple[str, str]]) -> str:
     choices = "".join(f'<option value="{_e(v)}">{_e(label)}</option>' for v, label in options)
-    return (f'<label>{name}<select id="filter-{name}"><option value="">all</option>'
-            f"{choices}</select></label>")
+    return (
+        f'<label>{name}<select id="filter-{name}"><option value="">all</option>'
+        f"{choices}</select></label>"
+    )
 
 
 def _finding_row(f: Finding) -> str:
@@ -310,8 +362,10 @@ def _finding_row(f: Finding) -> str:
     if f.suppression is not None:
         s = f.suppression
         expiry = s.expires.isoformat() if s.expires else "never"
-        note = (f'<br><span class="muted">suppressed ({_e(s.source)}): {_e(s.reason)}; '
-                f"expires {expiry}{f'; approved by {_e(s.approver)}' if s.approver else ''}</span>")
+        note = (
+            f'<br><span class="muted">suppressed ({_e(s.source)}): {_e(s.reason)}; '
+            f"expires {expiry}{f'; approved by {_e(s.approver)}' if s.approver else ''}</span>"
+        )
     elif f.result is not Result.PASS and f.remediation:
         note = f'<br><span class="muted">fix: {_e(f.remediation)}</span>'
     return (
@@ -320,7 +374,7 @@ def _finding_row(f: Finding) -> str:
         f'<td class="sev-{f.severity.value}">{f.severity.value}</td>'
         f"<td><code>{_e(f.check_id)}</code></td>"
         f'<td><a href="#req-{_e(f.requirement)}">{_e(f.requirement)}</a></td>'
-        f"<td>{_e(f.resource)}<br><span class=\"muted\">{_e(f.subject)}</span></td>"
+        f'<td>{_e(f.resource)}<br><span class="muted">{_e(f.subject)}</span></td>'
         f"<td>{_e(f.message)}{note}</td><td><code>{_e(f.location)}</code></td></tr>"
     )
 
@@ -334,33 +388,44 @@ def _governance(a: Assessment) -> str:
             f"<td>{_e(e['source'])}{_where(e)}</td>"
             f"<td><code>{_e(e.get('check') or e.get('requirement') or '?')}</code></td>"
             f"<td>{_e(_resource(e.get('resource') or {}))}</td><td>{_e(e.get('reason') or '')}"
-            f"{_problem(e)}</td><td class=\"date\">{_e(e.get('expires') or 'none')}</td>"
+            f'{_problem(e)}</td><td class="date">{_e(e.get("expires") or "none")}</td>'
             f"<td>{_e(e.get('approver') or '')}</td><td>{e.get('matched', 0)}</td></tr>"
-            for e in entries)
-        parts.append("<h3>Exceptions</h3><table><thead><tr><th>status</th><th>source</th>"
-                     "<th>check / req.</th><th>resource</th><th>reason</th><th>expires</th>"
-                     f"<th>approver</th><th>matched</th></tr></thead><tbody>{rows}</tbody></table>")
+            for e in entries
+        )
+        parts.append(
+            "<h3>Exceptions</h3><table><thead><tr><th>status</th><th>source</th>"
+            "<th>check / req.</th><th>resource</th><th>reason</th><th>expires</th>"
+            f"<th>approver</th><th>matched</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
     atts = attestations(a)
     if atts:
         rows = "".join(
             f"<tr><td>{_badge(_attestation_badge(t['status']), t['status'])}</td>"
             f"<td>{_e(t['requirement'])}</td>"
             f"<td>{_e(t['owner'])}</td><td>{_e(t['statement'])}</td>"
-            f"<td>{_links(t.get('evidence', []))}</td><td class=\"date\">{_e(t['reviewed'])}</td>"
-            f"<td class=\"date\">{_e(t['expires'])}</td></tr>" for t in atts)
-        parts.append("<h3>Attestations</h3><table><thead><tr><th>status</th><th>req.</th>"
-                     "<th>owner</th><th>statement</th><th>evidence</th><th>reviewed</th>"
-                     f"<th>expires</th></tr></thead><tbody>{rows}</tbody></table>")
+            f'<td>{_links(t.get("evidence", []))}</td><td class="date">{_e(t["reviewed"])}</td>'
+            f'<td class="date">{_e(t["expires"])}</td></tr>'
+            for t in atts
+        )
+        parts.append(
+            "<h3>Attestations</h3><table><thead><tr><th>status</th><th>req.</th>"
+            "<th>owner</th><th>statement</th><th>evidence</th><th>reviewed</th>"
+            f"<th>expires</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
     baseline = a.governance.get("baseline")
     if baseline:
-        parts.append(f"<h3>Baseline</h3><p><code>{_e(baseline['path'])}</code> "
-                     f"({_e(baseline.get('created_at') or 'undated')}): {baseline['matched']} "
-                     f"findings accepted, {baseline['new']} new, {baseline['gone']} gone.</p>")
+        parts.append(
+            f"<h3>Baseline</h3><p><code>{_e(baseline['path'])}</code> "
+            f"({_e(baseline.get('created_at') or 'undated')}): {baseline['matched']} "
+            f"findings accepted, {baseline['new']} new, {baseline['gone']} gone.</p>"
+        )
     selection = a.governance.get("rule_selection") or {}
     if selection.get("not_run") or selection.get("severity"):
-        parts.append(f"<h3>Rule selection</h3><p>Not run: "
-                     f"{_e(', '.join(selection.get('not_run', [])) or 'none')}. Severity "
-                     f"overrides: {_e(selection.get('severity') or 'none')}.</p>")
+        parts.append(
+            f"<h3>Rule selection</h3><p>Not run: "
+            f"{_e(', '.join(selection.get('not_run', [])) or 'none')}. Severity "
+            f"overrides: {_e(selection.get('severity') or 'none')}.</p>"
+        )
     if len(parts) == 1:
         parts.append('<p class="muted">No exceptions, attestations or baseline.</p>')
     return "".join(parts) + "</section>"
@@ -384,7 +449,7 @@ def _where(entry: dict[str, Any]) -> str:
 
 
 def _problem(entry: dict[str, Any]) -> str:
-    return f'<br><b>{_e(entry["problem"])}</b>' if entry.get("problem") else ""
+    return f"<br><b>{_e(entry['problem'])}</b>" if entry.get("problem") else ""
 
 
 def _resource(selector: dict[str, Any]) -> str:
@@ -406,21 +471,30 @@ def _inputs(a: Assessment) -> str:
     inputs = a.inputs
     parts = ['<section id="inputs"><h2>Inputs</h2>']
     if inputs.input_errors:
-        items = "".join(f"<li><code>{_e(e.path)}{f':{e.line}' if e.line else ''}</code>: "
-                        f"{_e(e.reason)}</li>" for e in inputs.input_errors)
-        parts.append(f"<p><b>Input errors ({len(inputs.input_errors)})</b>: these files were "
-                     f"not scanned.</p><ul>{items}</ul>")
+        items = "".join(
+            f"<li><code>{_e(e.path)}{f':{e.line}' if e.line else ''}</code>: {_e(e.reason)}</li>"
+            for e in inputs.input_errors
+        )
+        parts.append(
+            f"<p><b>Input errors ({len(inputs.input_errors)})</b>: these files were "
+            f"not scanned.</p><ul>{items}</ul>"
+        )
     if inputs.render_notices:
-        items = "".join(f"<li><code>{_e(n.path)}</code>: {_e(n.message)}</li>"
-                        for n in inputs.render_notices)
+        items = "".join(
+            f"<li><code>{_e(n.path)}</code>: {_e(n.message)}</li>" for n in inputs.render_notices
+        )
         parts.append(f"<p><b>Render notices ({len(inputs.render_notices)})</b></p><ul>{items}</ul>")
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(inputs.skipped.items()))
-    parts.append(f'<p class="muted">Read {inputs.files_read} files and {inputs.resources} '
-                 f"resources; skipped: {_e(skipped or 'nothing')}.</p></section>")
+    parts.append(
+        f'<p class="muted">Read {inputs.files_read} files and {inputs.resources} '
+        f"resources; skipped: {_e(skipped or 'nothing')}.</p></section>"
+    )
     return "".join(parts)
 
 
 def _footer() -> str:
     catalog = load_catalog()
-    return (f'<footer class="muted"><p>Requirements: {_e(catalog.attribution)}, licensed '
-            f"{_e(catalog.license)}. Report by c4guard {_e(__version__)}.</p></footer>")
+    return (
+        f'<footer class="muted"><p>Requirements: {_e(catalog.attribution)}, licensed '
+        f"{_e(catalog.license)}. Report by c4guard {_e(__version__)}.</p></footer>"
+    )

@@ -26,8 +26,11 @@ def to_dict(assessment: Assessment) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "c4guard", "version": __version__},
-        "catalog": {"standard": catalog.standard, "chapter": catalog.chapter,
-                    "version": catalog.version},
+        "catalog": {
+            "standard": catalog.standard,
+            "chapter": catalog.chapter,
+            "version": catalog.version,
+        },
         "generated_at": assessment.started_at,
         "duration_s": round(assessment.duration_s, 3),
         "targets": assessment.targets,
@@ -62,9 +65,15 @@ def summary(assessment: Assessment) -> dict[str, Any]:
     findings = assessment.findings()
     return {
         "levels": [
-            {"level": n, "met": assessment.level_met(n),
-             "unmet": [r.requirement.id for r in results
-                         if r.requirement.level <= n and r.status in (Status.FAIL, Status.REVIEW)]}
+            {
+                "level": n,
+                "met": assessment.level_met(n),
+                "unmet": [
+                    r.requirement.id
+                    for r in results
+                    if r.requirement.level <= n and r.status in (Status.FAIL, Status.REVIEW)
+                ],
+            }
             for n in (1, 2, 3)
         ],
         "requirements": statuses,
@@ -72,7 +81,8 @@ def summary(assessment: Assessment) -> dict[str, Any]:
         "findings": {
             res.value: sum(1 for f in findings if f.result is res and f.suppression is None)
             for res in Result
-        } | {"suppressed": sum(1 for f in findings if f.suppression is not None)},
+        }
+        | {"suppressed": sum(1 for f in findings if f.suppression is not None)},
         "files_read": assessment.inputs.files_read,
         "files_by_domain": dict(sorted(assessment.inputs.files_by_domain.items())),
         "resources": assessment.inputs.resources,
@@ -85,9 +95,14 @@ def summary(assessment: Assessment) -> dict[str, Any]:
 def _requirement(result: RequirementResult) -> dict[str, Any]:
     req = result.requirement
     return {
-        "id": req.id, "section": req.section, "title": req.title, "level": req.level,
-        "level_assumed": req.level_assumed, "automation": req.automation.value,
-        "status": result.status.value, "reason": result.reason,
+        "id": req.id,
+        "section": req.section,
+        "title": req.title,
+        "level": req.level,
+        "level_assumed": req.level_assumed,
+        "automation": req.automation.value,
+        "status": result.status.value,
+        "reason": result.reason,
         "exceptions": result.exceptions,
         "findings": [finding_dict(f) for f in result.findings],
     }
@@ -95,13 +110,24 @@ def _requirement(result: RequirementResult) -> dict[str, Any]:
 
 def finding_dict(f: Finding) -> dict[str, Any]:
     return {
-        "check_id": f.check_id, "requirement": f.requirement, "result": f.result.value,
-        "severity": f.severity.value, "title": f.title,
-        "resource": {"kind": f.resource.kind, "namespace": f.resource.namespace,
-                     "name": f.resource.name, "origin": f.resource.origin},
-        "subject": f.subject, "setting": f.setting,
-        "path": f.location.path, "line": f.location.line,
-        "message": f.message, "remediation": f.remediation, "evidence": f.evidence,
+        "check_id": f.check_id,
+        "requirement": f.requirement,
+        "result": f.result.value,
+        "severity": f.severity.value,
+        "title": f.title,
+        "resource": {
+            "kind": f.resource.kind,
+            "namespace": f.resource.namespace,
+            "name": f.resource.name,
+            "origin": f.resource.origin,
+        },
+        "subject": f.subject,
+        "setting": f.setting,
+        "path": f.location.path,
+        "line": f.location.line,
+        "message": f.message,
+        "remediation": f.remediation,
+        "evidence": f.evidence,
         "fingerprint": f.fingerprint,
         "suppression": f.suppression.to_dict() if f.suppression else None,
     }

@@ -22,8 +22,9 @@ MAX_LISTED = 200
 
 
 def render(assessment: Assessment) -> str:
-    root = ET.Element("testsuites", name="c4guard OWASP AISVS C4",
-                      time=_seconds(assessment.duration_s))
+    root = ET.Element(
+        "testsuites", name="c4guard OWASP AISVS C4", time=_seconds(assessment.duration_s)
+    )
     for section, _ in by_section(assessment):
         members = [r for r in assessment.requirements if r.requirement.section == section.id]
         if members:
@@ -34,13 +35,22 @@ def render(assessment: Assessment) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _suite(root: ET.Element, assessment: Assessment, section: Section,
-           members: list[RequirementResult]) -> None:
-    suite = ET.SubElement(root, "testsuite", name=f"{section.id} {section.title}",
-                          timestamp=_timestamp(assessment), time="0")
+def _suite(
+    root: ET.Element, assessment: Assessment, section: Section, members: list[RequirementResult]
+) -> None:
+    suite = ET.SubElement(
+        root,
+        "testsuite",
+        name=f"{section.id} {section.title}",
+        timestamp=_timestamp(assessment),
+        time="0",
+    )
     properties = ET.SubElement(suite, "properties")
-    for name, value in (("level", assessment.level), ("fail_on", assessment.fail_on),
-                        ("scanned_domains", ",".join(assessment.scanned_domains))):
+    for name, value in (
+        ("level", assessment.level),
+        ("fail_on", assessment.fail_on),
+        ("scanned_domains", ",".join(assessment.scanned_domains)),
+    ):
         ET.SubElement(properties, "property", name=name, value=_text(str(value)))
     for result in members:
         _case(suite, assessment, result)
@@ -49,20 +59,26 @@ def _suite(root: ET.Element, assessment: Assessment, section: Section,
 
 def _case(suite: ET.Element, assessment: Assessment, result: RequirementResult) -> None:
     req = result.requirement
-    case = ET.SubElement(suite, "testcase", classname=f"aisvs.{req.section}",
-                         name=_text(f"{req.id} {req.title}"), time="0")
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        classname=f"aisvs.{req.section}",
+        name=_text(f"{req.id} {req.title}"),
+        time="0",
+    )
     status = STATUS_LABEL[result.status]
     if fails(assessment, result):
-        failing = sorted((f for f in result.findings
-                          if f.result is not Result.PASS and f.suppression is None),
-                         key=finding_order)
-        failure = ET.SubElement(case, "failure", type=result.status.value,
-                                message=_text(f"{status}: {result.reason}"))
+        failing = sorted(
+            (f for f in result.findings if f.result is not Result.PASS and f.suppression is None),
+            key=finding_order,
+        )
+        failure = ET.SubElement(
+            case, "failure", type=result.status.value, message=_text(f"{status}: {result.reason}")
+        )
         failure.text = _text(_listing(failing) or result.reason)
     elif result.status in (Status.PASS, Status.ATTESTED):
         out = ET.SubElement(case, "system-out")
-        passing = sorted((f for f in result.findings if f.result is Result.PASS),
-                         key=finding_order)
+        passing = sorted((f for f in result.findings if f.result is Result.PASS), key=finding_order)
         out.text = _text(f"{status}: {result.reason}\n{_listing(passing)}")
     else:
         above = "" if within_level(assessment, result) else f", above --level {assessment.level}"
@@ -71,19 +87,29 @@ def _case(suite: ET.Element, assessment: Assessment, result: RequirementResult) 
 
 def _inputs_suite(root: ET.Element, assessment: Assessment) -> None:
     inputs = assessment.inputs
-    suite = ET.SubElement(root, "testsuite", name="c4guard inputs",
-                          timestamp=_timestamp(assessment), time="0")
-    case = ET.SubElement(suite, "testcase", classname="c4guard.inputs",
-                         name="every input was read", time="0")
+    suite = ET.SubElement(
+        root, "testsuite", name="c4guard inputs", timestamp=_timestamp(assessment), time="0"
+    )
+    case = ET.SubElement(
+        suite, "testcase", classname="c4guard.inputs", name="every input was read", time="0"
+    )
     if inputs.input_errors:
-        failure = ET.SubElement(case, "failure", type="input-error",
-                                message=f"{len(inputs.input_errors)} inputs could not be read")
-        failure.text = _text("\n".join(
-            f"{e.path}:{e.line}: {e.reason}" if e.line else f"{e.path}: {e.reason}"
-            for e in inputs.input_errors))
+        failure = ET.SubElement(
+            case,
+            "failure",
+            type="input-error",
+            message=f"{len(inputs.input_errors)} inputs could not be read",
+        )
+        failure.text = _text(
+            "\n".join(
+                f"{e.path}:{e.line}: {e.reason}" if e.line else f"{e.path}: {e.reason}"
+                for e in inputs.input_errors
+            )
+        )
     else:
         ET.SubElement(case, "system-out").text = _text(
-            f"read {inputs.files_read} files, {inputs.resources} resources")
+            f"read {inputs.files_read} files, {inputs.resources} resources"
+        )
     _totals(suite, [suite])
 
 

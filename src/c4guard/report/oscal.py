@@ -29,8 +29,7 @@ if TYPE_CHECKING:
 NAMESPACE = "https://c4guard.dev/ns/oscal"
 _UUIDS = uuid.UUID("5d7f2a34-8f0e-5c1b-9d4e-0c4a0a11c4c4")
 MAX_LISTED_PASSES = 50
-MISSING = ("OSCAL output needs compliance-trestle's OSCAL models: "
-           "pip install 'c4guard[oscal]'")
+MISSING = "OSCAL output needs compliance-trestle's OSCAL models: pip install 'c4guard[oscal]'"
 
 
 def require() -> None:
@@ -76,31 +75,40 @@ class _Builder:
         return [self.common.RelevantEvidence(href=href, description=description)]
 
     def finding_observation(self, f: Finding, number: int) -> common.Observation:
-        props = [self.prop("check", f.check_id), self.prop("result", f.result.value),
-                 self.prop("severity", f.severity.value), self.prop("resource", f.resource),
-                 self.prop("fingerprint", f.fingerprint)]
+        props = [
+            self.prop("check", f.check_id),
+            self.prop("result", f.result.value),
+            self.prop("severity", f.severity.value),
+            self.prop("resource", f.resource),
+            self.prop("fingerprint", f.fingerprint),
+        ]
         remarks = f"Fix: {f.remediation}" if f.remediation else None
         if f.suppression is not None:
             s = f.suppression
             props.append(self.prop("suppressed-by", s.source))
-            remarks = (f"Suppressed ({s.source}): {s.reason}"
-                       + (f"; expires {s.expires.isoformat()}" if s.expires else "")
-                       + (f"; approved by {s.approver}" if s.approver else ""))
+            remarks = (
+                f"Suppressed ({s.source}): {s.reason}"
+                + (f"; expires {s.expires.isoformat()}" if s.expires else "")
+                + (f"; approved by {s.approver}" if s.approver else "")
+            )
         return self.common.Observation(
             uuid=self.uuid("finding", f.requirement, str(number), f.fingerprint),
             title=one_line(f"{f.check_id} {f.result.value}: {f.title or f.check_id}"),
             description=f"{f.resource}: {f.message}",
-            props=props, methods=["TEST"],
+            props=props,
+            methods=["TEST"],
             types=["control-objective" if f.result is Result.PASS else "finding"],
             origins=[self.origin()],
             relevant_evidence=self.evidence(f.location.path, f"{f.location}: {f.resource}"),
-            collected=self.start, remarks=remarks,
+            collected=self.start,
+            remarks=remarks,
         )
 
     def passes_observation(self, check_id: str, passes: list[Finding]) -> common.Observation:
         """A check's passing findings for one requirement, as one observation."""
-        listed = "\n".join(f"- {f.resource}: {f.message} ({f.location})"
-                            for f in passes[:MAX_LISTED_PASSES])
+        listed = "\n".join(
+            f"- {f.resource}: {f.message} ({f.location})" for f in passes[:MAX_LISTED_PASSES]
+        )
         more = len(passes) - MAX_LISTED_PASSES
         files = list(dict.fromkeys(f.location.path for f in passes))[:MAX_LISTED_PASSES]
         return self.common.Observation(
@@ -108,62 +116,94 @@ class _Builder:
             title=one_line(f"{check_id} pass: {passes[0].title or check_id}"),
             description=f"{len(passes)} passing findings:\n{listed}"
             + (f"\n- ... {more} more (see the JSON report)" if more > 0 else ""),
-            props=[self.prop("check", check_id), self.prop("result", "pass"),
-                   self.prop("count", len(passes))],
-            methods=["TEST"], types=["control-objective"], origins=[self.origin()],
-            relevant_evidence=[e for path in files
-                               for e in self.evidence(path, f"{path}: passing evidence")],
+            props=[
+                self.prop("check", check_id),
+                self.prop("result", "pass"),
+                self.prop("count", len(passes)),
+            ],
+            methods=["TEST"],
+            types=["control-objective"],
+            origins=[self.origin()],
+            relevant_evidence=[
+                e for path in files for e in self.evidence(path, f"{path}: passing evidence")
+            ],
             collected=self.start,
         )
 
     def attestation_observation(self, att: dict[str, Any]) -> common.Observation:
-        evidence = [self.common.RelevantEvidence(href=link, description="attestation evidence")
-                    for link in att.get("evidence", [])]
+        evidence = [
+            self.common.RelevantEvidence(href=link, description="attestation evidence")
+            for link in att.get("evidence", [])
+        ]
         return self.common.Observation(
             uuid=self.uuid("attestation", att["requirement"], att["owner"]),
             title=one_line(f"Attestation of {att['requirement']} by {att['owner']}"),
             description=att["statement"],
-            props=[self.prop("owner", att["owner"]), self.prop("reviewed", att["reviewed"]),
-                   self.prop("attestation-status", att["status"])],
-            methods=["EXAMINE"], types=["control-objective"],
-            relevant_evidence=evidence or None, collected=self.start,
+            props=[
+                self.prop("owner", att["owner"]),
+                self.prop("reviewed", att["reviewed"]),
+                self.prop("attestation-status", att["status"]),
+            ],
+            methods=["EXAMINE"],
+            types=["control-objective"],
+            relevant_evidence=evidence or None,
+            collected=self.start,
             expires=datetime.fromisoformat(att["expires"]).replace(tzinfo=UTC)
-            + timedelta(days=1) - timedelta(seconds=1),
+            + timedelta(days=1)
+            - timedelta(seconds=1),
         )
 
     def input_error_observations(self) -> list[common.Observation]:
-        return [self.common.Observation(
-            uuid=self.uuid("input-error", e.path, str(e.line)),
-            title="Input not scanned", description=f"{e.path}: {e.reason}",
-            props=[self.prop("input-error", f"{e.path}:{e.line}" if e.line else e.path)],
-            methods=["TEST"], types=["discovery"], origins=[self.origin()],
-            relevant_evidence=self.evidence(e.path, e.reason),
-            collected=self.start,
-        ) for e in self.a.inputs.input_errors]
+        return [
+            self.common.Observation(
+                uuid=self.uuid("input-error", e.path, str(e.line)),
+                title="Input not scanned",
+                description=f"{e.path}: {e.reason}",
+                props=[self.prop("input-error", f"{e.path}:{e.line}" if e.line else e.path)],
+                methods=["TEST"],
+                types=["discovery"],
+                origins=[self.origin()],
+                relevant_evidence=self.evidence(e.path, e.reason),
+                collected=self.start,
+            )
+            for e in self.a.inputs.input_errors
+        ]
 
     def origin(self) -> common.Origin:
-        return self.common.Origin(actors=[self.common.OriginActor(
-            type="tool", actor_uuid=self.tool_uuid)])
+        return self.common.Origin(
+            actors=[self.common.OriginActor(type="tool", actor_uuid=self.tool_uuid)]
+        )
 
-    def requirement_finding(self, result: RequirementResult,
-                            observations: list[str]) -> common.Finding:
+    def requirement_finding(
+        self, result: RequirementResult, observations: list[str]
+    ) -> common.Finding:
         req = result.requirement
         met = result.status in MET_STATUSES
         status = self.common.ObjectiveStatus(
             state="satisfied" if met else "not-satisfied",
             reason="pass" if met else ("fail" if result.status.value == "fail" else "other"),
-            remarks=result.reason)
+            remarks=result.reason,
+        )
         return self.common.Finding(
-            uuid=self.uuid("requirement", req.id), title=one_line(f"{req.id} {req.title}"),
+            uuid=self.uuid("requirement", req.id),
+            title=one_line(f"{req.id} {req.title}"),
             description=req.text,
-            props=[self.prop("status", result.status.value), self.prop("level", req.level),
-                   self.prop("automation", req.automation.value)],
+            props=[
+                self.prop("status", result.status.value),
+                self.prop("level", req.level),
+                self.prop("automation", req.automation.value),
+            ],
             origins=[self.origin()],
             target=self.common.FindingTarget(
-                type="objective-id", target_id=target_id(req.id), title=one_line(req.title),
-                status=status),
-            related_observations=[self.common.RelatedObservation(observation_uuid=o)
-                                  for o in observations] or None,
+                type="objective-id",
+                target_id=target_id(req.id),
+                title=one_line(req.title),
+                status=status,
+            ),
+            related_observations=[
+                self.common.RelatedObservation(observation_uuid=o) for o in observations
+            ]
+            or None,
             remarks=result.reason,
         )
 
@@ -180,8 +220,10 @@ def build(assessment: Assessment) -> Any:
     for result in assessment.requirements:
         open_findings = [f for f in result.findings if f.result is not Result.PASS]
         cited = [b.finding_observation(f, n) for n, f in enumerate(open_findings)]
-        cited += [b.passes_observation(check_id, passes)
-                  for check_id, passes in _passes_by_check(result.findings).items()]
+        cited += [
+            b.passes_observation(check_id, passes)
+            for check_id, passes in _passes_by_check(result.findings).items()
+        ]
         if result.requirement.id in attested:
             cited.append(b.attestation_observation(attested[result.requirement.id]))
         observations += cited
@@ -190,42 +232,72 @@ def build(assessment: Assessment) -> Any:
     end = b.start + timedelta(seconds=max(assessment.duration_s, 0.0))
     plan = b.uuid("plan")
     tool = common.SystemComponent(
-        uuid=b.tool_uuid, type="software", title="c4guard",
+        uuid=b.tool_uuid,
+        type="software",
+        title="c4guard",
         description=f"c4guard {__version__}: verifies AI infrastructure against "
-                    f"{catalog.standard} chapter {catalog.chapter}",
-        status=common.Status(state="operational"))
+        f"{catalog.standard} chapter {catalog.chapter}",
+        status=common.Status(state="operational"),
+    )
     result = ar.Result(
-        uuid=b.uuid("result"), title=one_line(f"c4guard scan of {', '.join(assessment.targets)}"),
-        description=(f"Static verification of {assessment.inputs.files_read} files "
-                     f"({assessment.inputs.resources} resources; domains: "
-                     f"{', '.join(assessment.scanned_domains) or 'none'}) against "
-                     f"{catalog.standard} {catalog.chapter} version {catalog.version}."),
-        start=b.start, end=end,
-        props=[b.prop("level", assessment.level), b.prop("fail-on", assessment.fail_on),
-               *[b.prop(f"level-{n}-met", str(assessment.level_met(n)).lower())
-                 for n in (1, 2, 3)]],
+        uuid=b.uuid("result"),
+        title=one_line(f"c4guard scan of {', '.join(assessment.targets)}"),
+        description=(
+            f"Static verification of {assessment.inputs.files_read} files "
+            f"({assessment.inputs.resources} resources; domains: "
+            f"{', '.join(assessment.scanned_domains) or 'none'}) against "
+            f"{catalog.standard} {catalog.chapter} version {catalog.version}."
+        ),
+        start=b.start,
+        end=end,
+        props=[
+            b.prop("level", assessment.level),
+            b.prop("fail-on", assessment.fail_on),
+            *[b.prop(f"level-{n}-met", str(assessment.level_met(n)).lower()) for n in (1, 2, 3)],
+        ],
         local_definitions=ar.LocalDefinitions1(components=[tool]),
-        reviewed_controls=common.ReviewedControls(control_selections=[
-            common.ControlSelections(include_controls=[
-                common.SelectControlById(control_id=target_id(r.requirement.id))
-                for r in assessment.requirements])]),
-        observations=observations or None, findings=findings or None,
+        reviewed_controls=common.ReviewedControls(
+            control_selections=[
+                common.ControlSelections(
+                    include_controls=[
+                        common.SelectControlById(control_id=target_id(r.requirement.id))
+                        for r in assessment.requirements
+                    ]
+                )
+            ]
+        ),
+        observations=observations or None,
+        findings=findings or None,
     )
     return ar.AssessmentResults(
         uuid=b.uuid("assessment-results"),
         metadata=common.Metadata(
             title=f"{catalog.standard} {catalog.chapter} assessment by c4guard",
-            last_modified=end, version=__version__, oscal_version=OSCAL_VERSION,
+            last_modified=end,
+            version=__version__,
+            oscal_version=OSCAL_VERSION,
             props=[b.prop("catalog-version", catalog.version)],
-            remarks=catalog.attribution),
-        import_ap=ar.ImportAp(href=f"#{plan}", remarks="c4guard runs without a separate "
-                              "assessment plan: the plan is the scan described in back-matter"),
+            remarks=catalog.attribution,
+        ),
+        import_ap=ar.ImportAp(
+            href=f"#{plan}",
+            remarks="c4guard runs without a separate "
+            "assessment plan: the plan is the scan described in back-matter",
+        ),
         results=[result],
-        back_matter=common.BackMatter(resources=[common.Resource(
-            uuid=plan, title="c4guard scan",
-            description=(f"c4guard scan {' '.join(assessment.targets)} --level "
-                         f"{assessment.level} --fail-on {assessment.fail_on}: every "
-                         f"requirement of {catalog.standard} {catalog.chapter}"))]),
+        back_matter=common.BackMatter(
+            resources=[
+                common.Resource(
+                    uuid=plan,
+                    title="c4guard scan",
+                    description=(
+                        f"c4guard scan {' '.join(assessment.targets)} --level "
+                        f"{assessment.level} --fail-on {assessment.fail_on}: every "
+                        f"requirement of {catalog.standard} {catalog.chapter}"
+                    ),
+                )
+            ]
+        ),
     )
 
 

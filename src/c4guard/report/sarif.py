@@ -28,11 +28,17 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "c4guard/v1"
 SECURITY_SEVERITY = {
-    Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0",
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
 }
 LEVEL = {
-    Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
-    Severity.LOW: "note", Severity.INFO: "note",
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+    Severity.INFO: "note",
 }
 IN_SOURCE = {"inline", "annotation"}
 NOT_FILES = {"<none>", ""}
@@ -44,32 +50,43 @@ def render(assessment: Assessment) -> str:
 
 
 def to_sarif(assessment: Assessment) -> dict[str, Any]:
-    findings = sorted((f for f in assessment.findings() if f.result is not Result.PASS),
-                      key=finding_order)
+    findings = sorted(
+        (f for f in assessment.findings() if f.result is not Result.PASS), key=finding_order
+    )
     rules = _rules(assessment, findings)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     occurrences: dict[tuple[str, str], int] = defaultdict(int)
     results = []
     for finding in findings:
         occurrences[(finding.location.path, finding.fingerprint)] += 1
-        results.append(_result(finding, index[finding.check_id],
-                               occurrences[(finding.location.path, finding.fingerprint)]))
+        results.append(
+            _result(
+                finding,
+                index[finding.check_id],
+                occurrences[(finding.location.path, finding.fingerprint)],
+            )
+        )
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "c4guard", "semanticVersion": __version__,
-                "fullName": f"c4guard {__version__} (OWASP AISVS C4)",
-                "rules": rules,
-            }},
-            "automationDetails": {"id": "c4guard/"},
-            "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri() + "/"}},
-            "invocations": [_invocation(assessment)],
-            "results": results,
-            "columnKind": "unicodeCodePoints",
-            "properties": _summary(assessment),
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "c4guard",
+                        "semanticVersion": __version__,
+                        "fullName": f"c4guard {__version__} (OWASP AISVS C4)",
+                        "rules": rules,
+                    }
+                },
+                "automationDetails": {"id": "c4guard/"},
+                "originalUriBaseIds": {SRCROOT: {"uri": Path.cwd().as_uri() + "/"}},
+                "invocations": [_invocation(assessment)],
+                "results": results,
+                "columnKind": "unicodeCodePoints",
+                "properties": _summary(assessment),
+            }
+        ],
     }
 
 
@@ -85,24 +102,37 @@ def _rule(chk: Check) -> dict[str, Any]:
     requirement = load_catalog().get(chk.requirement)
     level = requirement.level if requirement else 3
     title = requirement.title if requirement else chk.requirement
-    help_text = (f"{chk.doc or chk.title}\n\nRemediation: {chk.remediation}\n\n"
-                 f"OWASP AISVS {chk.requirement} (level {level}): {title}")
+    help_text = (
+        f"{chk.doc or chk.title}\n\nRemediation: {chk.remediation}\n\n"
+        f"OWASP AISVS {chk.requirement} (level {level}): {title}"
+    )
     references = "".join(f"\n- <{ref}>" for ref in chk.references)
-    help_markdown = (f"{chk.doc or chk.title}\n\n**Remediation:** {chk.remediation}\n\n"
-                     f"**OWASP AISVS {chk.requirement}** (level {level}): {title}"
-                     + (f"\n\nReferences:{references}" if references else ""))
+    help_markdown = (
+        f"{chk.doc or chk.title}\n\n**Remediation:** {chk.remediation}\n\n"
+        f"**OWASP AISVS {chk.requirement}** (level {level}): {title}"
+        + (f"\n\nReferences:{references}" if references else "")
+    )
     properties: dict[str, Any] = {
-        "tags": ["security", "owasp-aisvs", f"aisvs-{chk.requirement}", f"aisvs-level-{level}",
-                 chk.domain],
+        "tags": [
+            "security",
+            "owasp-aisvs",
+            f"aisvs-{chk.requirement}",
+            f"aisvs-level-{level}",
+            chk.domain,
+        ],
         "precision": "high",
-        "problem.severity": "recommendation" if chk.severity is Severity.INFO else (
-            "error" if LEVEL[chk.severity] == "error" else "warning"),
-        "requirement": chk.requirement, "aisvs-level": level, "severity": chk.severity.value,
+        "problem.severity": "recommendation"
+        if chk.severity is Severity.INFO
+        else ("error" if LEVEL[chk.severity] == "error" else "warning"),
+        "requirement": chk.requirement,
+        "aisvs-level": level,
+        "severity": chk.severity.value,
     }
     if chk.severity in SECURITY_SEVERITY:
         properties["security-severity"] = SECURITY_SEVERITY[chk.severity]
     rule: dict[str, Any] = {
-        "id": chk.id, "name": chk.id,
+        "id": chk.id,
+        "name": chk.id,
         "shortDescription": {"text": chk.title[:1024]},
         "fullDescription": {"text": (chk.doc or chk.title)[:1024]},
         "help": {"text": help_text, "markdown": help_markdown},
@@ -119,7 +149,8 @@ def _result(finding: Finding, rule_index: int, occurrence: int) -> dict[str, Any
     if finding.remediation:
         text += f" Fix: {finding.remediation}"
     result: dict[str, Any] = {
-        "ruleId": finding.check_id, "ruleIndex": rule_index,
+        "ruleId": finding.check_id,
+        "ruleIndex": rule_index,
         # SARIF: a result whose kind is not "fail" has level "none".
         "kind": "fail" if finding.result is Result.FAIL else "review",
         "level": LEVEL[finding.severity] if finding.result is Result.FAIL else "none",
@@ -129,9 +160,12 @@ def _result(finding: Finding, rule_index: int, occurrence: int) -> dict[str, Any
             FINGERPRINT_KEY: finding.fingerprint,
         },
         "properties": {
-            "requirement": finding.requirement, "result": finding.result.value,
-            "severity": finding.severity.value, "resource": str(finding.resource),
-            "subject": finding.subject, "setting": finding.setting,
+            "requirement": finding.requirement,
+            "result": finding.result.value,
+            "severity": finding.severity.value,
+            "resource": str(finding.resource),
+            "subject": finding.subject,
+            "setting": finding.setting,
         },
     }
     location = _location(finding)
@@ -142,11 +176,14 @@ def _result(finding: Finding, rule_index: int, occurrence: int) -> dict[str, Any
         justification = s.reason + (f" (expires {s.expires.isoformat()})" if s.expires else "")
         if s.approver:
             justification += f"; approved by {s.approver}"
-        result["suppressions"] = [{
-            "kind": "inSource" if s.source in IN_SOURCE else "external",
-            "status": "accepted", "justification": justification,
-            "properties": {"source": s.source},
-        }]
+        result["suppressions"] = [
+            {
+                "kind": "inSource" if s.source in IN_SOURCE else "external",
+                "status": "accepted",
+                "justification": justification,
+                "properties": {"source": s.source},
+            }
+        ]
     return result
 
 
@@ -180,10 +217,18 @@ def _artifact_location(path: str) -> dict[str, Any]:
 
 def _invocation(assessment: Assessment) -> dict[str, Any]:
     notifications = [
-        {"level": "error", "message": {"text": f"not scanned: {e.reason}"},
-         "locations": [{"physicalLocation": {
-             "artifactLocation": artifact_location(e.path),
-             **({"region": {"startLine": e.line}} if e.line else {})}}]}
+        {
+            "level": "error",
+            "message": {"text": f"not scanned: {e.reason}"},
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": artifact_location(e.path),
+                        **({"region": {"startLine": e.line}} if e.line else {}),
+                    }
+                }
+            ],
+        }
         for e in assessment.inputs.input_errors
     ]
     return {"executionSuccessful": True, "toolExecutionNotifications": notifications}
@@ -192,9 +237,11 @@ def _invocation(assessment: Assessment) -> dict[str, Any]:
 def _summary(assessment: Assessment) -> dict[str, Any]:
     return {
         "aisvs": {
-            "level": assessment.level, "failOn": assessment.fail_on,
+            "level": assessment.level,
+            "failOn": assessment.fail_on,
             "levelsMet": [n for n in (1, 2, 3) if assessment.level_met(n)],
-            "requirements": {r.requirement.id: STATUS_LABEL[r.status]
-                             for r in assessment.requirements},
+            "requirements": {
+                r.requirement.id: STATUS_LABEL[r.status] for r in assessment.requirements
+            },
         },
     }

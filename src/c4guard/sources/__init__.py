@@ -63,7 +63,8 @@ class ReadOptions:
 
 
 def read_inputs(
-    targets: list[str], options: ReadOptions = ReadOptions(),
+    targets: list[str],
+    options: ReadOptions = ReadOptions(),
     progress: ProgressCallback | None = None,
 ) -> InputSet:
     """Discover, read and parse every input under `targets`."""
@@ -93,7 +94,8 @@ def read_inputs(
 
 
 def _parse_all(
-    tasks: list[tuple[SourceFile, str | None, int]], jobs: int,
+    tasks: list[tuple[SourceFile, str | None, int]],
+    jobs: int,
 ) -> Iterable[tuple[SourceFile, FileResult]]:
     stdin_tasks = [t for t in tasks if t[0].display == STDIN_DISPLAY]
     file_tasks = [t for t in tasks if t[0].display != STDIN_DISPLAY]
@@ -102,8 +104,11 @@ def _parse_all(
     if jobs > 1 and len(file_tasks) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             chunk = max(1, min(64, len(file_tasks) // (jobs * 8)))
-            yield from zip((t[0] for t in file_tasks),
-                           pool.map(parse_file, file_tasks, chunksize=chunk), strict=True)
+            yield from zip(
+                (t[0] for t in file_tasks),
+                pool.map(parse_file, file_tasks, chunksize=chunk),
+                strict=True,
+            )
     else:
         for task in file_tasks:
             yield task[0], parse_file(task)
@@ -129,8 +134,7 @@ def parse_file(task: tuple[SourceFile, str | None, int]) -> FileResult:
     for scanner in CONTENT_SCANNERS:
         result.merge(scanner.scan(data, context))
     if result.resources and MARKER_BYTES in data:  # decode again only when comments exist
-        attach_inline_directives(data.decode("utf-8", "replace"), result.resources,
-                                 file.display)
+        attach_inline_directives(data.decode("utf-8", "replace"), result.resources, file.display)
     return result
 
 
@@ -151,13 +155,17 @@ def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:
     if result.skipped:
         summary.skip(result.skipped)
     if result.template:
-        summary.render_notices.append(RenderNotice(
-            path=file.display, tool="template",
-            message="looks like an unrendered template ({{ ... }}); render it and pipe it in "
-                    "with `c4guard scan -`",
-        ))
-    summary.input_errors.extend(InputError(file.display, line, reason)
-                                for line, reason in result.errors)
+        summary.render_notices.append(
+            RenderNotice(
+                path=file.display,
+                tool="template",
+                message="looks like an unrendered template ({{ ... }}); render it and pipe it in "
+                "with `c4guard scan -`",
+            )
+        )
+    summary.input_errors.extend(
+        InputError(file.display, line, reason) for line, reason in result.errors
+    )
     if result.claimed:
         summary.files_read += 1
     for domain in result.domains:

@@ -23,7 +23,8 @@ def is_template(value: Any) -> bool:
     resources = value.get("Resources")
     return isinstance(resources, dict) and any(
         isinstance(r, dict) and str(r.get("Type", "")).startswith(_TYPE_PREFIXES)
-        for r in resources.values())
+        for r in resources.values()
+    )
 
 
 def recognise(document: Document, _display: str, _namespace: str | None) -> Unsupported | None:

@@ -21,14 +21,24 @@ from c4guard.workloads.merge import overlay
 ORIGIN = "compose"
 DOMAIN = "compose"
 KIND = "ComposeService"
-TOP_LEVEL = frozenset({
-    "version", "name", "services", "networks", "volumes", "configs", "secrets", "include",
-    "models",
-})
+TOP_LEVEL = frozenset(
+    {
+        "version",
+        "name",
+        "services",
+        "networks",
+        "volumes",
+        "configs",
+        "secrets",
+        "include",
+        "models",
+    }
+)
 SERVICE_MARKERS = ("image", "build", "extends")
 MAX_EXTENDS_DEPTH = 16
-_COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$|\.compose\.ya?ml$",
-                           re.IGNORECASE)
+_COMPOSE_NAME = re.compile(
+    r"^(?:docker-)?compose(?:[.-][\w.-]+)?\.ya?ml$|\.compose\.ya?ml$", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +56,17 @@ def is_compose_name(path: str) -> bool:
     return bool(_COMPOSE_NAME.search(os.path.basename(path)))
 
 
-def resources_from_document(document: Document, path: str,
-                            _namespace: str | None = None) -> list[Resource] | None:
+def resources_from_document(
+    document: Document, path: str, _namespace: str | None = None
+) -> list[Resource] | None:
     """The services of a compose file, or None when the document is not one."""
     value = document.value
     if not _is_compose(value, path):
         return None
     services = value.get("services") or {}
-    project = str(value.get("name") or os.path.basename(os.path.dirname(os.path.abspath(path)))
-                  or "compose")
+    project = str(
+        value.get("name") or os.path.basename(os.path.dirname(os.path.abspath(path))) or "compose"
+    )
     resources = []
     names = list(services)
     for position, name in enumerate(names):
@@ -63,12 +75,17 @@ def resources_from_document(document: Document, path: str,
             continue
         effective, notes = _extended(services, str(name), set())
         line = services.line_of(name) if isinstance(services, Mapping) else None
-        resources.append(Resource(
-            origin=ORIGIN, kind=KIND, name=str(name), namespace=project,
-            body=ComposeService(str(name), effective, value, line, tuple(notes)),
-            location=Location(path, line), end_line=_end_line(services, names, position,
-                                                              document.end_line),
-        ))
+        resources.append(
+            Resource(
+                origin=ORIGIN,
+                kind=KIND,
+                name=str(name),
+                namespace=project,
+                body=ComposeService(str(name), effective, value, line, tuple(notes)),
+                location=Location(path, line),
+                end_line=_end_line(services, names, position, document.end_line),
+            )
+        )
     return resources
 
 
@@ -80,10 +97,13 @@ def _is_compose(value: Any, path: str) -> bool:
     if is_compose_name(path):
         return True
     services = value["services"]
-    return bool(services) and all(
-        isinstance(k, str) and (k in TOP_LEVEL or k.startswith("x-")) for k in value
-    ) and all(isinstance(s, dict) and any(m in s for m in SERVICE_MARKERS)
-              for s in services.values())
+    return (
+        bool(services)
+        and all(isinstance(k, str) and (k in TOP_LEVEL or k.startswith("x-")) for k in value)
+        and all(
+            isinstance(s, dict) and any(m in s for m in SERVICE_MARKERS) for s in services.values()
+        )
+    )
 
 
 def _extended(services: Mapping, name: str, seen: set[str]) -> tuple[Mapping, list[str]]:
@@ -92,12 +112,20 @@ def _extended(services: Mapping, name: str, seen: set[str]) -> tuple[Mapping, li
     extends = spec.get("extends")
     if extends is None:
         return spec, []
-    base_name = extends if isinstance(extends, str) else (
-        extends.get("service") if isinstance(extends, dict) else None)
+    base_name = (
+        extends
+        if isinstance(extends, str)
+        else (extends.get("service") if isinstance(extends, dict) else None)
+    )
     if isinstance(extends, dict) and extends.get("file"):
         return spec, [f"extends {base_name} from {extends['file']}, which is not followed"]
-    if (not isinstance(base_name, str) or base_name not in services or base_name in seen
-            or len(seen) >= MAX_EXTENDS_DEPTH or not isinstance(services[base_name], dict)):
+    if (
+        not isinstance(base_name, str)
+        or base_name not in services
+        or base_name in seen
+        or len(seen) >= MAX_EXTENDS_DEPTH
+        or not isinstance(services[base_name], dict)
+    ):
         return spec, [f"extends {base_name!r}, which cannot be resolved in this file"]
     base, notes = _extended(services, base_name, seen | {name})
     return overlay(base, spec), notes

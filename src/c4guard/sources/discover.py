@@ -14,10 +14,25 @@ from pathlib import Path
 
 import pathspec
 
-SKIPPED_DIRS = frozenset({
-    ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".terraform", ".idea", ".vscode",
-})
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        "__pycache__",
+        ".venv",
+        "venv",
+        ".tox",
+        ".nox",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".terraform",
+        ".idea",
+        ".vscode",
+    }
+)
 STDIN = "-"
 
 
@@ -73,8 +88,12 @@ def _is_virtualenv(path: Path) -> bool:
 
 
 def _walk_dir(
-    directory: Path, real_root: str, rel: str, ignores: list[tuple[str, pathspec.PathSpec]],
-    visited: set[tuple[int, int]], found: Discovery,
+    directory: Path,
+    real_root: str,
+    rel: str,
+    ignores: list[tuple[str, pathspec.PathSpec]],
+    visited: set[tuple[int, int]],
+    found: Discovery,
 ) -> Iterator[tuple[Path, str]]:
     try:
         info = directory.stat()
@@ -100,8 +119,11 @@ def _walk_dir(
 
 
 def _visit(
-    entry: os.DirEntry[str], child_rel: str, real_root: str,
-    ignores: list[tuple[str, pathspec.PathSpec]], visited: set[tuple[int, int]],
+    entry: os.DirEntry[str],
+    child_rel: str,
+    real_root: str,
+    ignores: list[tuple[str, pathspec.PathSpec]],
+    visited: set[tuple[int, int]],
     found: Discovery,
 ) -> Iterator[tuple[Path, str]]:
     path = Path(entry.path)
@@ -151,7 +173,7 @@ def _ignored(rel: str, ignores: list[tuple[str, pathspec.PathSpec]]) -> bool:
     """Git's rule: the deepest .gitignore that has an opinion on the path decides."""
     verdict = False
     for base, spec in ignores:
-        sub = rel[len(base):]
+        sub = rel[len(base) :]
         result = spec.check_file(sub)
         if result.include is not None:
             verdict = result.include

@@ -30,8 +30,22 @@ UNRENDERED_TEMPLATE = "unrendered template"
 EMPTY = "empty Dockerfile"
 # `Dockerfile.<ext>` files that are not Dockerfiles.
 _NOT_DOCKERFILE_SUFFIXES = (
-    ".dockerignore", ".go", ".py", ".md", ".txt", ".json", ".yaml", ".yml", ".sh", ".rs",
-    ".js", ".ts", ".orig", ".rej", ".swp", ".bak",
+    ".dockerignore",
+    ".go",
+    ".py",
+    ".md",
+    ".txt",
+    ".json",
+    ".yaml",
+    ".yml",
+    ".sh",
+    ".rs",
+    ".js",
+    ".ts",
+    ".orig",
+    ".rej",
+    ".swp",
+    ".bak",
 )
 _VARIABLE = re.compile(
     r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-+])(?P<word>[^}]*))?\}"
@@ -45,8 +59,12 @@ def claims(name: str) -> bool:
     lower = name.lower()
     if lower.endswith(_NOT_DOCKERFILE_SUFFIXES):
         return False
-    return (lower in ("dockerfile", "containerfile") or lower.startswith("dockerfile.")
-            or lower.endswith(".dockerfile") or lower.startswith("containerfile."))
+    return (
+        lower in ("dockerfile", "containerfile")
+        or lower.startswith("dockerfile.")
+        or lower.endswith(".dockerfile")
+        or lower.startswith("containerfile.")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +110,9 @@ class Dockerfile:
         parent = self.parent_of(stage)
         known: dict[str, object] = (
             {k: v for k, v in self.variables(parent).items() if k in _env_names(parent)}
-            if parent is not None else {})
+            if parent is not None
+            else {}
+        )
         globals_ = _global_defaults(list(self.global_args))
         for instruction in stage.instructions:
             if instruction is before:
@@ -176,8 +196,9 @@ def words(text: str) -> list[str]:
         return text.split()
 
 
-def arg_pairs(instructions: tuple[Instruction, ...] | list[Instruction]
-              ) -> list[tuple[str, str | None]]:
+def arg_pairs(
+    instructions: tuple[Instruction, ...] | list[Instruction],
+) -> list[tuple[str, str | None]]:
     """`ARG name[=default] ...` as (name, default or None)."""
     pairs: list[tuple[str, str | None]] = []
     for instruction in instructions:
@@ -216,7 +237,8 @@ def parse_dockerfile(text: str, path: str) -> Dockerfile:
         else:
             raise DockerfileSyntaxError(
                 f"{instruction.keyword} before the first FROM (only ARG may come first)",
-                instruction.line)
+                instruction.line,
+            )
     if not groups:
         line = global_args[0].line if global_args else None
         raise DockerfileSyntaxError("no FROM instruction: not a buildable Dockerfile", line)
@@ -238,8 +260,13 @@ def _global_defaults(global_args: list[Instruction]) -> dict[str, str | None]:
     return defaults
 
 
-def _stage(index: int, group: list[Instruction], earlier: list[Stage],
-           defaults: dict[str, str | None], end_line: int) -> Stage:
+def _stage(
+    index: int,
+    group: list[Instruction],
+    earlier: list[Stage],
+    defaults: dict[str, str | None],
+    end_line: int,
+) -> Stage:
     """A stage from its instructions; it spans the lines up to the next FROM."""
     head = group[0]
     parts = head.arguments.split()
@@ -250,14 +277,17 @@ def _stage(index: int, group: list[Instruction], earlier: list[Stage],
     if len(parts) == 3 and parts[1].lower() == "as":
         name = parts[2].lower()
     elif len(parts) != 1:
-        raise DockerfileSyntaxError(f"FROM takes an image and `AS name`, not {head.arguments!r}",
-                                    head.line)
+        raise DockerfileSyntaxError(
+            f"FROM takes an image and `AS name`, not {head.arguments!r}", head.line
+        )
     variables = {k: (_UNSET if v is None else v) for k, v in defaults.items()}
     image = expand(base, variables)
-    parent = next((s.index for s in reversed(earlier)
-                   if image is not None and s.name == image.lower()), None)
-    return Stage(index, name, base, image, parent, head.flag("platform"), tuple(group),
-                 head.line, end_line)
+    parent = next(
+        (s.index for s in reversed(earlier) if image is not None and s.name == image.lower()), None
+    )
+    return Stage(
+        index, name, base, image, parent, head.flag("platform"), tuple(group), head.line, end_line
+    )
 
 
 # ------------------------------------------------------------------------ file handler
@@ -281,11 +311,17 @@ def parse(text: str, context: FileContext) -> FileResult:
     result.claimed = True
     result.domains.add(DOMAIN)
     for stage in dockerfile.stages:
-        result.resources.append(Resource(
-            origin=ORIGIN, kind=KIND, name=context.display, namespace=None,
-            body=StageRef(dockerfile, stage.index),
-            location=Location(context.display, stage.line), end_line=stage.end_line,
-        ))
+        result.resources.append(
+            Resource(
+                origin=ORIGIN,
+                kind=KIND,
+                name=context.display,
+                namespace=None,
+                body=StageRef(dockerfile, stage.index),
+                location=Location(context.display, stage.line),
+                end_line=stage.end_line,
+            )
+        )
     return result
 
 

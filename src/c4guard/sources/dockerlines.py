@@ -17,11 +17,28 @@ MAX_INSTRUCTIONS = 20_000
 MAX_HEREDOCS = 64
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 FLAG_INSTRUCTIONS = frozenset({"FROM", "RUN", "COPY", "ADD", "HEALTHCHECK"})
-KEYWORDS = frozenset({
-    "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY",
-    "ENTRYPOINT", "VOLUME", "USER", "WORKDIR", "ARG", "ONBUILD", "STOPSIGNAL",
-    "HEALTHCHECK", "SHELL",
-})
+KEYWORDS = frozenset(
+    {
+        "FROM",
+        "RUN",
+        "CMD",
+        "LABEL",
+        "MAINTAINER",
+        "EXPOSE",
+        "ENV",
+        "ADD",
+        "COPY",
+        "ENTRYPOINT",
+        "VOLUME",
+        "USER",
+        "WORKDIR",
+        "ARG",
+        "ONBUILD",
+        "STOPSIGNAL",
+        "HEALTHCHECK",
+        "SHELL",
+    }
+)
 _DIRECTIVE = re.compile(r"#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.*?)\s*$")
 _HEREDOC = re.compile(r"<<(-?)(?:\"([^\"\s]+)\"|'([^'\s]+)'|([A-Za-z_][A-Za-z0-9_]*))")
 
@@ -143,8 +160,9 @@ def _logical_line(physical: list[str], index: int, escape: str) -> tuple[str, in
     return " ".join(p.strip() for p in parts), first, index
 
 
-def _instruction(logical: str, first: int, index: int,
-                 physical: list[str]) -> tuple[Instruction, int]:
+def _instruction(
+    logical: str, first: int, index: int, physical: list[str]
+) -> tuple[Instruction, int]:
     word, _, rest = logical.strip().partition(" ")
     keyword = word.upper()
     if keyword not in KEYWORDS:
@@ -172,8 +190,9 @@ def _flags(rest: str) -> tuple[tuple[tuple[str, str | None], ...], str]:
     return tuple(flags), rest
 
 
-def _heredocs(rest: str, index: int, physical: list[str],
-              first: int) -> tuple[tuple[Heredoc, ...], int]:
+def _heredocs(
+    rest: str, index: int, physical: list[str], first: int
+) -> tuple[tuple[Heredoc, ...], int]:
     found: list[Heredoc] = []
     for match in _HEREDOC.finditer(rest):
         if len(found) >= MAX_HEREDOCS:

@@ -28,8 +28,9 @@ def normalise(path: str) -> str:
     return posixpath.normpath(path.replace("\\", "/"))
 
 
-def resources_from_document(document: Document, path: str,
-                            _namespace: str | None = None) -> list[Resource] | None:
+def resources_from_document(
+    document: Document, path: str, _namespace: str | None = None
+) -> list[Resource] | None:
     """A workflow or action file as one resource, or None for other documents."""
     value = document.value
     if not isinstance(value, dict) or "apiVersion" in value:
@@ -40,8 +41,17 @@ def resources_from_document(document: Document, path: str,
         kind = ACTION
     else:
         return None
-    return [Resource(origin=ORIGIN, kind=kind, name=path, namespace=None, body=value,
-                     location=Location(path, document.start_line), end_line=document.end_line)]
+    return [
+        Resource(
+            origin=ORIGIN,
+            kind=kind,
+            name=path,
+            namespace=None,
+            body=value,
+            location=Location(path, document.start_line),
+            end_line=document.end_line,
+        )
+    ]
 
 
 def is_workflow(value: dict[str, Any], path: str) -> bool:
@@ -50,14 +60,22 @@ def is_workflow(value: dict[str, Any], path: str) -> bool:
         return False
     if WORKFLOWS_DIR in "/" + normalise(path):
         return True
-    return "on" in value and bool(jobs) and all(
-        isinstance(job, dict) and any(m in job for m in JOB_MARKERS) for job in jobs.values())
+    return (
+        "on" in value
+        and bool(jobs)
+        and all(
+            isinstance(job, dict) and any(m in job for m in JOB_MARKERS) for job in jobs.values()
+        )
+    )
 
 
 def is_action(value: dict[str, Any], path: str) -> bool:
     runs = value.get("runs")
-    return (posixpath.basename(normalise(path)) in ACTION_FILES and isinstance(runs, dict)
-            and "using" in runs)
+    return (
+        posixpath.basename(normalise(path)) in ACTION_FILES
+        and isinstance(runs, dict)
+        and "using" in runs
+    )
 
 
 INTERPRETERS.insert(0, Interpreter(DOMAIN, resources_from_document))

@@ -20,25 +20,52 @@ ORIGIN = "gitlab"
 DOMAIN = "workflows"
 KIND = "GitLabCI"
 ROOT_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
-GLOBAL_KEYWORDS = frozenset({
-    "default", "include", "stages", "variables", "workflow", "image", "services", "cache",
-    "before_script", "after_script", "types", "spec",
-})
+GLOBAL_KEYWORDS = frozenset(
+    {
+        "default",
+        "include",
+        "stages",
+        "variables",
+        "workflow",
+        "image",
+        "services",
+        "cache",
+        "before_script",
+        "after_script",
+        "types",
+        "spec",
+    }
+)
 SCRIPT_KEYWORDS = ("script", "before_script", "after_script")
 # Keywords that no other common YAML format puts beside a script.
-JOB_KEYWORDS = frozenset({
-    "stage", "extends", "rules", "only", "except", "needs", "artifacts", "allow_failure",
-    "environment", "dependencies", "interruptible", "resource_group", "id_tokens", "release",
-    "trigger",
-})
+JOB_KEYWORDS = frozenset(
+    {
+        "stage",
+        "extends",
+        "rules",
+        "only",
+        "except",
+        "needs",
+        "artifacts",
+        "allow_failure",
+        "environment",
+        "dependencies",
+        "interruptible",
+        "resource_group",
+        "id_tokens",
+        "release",
+        "trigger",
+    }
+)
 
 
 def is_root(path: str) -> bool:
     return posixpath.basename(normalise(path)) in ROOT_FILES
 
 
-def resources_from_document(document: Document, path: str,
-                            _namespace: str | None = None) -> list[Resource] | None:
+def resources_from_document(
+    document: Document, path: str, _namespace: str | None = None
+) -> list[Resource] | None:
     """A GitLab CI document as one resource (none for a `spec:` header), or None."""
     value = document.value
     if not isinstance(value, dict) or "apiVersion" in value or "kind" in value:
@@ -47,8 +74,17 @@ def resources_from_document(document: Document, path: str,
         return None
     if set(value) == {"spec"}:
         return []  # the header document of a CI/CD component or input-taking file
-    return [Resource(origin=ORIGIN, kind=KIND, name=path, namespace=None, body=value,
-                     location=Location(path, document.start_line), end_line=document.end_line)]
+    return [
+        Resource(
+            origin=ORIGIN,
+            kind=KIND,
+            name=path,
+            namespace=None,
+            body=value,
+            location=Location(path, document.start_line),
+            end_line=document.end_line,
+        )
+    ]
 
 
 def _is_fragment(value: dict[str, Any]) -> bool:
@@ -59,7 +95,8 @@ def _is_job(key: Any, job: Any) -> bool:
     if not isinstance(key, str) or key in GLOBAL_KEYWORDS or not isinstance(job, dict):
         return False
     has_work = any(isinstance(job.get(k), str | list) for k in SCRIPT_KEYWORDS) or (
-        "trigger" in job or "extends" in job)
+        "trigger" in job or "extends" in job
+    )
     return has_work and (key.startswith(".") or bool(JOB_KEYWORDS.intersection(job)))
 
 

@@ -37,10 +37,19 @@ def parse_image(_text: str, context: FileContext) -> FileResult:
 
 def _image_resources(scan: ImageScan, display: str) -> list[Resource]:
     return [
-        Resource(origin=ORIGIN, kind="ContainerImage", name=image.name, namespace=None,
-                 body={"user": image.user, "env_names": list(image.env_names),
-                       "layers": list(image.layers), "config_digest": image.config_digest},
-                 location=Location(display))
+        Resource(
+            origin=ORIGIN,
+            kind="ContainerImage",
+            name=image.name,
+            namespace=None,
+            body={
+                "user": image.user,
+                "env_names": list(image.env_names),
+                "layers": list(image.layers),
+                "config_digest": image.config_digest,
+            },
+            location=Location(display),
+        )
         for image in scan.images
     ]
 
@@ -50,12 +59,20 @@ def _secret_resources(scan: ImageScan, display: str) -> list[Resource]:
     for secret in scan.secrets:
         where = f"{secret.layer_digest}/" if secret.layer_digest else ""
         location = Location(f"{display}!{where}{secret.match.path}", secret.match.line)
-        found.append(secret_resource(
-            secret.match, location, kind="ImageSecret", origin=ORIGIN, image=secret.image,
-            layer_digest=secret.layer_digest, layer_index=secret.layer_index,
-            file=secret.match.path, in_final_filesystem=secret.in_final_filesystem,
-            removed_by=secret.removed_by,
-        ))
+        found.append(
+            secret_resource(
+                secret.match,
+                location,
+                kind="ImageSecret",
+                origin=ORIGIN,
+                image=secret.image,
+                layer_digest=secret.layer_digest,
+                layer_index=secret.layer_index,
+                file=secret.match.path,
+                in_final_filesystem=secret.in_final_filesystem,
+                removed_by=secret.removed_by,
+            )
+        )
     return found
 
 

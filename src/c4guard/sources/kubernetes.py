@@ -12,21 +12,56 @@ ORIGIN = "k8s"
 DOMAIN = "kubernetes"
 UNSPECIFIED_NAMESPACE = "<unspecified>"
 
-CLUSTER_SCOPED_KINDS = frozenset({
-    "Namespace", "Node", "PersistentVolume", "StorageClass", "ClusterRole",
-    "ClusterRoleBinding", "CustomResourceDefinition", "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
-    "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy",
-    "MutatingAdmissionPolicyBinding", "PriorityClass", "RuntimeClass", "APIService",
-    "CSIDriver", "CSINode", "IngressClass", "PodSecurityPolicy", "VolumeSnapshotClass",
-    "ClusterIssuer", "ClusterPolicy", "ClusterImagePolicy", "ClusterServingRuntime",
-    "ClusterStorageContainer", "ClusterTrainingRuntime", "ClusterSecretStore",
-    "ClusterExternalSecret", "ImageValidatingPolicy", "CiliumClusterwideNetworkPolicy",
-    "GlobalNetworkPolicy", "GlobalNetworkSet", "TracingPolicy", "ClusterQueue",
-    "ResourceFlavor", "Cohort", "ConstraintTemplate", "KubeArmorClusterPolicy",
-    "ClusterPolicyReport", "MeshConfig", "GatewayClass", "NodeFeatureRule",
-    "ClusterTrustBundle", "DeviceClass", "CcRuntime",
-})
+CLUSTER_SCOPED_KINDS = frozenset(
+    {
+        "Namespace",
+        "Node",
+        "PersistentVolume",
+        "StorageClass",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "CustomResourceDefinition",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicyBinding",
+        "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding",
+        "PriorityClass",
+        "RuntimeClass",
+        "APIService",
+        "CSIDriver",
+        "CSINode",
+        "IngressClass",
+        "PodSecurityPolicy",
+        "VolumeSnapshotClass",
+        "ClusterIssuer",
+        "ClusterPolicy",
+        "ClusterImagePolicy",
+        "ClusterServingRuntime",
+        "ClusterStorageContainer",
+        "ClusterTrainingRuntime",
+        "ClusterSecretStore",
+        "ClusterExternalSecret",
+        "ImageValidatingPolicy",
+        "CiliumClusterwideNetworkPolicy",
+        "GlobalNetworkPolicy",
+        "GlobalNetworkSet",
+        "TracingPolicy",
+        "ClusterQueue",
+        "ResourceFlavor",
+        "Cohort",
+        "ConstraintTemplate",
+        "KubeArmorClusterPolicy",
+        "ClusterPolicyReport",
+        "MeshConfig",
+        "GatewayClass",
+        "NodeFeatureRule",
+        "ClusterTrustBundle",
+        "DeviceClass",
+        "CcRuntime",
+    }
+)
 
 
 def is_manifest(value: Any) -> bool:
@@ -43,7 +78,9 @@ def is_list(value: dict[str, Any]) -> bool:
 
 
 def resources_from_document(
-    document: Document, path: str, namespace_override: str | None = None,
+    document: Document,
+    path: str,
+    namespace_override: str | None = None,
 ) -> list[Resource] | None:
     """The Kubernetes objects of one document, or None when it is not Kubernetes."""
     value = document.value
@@ -52,8 +89,12 @@ def resources_from_document(
     if is_list(value):
         items = [item for item in value["items"] if is_manifest(item)]
         return [
-            _resource(item, path, (_line(item), _item_end(items, index, document.end_line)),
-                      namespace_override)
+            _resource(
+                item,
+                path,
+                (_line(item), _item_end(items, index, document.end_line)),
+                namespace_override,
+            )
             for index, item in enumerate(items)
         ]
     return [_resource(value, path, (document.start_line, document.end_line), namespace_override)]
@@ -70,7 +111,9 @@ def _item_end(items: list[Any], index: int, document_end: int) -> int:
 
 
 def _resource(
-    body: dict[str, Any], path: str, span: tuple[int | None, int],
+    body: dict[str, Any],
+    path: str,
+    span: tuple[int | None, int],
     namespace_override: str | None,
 ) -> Resource:
     kind = body["kind"]
@@ -80,10 +123,15 @@ def _resource(
         f"{metadata['generateName']}*" if metadata.get("generateName") else "<unnamed>"
     )
     return Resource(
-        origin=ORIGIN, kind=kind, name=str(name),
+        origin=ORIGIN,
+        kind=kind,
+        name=str(name),
         namespace=_namespace(kind, metadata, namespace_override),
-        body=body, location=Location(path, _line(body)),
-        api_version=body["apiVersion"], start_line=span[0], end_line=span[1],
+        body=body,
+        location=Location(path, _line(body)),
+        api_version=body["apiVersion"],
+        start_line=span[0],
+        end_line=span[1],
     )
 
 

@@ -25,9 +25,22 @@ KUSTOMIZE_PATCH = "Kustomize patch"
 OCI_LAYOUT_CONTENT = "part of an OCI image layout (scanned as an image)"
 KUSTOMIZATION = "Kustomize kustomization file"
 _TRANSFORMS = (
-    "patches", "patchesStrategicMerge", "patchesJson6902", "components", "images", "replicas",
-    "namePrefix", "nameSuffix", "commonLabels", "labels", "commonAnnotations",
-    "configMapGenerator", "secretGenerator", "helmCharts", "replacements", "transformers",
+    "patches",
+    "patchesStrategicMerge",
+    "patchesJson6902",
+    "components",
+    "images",
+    "replicas",
+    "namePrefix",
+    "nameSuffix",
+    "commonLabels",
+    "labels",
+    "commonAnnotations",
+    "configMapGenerator",
+    "secretGenerator",
+    "helmCharts",
+    "replacements",
+    "transformers",
     "generators",
 )
 
@@ -63,11 +76,14 @@ def _helm_charts(files: list[SourceFile], by_path: dict[str, SourceFile], layout
         members = [p for p in by_path if p.startswith(templates)]
         for member in members:
             layout.excluded[by_path[member].display] = HELM_TEMPLATE
-        layout.notices.append(RenderNotice(
-            path=str(chart), tool="helm",
-            message=f"Helm chart: its templates are not manifests; render it with "
-                    f"`helm template {chart} | c4guard scan -` to scan what it deploys",
-        ))
+        layout.notices.append(
+            RenderNotice(
+                path=str(chart),
+                tool="helm",
+                message=f"Helm chart: its templates are not manifests; render it with "
+                f"`helm template {chart} | c4guard scan -` to scan what it deploys",
+            )
+        )
 
 
 def _oci_layouts(files: list[SourceFile], by_path: dict[str, SourceFile], layout: Layout) -> None:
@@ -98,11 +114,14 @@ def _kustomization(file: SourceFile, by_path: dict[str, SourceFile], layout: Lay
         elif target is None:
             overlay = True  # a base directory or a remote resource
     if overlay:
-        layout.notices.append(RenderNotice(
-            path=str(base), tool="kustomize",
-            message=f"Kustomize overlay: its patches and transformations change what is "
-                    f"deployed; render it with `kustomize build {base} | c4guard scan -`",
-        ))
+        layout.notices.append(
+            RenderNotice(
+                path=str(base),
+                tool="kustomize",
+                message=f"Kustomize overlay: its patches and transformations change what is "
+                f"deployed; render it with `kustomize build {base} | c4guard scan -`",
+            )
+        )
 
 
 def _read_kustomization(file: SourceFile, layout: Layout) -> Any:
@@ -116,8 +135,13 @@ def _read_kustomization(file: SourceFile, layout: Layout) -> Any:
         return None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        layout.errors.append((file.display, mark.line + 1 if mark else None,
-                              f"invalid YAML: {getattr(exc, 'problem', exc)}"))
+        layout.errors.append(
+            (
+                file.display,
+                mark.line + 1 if mark else None,
+                f"invalid YAML: {getattr(exc, 'problem', exc)}",
+            )
+        )
         return None
     return documents[0].value if documents else None
 

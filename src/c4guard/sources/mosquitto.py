@@ -14,14 +14,33 @@ ORIGIN, DOMAIN, KIND = "config", "config", "MosquittoConfig"
 MAX_LINES = 100_000
 # Directives that belong to the listener they follow (the rest are global unless
 # per_listener_settings is on).
-LISTENER_DIRECTIVES = frozenset({
-    "cafile", "capath", "certfile", "keyfile", "require_certificate", "use_identity_as_username",
-    "use_subject_as_username", "tls_version", "ciphers", "psk_hint", "protocol",
-    "bind_interface", "http_dir", "socket_domain", "mount_point", "max_connections",
-    "crlfile", "dhparamfile", "tls_engine", "tls_keyform",
-})
-AUTH_DIRECTIVES = frozenset({"allow_anonymous", "password_file", "acl_file", "plugin",
-                             "auth_plugin", "psk_file"})
+LISTENER_DIRECTIVES = frozenset(
+    {
+        "cafile",
+        "capath",
+        "certfile",
+        "keyfile",
+        "require_certificate",
+        "use_identity_as_username",
+        "use_subject_as_username",
+        "tls_version",
+        "ciphers",
+        "psk_hint",
+        "protocol",
+        "bind_interface",
+        "http_dir",
+        "socket_domain",
+        "mount_point",
+        "max_connections",
+        "crlfile",
+        "dhparamfile",
+        "tls_engine",
+        "tls_keyform",
+    }
+)
+AUTH_DIRECTIVES = frozenset(
+    {"allow_anonymous", "password_file", "acl_file", "plugin", "auth_plugin", "psk_file"}
+)
 
 
 @dataclass(slots=True)
@@ -74,8 +93,7 @@ def _parse_file(text: str, context: FileContext) -> FileResult:
     body = Mapping(context.display, 1)
     body["text"] = text
     body.key_lines["text"] = 1
-    resource = Resource(ORIGIN, KIND, context.path.name, None, body,
-                        Location(context.display, 1))
+    resource = Resource(ORIGIN, KIND, context.path.name, None, body, Location(context.display, 1))
     result = FileResult(resources=[resource], claimed=True)
     result.domains.add(DOMAIN)
     return result

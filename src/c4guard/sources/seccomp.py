@@ -14,12 +14,23 @@ ORIGIN, DOMAIN, KIND = "config", "config", "SeccompProfile"
 
 def _interpret(document: Document, path: str, _namespace: str | None) -> list[Resource] | None:
     value = document.value
-    if not isinstance(value, Mapping) or "apiVersion" in value or not str(
-            value.get("defaultAction", "")).startswith("SCMP_ACT_"):
+    if (
+        not isinstance(value, Mapping)
+        or "apiVersion" in value
+        or not str(value.get("defaultAction", "")).startswith("SCMP_ACT_")
+    ):
         return None
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    return [Resource(ORIGIN, KIND, name, None, value,
-                     Location(path, getattr(value, "line", None) or document.start_line))]
+    return [
+        Resource(
+            ORIGIN,
+            KIND,
+            name,
+            None,
+            value,
+            Location(path, getattr(value, "line", None) or document.start_line),
+        )
+    ]
 
 
 INTERPRETERS.append(Interpreter(DOMAIN, _interpret))

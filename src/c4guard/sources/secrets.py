@@ -13,18 +13,28 @@ from c4guard.sources.result import FileResult
 ORIGIN = "secret"
 DOMAIN = "secrets"
 KIND = "EmbeddedSecret"
-NOT_SCANNED = {"too_large": "file over the secret-scan size limit",
-               "unreadable": "file unreadable for the secret scan"}
+NOT_SCANNED = {
+    "too_large": "file over the secret-scan size limit",
+    "unreadable": "file unreadable for the secret scan",
+}
 
 
-def secret_resource(match: SecretMatch, location: Location, kind: str = KIND,
-                    origin: str = ORIGIN, **extra: object) -> Resource:
+def secret_resource(
+    match: SecretMatch, location: Location, kind: str = KIND, origin: str = ORIGIN, **extra: object
+) -> Resource:
     """A resource describing one secret, redacted."""
     body = {key: value for key, value in match.to_dict().items() if key != "path"}
     body.update(extra)
-    return Resource(origin=origin, kind=kind, name=f"{match.rule_id}@{match.fingerprint[:12]}",
-                    namespace=None, body=body, location=location, start_line=location.line,
-                    end_line=location.line)
+    return Resource(
+        origin=origin,
+        kind=kind,
+        name=f"{match.rule_id}@{match.fingerprint[:12]}",
+        namespace=None,
+        body=body,
+        location=location,
+        start_line=location.line,
+        end_line=location.line,
+    )
 
 
 def scan_content(data: bytes, context: FileContext) -> FileResult:
@@ -32,8 +42,9 @@ def scan_content(data: bytes, context: FileContext) -> FileResult:
     result = FileResult()
     if scan.status == "scanned":
         result.domains.add(DOMAIN)
-        result.resources = [secret_resource(m, Location(context.display, m.line))
-                            for m in scan.matches]
+        result.resources = [
+            secret_resource(m, Location(context.display, m.line)) for m in scan.matches
+        ]
     elif scan.status in NOT_SCANNED:
         result.skipped = NOT_SCANNED[scan.status]
     return result

@@ -44,8 +44,10 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
 
 
 def _too_large(size: int, limit: int) -> str:
-    return (f"file is {size / 1048576:.1f} MiB, over the {limit / 1048576:.0f} MiB limit "
-            "(--max-file-size)")
+    return (
+        f"file is {size / 1048576:.1f} MiB, over the {limit / 1048576:.0f} MiB limit "
+        "(--max-file-size)"
+    )
 
 
 def looks_binary(data: bytes) -> bool:
@@ -67,8 +69,9 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise InputProblem(f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                           line) from exc
+        raise InputProblem(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})", line
+        ) from exc
 
 
 def read_text(path: Path, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> str:

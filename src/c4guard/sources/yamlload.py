@@ -76,10 +76,24 @@ class Document:
 
 
 _BOOL = {
-    "yes": True, "Yes": True, "YES": True, "true": True, "True": True, "TRUE": True,
-    "on": True, "On": True, "ON": True,
-    "no": False, "No": False, "NO": False, "false": False, "False": False, "FALSE": False,
-    "off": False, "Off": False, "OFF": False,
+    "yes": True,
+    "Yes": True,
+    "YES": True,
+    "true": True,
+    "True": True,
+    "TRUE": True,
+    "on": True,
+    "On": True,
+    "ON": True,
+    "no": False,
+    "No": False,
+    "NO": False,
+    "false": False,
+    "False": False,
+    "FALSE": False,
+    "off": False,
+    "Off": False,
+    "OFF": False,
 }
 _NULL = {"", "~", "null", "Null", "NULL"}
 _INT = re.compile(
@@ -157,7 +171,8 @@ class _Builder:
         self.expanded += weight
         if self.expanded > MAX_EXPANDED_NODES:
             raise YAMLLimitError(
-                f"document expands to more than {MAX_EXPANDED_NODES:,} nodes (alias bomb?)", line)
+                f"document expands to more than {MAX_EXPANDED_NODES:,} nodes (alias bomb?)", line
+            )
 
     def scalar(self, event: ev.ScalarEvent) -> None:
         line = event.start_mark.line + 1

@@ -27,19 +27,27 @@ MAX_REPORT_BYTES = 64 << 20
 def assessment_predicate(report_bytes: bytes) -> dict[str, Any]:
     """The predicate for a scan report; raises EvidenceError if it is not one."""
     report = load_json(report_bytes, "report", MAX_REPORT_BYTES)
-    missing = [k for k in ("schema_version", "tool", "catalog", "requirements", "summary")
-               if not isinstance(report, dict) or k not in report]
+    missing = [
+        k
+        for k in ("schema_version", "tool", "catalog", "requirements", "summary")
+        if not isinstance(report, dict) or k not in report
+    ]
     if missing:
         raise EvidenceError(f"not a c4guard scan report: missing {', '.join(missing)}")
     levels = _levels((report["summary"] or {}).get("levels"))
-    statuses = Counter(str(r.get("status")) for r in report["requirements"]
-                       if isinstance(r, dict))
-    return {"report": {"digest": {"sha256": hashlib.sha256(report_bytes).hexdigest()},
-                       "schemaVersion": str(report["schema_version"])},
-            "tool": report["tool"], "catalog": report["catalog"],
-            "scannedDomains": list(report.get("scanned_domains") or []),
-            "levels": levels, "levelMet": level_met(levels),
-            "requirements": dict(sorted(statuses.items()))}
+    statuses = Counter(str(r.get("status")) for r in report["requirements"] if isinstance(r, dict))
+    return {
+        "report": {
+            "digest": {"sha256": hashlib.sha256(report_bytes).hexdigest()},
+            "schemaVersion": str(report["schema_version"]),
+        },
+        "tool": report["tool"],
+        "catalog": report["catalog"],
+        "scannedDomains": list(report.get("scanned_domains") or []),
+        "levels": levels,
+        "levelMet": level_met(levels),
+        "requirements": dict(sorted(statuses.items())),
+    }
 
 
 def level_met(levels: list[dict[str, Any]]) -> int:
@@ -59,7 +67,8 @@ def read_level(predicate: dict[str, Any]) -> int:
 
 def _levels(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(
-            isinstance(e, dict) and isinstance(e.get("level"), int)
-            and isinstance(e.get("met"), bool) for e in value):
+        isinstance(e, dict) and isinstance(e.get("level"), int) and isinstance(e.get("met"), bool)
+        for e in value
+    ):
         raise EvidenceError("`levels` must be a list of {level: int, met: bool}")
     return [{"level": e["level"], "met": e["met"]} for e in value]

@@ -36,6 +36,7 @@ class EvidenceError(Exception):
 def reads_evidence(what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
     """For readers of untrusted documents: a field of an unexpected type (a list where an
     object belongs, a number for a string) becomes an EvidenceError naming `what`."""
+
     def wrap(func: Callable[P, T]) -> Callable[P, T]:
         @functools.wraps(func)
         def reader(*args: P.args, **kwargs: P.kwargs) -> T:
@@ -43,7 +44,9 @@ def reads_evidence(what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
                 return func(*args, **kwargs)
             except (AttributeError, TypeError, KeyError, ValueError) as exc:
                 raise EvidenceError(f"malformed {what}: {exc}") from exc
+
         return reader
+
     return wrap
 
 
@@ -76,15 +79,18 @@ def parse_envelope(data: Any) -> Envelope:
         raise EvidenceError("not a DSSE envelope (needs payload, payloadType, signatures)")
     try:
         payload = base64.b64decode(data["payload"], validate=True)
-        sigs = tuple((str(s.get("keyid") or ""), base64.b64decode(s["sig"], validate=True))
-                     for s in data["signatures"])
+        sigs = tuple(
+            (str(s.get("keyid") or ""), base64.b64decode(s["sig"], validate=True))
+            for s in data["signatures"]
+        )
     except (binascii.Error, KeyError, TypeError, AttributeError) as exc:
         raise EvidenceError(f"malformed DSSE envelope: {exc}") from exc
     return Envelope(str(data["payloadType"]), payload, sigs)
 
 
-def sign_envelope(payload: bytes, signer: Signer,
-                  payload_type: str = IN_TOTO_PAYLOAD_TYPE) -> dict[str, Any]:
+def sign_envelope(
+    payload: bytes, signer: Signer, payload_type: str = IN_TOTO_PAYLOAD_TYPE
+) -> dict[str, Any]:
     """Sign `payload` into the JSON form of a DSSE envelope."""
     envelope = SslibEnvelope(payload, payload_type, {})
     envelope.sign(signer)
@@ -118,23 +124,33 @@ def parse_statement(payload: bytes) -> Statement:
     if not isinstance(data, dict) or data.get("_type") not in STATEMENT_TYPES:
         raise EvidenceError("not an in-toto statement (_type is not a Statement type)")
     subjects = data.get("subject")
-    if not isinstance(subjects, list) or not subjects or not all(
-            isinstance(s, dict) and isinstance(s.get("digest"), dict) for s in subjects):
+    if (
+        not isinstance(subjects, list)
+        or not subjects
+        or not all(isinstance(s, dict) and isinstance(s.get("digest"), dict) for s in subjects)
+    ):
         raise EvidenceError("in-toto statement without a subject digest")
     predicate = data.get("predicate") or {}
     if not isinstance(data.get("predicateType"), str) or not isinstance(predicate, dict):
         raise EvidenceError("in-toto statement without predicateType or predicate object")
-    return Statement(tuple((str(s.get("name", "")), s["digest"]) for s in subjects),
-                     data["predicateType"], predicate)
+    return Statement(
+        tuple((str(s.get("name", "")), s["digest"]) for s in subjects),
+        data["predicateType"],
+        predicate,
+    )
 
 
-def make_statement(subject_name: str, digest: str, predicate_type: str,
-                   predicate: dict[str, Any]) -> bytes:
+def make_statement(
+    subject_name: str, digest: str, predicate_type: str, predicate: dict[str, Any]
+) -> bytes:
     """An in-toto v1 statement about one artifact digest (`sha256:<hex>`), as JSON bytes."""
     algorithm, _, value = digest.partition(":")
-    statement = {"_type": STATEMENT_V1,
-                 "subject": [{"name": subject_name, "digest": {algorithm: value}}],
-                 "predicateType": predicate_type, "predicate": predicate}
+    statement = {
+        "_type": STATEMENT_V1,
+        "subject": [{"name": subject_name, "digest": {algorithm: value}}],
+        "predicateType": predicate_type,
+        "predicate": predicate,
+    }
     return json.dumps(statement, sort_keys=True, separators=(",", ":")).encode()
 
 
@@ -181,7 +197,7 @@ def _split_git_uri(uri: str | None) -> tuple[str | None, str | None]:
     at = uri.find("@", path_start) if path_start >= 0 else -1
     if at == -1:
         return normalize_repository(uri), None
-    return normalize_repository(uri[:at]), uri[at + 1:] or None
+    return normalize_repository(uri[:at]), uri[at + 1 :] or None
 
 
 def _first_uri(items: Any) -> str | None:

@@ -64,8 +64,10 @@ def classify(origin: str, raw: bytes) -> Evidence:
             return Evidence(origin, "sbom", raw)
         if looks_like_vuln_report(data):
             return Evidence(origin, "vulns", raw)
-    raise EvidenceInputError(f"{origin}: not a DSSE envelope, Sigstore bundle, in-toto "
-                             "statement, SBOM or vulnerability report")
+    raise EvidenceInputError(
+        f"{origin}: not a DSSE envelope, Sigstore bundle, in-toto "
+        "statement, SBOM or vulnerability report"
+    )
 
 
 # -- local files --------------------------------------------------------------------------
@@ -75,9 +77,11 @@ def from_file(path: Path) -> list[Evidence]:
     `X.sigstore.json` signing it."""
     raw = _read(path)
     if path.name.endswith(".jsonl"):
-        return [classify(f"{path}:{n}", line.encode())
-                for n, line in enumerate(raw.decode(errors="replace").splitlines(), 1)
-                if line.strip()]
+        return [
+            classify(f"{path}:{n}", line.encode())
+            for n, line in enumerate(raw.decode(errors="replace").splitlines(), 1)
+            if line.strip()
+        ]
     if path.suffix == ".sig":
         return [Evidence(str(path), "signature", b"", signatures=(("", _unbase64(raw)),))]
     found = classify(str(path), raw)
@@ -91,8 +95,10 @@ def sidecar_signatures(path: Path) -> tuple[tuple[tuple[str, bytes], ...], bytes
     """A file's detached signatures: `X.sig` (base64) and `X.sigstore.json` bundle."""
     sig_path = path.with_name(path.name + ".sig")
     sigs = (("", _unbase64(_read(sig_path))),) if sig_path.is_file() else ()
-    bundle = next((_read(b) for b in (path.with_name(path.name + s) for s in BUNDLE_SIDECARS)
-                   if b.is_file()), None)
+    bundle = next(
+        (_read(b) for b in (path.with_name(path.name + s) for s in BUNDLE_SIDECARS) if b.is_file()),
+        None,
+    )
     return sigs, bundle
 
 
@@ -127,8 +133,7 @@ def from_registry(registry: Registry, repository: str, digest: str) -> Iterator[
             yield from _layers(registry, repository, manifest.data, origin)
 
 
-def _layers(registry: Registry, repository: str, manifest: dict, origin: str
-            ) -> Iterator[Evidence]:
+def _layers(registry: Registry, repository: str, manifest: dict, origin: str) -> Iterator[Evidence]:
     for n, layer in enumerate(manifest.get("layers") or []):
         where = f"{origin} layer {n}"
         content = registry.blob(repository, str(layer.get("digest")))

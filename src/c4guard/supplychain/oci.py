@@ -21,15 +21,19 @@ MAX_BLOB_BYTES = 64 << 20
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_EMPTY = "application/vnd.oci.empty.v1+json"
-MANIFEST_TYPES = (OCI_MANIFEST, OCI_INDEX,
-                  "application/vnd.docker.distribution.manifest.v2+json",
-                  "application/vnd.docker.distribution.manifest.list.v2+json")
+MANIFEST_TYPES = (
+    OCI_MANIFEST,
+    OCI_INDEX,
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+)
 DOCKER_HUB = "registry-1.docker.io"
 
 _REFERENCE = re.compile(
     r"^(?P<name>[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?::[0-9]+)?"
     r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*)"
-    r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$")
+    r"(?::(?P<tag>[\w][\w.-]{0,127}))?(?:@(?P<digest>sha256:[0-9a-f]{64}))?$"
+)
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
 
 
@@ -90,8 +94,10 @@ def referrers_tag(digest: str) -> str:
 
 def docker_credentials(registry: str, config_path: Path | None = None) -> tuple[str, str] | None:
     """(user, secret) for `registry` from a docker config.json (`auths` entries only)."""
-    path = config_path or Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker") \
-        / "config.json"
+    path = (
+        config_path
+        or Path(os.environ.get("DOCKER_CONFIG") or Path.home() / ".docker") / "config.json"
+    )
     try:
         config = json.loads(path.read_text())
     except FileNotFoundError:
@@ -152,16 +158,24 @@ class Registry:
     # -- reading -------------------------------------------------------------------------
     def manifest(self, repository: str, ref: str) -> Manifest | None:
         """The manifest at a tag or digest (None if absent); its digest is checked."""
-        resp = self._request("GET", f"{repository}/manifests/{ref}", scope=repository,
-                             headers={"Accept": ", ".join(MANIFEST_TYPES)}, missing_ok=True)
+        resp = self._request(
+            "GET",
+            f"{repository}/manifests/{ref}",
+            scope=repository,
+            headers={"Accept": ", ".join(MANIFEST_TYPES)},
+            missing_ok=True,
+        )
         if resp is None:
             return None
         raw = _bounded(resp, MAX_MANIFEST_BYTES, "manifest")
         digest = sha256_digest(raw)
         expected = ref if ref.startswith("sha256:") else resp.headers.get("Docker-Content-Digest")
         if expected and expected != digest:
-            raise RegistryError(f"digest mismatch: {repository}@{ref} served content with digest "
-                                f"{digest}, expected {expected}", code="digest-mismatch")
+            raise RegistryError(
+                f"digest mismatch: {repository}@{ref} served content with digest "
+                f"{digest}, expected {expected}",
+                code="digest-mismatch",
+            )
         try:
             data = json.loads(raw)
         except ValueError as exc:
@@ -175,26 +189,35 @@ class Registry:
         assert resp is not None
         data = _bounded(resp, MAX_BLOB_BYTES, "blob")
         if sha256_digest(data) != digest:
-            raise RegistryError(f"digest mismatch: blob {digest} in {repository} has content "
-                                f"{sha256_digest(data)}", code="digest-mismatch")
+            raise RegistryError(
+                f"digest mismatch: blob {digest} in {repository} has content {sha256_digest(data)}",
+                code="digest-mismatch",
+            )
         return data
 
     def referrers(self, repository: str, digest: str) -> list[dict[str, Any]]:
         """Descriptors of manifests whose `subject` is `digest`: the referrers API if the
         registry offers it, else the referrers tag schema."""
-        resp = self._request("GET", f"{repository}/referrers/{digest}", scope=repository,
-                             headers={"Accept": OCI_INDEX}, missing_ok=True)
+        resp = self._request(
+            "GET",
+            f"{repository}/referrers/{digest}",
+            scope=repository,
+            headers={"Accept": OCI_INDEX},
+            missing_ok=True,
+        )
         if resp is not None and resp.headers.get("Content-Type", "").startswith(OCI_INDEX):
-            return list(json.loads(_bounded(resp, MAX_MANIFEST_BYTES, "index"))
-                        .get("manifests") or [])
+            return list(
+                json.loads(_bounded(resp, MAX_MANIFEST_BYTES, "index")).get("manifests") or []
+            )
         index = self.manifest(repository, referrers_tag(digest))
         return list(index.data.get("manifests") or []) if index else []
 
     # -- writing -------------------------------------------------------------------------
     def push_blob(self, repository: str, data: bytes) -> str:
         digest = sha256_digest(data)
-        exists = self._request("HEAD", f"{repository}/blobs/{digest}", scope=repository,
-                               push=True, missing_ok=True)
+        exists = self._request(
+            "HEAD", f"{repository}/blobs/{digest}", scope=repository, push=True, missing_ok=True
+        )
         if exists is not None:
             exists.close()
             return digest
@@ -202,9 +225,14 @@ class Registry:
         assert start is not None
         start.close()
         location = start.url.join(start.headers["Location"])
-        done = self._request("PUT", location.copy_merge_params({"digest": digest}),
-                             scope=repository, push=True, content=data,
-                             headers={"Content-Type": "application/octet-stream"})
+        done = self._request(
+            "PUT",
+            location.copy_merge_params({"digest": digest}),
+            scope=repository,
+            push=True,
+            content=data,
+            headers={"Content-Type": "application/octet-stream"},
+        )
         assert done is not None
         done.close()
         return digest
@@ -213,60 +241,97 @@ class Registry:
         """Push a manifest under a tag or its digest; returns (digest, registry indexed the
         subject itself, i.e. it answered with the OCI-Subject header)."""
         raw = json.dumps(data, separators=(",", ":")).encode()
-        resp = self._request("PUT", f"{repository}/manifests/{ref}", scope=repository,
-                             push=True, content=raw, headers={"Content-Type": data["mediaType"]})
+        resp = self._request(
+            "PUT",
+            f"{repository}/manifests/{ref}",
+            scope=repository,
+            push=True,
+            content=raw,
+            headers={"Content-Type": data["mediaType"]},
+        )
         assert resp is not None
         resp.close()
         return sha256_digest(raw), "OCI-Subject" in resp.headers
 
-    def push_artifact(self, repository: str, layers: list[tuple[bytes, str, dict[str, str]]],
-                      *, artifact_type: str | None = None, subject: Manifest | None = None,
-                      tag: str | None = None) -> str:
+    def push_artifact(
+        self,
+        repository: str,
+        layers: list[tuple[bytes, str, dict[str, str]]],
+        *,
+        artifact_type: str | None = None,
+        subject: Manifest | None = None,
+        tag: str | None = None,
+    ) -> str:
         """Push an OCI image manifest of (content, media type, annotations) layers with an
         empty config, optionally as a referrer of `subject`; returns its digest."""
         config = self.push_blob(repository, b"{}")
         manifest: dict[str, Any] = {
-            "schemaVersion": 2, "mediaType": OCI_MANIFEST,
+            "schemaVersion": 2,
+            "mediaType": OCI_MANIFEST,
             "config": {"mediaType": OCI_EMPTY, "digest": config, "size": 2},
-            "layers": [_descriptor(media, self.push_blob(repository, content), len(content),
-                                   annotations) for content, media, annotations in layers]}
+            "layers": [
+                _descriptor(media, self.push_blob(repository, content), len(content), annotations)
+                for content, media, annotations in layers
+            ],
+        }
         if artifact_type:
             manifest["artifactType"] = artifact_type
         if subject is not None:
-            manifest["subject"] = _descriptor(subject.media_type, subject.digest,
-                                              len(subject.raw))
+            manifest["subject"] = _descriptor(subject.media_type, subject.digest, len(subject.raw))
         raw = json.dumps(manifest, separators=(",", ":")).encode()
         digest, indexed = self.push_manifest(repository, tag or sha256_digest(raw), manifest)
         if subject is not None and not indexed:
-            self._add_to_referrers_tag(repository, subject.digest,
-                                       _descriptor(OCI_MANIFEST, digest, len(raw), None,
-                                                   artifact_type))
+            self._add_to_referrers_tag(
+                repository,
+                subject.digest,
+                _descriptor(OCI_MANIFEST, digest, len(raw), None, artifact_type),
+            )
         return digest
 
-    def append_cosign_layer(self, repository: str, subject_digest: str, suffix: str,
-                            layer: tuple[bytes, str, dict[str, str]]) -> str:
+    def append_cosign_layer(
+        self,
+        repository: str,
+        subject_digest: str,
+        suffix: str,
+        layer: tuple[bytes, str, dict[str, str]],
+    ) -> str:
         """Add a layer to cosign's `sha256-<hex>.<suffix>` manifest, as cosign does."""
         tag = cosign_tag(subject_digest, suffix)
         existing = self.manifest(repository, tag)
-        layers = [(self.blob(repository, d["digest"]), d["mediaType"], d.get("annotations") or {})
-                  for d in (existing.data.get("layers") or [] if existing else [])]
+        layers = [
+            (self.blob(repository, d["digest"]), d["mediaType"], d.get("annotations") or {})
+            for d in (existing.data.get("layers") or [] if existing else [])
+        ]
         return self.push_artifact(repository, [*layers, layer], tag=tag)
 
-    def _add_to_referrers_tag(self, repository: str, subject: str,
-                              descriptor: dict[str, Any]) -> None:
+    def _add_to_referrers_tag(
+        self, repository: str, subject: str, descriptor: dict[str, Any]
+    ) -> None:
         tag = referrers_tag(subject)
         index = self.manifest(repository, tag)
         manifests = list(index.data.get("manifests") or []) if index else []
         if all(m.get("digest") != descriptor["digest"] for m in manifests):
             manifests.append(descriptor)
-        self.push_manifest(repository, tag, {"schemaVersion": 2, "mediaType": OCI_INDEX,
-                                             "manifests": manifests})
+        self.push_manifest(
+            repository, tag, {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests}
+        )
 
     # -- transport -----------------------------------------------------------------------
-    def _request(self, method: str, path: str | httpx.URL, *, scope: str, push: bool = False,
-                 missing_ok: bool = False, **kwargs: Any) -> httpx.Response | None:
-        url = path if isinstance(path, httpx.URL) else httpx.URL(
-            f"{'http' if self.plain_http else 'https'}://{self.host}/v2/{path}")
+    def _request(
+        self,
+        method: str,
+        path: str | httpx.URL,
+        *,
+        scope: str,
+        push: bool = False,
+        missing_ok: bool = False,
+        **kwargs: Any,
+    ) -> httpx.Response | None:
+        url = (
+            path
+            if isinstance(path, httpx.URL)
+            else httpx.URL(f"{'http' if self.plain_http else 'https'}://{self.host}/v2/{path}")
+        )
         action = f"repository:{scope}:{'pull,push' if push else 'pull'}"
         try:
             resp = self._send(method, url, action, kwargs)
@@ -281,12 +346,14 @@ class Registry:
             return None
         if resp.status_code >= 400:
             detail = _bounded(resp, 4096, "error").decode(errors="replace")[:200]
-            raise RegistryError(f"registry {self.host}: {method} {url.path} answered "
-                                f"{resp.status_code}: {detail}")
+            raise RegistryError(
+                f"registry {self.host}: {method} {url.path} answered {resp.status_code}: {detail}"
+            )
         return resp
 
-    def _send(self, method: str, url: httpx.URL, action: str,
-              kwargs: dict[str, Any]) -> httpx.Response:
+    def _send(
+        self, method: str, url: httpx.URL, action: str, kwargs: dict[str, Any]
+    ) -> httpx.Response:
         assert self._client is not None
         headers = dict(kwargs.get("headers") or {})
         if action in self._tokens:
@@ -305,27 +372,36 @@ class Registry:
             basic = "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()
         if challenge.lower().startswith("basic"):
             if basic is None:
-                raise RegistryError(f"registry {self.host} requires authentication; add it to "
-                                    "the docker config.json (`docker login`)")
+                raise RegistryError(
+                    f"registry {self.host} requires authentication; add it to "
+                    "the docker config.json (`docker login`)"
+                )
             self._tokens[action] = basic
             return
         params = dict(_CHALLENGE_PARAM.findall(challenge))
         if "realm" not in params:
             raise RegistryError(f"registry {self.host}: unsupported challenge {challenge!r}")
         assert self._client is not None
-        token = self._client.get(params["realm"], headers={"Authorization": basic} if basic
-                                 else {}, params={"service": params.get("service", self.host),
-                                                  "scope": action})
+        token = self._client.get(
+            params["realm"],
+            headers={"Authorization": basic} if basic else {},
+            params={"service": params.get("service", self.host), "scope": action},
+        )
         if token.status_code != 200:
-            raise RegistryError(f"registry {self.host}: token request refused "
-                                f"({token.status_code})")
+            raise RegistryError(
+                f"registry {self.host}: token request refused ({token.status_code})"
+            )
         body = token.json()
         self._tokens[action] = "Bearer " + (body.get("token") or body.get("access_token", ""))
 
 
-def _descriptor(media_type: str, digest: str, size: int,
-                annotations: dict[str, str] | None = None,
-                artifact_type: str | None = None) -> dict[str, Any]:
+def _descriptor(
+    media_type: str,
+    digest: str,
+    size: int,
+    annotations: dict[str, str] | None = None,
+    artifact_type: str | None = None,
+) -> dict[str, Any]:
     descriptor: dict[str, Any] = {"mediaType": media_type, "digest": digest, "size": size}
     if artifact_type:
         descriptor["artifactType"] = artifact_type

@@ -154,15 +154,26 @@ def _check_signer_names(policy: TrustPolicy, path: Path, lines: dict[tuple, int]
             names = entry.signers_for(rule)
             at = ("artifacts", i, rule_name)
             if not names:
-                raise PolicyError(path, _nearest_line(lines, at), f"artifacts.{i}.{rule_name}: "
-                                  "no signers; evidence must be signed, so set `signers` on "
-                                  "the rule or on the artifact")
+                raise PolicyError(
+                    path,
+                    _nearest_line(lines, at),
+                    f"artifacts.{i}.{rule_name}: "
+                    "no signers; evidence must be signed, so set `signers` on "
+                    "the rule or on the artifact",
+                )
             unknown = sorted(set(names) - set(policy.signers))
             if unknown:
-                line = _nearest_line(lines, (*at, "signers")) if rule.signers is not None \
+                line = (
+                    _nearest_line(lines, (*at, "signers"))
+                    if rule.signers is not None
                     else _nearest_line(lines, ("artifacts", i, "signers"))
-                raise PolicyError(path, line, f"artifacts.{i}.{rule_name}: unknown signer(s) "
-                                  f"{', '.join(unknown)}; define them under `signers:`")
+                )
+                raise PolicyError(
+                    path,
+                    line,
+                    f"artifacts.{i}.{rule_name}: unknown signer(s) "
+                    f"{', '.join(unknown)}; define them under `signers:`",
+                )
 
 
 def _resolve_paths(policy: TrustPolicy, base: Path) -> TrustPolicy:
@@ -174,7 +185,8 @@ def _resolve_paths(policy: TrustPolicy, base: Path) -> TrustPolicy:
             assert s.keyless is not None
             root = base / s.keyless.trusted_root
             signers[name] = s.model_copy(
-                update={"keyless": s.keyless.model_copy(update={"trusted_root": root})})
+                update={"keyless": s.keyless.model_copy(update={"trusted_root": root})}
+            )
     return policy.model_copy(update={"signers": signers})
 
 
@@ -189,8 +201,9 @@ def _load_yaml_with_lines(path: Path, raw: bytes) -> tuple[Any, dict[tuple, int]
         return loader.construct_document(node), lines
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise PolicyError(path, mark.line + 1 if mark else None,
-                          f"invalid YAML: {exc.problem or exc}") from exc
+        raise PolicyError(
+            path, mark.line + 1 if mark else None, f"invalid YAML: {exc.problem or exc}"
+        ) from exc
     except yaml.YAMLError as exc:
         raise PolicyError(path, None, f"invalid YAML: {exc}") from exc
     finally:

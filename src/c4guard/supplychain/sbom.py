@@ -33,8 +33,9 @@ class SbomSummary:
 
 def looks_like_sbom(data: Any) -> bool:
     """Whether parsed JSON is a CycloneDX or SPDX document."""
-    return isinstance(data, dict) and (data.get("bomFormat") == "CycloneDX"
-                                       or str(data.get("spdxVersion", "")).startswith("SPDX-"))
+    return isinstance(data, dict) and (
+        data.get("bomFormat") == "CycloneDX" or str(data.get("spdxVersion", "")).startswith("SPDX-")
+    )
 
 
 @reads_evidence("SBOM")
@@ -56,12 +57,18 @@ def _cyclonedx_json(bom: dict[str, Any]) -> SbomSummary:
     if not isinstance(component, dict):
         raise EvidenceError("CycloneDX metadata.component is not an object")
     values = [component.get(k) for k in ("version", "purl", "bom-ref", "name")]
-    hashes = [h.get("content") for h in component.get("hashes") or []
-              if isinstance(h, dict) and h.get("alg") == "SHA-256"]
-    return SbomSummary("CycloneDX", str(bom.get("specVersion", "")),
-                       str(component.get("name", "")),
-                       _count_nested(bom.get("components"), "components"),
-                       _digests(values, hashes))
+    hashes = [
+        h.get("content")
+        for h in component.get("hashes") or []
+        if isinstance(h, dict) and h.get("alg") == "SHA-256"
+    ]
+    return SbomSummary(
+        "CycloneDX",
+        str(bom.get("specVersion", "")),
+        str(component.get("name", "")),
+        _count_nested(bom.get("components"), "components"),
+        _digests(values, hashes),
+    )
 
 
 def _count_nested(items: Any, key: str, depth: int = 0) -> int:
@@ -78,20 +85,32 @@ def _spdx_json(doc: dict[str, Any]) -> SbomSummary:
         raise EvidenceError(f"unsupported SPDX version {version} (SPDX 2.3 JSON is supported)")
     packages = [p for p in doc.get("packages") or [] if isinstance(p, dict)]
     described = set(doc.get("documentDescribes") or []) | {
-        r.get("relatedSpdxElement") for r in doc.get("relationships") or []
-        if isinstance(r, dict) and r.get("relationshipType") == "DESCRIBES"
-        and r.get("spdxElementId") == "SPDXRef-DOCUMENT"}
+        r.get("relatedSpdxElement")
+        for r in doc.get("relationships") or []
+        if isinstance(r, dict)
+        and r.get("relationshipType") == "DESCRIBES"
+        and r.get("spdxElementId") == "SPDXRef-DOCUMENT"
+    }
     subjects = [p for p in packages if p.get("SPDXID") in described]
     values, hashes = [], []
     for p in subjects:
         values += [p.get("versionInfo"), p.get("name")]
-        values += [r.get("referenceLocator") for r in p.get("externalRefs") or []
-                   if isinstance(r, dict)]
-        hashes += [c.get("checksumValue") for c in p.get("checksums") or []
-                   if isinstance(c, dict) and c.get("algorithm") == "SHA256"]
+        values += [
+            r.get("referenceLocator") for r in p.get("externalRefs") or [] if isinstance(r, dict)
+        ]
+        hashes += [
+            c.get("checksumValue")
+            for c in p.get("checksums") or []
+            if isinstance(c, dict) and c.get("algorithm") == "SHA256"
+        ]
     name = str(subjects[0].get("name", "")) if subjects else str(doc.get("name", ""))
-    return SbomSummary("SPDX", version.removeprefix("SPDX-"), name,
-                       len(packages) - len(subjects), _digests(values, hashes))
+    return SbomSummary(
+        "SPDX",
+        version.removeprefix("SPDX-"),
+        name,
+        len(packages) - len(subjects),
+        _digests(values, hashes),
+    )
 
 
 def _cyclonedx_xml(raw: bytes) -> SbomSummary:
@@ -109,8 +128,9 @@ def _cyclonedx_xml(raw: bytes) -> SbomSummary:
         name = component.findtext("c:name", "", q)
         values = [component.findtext(f"c:{k}", None, q) for k in ("version", "purl")]
         values.append(component.get("bom-ref"))
-        hashes = [h.text for h in component.findall("c:hashes/c:hash", q)
-                  if h.get("alg") == "SHA-256"]
+        hashes = [
+            h.text for h in component.findall("c:hashes/c:hash", q) if h.get("alg") == "SHA-256"
+        ]
     components = root.find("c:components", q)
     count = sum(1 for _ in _xml_components(components, q)) if components is not None else 0
     return SbomSummary("CycloneDX", ns.rpartition("/")[2], name, count, _digests(values, hashes))
@@ -131,8 +151,10 @@ def _local(tag: str) -> str:
 
 
 def _digests(values: Iterable[Any], sha256_hashes: Iterable[Any]) -> frozenset[str]:
-    found = {f"sha256:{m.lower()}" for v in values if isinstance(v, str)
-             for m in _DIGEST.findall(v)}
-    found |= {f"sha256:{h.lower()}" for h in sha256_hashes
-              if isinstance(h, str) and _HEX64.fullmatch(h)}
+    found = {
+        f"sha256:{m.lower()}" for v in values if isinstance(v, str) for m in _DIGEST.findall(v)
+    }
+    found |= {
+        f"sha256:{h.lower()}" for h in sha256_hashes if isinstance(h, str) and _HEX64.fullmatch(h)
+    }
     return frozenset(found)

@@ -38,8 +38,14 @@ class Verification:
         if good:
             return good[0], None, self.message
         if self.signers:
-            return None, "untrusted-key", (f"untrusted key: signed by '{sorted(self.signers)[0]}'"
-                                           ", which this rule does not accept")
+            return (
+                None,
+                "untrusted-key",
+                (
+                    f"untrusted key: signed by '{sorted(self.signers)[0]}'"
+                    ", which this rule does not accept"
+                ),
+            )
         return None, self.code, self.message
 
 
@@ -49,17 +55,20 @@ UNSIGNED = Verification(frozenset(), "unsigned", "no signature")
 def key_id(public_key: object) -> str:
     """A key's id: the SHA-256 of its DER SubjectPublicKeyInfo (as cosign and Sigstore show)."""
     der = public_key.public_bytes(  # type: ignore[attr-defined]
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return "sha256:" + hashlib.sha256(der).hexdigest()
 
 
 def sslib_key(public_key: object) -> SSlibKey:
     """The securesystemslib view of a public key, with c4guard's key id and cosign's scheme."""
-    if not isinstance(public_key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
-                      | rsa.RSAPublicKey):
+    if not isinstance(
+        public_key, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey
+    ):
         raise SignerError(f"unsupported key type {type(public_key).__name__}")
-    if isinstance(public_key, ec.EllipticCurvePublicKey) and \
-            not isinstance(public_key.curve, ec.SECP256R1):
+    if isinstance(public_key, ec.EllipticCurvePublicKey) and not isinstance(
+        public_key.curve, ec.SECP256R1
+    ):
         raise SignerError(f"unsupported curve {public_key.curve.name}; use P-256")
     scheme = RSA_SCHEME if isinstance(public_key, rsa.RSAPublicKey) else None
     return SSlibKey.from_crypto(public_key, keyid=key_id(public_key), scheme=scheme)
@@ -123,21 +132,29 @@ class TrustedSigners:
             else:
                 assert signer.keyless is not None
                 self.keyless[name] = KeylessIdentity(
-                    name, signer.keyless, Verifier(trusted_root=_trusted_root(signer.keyless)))
+                    name, signer.keyless, Verifier(trusted_root=_trusted_root(signer.keyless))
+                )
 
-    def verify_signatures(self, data: bytes, signatures: tuple[tuple[str, bytes], ...]
-                          ) -> Verification:
+    def verify_signatures(
+        self, data: bytes, signatures: tuple[tuple[str, bytes], ...]
+    ) -> Verification:
         """Check (keyid, signature) pairs over `data` against every trusted key."""
-        good = {name for name, key in self.keys.items()
-                for _, sig in signatures if _key_verifies(key, data, sig)}
+        good = {
+            name
+            for name, key in self.keys.items()
+            for _, sig in signatures
+            if _key_verifies(key, data, sig)
+        }
         if good:
             first = sorted(good)[0]
-            return Verification(frozenset(good), None,
-                                f"signed by '{first}' (key {self.keys[first].keyid})")
+            return Verification(
+                frozenset(good), None, f"signed by '{first}' (key {self.keys[first].keyid})"
+            )
         return self._explain_failure(signatures)
 
-    def verify_bundle(self, bundle: Bundle, artifact: bytes | None
-                      ) -> tuple[Verification, str, bytes]:
+    def verify_bundle(
+        self, bundle: Bundle, artifact: bytes | None
+    ) -> tuple[Verification, str, bytes]:
         """Verify a Sigstore bundle with every keyless identity, offline.
 
         Returns the verification and, when verified, the signed payload type and payload."""
@@ -151,11 +168,22 @@ class TrustedSigners:
                 payload = result
         if good:
             first = self.keyless[sorted(good)[0]].identity
-            return (Verification(frozenset(good), None,
-                                 f"signed by {first.identity} (issuer {first.issuer})"), *payload)
+            return (
+                Verification(
+                    frozenset(good), None, f"signed by {first.identity} (issuer {first.issuer})"
+                ),
+                *payload,
+            )
         if not problems:
-            return Verification(frozenset(), "untrusted-identity", "Sigstore bundle, but the "
-                                "policy has no keyless signer"), "", b""
+            return (
+                Verification(
+                    frozenset(),
+                    "untrusted-identity",
+                    "Sigstore bundle, but the policy has no keyless signer",
+                ),
+                "",
+                b"",
+            )
         name, why = problems[0]
         code = "untrusted-identity" if why.startswith("untrusted") else "invalid-signature"
         return Verification(frozenset(), code, f"{why} (signer '{name}')"), "", b""
@@ -168,22 +196,33 @@ class TrustedSigners:
         by_id = {k.keyid: n for n, k in self.keys.items()}
         trusted = sorted(by_id[i] for i in ids if i in by_id)
         if trusted:
-            return Verification(frozenset(), "tampered-payload", "tampered payload: the "
-                                f"signature of trusted key '{trusted[0]}' does not match the "
-                                "signed content")
+            return Verification(
+                frozenset(),
+                "tampered-payload",
+                "tampered payload: the "
+                f"signature of trusted key '{trusted[0]}' does not match the "
+                "signed content",
+            )
         if ids:
-            return Verification(frozenset(), "untrusted-key", f"untrusted key: signed by key "
-                                f"{sorted(ids)[0]}, which the policy does not trust")
-        return Verification(frozenset(), "untrusted-key", "untrusted key or tampered payload: "
-                            "the signature verifies with no trusted key")
+            return Verification(
+                frozenset(),
+                "untrusted-key",
+                f"untrusted key: signed by key {sorted(ids)[0]}, which the policy does not trust",
+            )
+        return Verification(
+            frozenset(),
+            "untrusted-key",
+            "untrusted key or tampered payload: the signature verifies with no trusted key",
+        )
 
 
 def _trusted_root(keyless: Keyless) -> TrustedRoot:
     try:
         return TrustedRoot.from_file(str(keyless.trusted_root))
     except (OSError, ValueError) as exc:
-        raise SignerError(f"{keyless.trusted_root}: not a usable Sigstore trusted root: {exc}") \
-            from exc
+        raise SignerError(
+            f"{keyless.trusted_root}: not a usable Sigstore trusted root: {exc}"
+        ) from exc
 
 
 def _key_verifies(key: SSlibKey, data: bytes, sig: bytes) -> bool:

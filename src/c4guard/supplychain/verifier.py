@@ -61,8 +61,13 @@ class RegistryOptions:
     timeout: float = 30.0
 
     def connect(self, host: str) -> Registry:
-        return Registry(host, credentials=docker_credentials(host, self.docker_config),
-                        plain_http=self.plain_http, ca_file=self.ca_file, timeout=self.timeout)
+        return Registry(
+            host,
+            credentials=docker_credentials(host, self.docker_config),
+            plain_http=self.plain_http,
+            ca_file=self.ca_file,
+            timeout=self.timeout,
+        )
 
 
 @dataclass(frozen=True)
@@ -107,10 +112,16 @@ def policy_digest(policy: TrustPolicy) -> str:
     return "sha256:" + hashlib.sha256(policy.model_dump_json().encode()).hexdigest()
 
 
-def verify_artifact(reference: str, policy: TrustPolicy, *,
-                    evidence_files: Iterable[Path] = (),
-                    registry: RegistryOptions | None = None, offline: bool = False,
-                    signers: TrustedSigners | None = None, local_paths: bool = True) -> Verdict:
+def verify_artifact(
+    reference: str,
+    policy: TrustPolicy,
+    *,
+    evidence_files: Iterable[Path] = (),
+    registry: RegistryOptions | None = None,
+    offline: bool = False,
+    signers: TrustedSigners | None = None,
+    local_paths: bool = True,
+) -> Verdict:
     """Judge `reference` — `registry/repo[:tag][@sha256:…]`, a local file, or a model
     directory — against `policy`. Evidence comes from the registry (unless `offline`) and
     from `evidence_files`. For a digest reference and the same policy, registry content and
@@ -123,23 +134,41 @@ def verify_artifact(reference: str, policy: TrustPolicy, *,
         return error(reference, str(exc), **fields)
     entry = policy.entry_for(subject.name)
     if entry is None:
-        return decide(reference, [Check(rule="policy", passed=False, code="no-policy-entry",
-                                        message=f"no trust policy entry matches {subject.name}")],
-                      **fields)
+        return decide(
+            reference,
+            [
+                Check(
+                    rule="policy",
+                    passed=False,
+                    code="no-policy-entry",
+                    message=f"no trust policy entry matches {subject.name}",
+                )
+            ],
+            **fields,
+        )
     fields["policy_entry"] = entry.match
     ctx = Context(subject, policy, entry)
     try:
-        checks = _prepare(ctx, list(evidence_files), registry or RegistryOptions(),
-                          offline, signers or TrustedSigners(policy))
+        checks = _prepare(
+            ctx,
+            list(evidence_files),
+            registry or RegistryOptions(),
+            offline,
+            signers or TrustedSigners(policy),
+        )
     except (ev.EvidenceInputError, RegistryError, EvidenceError, SignerError) as exc:
         if getattr(exc, "code", None) == "digest-mismatch":
-            return decide(reference, [Check(rule="reference", passed=False,
-                                            code="digest-mismatch", message=str(exc))], **fields)
+            return decide(
+                reference,
+                [Check(rule="reference", passed=False, code="digest-mismatch", message=str(exc))],
+                **fields,
+            )
         return error(reference, str(exc), digest=ctx.subject.digest, **fields)
     if checks and not checks[-1].passed:
         return decide(reference, checks, digest=ctx.subject.digest, **fields)
-    checks += [RULES[name](ctx, rule, entry.signers_for(rule))
-               for name, rule in entry.rules().items()]
+    checks += [
+        RULES[name](ctx, rule, entry.signers_for(rule)) for name, rule in entry.rules().items()
+    ]
     return decide(reference, checks, digest=ctx.subject.digest, **fields)
 
 
@@ -170,8 +199,13 @@ def _hash_file(path: Path) -> tuple[str, bytes | None]:
     return "sha256:" + sha.hexdigest(), content
 
 
-def _prepare(ctx: Context, files: list[Path], options: RegistryOptions,
-             offline: bool, trusted: TrustedSigners) -> list[Check]:
+def _prepare(
+    ctx: Context,
+    files: list[Path],
+    options: RegistryOptions,
+    offline: bool,
+    trusted: TrustedSigners,
+) -> list[Check]:
     """Resolve the digest and gather evidence; returns the reference check (a failing one
     ends the verification)."""
     checks: list[Check] = []
@@ -202,11 +236,16 @@ def _reference_check(entry: ArtifactPolicy, ref: Reference) -> Check:
     if ref.digest:
         return Check(rule="reference", passed=True, message=f"pinned by digest {ref.digest}")
     if entry.require_digest:
-        return Check(rule="reference", passed=False, code="tag-only-reference",
-                     message=f"tag-only reference: {ref} has no digest, and the policy "
-                             f"entry '{entry.match}' requires one (@sha256:…)")
-    return Check(rule="reference", passed=True,
-                 message=f"tag {ref.tag or 'latest'} resolved in the registry")
+        return Check(
+            rule="reference",
+            passed=False,
+            code="tag-only-reference",
+            message=f"tag-only reference: {ref} has no digest, and the policy "
+            f"entry '{entry.match}' requires one (@sha256:…)",
+        )
+    return Check(
+        rule="reference", passed=True, message=f"tag {ref.tag or 'latest'} resolved in the registry"
+    )
 
 
 def _from_registry(ctx: Context, registry: Registry) -> list[ev.Evidence]:
@@ -226,15 +265,24 @@ def _examine(item: ev.Evidence, trusted: TrustedSigners, artifact: bytes | None)
     if item.kind == "signature":
         data = item.raw or artifact
         if data is None:
-            return Examined(item.origin, UNSIGNED, "signature",
-                            problem="a detached signature, but the artifact is not a local file")
-        return Examined(item.origin, trusted.verify_signatures(data, item.signatures),
-                        "signature", payload=item.raw or None)
+            return Examined(
+                item.origin,
+                UNSIGNED,
+                "signature",
+                problem="a detached signature, but the artifact is not a local file",
+            )
+        return Examined(
+            item.origin,
+            trusted.verify_signatures(data, item.signatures),
+            "signature",
+            payload=item.raw or None,
+        )
     if item.kind == "dsse":
         envelope = parse_envelope(json.loads(item.raw))
         verification = trusted.verify_signatures(envelope.pae(), envelope.signatures)
-        return _statement_evidence(item.origin, verification, envelope.payload_type,
-                                   envelope.payload)
+        return _statement_evidence(
+            item.origin, verification, envelope.payload_type, envelope.payload
+        )
     if item.kind == "bundle":
         return _bundle_evidence(item, trusted, artifact)
     verification = _detached(item, trusted)
@@ -257,15 +305,17 @@ def _detached(item: ev.Evidence, trusted: TrustedSigners) -> Verification:
     return UNSIGNED
 
 
-def _bundle_evidence(item: ev.Evidence, trusted: TrustedSigners,
-                     artifact: bytes | None) -> Examined:
+def _bundle_evidence(
+    item: ev.Evidence, trusted: TrustedSigners, artifact: bytes | None
+) -> Examined:
     data = json.loads(item.raw)
     envelope = data.get("dsseEnvelope")
     try:
         bundle = parse_bundle(item.raw)
     except InvalidBundle as exc:
-        failed = Verification(frozenset(), "invalid-bundle",
-                              f"Sigstore bundle cannot be verified offline: {exc}")
+        failed = Verification(
+            frozenset(), "invalid-bundle", f"Sigstore bundle cannot be verified offline: {exc}"
+        )
         if isinstance(envelope, dict):
             env = parse_envelope(envelope)
             return _statement_evidence(item.origin, failed, env.payload_type, env.payload)
@@ -277,34 +327,51 @@ def _bundle_evidence(item: ev.Evidence, trusted: TrustedSigners,
             payload_type, payload = env.payload_type, env.payload
         return _statement_evidence(item.origin, verification, payload_type, payload)
     if artifact is None:
-        return Examined(item.origin, UNSIGNED, "signature",
-                        problem="a message-signature bundle, but the artifact is not a local file")
+        return Examined(
+            item.origin,
+            UNSIGNED,
+            "signature",
+            problem="a message-signature bundle, but the artifact is not a local file",
+        )
     return Examined(item.origin, trusted.verify_bundle(bundle, artifact)[0], "signature")
 
 
-def _statement_evidence(origin: str, verification: Verification, payload_type: str,
-                        payload: bytes) -> Examined:
+def _statement_evidence(
+    origin: str, verification: Verification, payload_type: str, payload: bytes
+) -> Examined:
     if payload_type != IN_TOTO_PAYLOAD_TYPE:
-        return Examined(origin, verification, "other",
-                        problem=f"payload type {payload_type} is not an in-toto statement")
+        return Examined(
+            origin,
+            verification,
+            "other",
+            problem=f"payload type {payload_type} is not an in-toto statement",
+        )
     try:
         statement = parse_statement(payload)
     except EvidenceError as exc:
         return Examined(origin, verification, "other", problem=str(exc))
-    return Examined(origin, verification, statement.kind or "other", statement,
-                    document=statement.predicate)
+    return Examined(
+        origin, verification, statement.kind or "other", statement, document=statement.predicate
+    )
 
 
 # -- rules ----------------------------------------------------------------------------------
 Failure = tuple[int, str, str]  # (stage reached, code, message)
 ContentCheck = Callable[[Examined], "Failure | dict[str, Any]"]
-UNSIGNED_CODES = {"sbom": ("unsigned-sbom", "unsigned SBOM"),
-                  "vulnerabilities": ("unsigned-vulnerability-report",
-                                      "unsigned vulnerability report")}
+UNSIGNED_CODES = {
+    "sbom": ("unsigned-sbom", "unsigned SBOM"),
+    "vulnerabilities": ("unsigned-vulnerability-report", "unsigned vulnerability report"),
+}
 
 
-def _judge(ctx: Context, rule_name: str, kind: str, allowed: list[str],
-           content: ContentCheck, missing: tuple[str, str]) -> Check:
+def _judge(
+    ctx: Context,
+    rule_name: str,
+    kind: str,
+    allowed: list[str],
+    content: ContentCheck,
+    missing: tuple[str, str],
+) -> Check:
     """Pass on the first candidate that a trusted signer signed and whose content holds;
     else fail with the reason of the candidate that got furthest."""
     failures: list[Failure] = []
@@ -322,16 +389,28 @@ def _judge(ctx: Context, rule_name: str, kind: str, allowed: list[str],
             stage, code, message = result
             failures.append((stage, code, f"{message} ({found.origin})"))
             continue
-        return Check(rule=rule_name, passed=True,
-                     message=f"{found.verification.message} ({found.origin})",
-                     evidence={"signer": signer, "origin": found.origin, **result})
+        return Check(
+            rule=rule_name,
+            passed=True,
+            message=f"{found.verification.message} ({found.origin})",
+            evidence={"signer": signer, "origin": found.origin, **result},
+        )
     if not failures:
         where = ", ".join(ctx.sources) or "no evidence source"
-        return Check(rule=rule_name, passed=False, code=missing[0],
-                     message=f"{missing[1]} (looked in: {where})")
+        return Check(
+            rule=rule_name,
+            passed=False,
+            code=missing[0],
+            message=f"{missing[1]} (looked in: {where})",
+        )
     stage, code, message = max(failures, key=lambda f: f[0])
-    return Check(rule=rule_name, passed=False, code=code, message=message,
-                 evidence={"rejected": [f[2] for f in failures]})
+    return Check(
+        rule=rule_name,
+        passed=False,
+        code=code,
+        message=message,
+        evidence={"rejected": [f[2] for f in failures]},
+    )
 
 
 def _unsigned(kind: str, code: str | None, message: str) -> tuple[str | None, str]:
@@ -348,8 +427,12 @@ def _subject_matches(ctx: Context, found: Examined) -> Failure | None:
     digest = ctx.subject.digest
     named = found.statement.subject_digests()
     if digest not in named:
-        return (2, "digest-mismatch", f"digest mismatch: the {found.kind} attestation is about "
-                f"{', '.join(named) or 'no sha256 digest'}, not {digest}")
+        return (
+            2,
+            "digest-mismatch",
+            f"digest mismatch: the {found.kind} attestation is about "
+            f"{', '.join(named) or 'no sha256 digest'}, not {digest}",
+        )
     return None
 
 
@@ -362,11 +445,21 @@ def check_signature(ctx: Context, rule: Rule, allowed: list[str]) -> Check:
         except (ValueError, KeyError, TypeError):
             return (2, "invalid-evidence", "signature payload is not cosign simple signing")
         if signed != ctx.subject.digest:
-            return (2, "digest-mismatch", f"digest mismatch: the signature is for {signed}, "
-                    f"not {ctx.subject.digest}")
+            return (
+                2,
+                "digest-mismatch",
+                f"digest mismatch: the signature is for {signed}, not {ctx.subject.digest}",
+            )
         return {"digest": signed}
-    return _judge(ctx, "signature", "signature", allowed, content,
-                  ("missing-signature", "missing signature: no signature found"))
+
+    return _judge(
+        ctx,
+        "signature",
+        "signature",
+        allowed,
+        content,
+        ("missing-signature", "missing signature: no signature found"),
+    )
 
 
 def check_provenance(ctx: Context, rule: ProvenanceRule, allowed: list[str]) -> Check:
@@ -379,19 +472,43 @@ def check_provenance(ctx: Context, rule: ProvenanceRule, allowed: list[str]) -> 
         except EvidenceError as exc:
             return (3, "invalid-evidence", str(exc))
         if not _glob(prov.builder_id, rule.builder_id):
-            return (3, "wrong-builder-id", f"wrong builder id: provenance names "
-                    f"{prov.builder_id!r}, the policy requires {rule.builder_id!r}")
-        if rule.source_repository and (prov.source_repository or "") != \
-                normalize_repository(rule.source_repository):
-            return (3, "wrong-source-repository", f"wrong source repository: provenance names "
-                    f"{prov.source_repository!r}, the policy requires {rule.source_repository!r}")
+            return (
+                3,
+                "wrong-builder-id",
+                f"wrong builder id: provenance names "
+                f"{prov.builder_id!r}, the policy requires {rule.builder_id!r}",
+            )
+        if rule.source_repository and (prov.source_repository or "") != normalize_repository(
+            rule.source_repository
+        ):
+            return (
+                3,
+                "wrong-source-repository",
+                f"wrong source repository: provenance names "
+                f"{prov.source_repository!r}, the policy requires {rule.source_repository!r}",
+            )
         if rule.source_ref and not _glob(prov.source_ref, rule.source_ref):
-            return (3, "wrong-source-ref", f"wrong source ref: provenance names "
-                    f"{prov.source_ref!r}, the policy requires {rule.source_ref!r}")
-        return {"slsa_version": prov.slsa_version, "builder_id": prov.builder_id,
-                "source_repository": prov.source_repository, "source_ref": prov.source_ref}
-    return _judge(ctx, "provenance", "provenance", allowed, content,
-                  ("missing-attestation", "missing attestation: no SLSA provenance found"))
+            return (
+                3,
+                "wrong-source-ref",
+                f"wrong source ref: provenance names "
+                f"{prov.source_ref!r}, the policy requires {rule.source_ref!r}",
+            )
+        return {
+            "slsa_version": prov.slsa_version,
+            "builder_id": prov.builder_id,
+            "source_repository": prov.source_repository,
+            "source_ref": prov.source_ref,
+        }
+
+    return _judge(
+        ctx,
+        "provenance",
+        "provenance",
+        allowed,
+        content,
+        ("missing-attestation", "missing attestation: no SLSA provenance found"),
+    )
 
 
 def check_sbom(ctx: Context, rule: SbomRule, allowed: list[str]) -> Check:
@@ -403,18 +520,40 @@ def check_sbom(ctx: Context, rule: SbomRule, allowed: list[str]) -> Check:
         except EvidenceError as exc:
             return (3, "invalid-sbom", f"invalid SBOM: {exc}")
         if not sbom.digests:
-            return (3, "sbom-names-no-digest", "the SBOM names no artifact digest "
-                    f"(subject {sbom.subject!r})")
+            return (
+                3,
+                "sbom-names-no-digest",
+                f"the SBOM names no artifact digest (subject {sbom.subject!r})",
+            )
         if ctx.subject.digest not in sbom.digests:
-            return (3, "sbom-for-another-digest", f"SBOM for another digest: it describes "
-                    f"{', '.join(sorted(sbom.digests))}, not {ctx.subject.digest}")
+            return (
+                3,
+                "sbom-for-another-digest",
+                f"SBOM for another digest: it describes "
+                f"{', '.join(sorted(sbom.digests))}, not {ctx.subject.digest}",
+            )
         if sbom.components < rule.min_components:
-            return (3, "too-few-components", f"the SBOM lists {sbom.components} components, "
-                    f"the policy requires at least {rule.min_components}")
-        return {"format": sbom.format, "spec_version": sbom.spec_version,
-                "subject": sbom.subject, "components": sbom.components}
-    return _judge(ctx, "sbom", "sbom", allowed, content,
-                  ("missing-attestation", "missing attestation: no SBOM found"))
+            return (
+                3,
+                "too-few-components",
+                f"the SBOM lists {sbom.components} components, "
+                f"the policy requires at least {rule.min_components}",
+            )
+        return {
+            "format": sbom.format,
+            "spec_version": sbom.spec_version,
+            "subject": sbom.subject,
+            "components": sbom.components,
+        }
+
+    return _judge(
+        ctx,
+        "sbom",
+        "sbom",
+        allowed,
+        content,
+        ("missing-attestation", "missing attestation: no SBOM found"),
+    )
 
 
 def check_vulnerabilities(ctx: Context, rule: VulnerabilityRule, allowed: list[str]) -> Check:
@@ -426,22 +565,46 @@ def check_vulnerabilities(ctx: Context, rule: VulnerabilityRule, allowed: list[s
         except EvidenceError as exc:
             return (3, "invalid-vulnerability-report", f"invalid vulnerability report: {exc}")
         if found.statement is None and ctx.subject.digest not in report.digests:
-            return (3, "vulnerability-report-for-another-digest", "the vulnerability report "
-                    f"names {', '.join(sorted(report.digests)) or 'no digest'}, "
-                    f"not {ctx.subject.digest}")
+            return (
+                3,
+                "vulnerability-report-for-another-digest",
+                "the vulnerability report "
+                f"names {', '.join(sorted(report.digests)) or 'no digest'}, "
+                f"not {ctx.subject.digest}",
+            )
         worst = report.worst()
-        summary = {"scanner": report.scanner, "vulnerabilities": len(report.vulnerabilities),
-                   "worst": worst.describe() if worst else None}
+        summary = {
+            "scanner": report.scanner,
+            "vulnerabilities": len(report.vulnerabilities),
+            "worst": worst.describe() if worst else None,
+        }
         over = over_ceiling(report, rule)
         if over:
-            ceiling = ", ".join(filter(None, [
-                rule.max_severity and f"max severity {rule.max_severity}",
-                rule.max_cvss is not None and f"max CVSS {rule.max_cvss}"]))
-            return (3, "vulnerability-over-ceiling", f"vulnerability over the ceiling "
-                    f"({ceiling}): {len(over)} found, worst {over[0].describe()}")
+            ceiling = ", ".join(
+                filter(
+                    None,
+                    [
+                        rule.max_severity and f"max severity {rule.max_severity}",
+                        rule.max_cvss is not None and f"max CVSS {rule.max_cvss}",
+                    ],
+                )
+            )
+            return (
+                3,
+                "vulnerability-over-ceiling",
+                f"vulnerability over the ceiling "
+                f"({ceiling}): {len(over)} found, worst {over[0].describe()}",
+            )
         return summary
-    return _judge(ctx, "vulnerabilities", "vulnerabilities", allowed, content,
-                  ("missing-attestation", "missing attestation: no vulnerability report found"))
+
+    return _judge(
+        ctx,
+        "vulnerabilities",
+        "vulnerabilities",
+        allowed,
+        content,
+        ("missing-attestation", "missing attestation: no vulnerability report found"),
+    )
 
 
 def check_assessment(ctx: Context, rule: AssessmentRule, allowed: list[str]) -> Check:
@@ -454,24 +617,43 @@ def check_assessment(ctx: Context, rule: AssessmentRule, allowed: list[str]) -> 
         except EvidenceError as exc:
             return (3, "invalid-assessment", f"invalid c4guard assessment: {exc}")
         if level < rule.min_level:
-            return (3, "assessment-below-level", f"the c4guard assessment met level {level}, "
-                    f"the policy requires {rule.min_level}")
+            return (
+                3,
+                "assessment-below-level",
+                f"the c4guard assessment met level {level}, the policy requires {rule.min_level}",
+            )
         report = found.statement.predicate.get("report") or {}
         return {"level_met": level, "report_digest": (report.get("digest") or {}).get("sha256")}
-    return _judge(ctx, "assessment", "assessment", allowed, content,
-                  ("missing-attestation", "missing attestation: no c4guard assessment found"))
+
+    return _judge(
+        ctx,
+        "assessment",
+        "assessment",
+        allowed,
+        content,
+        ("missing-attestation", "missing attestation: no c4guard assessment found"),
+    )
 
 
 def check_model(ctx: Context, rule: ModelRule, allowed: list[str]) -> Check:
     subject = ctx.subject
     if subject.kind != "model" or subject.path is None:
-        return Check(rule="model", passed=False, code="not-a-model",
-                     message=f"{subject.name} is not a model directory")
+        return Check(
+            rule="model",
+            passed=False,
+            code="not-a-model",
+            message=f"{subject.name} is not a model directory",
+        )
     signers = {name: ctx.policy.signers[name] for name in allowed}
     signature = subject.path / rule.signature
     signer, code, message = verify_model(subject.path, signature, signers)
-    return Check(rule="model", passed=signer is not None, code=code, message=message,
-                 evidence={"signer": signer, "signature": str(signature)} if signer else {})
+    return Check(
+        rule="model",
+        passed=signer is not None,
+        code=code,
+        message=message,
+        evidence={"signer": signer, "signature": str(signature)} if signer else {},
+    )
 
 
 def _glob(value: str | None, pattern: str) -> bool:
@@ -479,7 +661,10 @@ def _glob(value: str | None, pattern: str) -> bool:
 
 
 RULES: dict[str, Callable[[Context, Any, list[str]], Check]] = {
-    "signature": check_signature, "provenance": check_provenance, "sbom": check_sbom,
-    "vulnerabilities": check_vulnerabilities, "assessment": check_assessment,
+    "signature": check_signature,
+    "provenance": check_provenance,
+    "sbom": check_sbom,
+    "vulnerabilities": check_vulnerabilities,
+    "assessment": check_assessment,
     "model": check_model,
 }

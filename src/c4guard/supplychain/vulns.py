@@ -37,9 +37,11 @@ class VulnReport:
 
 def looks_like_vuln_report(data: Any) -> bool:
     """Whether parsed JSON is a Trivy or Grype report, or a cosign vuln predicate."""
-    return isinstance(data, dict) and (("Results" in data and "SchemaVersion" in data)
-                                       or ("matches" in data and "descriptor" in data)
-                                       or isinstance(data.get("scanner"), dict))
+    return isinstance(data, dict) and (
+        ("Results" in data and "SchemaVersion" in data)
+        or ("matches" in data and "descriptor" in data)
+        or isinstance(data.get("scanner"), dict)
+    )
 
 
 @reads_evidence("vulnerability report")
@@ -59,9 +61,15 @@ def over_ceiling(report: VulnReport, rule: VulnerabilityRule) -> list[Vulnerabil
     """Vulnerabilities above the rule's severity or CVSS ceiling, worst first."""
     ignored = set(rule.ignore)
     limit = SEVERITY_RANK[rule.max_severity] if rule.max_severity else None
-    over = [v for v in report.vulnerabilities if v.id not in ignored and (
-        (limit is not None and SEVERITY_RANK.get(v.severity, -1) > limit)
-        or (rule.max_cvss is not None and v.cvss is not None and v.cvss > rule.max_cvss))]
+    over = [
+        v
+        for v in report.vulnerabilities
+        if v.id not in ignored
+        and (
+            (limit is not None and SEVERITY_RANK.get(v.severity, -1) > limit)
+            or (rule.max_cvss is not None and v.cvss is not None and v.cvss > rule.max_cvss)
+        )
+    ]
     return sorted(over, key=_rank, reverse=True)
 
 
@@ -73,14 +81,24 @@ def _trivy(data: dict[str, Any]) -> VulnReport:
     found = []
     for result in _dicts(data.get("Results")):
         for v in _dicts(result.get("Vulnerabilities")):
-            scores = [s.get("V3Score") for s in (v.get("CVSS") or {}).values()
-                      if isinstance(s, dict)]
-            found.append(Vulnerability(str(v.get("VulnerabilityID", "?")),
-                                       _severity(v.get("Severity")), _max_score(scores),
-                                       str(v.get("PkgName", "?"))))
+            scores = [
+                s.get("V3Score") for s in (v.get("CVSS") or {}).values() if isinstance(s, dict)
+            ]
+            found.append(
+                Vulnerability(
+                    str(v.get("VulnerabilityID", "?")),
+                    _severity(v.get("Severity")),
+                    _max_score(scores),
+                    str(v.get("PkgName", "?")),
+                )
+            )
     metadata = data.get("Metadata") or {}
-    digests = {m for ref in metadata.get("RepoDigests") or [] if isinstance(ref, str)
-               for m in _DIGEST.findall(ref)}
+    digests = {
+        m
+        for ref in metadata.get("RepoDigests") or []
+        if isinstance(ref, str)
+        for m in _DIGEST.findall(ref)
+    }
     return VulnReport("trivy", tuple(found), frozenset(digests))
 
 
@@ -89,12 +107,20 @@ def _grype(data: dict[str, Any]) -> VulnReport:
     for match in _dicts(data.get("matches")):
         v = match.get("vulnerability") or {}
         scores = [(c.get("metrics") or {}).get("baseScore") for c in _dicts(v.get("cvss"))]
-        found.append(Vulnerability(str(v.get("id", "?")), _severity(v.get("severity")),
-                                   _max_score(scores),
-                                   str((match.get("artifact") or {}).get("name", "?"))))
+        found.append(
+            Vulnerability(
+                str(v.get("id", "?")),
+                _severity(v.get("severity")),
+                _max_score(scores),
+                str((match.get("artifact") or {}).get("name", "?")),
+            )
+        )
     target = (data.get("source") or {}).get("target") or {}
-    refs = [target.get("manifestDigest"), *(target.get("repoDigests") or [])] \
-        if isinstance(target, dict) else []
+    refs = (
+        [target.get("manifestDigest"), *(target.get("repoDigests") or [])]
+        if isinstance(target, dict)
+        else []
+    )
     digests = {m for ref in refs if isinstance(ref, str) for m in _DIGEST.findall(ref)}
     return VulnReport("grype", tuple(found), frozenset(digests))
 

@@ -19,8 +19,7 @@ from c4guard.workloads.views import (
     container_views,
 )
 
-__all__ = ["WORKLOAD_KINDS", "ContainerView", "PodView", "Setting", "Workload",
-           "build_workloads"]
+__all__ = ["WORKLOAD_KINDS", "ContainerView", "PodView", "Setting", "Workload", "build_workloads"]
 
 MERGED_KINDS = {
     ("serving.kserve.io", "InferenceService"): inference_service_templates,
@@ -28,12 +27,16 @@ MERGED_KINDS = {
     ("trainer.kubeflow.org", "TrainJob"): train_job_templates,
     ("mlops.seldon.io", "Server"): server_templates,
 }
-EXTRACTORS.update({
-    ("serving.kserve.io", "LLMInferenceServiceConfig"): llm_config_templates,
-    ("mlops.seldon.io", "ServerConfig"): server_config_templates,
-    **{("argoproj.io", kind): workflow_templates
-       for kind in ("Workflow", "CronWorkflow", "WorkflowTemplate", "ClusterWorkflowTemplate")},
-})
+EXTRACTORS.update(
+    {
+        ("serving.kserve.io", "LLMInferenceServiceConfig"): llm_config_templates,
+        ("mlops.seldon.io", "ServerConfig"): server_config_templates,
+        **{
+            ("argoproj.io", kind): workflow_templates
+            for kind in ("Workflow", "CronWorkflow", "WorkflowTemplate", "ClusterWorkflowTemplate")
+        },
+    }
+)
 # (API group, kind) of every resource that becomes a workload.
 WORKLOAD_KINDS = frozenset(EXTRACTORS) | frozenset(MERGED_KINDS)
 
@@ -62,8 +65,9 @@ def build_workloads(resources: list[Resource]) -> list[Workload]:
 def _workload(resource: Resource, templates: list[PodTemplate]) -> Workload:
     workload = Workload(resource)
     for template in templates:
-        pod = PodView(workload, template.role, template.spec, template.metadata, template.path,
-                      template.notes)
+        pod = PodView(
+            workload, template.role, template.spec, template.metadata, template.path, template.notes
+        )
         pod.containers = container_views(pod)
         workload.pods.append(pod)
     return workload

@@ -17,9 +17,18 @@ from c4guard.workloads.views import EMPTY, PodTemplate
 MAIN_CONTAINER = "main"
 # Workflow-level fields that become pod settings (the template's own override them).
 POD_FIELDS = (
-    "securityContext", "serviceAccountName", "automountServiceAccountToken", "nodeSelector",
-    "affinity", "tolerations", "hostNetwork", "dnsPolicy", "priorityClassName",
-    "schedulerName", "imagePullSecrets", "hostAliases",
+    "securityContext",
+    "serviceAccountName",
+    "automountServiceAccountToken",
+    "nodeSelector",
+    "affinity",
+    "tolerations",
+    "hostNetwork",
+    "dnsPolicy",
+    "priorityClassName",
+    "schedulerName",
+    "imagePullSecrets",
+    "hostAliases",
 )
 TEMPLATE_FIELDS = tuple(f for f in POD_FIELDS if f != "hostNetwork")
 RENAMED = {"podPriorityClassName": "priorityClassName"}
@@ -43,8 +52,10 @@ def workflow_templates(resource: Resource) -> list[PodTemplate]:
             pod = _template_pod(workflow_pod, spec, overlay(defaults, template))
             if pod is not None:
                 name = str(template.get("name") or index)
-                metadata = overlay(mapping(spec.get("podMetadata")) or EMPTY,
-                                   mapping(template.get("metadata")) or EMPTY)
+                metadata = overlay(
+                    mapping(spec.get("podMetadata")) or EMPTY,
+                    mapping(template.get("metadata")) or EMPTY,
+                )
                 found.append(PodTemplate(name, pod, metadata, f"{base}.templates[{name}]"))
     return found
 

@@ -60,8 +60,9 @@ def ray_cluster_templates(cluster_spec: Any, path: str) -> list[PodTemplate]:
     for group in cluster_spec.get("workerGroupSpecs") or []:
         if isinstance(group, Mapping):
             name = str(group.get("groupName") or "workers")
-            found += template_at(group.get("template"), f"worker {name}",
-                                 f"{path}.workerGroupSpecs[{name}].template")
+            found += template_at(
+                group.get("template"), f"worker {name}", f"{path}.workerGroupSpecs[{name}].template"
+            )
     return found
 
 
@@ -72,8 +73,9 @@ def _ray_cluster(resource: Resource) -> list[PodTemplate]:
 def _ray_job(resource: Resource) -> list[PodTemplate]:
     spec = spec_of(resource)
     found = ray_cluster_templates(spec.get("rayClusterSpec"), "spec.rayClusterSpec")
-    return found + template_at(spec.get("submitterPodTemplate"), "submitter",
-                               "spec.submitterPodTemplate")
+    return found + template_at(
+        spec.get("submitterPodTemplate"), "submitter", "spec.submitterPodTemplate"
+    )
 
 
 def _ray_service(resource: Resource) -> list[PodTemplate]:
@@ -88,8 +90,9 @@ def replica_specs(field: str) -> Extractor:
         found: list[PodTemplate] = []
         for replica_type, replica in replicas.items():
             replica = mapping(replica) or EMPTY
-            found += template_at(replica.get("template"), str(replica_type),
-                                 f"spec.{field}.{replica_type}.template")
+            found += template_at(
+                replica.get("template"), str(replica_type), f"spec.{field}.{replica_type}.template"
+            )
         return found
 
     return extract
@@ -104,8 +107,9 @@ def jobset_templates(jobset_spec: Any, path: str) -> list[PodTemplate]:
         name = str(job.get("name") or "job")
         job_template = mapping(job.get("template")) or EMPTY
         job_spec = mapping(job_template.get("spec")) or EMPTY
-        found += template_at(job_spec.get("template"), name,
-                             f"{path}.replicatedJobs[{name}].template.spec.template")
+        found += template_at(
+            job_spec.get("template"), name, f"{path}.replicatedJobs[{name}].template.spec.template"
+        )
     return found
 
 
@@ -116,8 +120,9 @@ def _jobset(resource: Resource) -> list[PodTemplate]:
 def _leader_worker_set(resource: Resource) -> list[PodTemplate]:
     lws = mapping(spec_of(resource).get("leaderWorkerTemplate")) or EMPTY
     path = "spec.leaderWorkerTemplate"
-    return (template_at(lws.get("leaderTemplate"), "leader", f"{path}.leaderTemplate")
-            + template_at(lws.get("workerTemplate"), "worker", f"{path}.workerTemplate"))
+    return template_at(lws.get("leaderTemplate"), "leader", f"{path}.leaderTemplate") + template_at(
+        lws.get("workerTemplate"), "worker", f"{path}.workerTemplate"
+    )
 
 
 def _serving_runtime(resource: Resource) -> list[PodTemplate]:
@@ -135,8 +140,9 @@ def _seldon_deployment(resource: Resource) -> list[PodTemplate]:
         name = str(predictor.get("name") or index)
         base = f"spec.predictors[{name}]"
         for number, component in enumerate(predictor.get("componentSpecs") or []):
-            found += template_at(component, f"{name} component {number + 1}",
-                                 f"{base}.componentSpecs[{number}]")
+            found += template_at(
+                component, f"{name} component {number + 1}", f"{base}.componentSpecs[{number}]"
+            )
         explainer = mapping(predictor.get("explainer")) or EMPTY
         container = mapping(explainer.get("containerSpec"))
         if container is not None:

@@ -14,17 +14,47 @@ from c4guard.workloads.views import EMPTY, PodTemplate
 
 COMPONENTS = ("predictor", "transformer", "explainer")
 FRAMEWORKS = (
-    "model", "sklearn", "xgboost", "tensorflow", "pytorch", "triton", "onnx", "pmml",
-    "lightgbm", "paddle", "huggingface", "art", "alibi",
+    "model",
+    "sklearn",
+    "xgboost",
+    "tensorflow",
+    "pytorch",
+    "triton",
+    "onnx",
+    "pmml",
+    "lightgbm",
+    "paddle",
+    "huggingface",
+    "art",
+    "alibi",
 )
-MODEL_KEYS = frozenset({
-    "modelFormat", "runtime", "storageUri", "storage", "protocolVersion", "runtimeVersion",
-})
-RUNTIME_ONLY_KEYS = frozenset({
-    "supportedModelFormats", "multiModel", "disabled", "protocolVersions", "builtInAdapter",
-    "grpcEndpoint", "grpcDataEndpoint", "httpDataEndpoint", "replicas", "storageHelper",
-    "workerSpec", "annotations", "labels",
-})
+MODEL_KEYS = frozenset(
+    {
+        "modelFormat",
+        "runtime",
+        "storageUri",
+        "storage",
+        "protocolVersion",
+        "runtimeVersion",
+    }
+)
+RUNTIME_ONLY_KEYS = frozenset(
+    {
+        "supportedModelFormats",
+        "multiModel",
+        "disabled",
+        "protocolVersions",
+        "builtInAdapter",
+        "grpcEndpoint",
+        "grpcDataEndpoint",
+        "httpDataEndpoint",
+        "replicas",
+        "storageHelper",
+        "workerSpec",
+        "annotations",
+        "labels",
+    }
+)
 MODEL_CONTAINER = "kserve-container"
 
 
@@ -39,7 +69,10 @@ def inference_service_templates(resource: Resource, runtimes: RuntimeIndex) -> l
 
 
 def _component(
-    resource: Resource, component: str, block: Mapping, runtimes: RuntimeIndex,
+    resource: Resource,
+    component: str,
+    block: Mapping,
+    runtimes: RuntimeIndex,
 ) -> list[PodTemplate]:
     path = f"spec.{component}"
     framework = next((f for f in FRAMEWORKS if isinstance(block.get(f), Mapping)), None)
@@ -66,7 +99,10 @@ def _model_format(model: Mapping, framework: str) -> str:
 
 
 def _find_runtime(
-    resource: Resource, model: Mapping, model_format: str, runtimes: RuntimeIndex,
+    resource: Resource,
+    model: Mapping,
+    model_format: str,
+    runtimes: RuntimeIndex,
 ) -> Resource | None:
     named = model.get("runtime")
     if isinstance(named, str) and named:
@@ -78,8 +114,10 @@ def _missing_runtime_note(model: Mapping, model_format: str) -> str:
     named = model.get("runtime")
     if named:
         return f"ServingRuntime {named!r} is not among the inputs: the model is checked as written"
-    return (f"no ServingRuntime for format {model_format!r} among the inputs: the model is "
-            "checked as written")
+    return (
+        f"no ServingRuntime for format {model_format!r} among the inputs: the model is "
+        "checked as written"
+    )
 
 
 def _containers(runtime_spec: Mapping | None, block: Mapping, model: Mapping) -> Sequence:
@@ -87,8 +125,10 @@ def _containers(runtime_spec: Mapping | None, block: Mapping, model: Mapping) ->
     then the runtime's and the component's other containers."""
     runtime_containers = _mappings(runtime_spec.get("containers") if runtime_spec else None)
     own = _mappings(block.get("containers"))
-    base = next((c for c in runtime_containers if c.get("name") == MODEL_CONTAINER),
-                runtime_containers[0] if runtime_containers else EMPTY)
+    base = next(
+        (c for c in runtime_containers if c.get("name") == MODEL_CONTAINER),
+        runtime_containers[0] if runtime_containers else EMPTY,
+    )
     own_model = next((c for c in own if c.get("name") == MODEL_CONTAINER), None)
     merged = overlay(base, model, drop=MODEL_KEYS)
     if own_model is not None:
@@ -104,7 +144,10 @@ def _containers(runtime_spec: Mapping | None, block: Mapping, model: Mapping) ->
 
 
 def _worker(
-    block: Mapping, runtime_spec: Mapping | None, component: str, path: str,
+    block: Mapping,
+    runtime_spec: Mapping | None,
+    component: str,
+    path: str,
 ) -> list[PodTemplate]:
     """Multi-node serving: the component's workerSpec over the runtime's."""
     worker = mapping(block.get("workerSpec"))

@@ -16,8 +16,10 @@ from c4guard.workloads.views import EMPTY, PodTemplate
 CONFIG_KIND = "LLMInferenceServiceConfig"
 # (role, path of a pod spec inside the LLMInferenceService spec)
 POD_SPECS = (
-    ("decode", ("template",)), ("decode worker", ("worker",)),
-    ("prefill", ("prefill", "template")), ("prefill worker", ("prefill", "worker")),
+    ("decode", ("template",)),
+    ("decode worker", ("worker",)),
+    ("prefill", ("prefill", "template")),
+    ("prefill worker", ("prefill", "worker")),
     ("scheduler", ("router", "scheduler", "template")),
 )
 
@@ -29,8 +31,9 @@ def llm_service_templates(resource: Resource, runtimes: RuntimeIndex) -> list[Po
         name = str(ref.get("name")) if isinstance(ref, Mapping) else ""
         config = runtimes.named(SERVING_GROUP, CONFIG_KIND, resource.namespace, name)
         if config is None:
-            notes.append(f"{CONFIG_KIND} {name!r} is not among the inputs: its settings are "
-                         "not applied")
+            notes.append(
+                f"{CONFIG_KIND} {name!r} is not among the inputs: its settings are not applied"
+            )
         else:
             spec = overlay(spec_of(config), spec)
     return pod_specs(spec, tuple(notes))

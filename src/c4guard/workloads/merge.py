@@ -9,8 +9,13 @@ from c4guard.sources.yamlload import Mapping, Sequence
 
 # Lists merged item by item on a key (strategic-merge style); other lists are replaced.
 MERGE_KEYS = {
-    "containers": "name", "initContainers": "name", "env": "name", "volumes": "name",
-    "volumeMounts": "mountPath", "ports": "containerPort", "tolerations": "key",
+    "containers": "name",
+    "initContainers": "name",
+    "env": "name",
+    "volumes": "name",
+    "volumeMounts": "mountPath",
+    "ports": "containerPort",
+    "tolerations": "key",
 }
 
 
@@ -38,8 +43,10 @@ def overlay(base: Any, top: Any, drop: frozenset[str] = frozenset()) -> Any:
     """`top` laid over `base`: top's keys win, nested mappings merge, keyed lists merge by key."""
     if not isinstance(base, dict) or not isinstance(top, dict):
         return top if top is not None else base
-    merged = MergedMapping(getattr(top, "path", None) or getattr(base, "path", None),
-                           getattr(top, "line", None) or getattr(base, "line", None))
+    merged = MergedMapping(
+        getattr(top, "path", None) or getattr(base, "path", None),
+        getattr(top, "line", None) or getattr(base, "line", None),
+    )
     for source in (base, top):
         for key, value in source.items():
             if key in drop:

@@ -13,12 +13,16 @@ TRAINER_GROUP = "trainer.kubeflow.org"
 SELDON_GROUP = "mlops.seldon.io"
 
 # (API group, kind) of every resource that a workload refers to by name.
-RUNTIME_KINDS = frozenset({
-    (SERVING_GROUP, "ServingRuntime"), (SERVING_GROUP, "ClusterServingRuntime"),
-    (SERVING_GROUP, "LLMInferenceServiceConfig"),
-    (TRAINER_GROUP, "TrainingRuntime"), (TRAINER_GROUP, "ClusterTrainingRuntime"),
-    (SELDON_GROUP, "ServerConfig"),
-})
+RUNTIME_KINDS = frozenset(
+    {
+        (SERVING_GROUP, "ServingRuntime"),
+        (SERVING_GROUP, "ClusterServingRuntime"),
+        (SERVING_GROUP, "LLMInferenceServiceConfig"),
+        (TRAINER_GROUP, "TrainingRuntime"),
+        (TRAINER_GROUP, "ClusterTrainingRuntime"),
+        (SELDON_GROUP, "ServerConfig"),
+    }
+)
 
 
 class RuntimeIndex:
@@ -73,8 +77,12 @@ class RuntimeIndex:
 
     def training_runtime(self, namespace: str | None, name: str, kind: str) -> Resource | None:
         cluster = kind != "TrainingRuntime"
-        key = (TRAINER_GROUP, "ClusterTrainingRuntime" if cluster else "TrainingRuntime",
-               None if cluster else namespace, name)
+        key = (
+            TRAINER_GROUP,
+            "ClusterTrainingRuntime" if cluster else "TrainingRuntime",
+            None if cluster else namespace,
+            name,
+        )
         return self._use(self._by_key.get(key))
 
 

@@ -16,11 +16,11 @@ def server_templates(resource: Resource, runtimes: RuntimeIndex) -> list[PodTemp
     spec = spec_of(resource)
     own = mapping(spec.get("podSpec")) or EMPTY
     name = str(spec.get("serverConfig") or "")
-    config = runtimes.named(SELDON_GROUP, CONFIG_KIND, resource.namespace, name) if name \
-        else None
+    config = runtimes.named(SELDON_GROUP, CONFIG_KIND, resource.namespace, name) if name else None
     if config is None:
-        note = (f"{CONFIG_KIND} {name!r} is not among the inputs: the server is checked as "
-                "written",)
+        note = (
+            f"{CONFIG_KIND} {name!r} is not among the inputs: the server is checked as written",
+        )
         return [PodTemplate("server", own, EMPTY, "spec.podSpec", note)] if own else []
     base = mapping(spec_of(config).get("podSpec")) or EMPTY
     return [PodTemplate("server", overlay(base, own), EMPTY, "spec.podSpec")]

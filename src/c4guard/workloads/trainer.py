@@ -15,8 +15,13 @@ from c4guard.workloads.views import EMPTY, PodTemplate
 ANCESTOR_LABEL = "trainer.kubeflow.org/trainjob-ancestor-step"
 TRAINER_JOB = "node"
 TRAINER_CONTAINER = "node"
-TRAINER_FIELDS = {"image": "image", "command": "command", "args": "args", "env": "env",
-                  "resourcesPerNode": "resources"}
+TRAINER_FIELDS = {
+    "image": "image",
+    "command": "command",
+    "args": "args",
+    "env": "env",
+    "resourcesPerNode": "resources",
+}
 
 
 def train_job_templates(resource: Resource, runtimes: RuntimeIndex) -> list[PodTemplate]:
@@ -32,8 +37,9 @@ def train_job_templates(resource: Resource, runtimes: RuntimeIndex) -> list[PodT
         pod["containers"] = _sequence([trainer] if trainer else [], spec)
         return [PodTemplate(TRAINER_JOB, pod, EMPTY, "spec.trainer", (note,))]
     template = mapping(spec_of(runtime).get("template")) or EMPTY
-    templates = jobset_templates(template.get("spec"),
-                                 f"runtime[{runtime.name}].spec.template.spec")
+    templates = jobset_templates(
+        template.get("spec"), f"runtime[{runtime.name}].spec.template.spec"
+    )
     overrides = _overrides(spec)
     trainer_job = _trainer_job(template.get("spec"))
     return [_apply(t, trainer if t.role == trainer_job else None, overrides) for t in templates]

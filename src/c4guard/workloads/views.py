@@ -12,10 +12,17 @@ from c4guard.workloads.merge import where
 
 CONTAINER_GROUPS = ("initContainers", "containers", "ephemeralContainers")
 # securityContext fields that a pod sets for all its containers (containers override them).
-POD_LEVEL_SECURITY = frozenset({
-    "runAsUser", "runAsGroup", "runAsNonRoot", "seLinuxOptions", "seccompProfile",
-    "appArmorProfile", "windowsOptions",
-})
+POD_LEVEL_SECURITY = frozenset(
+    {
+        "runAsUser",
+        "runAsGroup",
+        "runAsNonRoot",
+        "seLinuxOptions",
+        "seccompProfile",
+        "appArmorProfile",
+        "windowsOptions",
+    }
+)
 EMPTY = Mapping(None, None)
 
 
@@ -129,8 +136,12 @@ class PodView:
     def setting(self, *keys: str) -> Setting:
         """A pod-level setting (`hostPID`, `securityContext.runAsUser`, ...)."""
         value = dig(self.spec, keys)
-        return Setting(value, self.locate(*keys), f"{self.path}.{'.'.join(keys)}",
-                       "pod" if value is not None else None)
+        return Setting(
+            value,
+            self.locate(*keys),
+            f"{self.path}.{'.'.join(keys)}",
+            "pod" if value is not None else None,
+        )
 
 
 @dataclass(eq=False, slots=True)
@@ -168,8 +179,9 @@ class ContainerView:
         if key in POD_LEVEL_SECURITY:
             inherited = dig(self.pod.spec, keys)
             if inherited is not None:
-                return Setting(inherited, self.pod.locate(*keys),
-                               f"{self.pod.path}.{'.'.join(keys)}", "pod")
+                return Setting(
+                    inherited, self.pod.locate(*keys), f"{self.pod.path}.{'.'.join(keys)}", "pod"
+                )
         return Setting(None, self.locate(*keys), f"{self.path}.{'.'.join(keys)}", None)
 
 

@@ -6,10 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 _NAMES = {
-    "prod": "prod", "production": "prod", "prd": "prod", "live": "prod",
-    "staging": "staging", "stage": "staging", "stg": "staging", "preprod": "staging",
-    "test": "test", "testing": "test", "qa": "test", "uat": "test",
-    "dev": "dev", "develop": "dev", "development": "dev", "sandbox": "dev",
+    "prod": "prod",
+    "production": "prod",
+    "prd": "prod",
+    "live": "prod",
+    "staging": "staging",
+    "stage": "staging",
+    "stg": "staging",
+    "preprod": "staging",
+    "test": "test",
+    "testing": "test",
+    "qa": "test",
+    "uat": "test",
+    "dev": "dev",
+    "develop": "dev",
+    "development": "dev",
+    "sandbox": "dev",
 }
 WORKSPACE_SEPARATOR = "@"
 

@@ -108,8 +108,18 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
-_SPECIAL_ROOTS = {"var", "local", "module", "path", "terraform", "each", "count", "self", "data",
-                  "resource"}
+_SPECIAL_ROOTS = {
+    "var",
+    "local",
+    "module",
+    "path",
+    "terraform",
+    "each",
+    "count",
+    "self",
+    "data",
+    "resource",
+}
 
 
 def _var(expr: Expr, scope: Scope, depth: int) -> Any:
@@ -142,8 +152,11 @@ def get_attribute(base: Any, name: str, scope: Scope) -> Any:
         return _root_attribute(base.name, name, scope)
     if isinstance(base, _ResourceType):
         address = scope.module.resource_address(base.kind, name)
-        return _Pending(address) if address else Unknown(
-            f"{base.kind}.{name} is not declared in the scanned module")
+        return (
+            _Pending(address)
+            if address
+            else Unknown(f"{base.kind}.{name} is not declared in the scanned module")
+        )
     if isinstance(base, _Pending):
         return Reference(base.address, name)
     if isinstance(base, Reference):
@@ -182,8 +195,11 @@ def _index(expr: Expr, scope: Scope, depth: int) -> Any:
 
 def get_index(base: Any, key: Any) -> Any:
     if isinstance(base, _Pending):
-        return _Pending(f"{base.address}[{json.dumps(key) if isinstance(key, str) else key}]") \
-            if is_known(key) else Unknown("a resource instance chosen by an unknown key")
+        return (
+            _Pending(f"{base.address}[{json.dumps(key) if isinstance(key, str) else key}]")
+            if is_known(key)
+            else Unknown("a resource instance chosen by an unknown key")
+        )
     if not is_known(key):
         return unknown_from("an element chosen by an unknown key", base, key)
     if isinstance(base, Reference):
@@ -209,8 +225,11 @@ def _splat(expr: Expr, scope: Scope, depth: int) -> Any:
     for item in items:
         value = item
         for op in expr[2]:
-            value = get_attribute(value, op[1], scope) if op[0] == "attr" else get_index(
-                value, evaluate(op[1], scope, depth))
+            value = (
+                get_attribute(value, op[1], scope)
+                if op[0] == "attr"
+                else get_index(value, evaluate(op[1], scope, depth))
+            )
         out.append(value)
     return out
 
@@ -239,8 +258,14 @@ def _cond(expr: Expr, scope: Scope, depth: int) -> Any:
 
 
 _BINARY: dict[str, Callable[[Any, Any], Any]] = {
-    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
-    "%": operator.mod, "<": operator.lt, ">": operator.gt, "<=": operator.le,
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "%": operator.mod,
+    "<": operator.lt,
+    ">": operator.gt,
+    "<=": operator.le,
     ">=": operator.ge,
 }
 
@@ -300,8 +325,11 @@ def _for(expr: Expr, scope: Scope, depth: int) -> Any:
     collection = evaluate(coll_expr, scope, depth)
     if isinstance(collection, Unknown | Reference):
         return unknown_from("a for expression over an unknown collection", collection)
-    pairs = collection.items() if isinstance(collection, dict) else enumerate(
-        collection if isinstance(collection, list) else [])
+    pairs = (
+        collection.items()
+        if isinstance(collection, dict)
+        else enumerate(collection if isinstance(collection, list) else [])
+    )
     items: list[tuple[Any, Any]] = []
     for index, (key, value) in enumerate(pairs):
         if index >= MAX_ITEMS:
@@ -335,7 +363,16 @@ def _object_from_pairs(items: list[tuple[Any, Any]], grouping: bool) -> Any:
 
 
 _FORMS: dict[str, Callable[[Expr, Scope, int], Any]] = {
-    "tmpl": _template, "var": _var, "attr": _attr, "index": _index, "splat": _splat,
-    "call": _call, "cond": _cond, "binop": _binop, "unop": _unop, "tuple": _tuple,
-    "object": _object, "for": _for,
+    "tmpl": _template,
+    "var": _var,
+    "attr": _attr,
+    "index": _index,
+    "splat": _splat,
+    "call": _call,
+    "cond": _cond,
+    "binop": _binop,
+    "unop": _unop,
+    "tuple": _tuple,
+    "object": _object,
+    "for": _for,
 }

@@ -24,8 +24,16 @@ SOURCE_ORIGIN = "terraform-file"
 CONFIG_SUFFIXES = (".tf", ".tf.json")
 VARS_SUFFIXES = (".tfvars", ".tfvars.json")
 # JSON syntax: which top-level keys hold labelled blocks, and how many labels they have.
-_JSON_LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1,
-                "provider": 1, "locals": 0, "terraform": 0}
+_JSON_LABELS = {
+    "resource": 2,
+    "data": 2,
+    "module": 1,
+    "variable": 1,
+    "output": 1,
+    "provider": 1,
+    "locals": 0,
+    "terraform": 0,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +49,8 @@ class TerraformFile:
     def auto_vars(self) -> bool:
         name = os.path.basename(self.display)
         return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith(
-            (".auto.tfvars", ".auto.tfvars.json"))
+            (".auto.tfvars", ".auto.tfvars.json")
+        )
 
 
 def claims(name: str) -> bool:
@@ -59,13 +68,26 @@ def parse(text: str, context: FileContext) -> FileResult:
         return result
     except (yaml.YAMLError, YAMLLimitError, ValueError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        result.errors.append((line + 1 if line is not None else getattr(exc, "line", None),
-                              f"invalid Terraform JSON: {exc}".splitlines()[0]))
+        result.errors.append(
+            (
+                line + 1 if line is not None else getattr(exc, "line", None),
+                f"invalid Terraform JSON: {exc}".splitlines()[0],
+            )
+        )
         return result
     directory = os.path.normpath(os.path.abspath(context.path.parent))
     file = TerraformFile(context.display, directory, name.endswith(VARS_SUFFIXES), body)
-    result.resources.append(Resource(SOURCE_ORIGIN, "file", context.display, None, file,
-                                     Location(context.display, 1), end_line=body.end_line))
+    result.resources.append(
+        Resource(
+            SOURCE_ORIGIN,
+            "file",
+            context.display,
+            None,
+            file,
+            Location(context.display, 1),
+            end_line=body.end_line,
+        )
+    )
     result.claimed = True
     result.domains.add(DOMAIN)
     return result
@@ -90,16 +112,21 @@ def _json_body(text: str, display: str) -> Block:
     return top
 
 
-def _json_blocks(block_type: str, value: Any, labels: int, found: tuple[str, ...],
-                 line: int) -> list[Block]:
+def _json_blocks(
+    block_type: str, value: Any, labels: int, found: tuple[str, ...], line: int
+) -> list[Block]:
     if isinstance(value, list):
         return [b for item in value for b in _json_blocks(block_type, item, labels, found, line)]
     if not isinstance(value, dict):
         return []
     if len(found) < labels:
-        return [b for key, item in value.items()
-                for b in _json_blocks(block_type, item, labels, (*found, str(key)),
-                                      _line(value, key, line))]
+        return [
+            b
+            for key, item in value.items()
+            for b in _json_blocks(
+                block_type, item, labels, (*found, str(key)), _line(value, key, line)
+            )
+        ]
     block = Block(block_type, found, getattr(value, "line", None) or line, line)
     for key, item in value.items():
         block.attributes[key] = Attribute(key, _json_expr(item), _line(value, key, line))

@@ -127,7 +127,7 @@ def _replace(text: Any, old: Any, new: Any) -> str:
 
 def _substr(text: Any, offset: Any, length: Any) -> str:
     text, offset, length = str(text), int(offset), int(length)
-    return text[offset:] if length < 0 else text[offset:offset + length]
+    return text[offset:] if length < 0 else text[offset : offset + length]
 
 
 # Functions that can look inside containers holding unknown values.
@@ -207,6 +207,12 @@ def call_function(name: str, args: list[Any]) -> Any:
 def _apply(function: Function, name: str, args: list[Any]) -> Any:
     try:
         return function(*args)
-    except (TypeError, ValueError, KeyError, IndexError, ZeroDivisionError,
-            json.JSONDecodeError) as exc:
+    except (
+        TypeError,
+        ValueError,
+        KeyError,
+        IndexError,
+        ZeroDivisionError,
+        json.JSONDecodeError,
+    ) as exc:
         return Unknown(f"{name}() could not be evaluated here ({exc})")

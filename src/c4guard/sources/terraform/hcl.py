@@ -107,7 +107,8 @@ class _Converter:
                 name_node, value_node = _ends(child)
                 name = self.text(name_node)
                 block.attributes[name] = Attribute(
-                    name, self.expr(value_node, depth + 1), child.start_point[0] + 1)
+                    name, self.expr(value_node, depth + 1), child.start_point[0] + 1
+                )
             elif child.type == "block":
                 block.blocks.append(self.block(child, depth + 1))
 
@@ -139,8 +140,9 @@ class _Converter:
 
     def expr(self, node: tree_sitter.Node, depth: int) -> Expr:
         if depth > MAX_DEPTH:
-            raise HclError(f"expression nested deeper than {MAX_DEPTH} levels",
-                           node.start_point[0] + 1)
+            raise HclError(
+                f"expression nested deeper than {MAX_DEPTH} levels", node.start_point[0] + 1
+            )
         kind = node.type
         if kind == "expression":
             children = node.named_children
@@ -219,19 +221,22 @@ class _Converter:
         opener = self.text(children[0])
         identifiers = [c for c in children if c.type == "heredoc_identifier"]
         start = self.source.index(b"\n", identifiers[0].end_byte) + 1
-        end = self.source.rindex(b"\n", 0, identifiers[-1].start_byte) + 1 \
-            if len(identifiers) > 1 else start
+        end = (
+            self.source.rindex(b"\n", 0, identifiers[-1].start_byte) + 1
+            if len(identifiers) > 1
+            else start
+        )
         parts: list[Any] = []
         cursor = start
         for child in children:
             if child.type == "template_interpolation" or child.type == "template_directive":
-                parts.append(self.source[cursor:child.start_byte].decode("utf-8", "replace"))
+                parts.append(self.source[cursor : child.start_byte].decode("utf-8", "replace"))
                 if child.type == "template_directive":
                     return ("unsupported", "template directive")
                 inner = [c for c in child.named_children if c.type == "expression"]
                 parts.append(self.expr(inner[0], depth) if inner else ("lit", ""))
                 cursor = child.end_byte
-        parts.append(self.source[cursor:max(cursor, end)].decode("utf-8", "replace"))
+        parts.append(self.source[cursor : max(cursor, end)].decode("utf-8", "replace"))
         if opener == "<<-":
             parts = _dedent(parts)
         return _joined([p.replace("$${", "${") if isinstance(p, str) else p for p in parts])
@@ -262,8 +267,12 @@ class _Converter:
         variable_expr, get_attr, ==, literal_value)."""
         children = _operand_parts(node)
         split = next(i for i, c in enumerate(children) if not c.is_named and i > 0)
-        return ("binop", children[split].type, self.operand(children[:split], depth),
-                self.operand(children[split + 1:], depth))
+        return (
+            "binop",
+            children[split].type,
+            self.operand(children[:split], depth),
+            self.operand(children[split + 1 :], depth),
+        )
 
     def unary(self, node: tree_sitter.Node, depth: int) -> Expr:
         children = _operand_parts(node)
@@ -278,8 +287,10 @@ class _Converter:
     def collection(self, node: tree_sitter.Node, depth: int) -> Expr:
         inner = node.named_children[0]
         if inner.type == "tuple":
-            return ("tuple", tuple(self.expr(c, depth) for c in inner.named_children
-                                   if c.type == "expression"))
+            return (
+                "tuple",
+                tuple(self.expr(c, depth) for c in inner.named_children if c.type == "expression"),
+            )
         pairs = []
         for elem in inner.named_children:
             if elem.type == "object_elem":
@@ -302,8 +313,9 @@ class _Converter:
         parts = inner.named_children
         intro = next(p for p in parts if p.type == "for_intro")
         names = [self.text(c) for c in intro.named_children if c.type == "identifier"]
-        collection = self.expr(next(c for c in intro.named_children if c.type == "expression"),
-                               depth)
+        collection = self.expr(
+            next(c for c in intro.named_children if c.type == "expression"), depth
+        )
         key_var, value_var = (names[0], names[1]) if len(names) == 2 else (None, names[0])
         bodies = [self.expr(p, depth) for p in parts if p.type == "expression"]
         cond_node = next((p for p in parts if p.type == "for_cond"), None)
@@ -389,7 +401,9 @@ def _dedent(parts: list[Any]) -> list[Any]:
             continue
         lines = part.split("\n")
         start = 0 if index == 0 else 1
-        lines[start:] = [line[indent:] if line[:indent].strip() == "" else line.lstrip()
-                         for line in lines[start:]]
+        lines[start:] = [
+            line[indent:] if line[:indent].strip() == "" else line.lstrip()
+            for line in lines[start:]
+        ]
         out.append("\n".join(lines))
     return out

@@ -21,8 +21,9 @@ def kubernetes_objects(resources: list[Resource]) -> list[Resource]:
     for resource in resources:
         document = _manifest(resource)
         if document is not None:
-            found.extend(kubernetes.resources_from_document(
-                document, resource.location.path, None) or [])
+            found.extend(
+                kubernetes.resources_from_document(document, resource.location.path, None) or []
+            )
     return found
 
 

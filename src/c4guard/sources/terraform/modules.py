@@ -84,8 +84,9 @@ def evaluate_configurations(files: list[TerraformFile]) -> tuple[list[Resource],
     be evaluated."""
     modules: dict[str, ModuleDir] = {}
     for file in files:
-        module = modules.setdefault(file.directory, ModuleDir(
-            file.directory, str(PurePath(file.display).parent)))
+        module = modules.setdefault(
+            file.directory, ModuleDir(file.directory, str(PurePath(file.display).parent))
+        )
         (module.var_files if file.is_vars else module.files).append(file)
     called = {child for module in modules.values() for child in _local_calls(module, modules)}
     resources: list[Resource] = []
@@ -100,8 +101,13 @@ def evaluate_configurations(files: list[TerraformFile]) -> tuple[list[Resource],
                 context.default_tags = root.provider_default_tags()
                 resources.extend(list(root.resources()))
             except RecursionError:
-                errors.append(InputError(module.display, None, "Terraform module nests "
-                                         "expressions too deeply to evaluate"))
+                errors.append(
+                    InputError(
+                        module.display,
+                        None,
+                        "Terraform module nests expressions too deeply to evaluate",
+                    )
+                )
     return resources, errors
 
 
@@ -134,8 +140,9 @@ def root_variants(module: ModuleDir) -> list[tuple[str | None, Inputs]]:
     chosen: dict[str, list[Any]] = defaultdict(list)
     workspaces: dict[str, dict[str, Any]] = {}
     for file in sorted(module.var_files, key=lambda f: f.display):
-        values = {name: evaluate(a.expr, Scope(_NO_MODULE))
-                  for name, a in file.body.attributes.items()}
+        values = {
+            name: evaluate(a.expr, Scope(_NO_MODULE)) for name, a in file.body.attributes.items()
+        }
         stem = os.path.basename(file.display).split(".")[0]
         if file.auto_vars:
             auto.update(values)
@@ -147,8 +154,11 @@ def root_variants(module: ModuleDir) -> list[tuple[str | None, Inputs]]:
     base: dict[str, Any] = {}
     for name, candidates in chosen.items():
         first = candidates[0]
-        base[name] = first if all(c == first for c in candidates) else Unknown(
-            f"var.{name} differs between the .tfvars files beside the module")
+        base[name] = (
+            first
+            if all(c == first for c in candidates)
+            else Unknown(f"var.{name} differs between the .tfvars files beside the module")
+        )
     base.update(auto)
     if not workspaces:
         return [(None, _thunks(base))]
@@ -197,9 +207,16 @@ class RootContext:
 class ModuleInstance:
     """One instance of a module: the root, or a child at `module.name[...]`."""
 
-    def __init__(self, module: ModuleDir, modules: dict[str, ModuleDir], prefix: str,
-                 inputs: Inputs, root: RootContext, stack: tuple[str, ...],
-                 called_from: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        module: ModuleDir,
+        modules: dict[str, ModuleDir],
+        prefix: str,
+        inputs: Inputs,
+        root: RootContext,
+        stack: tuple[str, ...],
+        called_from: tuple[str, ...] = (),
+    ) -> None:
         self.module = module
         self.root = root
         self.called_from = called_from
@@ -209,11 +226,11 @@ class ModuleInstance:
         self.stack = (*stack, module.directory)
         self.scope = Scope(self)
         self._variables = {b.labels[0]: b for _f, b in module.blocks("variable") if b.labels}
-        self._locals = {name: a.expr for _f, b in module.blocks("locals")
-                        for name, a in b.attributes.items()}
+        self._locals = {
+            name: a.expr for _f, b in module.blocks("locals") for name, a in b.attributes.items()
+        }
         self._calls = {b.labels[0]: b for _f, b in module.blocks("module") if b.labels}
-        self._call_files = {b.labels[0]: f.display for f, b in module.blocks("module")
-                            if b.labels}
+        self._call_files = {b.labels[0]: f.display for f, b in module.blocks("module") if b.labels}
         self._declared = {_declared_kind(b): None for _f, b in self._resource_blocks()}
         self._cache: dict[tuple[str, str], Any] = {}
         self._children: dict[str, list[tuple[str, ModuleInstance | None, str]]] = {}
@@ -252,8 +269,10 @@ class ModuleInstance:
         if key in self._cache:
             return value
         if self.root.active >= MAX_CHAIN:
-            return Unknown(f"{space}.{name} is reached through more than {MAX_CHAIN} "
-                           "values that refer to each other")
+            return Unknown(
+                f"{space}.{name} is reached through more than {MAX_CHAIN} "
+                "values that refer to each other"
+            )
         self._cache[key] = _IN_PROGRESS
         self.root.active += 1
         try:
@@ -283,20 +302,26 @@ class ModuleInstance:
         instances = self.children(name)
         if not instances:
             return Unknown(f"module.{name} is not declared")
-        outputs = {key: (child.outputs() if child else Unknown(why))
-                   for key, child, why in instances}
+        outputs = {
+            key: (child.outputs() if child else Unknown(why)) for key, child, why in instances
+        }
         block = self._calls[name]
         if "count" in block.attributes or "for_each" in block.attributes:
             keys = list(outputs)
             is_count = "count" in block.attributes
-            return [outputs[k] for k in keys] if is_count else {
-                json.loads(k.strip("[]")) if k else k: v for k, v in outputs.items()}
+            return (
+                [outputs[k] for k in keys]
+                if is_count
+                else {json.loads(k.strip("[]")) if k else k: v for k, v in outputs.items()}
+            )
         return next(iter(outputs.values()))
 
     def outputs(self) -> dict[str, Any]:
-        return {b.labels[0]: evaluate(b.attributes["value"].expr, self.scope)
-                for _f, b in self.module.blocks("output")
-                if b.labels and "value" in b.attributes}
+        return {
+            b.labels[0]: evaluate(b.attributes["value"].expr, self.scope)
+            for _f, b in self.module.blocks("output")
+            if b.labels and "value" in b.attributes
+        }
 
     # ------------------------------------------------------------------ module calls
 
@@ -325,13 +350,26 @@ class ModuleInstance:
                 yield key, None, why
                 continue
             scope = self.scope.bind(**bound)
-            inputs = {arg: (lambda e=attribute.expr, s=scope: evaluate(e, s))
-                      for arg, attribute in block.attributes.items()
-                      if arg not in META_ATTRIBUTES and arg != "source" and arg != "version"}
+            inputs = {
+                arg: (lambda e=attribute.expr, s=scope: evaluate(e, s))
+                for arg, attribute in block.attributes.items()
+                if arg not in META_ATTRIBUTES and arg != "source" and arg != "version"
+            }
             prefix = f"{self.prefix}module.{name}{key}."
             call = f"module.{name}{key} at {self._call_files[name]}:{block.line}"
-            yield key, ModuleInstance(child_module, self.modules, prefix, inputs,
-                                      self.root, self.stack, (*self.called_from, call)), ""
+            yield (
+                key,
+                ModuleInstance(
+                    child_module,
+                    self.modules,
+                    prefix,
+                    inputs,
+                    self.root,
+                    self.stack,
+                    (*self.called_from, call),
+                ),
+                "",
+            )
 
     def expand(self, block: Block) -> Iterator[tuple[str, dict[str, Any]]]:
         """(address suffix, names to bind) for each instance `count`/`for_each` makes."""
@@ -370,8 +408,11 @@ class ModuleInstance:
         for _file, block in self.module.blocks("provider"):
             if not block.labels or "alias" in block.attributes:
                 continue
-            expressions = [d.attributes["tags"].expr for d in block.children("default_tags")
-                           if "tags" in d.attributes]
+            expressions = [
+                d.attributes["tags"].expr
+                for d in block.children("default_tags")
+                if "tags" in d.attributes
+            ]
             if "default_labels" in block.attributes:
                 expressions.append(block.attributes["default_labels"].expr)
             for expression in expressions:
@@ -404,9 +445,16 @@ class ModuleInstance:
                 evaluate_body(block, self.scope.bind(**bound), file.display, body)
                 self._add_default_tags(kind, body)
                 address = f"{self.prefix}{kind}.{block.labels[1]}{key}"
-                yield Resource(ORIGIN, kind, address, self.root.namespace, body,
-                               Location(file.display, block.line), FROM_CONFIGURATION,
-                               end_line=block.end_line)
+                yield Resource(
+                    ORIGIN,
+                    kind,
+                    address,
+                    self.root.namespace,
+                    body,
+                    Location(file.display, block.line),
+                    FROM_CONFIGURATION,
+                    end_line=block.end_line,
+                )
         for name in self._calls:
             for _key, child, _why in self.children(name):
                 if child is not None:
@@ -433,8 +481,7 @@ class ResourceBody(Mapping):
         self.called_from = called_from
 
 
-def evaluate_body(block: Block, scope: Scope, display: str,
-                  into: Mapping | None = None) -> Mapping:
+def evaluate_body(block: Block, scope: Scope, display: str, into: Mapping | None = None) -> Mapping:
     """A block's evaluated attributes and nested blocks (lists of mappings, as in plans)."""
     body = into if into is not None else Mapping(display, block.line)
     for name, attribute in block.attributes.items():
@@ -464,8 +511,7 @@ def _dynamic(body: Mapping, block: Block, scope: Scope, display: str) -> None:
     if content is None:
         return
     iterator_attr = block.attributes.get("iterator")
-    iterator = iterator_attr.expr[1] if iterator_attr and iterator_attr.expr[0] == "var" \
-        else label
+    iterator = iterator_attr.expr[1] if iterator_attr and iterator_attr.expr[0] == "var" else label
     for_each_attr = block.attributes.get("for_each")
     collection = evaluate(for_each_attr.expr, scope) if for_each_attr else []
     if isinstance(collection, dict):
@@ -485,4 +531,3 @@ def _dynamic(body: Mapping, block: Block, scope: Scope, display: str) -> None:
         made.line = block.line
         items.append(made)
         items.item_lines.append(block.line)
-

@@ -20,24 +20,30 @@ from c4guard.sources.yamlload import Document, Mapping
 AFTER_APPLY = "known only after apply"
 _REFERENCE = re.compile(
     r"^(?P<address>(?:module\.[\w-]+(?:\[[^\]]*\])?\.)*(?:data\.)?[\w-]+\.[\w-]+(?:\[[^\]]*\])?)"
-    r"(?:\.(?P<attribute>.+))?$")
+    r"(?:\.(?P<attribute>.+))?$"
+)
 _NOT_RESOURCES = ("var.", "local.", "each.", "count.", "path.", "terraform.", "self.")
 
 
 def is_plan(value: Any) -> bool:
-    return isinstance(value, dict) and "format_version" in value and any(
-        k in value for k in ("planned_values", "values", "resource_changes"))
+    return (
+        isinstance(value, dict)
+        and "format_version" in value
+        and any(k in value for k in ("planned_values", "values", "resource_changes"))
+    )
 
 
-def resources_from_plan(document: Document, display: str, _namespace: str | None
-                        ) -> list[Resource] | None:
+def resources_from_plan(
+    document: Document, display: str, _namespace: str | None
+) -> list[Resource] | None:
     """The resources of a plan or state document, or None when it is not one."""
     value = document.value
     if not is_plan(value):
         return None
     root = _get(value, "planned_values", "root_module") or _get(value, "values", "root_module")
-    changes = {c.get("address"): c for c in value.get("resource_changes") or []
-               if isinstance(c, dict)}
+    changes = {
+        c.get("address"): c for c in value.get("resource_changes") or [] if isinstance(c, dict)
+    }
     configuration = _get(value, "configuration", "root_module") or {}
     resources = []
     for module_address, item in _planned(root or {}, ""):
@@ -53,8 +59,9 @@ def resources_from_plan(document: Document, display: str, _namespace: str | None
         if item.get("mode") == "data":
             kind = f"data.{kind}"
         line = item.line if isinstance(item, Mapping) else None
-        resources.append(Resource(ORIGIN, kind, address, display, body,
-                                  Location(display, line), FROM_PLAN))
+        resources.append(
+            Resource(ORIGIN, kind, address, display, body, Location(display, line), FROM_PLAN)
+        )
     return resources
 
 
@@ -75,15 +82,17 @@ def _planned(module: dict[str, Any], address: str) -> Iterator[tuple[str, dict[s
             yield from _planned(child, str(child.get("address", "")))
 
 
-def _expressions(configuration: dict[str, Any], module_address: str,
-                 item: dict[str, Any]) -> dict[str, Any] | None:
+def _expressions(
+    configuration: dict[str, Any], module_address: str, item: dict[str, Any]
+) -> dict[str, Any] | None:
     """The configuration's expressions for a planned resource (module calls followed), or
     None when the plan carries no configuration for it."""
     module = configuration
     for name in re.findall(r"module\.([\w-]+)", module_address):
         module = _get(module, "module_calls", name, "module") or {}
     config_address = re.sub(r"\[[^\]]*\]$", "", str(item.get("address", ""))).rsplit(
-        ".", 2 if item.get("mode") != "data" else 3)
+        ".", 2 if item.get("mode") != "data" else 3
+    )
     wanted = ".".join(config_address[-2:] if item.get("mode") != "data" else config_address[-3:])
     for resource in module.get("resources") or []:
         if isinstance(resource, dict) and resource.get("address") == wanted:
@@ -104,8 +113,9 @@ def _fill_unknowns(values: Any, unknown: Any, expressions: Any, prefix: str) -> 
     if isinstance(unknown, dict) and isinstance(values, dict):
         for key, flag in unknown.items():
             block = isinstance(expressions, dict) and attribute is None
-            expression = attribute if attribute is not None else (
-                expressions.get(key) if block else None)
+            expression = (
+                attribute if attribute is not None else (expressions.get(key) if block else None)
+            )
             if flag is True and block and key not in expressions:
                 values.pop(key, None)
             elif flag is True:
@@ -119,9 +129,15 @@ def _fill_unknowns(values: Any, unknown: Any, expressions: Any, prefix: str) -> 
         if len(own) != sum(1 for flag in unknown if flag is True):
             own = []
         for index, (item, flag) in enumerate(zip(values, unknown, strict=False)):
-            expression = attribute if attribute is not None else (
-                expressions[index] if isinstance(expressions, list) and index < len(
-                    expressions) else None)
+            expression = (
+                attribute
+                if attribute is not None
+                else (
+                    expressions[index]
+                    if isinstance(expressions, list) and index < len(expressions)
+                    else None
+                )
+            )
             if flag is True:
                 values[index] = own.pop(0) if own else _unknown(expression, prefix)
             else:
