@@ -7,14 +7,14 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from c4guard.model import Location, Resource, ResourceRef
+from c4guard.model import Location, Origin, Resource, ResourceRef
 from c4guard.workloads.views import Setting, locate
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
 
 
-ORIGIN = "host"
+ORIGIN = Origin.HOST
 
 
 SECRET_NAME = re.compile(
