@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, passed, unknown
-from c4guard.checks.terraform.common import expect
+from c4guard.checks.registry import Outcome, check, failed, passed, unknown, verdict
+from c4guard.checks.terraform.common import expect_known
 from c4guard.sources.terraform.values import is_known
 from c4guard.views.terraform import (
     WORLD,
@@ -610,7 +610,7 @@ def sagemaker_internet(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     for notebook in index.kinds("aws_sagemaker_notebook_instance"):
         setting = notebook.setting("direct_internet_access", default="Enabled")
-        yield expect(
+        yield expect_known(
             notebook,
             setting,
             "Disabled",
@@ -619,7 +619,7 @@ def sagemaker_internet(inv: Inventory) -> Iterator[Outcome]:
         )
     for domain in index.kinds("aws_sagemaker_domain"):
         setting = domain.setting("app_network_access_type", default="PublicInternetOnly")
-        yield expect(
+        yield expect_known(
             domain,
             setting,
             "VpcOnly",
@@ -646,10 +646,14 @@ def notebook_public_ip(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     for item in index.kinds("google_workbench_instance"):
         setting = item.setting("gce_setup", "disable_public_ip", default=False)
-        yield expect(item, setting, True, "has no public IP address", "has a public IP address")
+        yield expect_known(
+            item, setting, True, "has no public IP address", "has a public IP address"
+        )
     for item in index.kinds("google_notebooks_instance"):
         setting = item.setting("no_public_ip", default=False)
-        yield expect(item, setting, True, "has no public IP address", "has a public IP address")
+        yield expect_known(
+            item, setting, True, "has no public IP address", "has a public IP address"
+        )
     for item in index.kinds(
         "azurerm_machine_learning_workspace", "azurerm_machine_learning_compute_instance"
     ):
@@ -658,7 +662,7 @@ def notebook_public_ip(inv: Inventory) -> Iterator[Outcome]:
             if "workspace" in item.kind
             else "node_public_ip_enabled"
         )
-        yield expect(
+        yield expect_known(
             item,
             item.setting(key, default=True),
             False,
@@ -844,18 +848,13 @@ def ai_subnets_private(inv: Inventory) -> Iterator[Outcome]:
                 if subnet is None:
                     continue
                 route = _subnet_route(index, subnet, public_tables)
-                if route:
-                    yield failed(
-                        item,
-                        f"runs in {subnet.address}, routed to the internet through {route}",
-                        setting=item.setting(key),
-                    )
-                else:
-                    yield passed(
-                        item,
-                        f"runs in {subnet.address}, which has no route to an internet gateway",
-                        setting=item.setting(key),
-                    )
+                yield verdict(
+                    not route,
+                    item,
+                    f"runs in {subnet.address}, which has no route to an internet gateway",
+                    f"runs in {subnet.address}, routed to the internet through {route}",
+                    setting=item.setting(key),
+                )
 
 
 def _is_ai(item: TfResource) -> bool:
