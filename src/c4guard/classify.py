@@ -15,6 +15,7 @@ from typing import Any
 
 from c4guard.config import CLASS_NAMES, Config
 from c4guard.detect import DETECTORS as BUILT_IN_DETECTORS
+from c4guard.environments import ENVIRONMENT_WORDS
 from c4guard.workloads import Workload
 
 CLASS_ANNOTATION = "c4guard.dev/class"
@@ -25,22 +26,6 @@ ENVIRONMENT_LABELS = (
     "env",
     "app.kubernetes.io/environment",
 )
-ENVIRONMENT_WORDS = {
-    "prod": "prod",
-    "production": "prod",
-    "prd": "prod",
-    "live": "prod",
-    "staging": "staging",
-    "stage": "staging",
-    "stg": "staging",
-    "preprod": "staging",
-    "dev": "dev",
-    "development": "dev",
-    "test": "test",
-    "testing": "test",
-    "qa": "test",
-    "uat": "test",
-}
 
 Detector = Callable[[Workload], dict[str, str]]
 DETECTORS: list[Detector] = list(BUILT_IN_DETECTORS)

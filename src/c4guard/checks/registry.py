@@ -172,9 +172,24 @@ def verdict(
     return failed(subject, fails, setting=setting, fix=fix, evidence=evidence)
 
 
+@dataclass(frozen=True, slots=True)
+class OtherThan:
+    """What `expect` wants when a setting must not be `unwanted` (see `matches`)."""
+
+    unwanted: Any
+
+
+def other_than(unwanted: Any) -> OtherThan:
+    """`expect(subject, setting, other_than(True), ...)`: the setting must not be True."""
+    return OtherThan(unwanted)
+
+
 def matches(value: Any, wanted: Any) -> bool:
     """Whether a setting's value is what is `wanted`: a callable's answer for it, one of a
-    set's members, or equal to a plain value and of its type (`1` is not `True`)."""
+    set's members, anything but `other_than`'s value, or equal to a plain value and of its
+    type (`1` is not `True`)."""
+    if isinstance(wanted, OtherThan):
+        return not matches(value, wanted.unwanted)
     if callable(wanted):
         return bool(wanted(value))
     if isinstance(wanted, Set):
@@ -192,31 +207,10 @@ def expect(
     fix: str | None = None,
     evidence: dict[str, Any] | None = None,
 ) -> Outcome:
-    """A setting must be `good` (see `matches`): passed with `passes`, else failed."""
+    """A setting must be `good` (see `matches`; `other_than(x)` when it must not be x):
+    passed with `passes`, else failed with `fails`, `fix` and `evidence`."""
     return verdict(
         matches(setting.value, good),
-        subject,
-        passes,
-        fails,
-        setting=setting,
-        fix=fix,
-        evidence=evidence,
-    )
-
-
-def expect_not(
-    subject: Subject,
-    setting: Setting,
-    bad: Any,
-    passes: str,
-    fails: str,
-    *,
-    fix: str | None = None,
-    evidence: dict[str, Any] | None = None,
-) -> Outcome:
-    """A setting must not be `bad` (see `matches`): failed with `fails`, else passed."""
-    return verdict(
-        not matches(setting.value, bad),
         subject,
         passes,
         fails,

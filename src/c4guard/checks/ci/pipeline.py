@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, expect_not, failed, passed, verdict
+from c4guard.checks.registry import Outcome, check, expect, failed, other_than, passed, verdict
 from c4guard.model import Location
 from c4guard.pipelines import Job, Pipeline, Run, Step, ci_model
 from c4guard.pipelines.facts import Artifact, action_name
@@ -456,10 +456,10 @@ def _permissions_outcome(workflow: WorkflowFile, job: Job) -> Outcome:
     subject = job_subject(job)
     if "permissions" in job.spec:
         setting = subject.setting("permissions")
-        return expect_not(
+        return expect(
             subject,
             setting,
-            "write-all",
+            other_than("write-all"),
             f"sets its own permissions ({_scopes(setting.value)})",
             "grants write-all permissions",
         )

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, expect, expect_not, failed, passed, verdict
+from c4guard.checks.registry import Outcome, check, expect, failed, other_than, passed, verdict
 from c4guard.views.blocks import BlockSubject, key_line
 from c4guard.views.compose import SPEC, Mount, ServiceView, services, strings
 from c4guard.views.docker import ROOT_USERS, final_stages
@@ -58,7 +58,7 @@ def compose_privileged(inv: Inventory) -> Iterator[Outcome]:
     for view in services(inv):
         subject = view.subject()
         setting = subject.setting("privileged")
-        yield expect_not(subject, setting, True, "is not privileged", "runs privileged")
+        yield expect(subject, setting, other_than(True), "is not privileged", "runs privileged")
 
 
 @check(

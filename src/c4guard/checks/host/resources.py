@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from c4guard.checks.registry import Outcome, check, expect_not
+from c4guard.checks.registry import Outcome, check, expect, other_than
 from c4guard.views.host import subjects
 
 if TYPE_CHECKING:
@@ -26,10 +26,10 @@ def cgroup_limits(inv: Inventory) -> Iterator[Outcome]:
     for c in subjects(inv, "Cgroup", "cgroup"):
         for controller in ("memory", "cpu", "pids"):
             setting = c.fact(controller)
-            yield expect_not(
+            yield expect(
                 c,
                 setting,
-                None,
+                other_than(None),
                 f"limits {controller} to {_limit_text(controller, str(setting.value))}",
                 f"sets no {controller} limit",
             )

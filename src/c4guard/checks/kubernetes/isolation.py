@@ -11,9 +11,9 @@ from c4guard.checks.registry import (
     Outcome,
     check,
     expect,
-    expect_not,
     failed,
     not_applicable,
+    other_than,
     passed,
     unknown,
     verdict,
@@ -104,10 +104,10 @@ def no_privileged_containers(inv: Inventory) -> Iterator[Outcome]:
     """A privileged container has every capability and the host's devices."""
     for c in inv.containers():
         setting = c.security("privileged")
-        yield expect_not(
+        yield expect(
             c,
             setting,
-            True,
+            other_than(True),
             "is not privileged",
             "runs privileged: full access to the host's devices and kernel",
         )
@@ -270,10 +270,10 @@ def masked_proc(inv: Inventory) -> Iterator[Outcome]:
     """An unmasked /proc exposes kernel interfaces the runtime normally hides."""
     for c in linux_containers(inv):
         setting = c.security("procMount")
-        yield expect_not(
+        yield expect(
             c,
             setting,
-            "Unmasked",
+            other_than("Unmasked"),
             "keeps the default masked /proc",
             "mounts /proc unmasked (procMount: Unmasked)",
         )

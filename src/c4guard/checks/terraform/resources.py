@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, expect, expect_not, failed, passed, unknown
+from c4guard.checks.registry import Outcome, check, expect, failed, other_than, passed, unknown
 from c4guard.checks.terraform.common import expect_known
 from c4guard.views.terraform import TerraformIndex, TfResource, terraform, unknown_reason
 
@@ -41,10 +41,10 @@ def rate_limits(inv: Inventory) -> Iterator[Outcome]:
         yield _rest_stage(index, stage)
     for stage in index.kinds("aws_apigatewayv2_stage"):
         setting = stage.setting("default_route_settings", "throttling_rate_limit")
-        yield expect_not(
+        yield expect(
             stage,
             setting,
-            None,
+            other_than(None),
             f"throttles routes to {setting.value} requests/s",
             "sets no route throttling (only the account-wide quota applies)",
         )
