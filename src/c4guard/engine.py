@@ -156,6 +156,34 @@ def effective_domains(scanned: set[str]) -> set[str]:
     return scanned | {DOMAIN_EQUIVALENTS[d] for d in scanned if d in DOMAIN_EQUIVALENTS}
 
 
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What one check produced on an inventory: its outcomes and not-applicable statements
+    (those yielded before it crashed, if it did), what it read, and its exception."""
+
+    check: Check
+    items: list[Outcome | NotApplicable]
+    reads: frozenset[KindKey]
+    error: Exception | None = None
+
+    def outcomes(self) -> list[Outcome]:
+        return [item for item in self.items if isinstance(item, Outcome)]
+
+
+def run_check(check: Check, inventory: Inventory) -> CheckResult:
+    """Run one check on the inventory, recording what it read; a check that raises is
+    caught and its exception returned, never allowed to take the caller down."""
+    inventory.reads.clear()
+    items: list[Outcome | NotApplicable] = []
+    error: Exception | None = None
+    try:
+        items.extend(check.function(inventory))
+    except Exception as exc:
+        log.debug("check %s failed:\n%s", check.id, traceback.format_exc())
+        error = exc
+    return CheckResult(check, items, frozenset(inventory.reads), error)
+
+
 def run_checks(inventory: Inventory, checks: list[Check], domains: set[str]) -> CheckRun:
     """Run every check whose domain was scanned; a check that crashes is recorded, never
     allowed to take the scan down or to pass silently."""
@@ -163,17 +191,15 @@ def run_checks(inventory: Inventory, checks: list[Check], domains: set[str]) -> 
     for chk in checks:
         if chk.domain not in domains:
             continue
-        inventory.reads.clear()
-        try:
-            for item in chk.function(inventory):
-                if isinstance(item, NotApplicable):
-                    run.not_applicable.append(item)
-                else:
-                    run.findings.append(to_finding(chk, item))
-        except Exception as exc:
-            log.debug("check %s failed:\n%s", chk.id, traceback.format_exc())
-            run.errors[chk.requirement].append(f"check {chk.id} could not run: {exc!r}")
-        run.reads[chk.requirement] |= inventory.reads
+        result = run_check(chk, inventory)
+        for item in result.items:
+            if isinstance(item, NotApplicable):
+                run.not_applicable.append(item)
+            else:
+                run.findings.append(to_finding(chk, item))
+        if result.error is not None:
+            run.errors[chk.requirement].append(f"check {chk.id} could not run: {result.error!r}")
+        run.reads[chk.requirement] |= result.reads
     return run
 
 

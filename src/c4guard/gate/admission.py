@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from c4guard.errors import InvalidInput
 from c4guard.model import Resource
 from c4guard.sources.kubernetes import is_list, resources_from_document
 from c4guard.sources.structured import mark_json
@@ -20,7 +21,7 @@ JUDGED_OPERATIONS = frozenset({"CREATE", "UPDATE"})
 MAX_UID_CHARS = 128
 
 
-class BadReview(ValueError):
+class BadReview(InvalidInput, ValueError):
     """A request body that is not a usable AdmissionReview v1 (answered 400)."""
 
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from c4guard.errors import ServiceError
+
 MAX_RECORDING_BYTES = 4 * 1024 * 1024
 COMPUTE_MODES = {0: "DEFAULT", 1: "EXCLUSIVE_THREAD", 2: "PROHIBITED", 3: "EXCLUSIVE_PROCESS"}
 CC_ENVIRONMENTS = {0: "unavailable", 1: "simulation", 2: "production"}
@@ -34,7 +36,7 @@ SYSTEM_QUESTIONS = (
 )
 
 
-class NvmlError(Exception):
+class NvmlError(ServiceError):
     """NVML answered with an error (its NVML_ERROR_* name, e.g. NOT_SUPPORTED)."""
 
     def __init__(self, code: str, message: str = "") -> None:
@@ -42,7 +44,7 @@ class NvmlError(Exception):
         self.code = code
 
 
-class NvmlUnavailable(Exception):
+class NvmlUnavailable(ServiceError):
     """NVML cannot be used here (no library, no driver, no permission)."""
 
 

@@ -6,6 +6,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from c4guard.errors import InvalidInput
+
 # Linux capability numbers (include/uapi/linux/capability.h), named without the CAP_ prefix.
 CAPABILITIES = (
     "CHOWN",
@@ -54,12 +56,11 @@ TCP_LISTEN = "0A"
 _OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
 
 
-class ProcFormatError(ValueError):
+class ProcFormatError(InvalidInput, ValueError):
     """A procfs file that does not have the format the kernel writes."""
 
     def __init__(self, line: int | None, reason: str) -> None:
-        super().__init__(reason)
-        self.line = line
+        super().__init__(reason, line=line)
 
 
 def status_fields(text: str) -> dict[str, tuple[str, int]]:

@@ -15,10 +15,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import click
-
 from c4guard import __version__
 from c4guard.catalog import load_catalog
+from c4guard.errors import UsageError
 from c4guard.model import Assessment, Finding, RequirementResult, Result
 from c4guard.report.common import MET_STATUSES, attestations
 from c4guard.report.sarif import NOT_FILES, artifact_location
@@ -37,7 +36,7 @@ def require() -> None:
     try:
         import trestle.oscal.assessment_results  # noqa: F401
     except ImportError as exc:
-        raise click.UsageError(MISSING) from exc
+        raise UsageError(MISSING) from exc
 
 
 def render(assessment: Assessment) -> str:

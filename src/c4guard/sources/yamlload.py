@@ -17,6 +17,8 @@ from typing import Any
 import yaml
 from yaml import events as ev
 
+from c4guard.errors import InvalidInput
+
 try:
     from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - PyYAML built without LibYAML
@@ -58,12 +60,11 @@ class Sequence(list):
         self.item_lines: list[int] = []
 
 
-class YAMLLimitError(ValueError):
+class YAMLLimitError(InvalidInput, ValueError):
     """A document exceeded a depth or alias-expansion limit."""
 
     def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.line = line
+        super().__init__(message, line=line)
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,12 @@ import tarfile
 from pathlib import Path
 from typing import IO, Protocol
 
+from c4guard.errors import InvalidInput
+
 MAX_LINK_HOPS = 8
 
 
-class ImageFormatError(ValueError):
+class ImageFormatError(InvalidInput, ValueError):
     """The input is not a readable image archive (message names what is wrong)."""
 
 

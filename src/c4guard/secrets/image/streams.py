@@ -8,12 +8,14 @@ from typing import IO
 
 import zstandard
 
+from c4guard.errors import InvalidInput
+
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 CHUNK = 1 << 20
 
 
-class LimitExceeded(Exception):
+class LimitExceeded(InvalidInput):
     """A size or decompression-ratio limit stopped the read."""
 
 

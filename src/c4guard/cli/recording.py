@@ -11,6 +11,7 @@ import click
 from c4guard.audit.events import Event, assessment_payload, default_actor
 from c4guard.audit.store import AuditError
 from c4guard.audit.trail import AppendReceipt, open_trail
+from c4guard.errors import ServiceError
 
 DEFAULT_TRAIL = "default"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -39,7 +40,8 @@ def trail_location(option: str | None, configured: str | None = None) -> str | b
 
 
 def record(location: str | None, events: list[Event]) -> list[AppendReceipt]:
-    """Append `events` in one transaction; an unreachable trail is a click error (exit 2)."""
+    """Append `events` in one transaction; an unreachable trail is `AuditUnavailable`
+    (exit 2)."""
     try:
         with open_trail(location) as trail:
             return trail.append_many(events)
@@ -47,8 +49,8 @@ def record(location: str | None, events: list[Event]) -> list[AppendReceipt]:
         raise AuditUnavailable(f"audit trail unavailable: {exc}") from exc
 
 
-class AuditUnavailable(click.ClickException):
-    exit_code = 2
+class AuditUnavailable(ServiceError):
+    """The audit trail cannot be opened or appended to."""
 
 
 def scan_events(
