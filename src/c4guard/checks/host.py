@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, check, failed, not_applicable, passed, unknown
-from c4guard.live.procfs import CAPABILITIES, capability_names
+from c4guard.linux import CAPABILITIES, capability_names
 from c4guard.model import Location, NotApplicable, Resource, ResourceRef, Result
 from c4guard.workloads.views import Setting, locate
 

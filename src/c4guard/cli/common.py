@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 import click
 
+from c4guard.cli.governance import governance_options, governance_request
 from c4guard.cli.recording import (
     DEFAULT_TRAIL,
     audit_option,
@@ -24,7 +25,6 @@ from c4guard.config import Config, find_config, load_config
 from c4guard.engine import ScanRequest, assess
 from c4guard.errors import EXIT_FINDINGS, EXIT_OK
 from c4guard.governance.baseline import write_baseline
-from c4guard.governance.options import governance_options, governance_request
 from c4guard.model import Assessment
 from c4guard.report import html, junit, markdown, oscal, sarif
 from c4guard.report import json as json_report

@@ -7,8 +7,6 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from c4guard.governance.directives import MARKER
-from c4guard.governance.inline import attach_inline_directives
 from c4guard.model import InputError, InputSummary, RenderNotice, Resource
 from c4guard.sources import (  # noqa: F401  (they register their handlers and interpreters)
     compose,
@@ -20,6 +18,7 @@ from c4guard.sources import (  # noqa: F401  (they register their handlers and i
     seccomp,
     secrets,
 )
+from c4guard.sources.directives import MARKER
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import (
     CONTENT_SCANNERS,
@@ -29,6 +28,7 @@ from c4guard.sources.handlers import (
     FileHandler,
     handler_for,
 )
+from c4guard.sources.inline import attach_inline_directives
 from c4guard.sources.layout import analyse_layout
 from c4guard.sources.result import FileResult
 from c4guard.sources.text import (
