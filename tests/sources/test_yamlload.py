@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from c4guard.documents.yamlload import MAX_DEPTH, Mapping, YAMLLimitError, load_documents
+from c4guard.sources.yamlload import MAX_DEPTH, Mapping, YAMLLimitError, load_documents
 
 
 def one(text: str):

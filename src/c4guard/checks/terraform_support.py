@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, failed, passed, unknown
 from c4guard.config import CLASS_NAMES
-from c4guard.documents.yamlload import Mapping
 from c4guard.model import Location, Resource, ResourceRef
 from c4guard.sources.terraform import ORIGIN
 from c4guard.sources.terraform.environments import environment_name, workspace_of
 from c4guard.sources.terraform.modules import FROM_PLAN
 from c4guard.sources.terraform.values import Reference, Unknown, is_known, references_in
+from c4guard.sources.yamlload import Mapping
 from c4guard.workloads.views import Setting
 
 if TYPE_CHECKING:

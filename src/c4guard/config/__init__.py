@@ -11,9 +11,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from c4guard.config.gate import GatePolicy
-from c4guard.documents.yamlload import Mapping, Sequence, YAMLLimitError, load_documents
 from c4guard.errors import ConfigError
 from c4guard.model import Severity
+from c4guard.sources.yamlload import Mapping, Sequence, YAMLLimitError, load_documents
 
 CONFIG_NAMES = ("c4guard.yaml", "c4guard.yml", ".c4guard.yaml", ".c4guard.yml")
 CLASS_NAMES = ("ai", "untrusted-model", "high-risk", "confidential")

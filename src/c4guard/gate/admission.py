@@ -8,11 +8,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from c4guard.documents.yamlload import Document, Mapping
 from c4guard.errors import InvalidInput
 from c4guard.model import Resource
 from c4guard.sources.kubernetes import is_list, resources_from_document
 from c4guard.sources.structured import mark_json
+from c4guard.sources.yamlload import Document, Mapping
 
 API_VERSION = "admission.k8s.io/v1"
 VALIDATE_PATH = "/validate"  # where the webhook takes AdmissionReviews

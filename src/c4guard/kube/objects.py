@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from c4guard.documents.yamlload import YAMLLimitError, load_documents
 from c4guard.model import Location, Resource, ResourceRef
+from c4guard.sources.yamlload import YAMLLimitError, load_documents
 from c4guard.workloads.views import ContainerView, PodView, Setting, dig, locate
 
 Key = str | int

@@ -8,11 +8,11 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from c4guard.documents.yamlload import Mapping
 from c4guard.model import Location, Resource
 from c4guard.pipelines.model import Job, Pipeline, Run, Step
 from c4guard.shellscan import command_label, shorten
 from c4guard.sources.github import WORKFLOWS_DIR, normalise
+from c4guard.sources.yamlload import Mapping
 
 SYSTEM = "GitHub Actions"
 MAX_CALL_DEPTH = 10  # GitHub allows ten levels of nested reusable workflows

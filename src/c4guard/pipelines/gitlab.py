@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from c4guard.documents.merge import overlay
-from c4guard.documents.yamlload import Mapping
 from c4guard.model import Location, Resource
 from c4guard.pipelines.model import Job, Pipeline, Run, Step
 from c4guard.shellscan import command_label
 from c4guard.sources.github import normalise
 from c4guard.sources.gitlab import GLOBAL_KEYWORDS, is_root
+from c4guard.sources.merge import overlay
+from c4guard.sources.yamlload import Mapping
 
 SYSTEM = "GitLab CI"
 DEFAULT_STAGES = ("build", "test", "deploy")

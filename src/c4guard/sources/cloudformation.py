@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from c4guard.documents.yamlload import Document
 from c4guard.sources.structured import Unsupported
+from c4guard.sources.yamlload import Document
 
 NOT_YET_SUPPORTED = Unsupported("CloudFormation template (not yet supported by c4guard)")
 _TYPE_PREFIXES = ("AWS::", "Alexa::", "Custom::")

@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from c4guard.documents.merge import overlay
-from c4guard.documents.yamlload import Document, Mapping
 from c4guard.model import Location, Resource
+from c4guard.sources.merge import overlay
 from c4guard.sources.structured import INTERPRETERS, Interpreter
+from c4guard.sources.yamlload import Document, Mapping
 
 ORIGIN = "compose"
 DOMAIN = "compose"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from c4guard.documents.yamlload import Document
 from c4guard.model import Location, Resource
 from c4guard.sources.github import normalise
 from c4guard.sources.structured import INTERPRETERS, Interpreter
+from c4guard.sources.yamlload import Document
 
 ORIGIN = "gitlab"
 DOMAIN = "workflows"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from c4guard.documents.yamlload import Document, Mapping
 from c4guard.model import Location, Resource
+from c4guard.sources.yamlload import Document, Mapping
 
 ORIGIN = "k8s"
 DOMAIN = "kubernetes"

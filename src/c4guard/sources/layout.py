@@ -14,10 +14,10 @@ from typing import Any
 
 import yaml
 
-from c4guard.documents.yamlload import YAMLLimitError, load_documents
 from c4guard.model import RenderNotice
 from c4guard.sources.discover import SourceFile
 from c4guard.sources.text import BinaryFile, InputProblem, read_text
+from c4guard.sources.yamlload import YAMLLimitError, load_documents
 
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
 HELM_TEMPLATE = "Helm chart template"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from c4guard.documents.yamlload import Mapping
 from c4guard.model import Location, Resource
 from c4guard.sources.handlers import HANDLERS, FileContext, FileHandler
 from c4guard.sources.result import FileResult
+from c4guard.sources.yamlload import Mapping
 
 ORIGIN, DOMAIN, KIND = "config", "config", "MosquittoConfig"
 MAX_LINES = 100_000

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from c4guard.documents.yamlload import Document
 from c4guard.model import Location, Resource
 from c4guard.sources.structured import INTERPRETERS, Interpreter
+from c4guard.sources.yamlload import Document
 
 ORIGIN, DOMAIN, KIND = "config", "config", "SeccompProfile"
 

@@ -11,10 +11,10 @@ from typing import Any
 
 import yaml
 
-from c4guard.documents.yamlload import Document, Mapping, Sequence, YAMLLimitError, load_documents
 from c4guard.model import Resource
 from c4guard.sources import kubernetes
 from c4guard.sources.result import FileResult
+from c4guard.sources.yamlload import Document, Mapping, Sequence, YAMLLimitError, load_documents
 
 STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json")
 NOT_INFRASTRUCTURE = "YAML/JSON that is not infrastructure"

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from c4guard.documents.yamlload import Mapping, Sequence
 from c4guard.model import Resource
+from c4guard.sources.yamlload import Mapping, Sequence
 from c4guard.workloads.views import EMPTY, PodTemplate
 
 Extractor = Callable[[Resource], list[PodTemplate]]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from c4guard.documents.merge import MergedMapping, overlay, where
-from c4guard.documents.yamlload import Mapping, Sequence
 from c4guard.model import Resource
+from c4guard.sources.merge import MergedMapping, overlay, where
+from c4guard.sources.yamlload import Mapping, Sequence
 from c4guard.workloads.kinds import jobset_templates, mapping, spec_of
 from c4guard.workloads.runtimes import RuntimeIndex
 from c4guard.workloads.views import EMPTY, PodTemplate

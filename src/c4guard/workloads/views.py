@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from c4guard.documents.merge import where
-from c4guard.documents.yamlload import Mapping, Sequence
 from c4guard.model import Location, Resource, ResourceRef
+from c4guard.sources.merge import where
+from c4guard.sources.yamlload import Mapping, Sequence
 
 CONTAINER_GROUPS = ("initContainers", "containers", "ephemeralContainers")
 # securityContext fields that a pod sets for all its containers (containers override them).

@@ -13,11 +13,11 @@ from typing import Any
 
 import yaml
 
-from c4guard.documents.yamlload import Mapping, YAMLLimitError, load_documents
 from c4guard.model import Location, Resource
 from c4guard.sources.handlers import FileContext
 from c4guard.sources.result import FileResult
 from c4guard.sources.terraform.hcl import Attribute, Block, Expr, HclError, parse_hcl
+from c4guard.sources.yamlload import Mapping, YAMLLimitError, load_documents
 
 DOMAIN = "terraform"
 SOURCE_ORIGIN = "terraform-file"

@@ -9,10 +9,10 @@ from typing import Any
 
 import yaml
 
-from c4guard.documents.yamlload import Document, Mapping, Sequence, YAMLLimitError, load_documents
 from c4guard.model import Resource
 from c4guard.sources import kubernetes
 from c4guard.sources.terraform.values import is_known
+from c4guard.sources.yamlload import Document, Mapping, Sequence, YAMLLimitError, load_documents
 
 
 def kubernetes_objects(resources: list[Resource]) -> list[Resource]:

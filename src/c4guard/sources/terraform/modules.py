@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from c4guard.documents.yamlload import Mapping, Sequence
 from c4guard.model import InputError, Location, Resource
 from c4guard.sources import kubernetes
 from c4guard.sources.inline import attach_directives
@@ -28,6 +27,7 @@ from c4guard.sources.terraform.files import SOURCE_ORIGIN, TerraformFile
 from c4guard.sources.terraform.hcl import Block
 from c4guard.sources.terraform.manifests import kubernetes_objects
 from c4guard.sources.terraform.values import Unknown, is_known
+from c4guard.sources.yamlload import Mapping, Sequence
 
 if TYPE_CHECKING:
     from c4guard.sources import InputSet

@@ -12,10 +12,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from c4guard.documents.yamlload import Document, Mapping
 from c4guard.model import Location, Resource
 from c4guard.sources.terraform.modules import FROM_PLAN, ORIGIN
 from c4guard.sources.terraform.values import Reference, Unknown
+from c4guard.sources.yamlload import Document, Mapping
 
 AFTER_APPLY = "known only after apply"
 _REFERENCE = re.compile(

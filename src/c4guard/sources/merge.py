@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from c4guard.documents.yamlload import Mapping, Sequence
+from c4guard.sources.yamlload import Mapping, Sequence
 
 # Lists merged item by item on a key (strategic-merge style); other lists are replaced.
 MERGE_KEYS = {
