@@ -77,16 +77,16 @@ def workload_labels(workload: Workload) -> dict[str, Any]:
 
 def _from_config(workload: Workload, config: Config) -> None:
     resource = workload.resource
-    facts = {
+    facts: dict[str, Any] = {
         "kind": resource.kind,
         "namespace": resource.namespace,
         "name": resource.name,
         "labels": workload_labels(workload),
         "path": resource.location.path,
     }
-    for index, rule in enumerate(config.classes):
-        if rule.matches(**facts):
-            for name in rule.classes:
+    for index, class_rule in enumerate(config.classes):
+        if class_rule.matches(**facts):
+            for name in class_rule.classes:
                 workload.classes.setdefault(name, f"config classes[{index}] in {config.source}")
     if workload.environment is None:
         for index, rule in enumerate(config.environments):

@@ -10,7 +10,7 @@ import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
 
 from c4guard.catalog import Catalog, load_catalog
 from c4guard.checks import all_checks
@@ -83,7 +83,7 @@ def assess(
         if (kept := [c for c in ids if REGISTRY[c].domain in domains])
     }
     today = today_utc()
-    governance = apply_exceptions(run.findings, config.exceptions, today)
+    governance: dict[str, Any] = apply_exceptions(run.findings, config.exceptions, today)
     governance["exceptions"] += apply_directives(
         run.findings,
         inventory,
@@ -139,6 +139,10 @@ def root_relative_fingerprints(findings: list[Finding], targets: list[str]) -> N
             )
 
 
+@overload
+def _relative(value: str, roots: list[str]) -> str: ...
+@overload
+def _relative(value: str | None, roots: list[str]) -> str | None: ...
 def _relative(value: str | None, roots: list[str]) -> str | None:
     if not value or "/" not in value:
         return value

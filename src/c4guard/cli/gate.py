@@ -18,6 +18,7 @@ import yaml
 
 from c4guard.cli.recording import (
     DEFAULT_TRAIL,
+    F,
     audit_option,
     receipt_line,
     record,
@@ -41,7 +42,7 @@ def gate() -> None:
     (`check`)."""
 
 
-def gate_options(func):  # type: ignore[no-untyped-def]
+def gate_options(func: F) -> F:
     """The options `serve` and `check` share: config, trust policy, registry access."""
     func = registry_options(func)
     func = click.option(
@@ -361,7 +362,7 @@ def _relative(config: Config, value: str | None) -> Path | None:
 def _trail(option: str | None, config: Config) -> str | None:
     configured = config.audit.db if config.audit else None
     location = trail_location(option, configured)
-    return None if location is False else location  # type: ignore[return-value]
+    return None if location is False else location
 
 
 def _actor(option: str | None, config: Config) -> str:

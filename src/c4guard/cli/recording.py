@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 
@@ -31,7 +31,9 @@ def audit_option(func: F) -> F:
     )(func)
 
 
-def trail_location(option: str | None, configured: str | None = None) -> str | bool | None:
+def trail_location(
+    option: str | None, configured: str | None = None
+) -> str | Literal[False] | None:
     """Where to record: False for nowhere, None for the default trail, else the location."""
     if option is None and configured is None:
         return False

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from c4guard.audit.events import Event, default_actor
-from c4guard.cli.recording import audit_option, receipt_line, record, trail_location
+from c4guard.cli.recording import F, audit_option, receipt_line, record, trail_location
 from c4guard.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 _PATH = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-def registry_options(func):  # type: ignore[no-untyped-def]
+def registry_options(func: F) -> F:
     """The options that say how to reach a registry."""
     func = click.option(
         "--plain-http",

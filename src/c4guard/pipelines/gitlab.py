@@ -203,7 +203,8 @@ def _pipeline(config: Config) -> Pipeline:
     root = config.root
     pipeline = Pipeline(SYSTEM, root, root.name, notes=config.notes)
     body = config.body
-    variables = body.get("variables") if isinstance(body.get("variables"), dict) else {}
+    declared = body.get("variables")
+    variables = declared if isinstance(declared, dict) else {}
     stages = _stages(body)
     runs: dict[str, Run] = {}
     for name, spec in job_specs(body).items():

@@ -63,7 +63,7 @@ def resources_from_document(
     value = document.value
     if not _is_compose(value, path):
         return None
-    services = value.get("services") or {}
+    services = value.get("services") or Mapping(path)
     project = str(
         value.get("name") or os.path.basename(os.path.dirname(os.path.abspath(path))) or "compose"
     )

@@ -93,7 +93,7 @@ def _target_jobs(override: Mapping) -> set[str]:
 def _with_trainer(containers: Any, trainer: Mapping, spec: Mapping) -> Sequence:
     items = [c for c in containers or [] if isinstance(c, Mapping)]
     named = [c for c in items if c.get("name") == TRAINER_CONTAINER]
-    target = (named or items or [None])[0]
+    target = (named or items)[0] if items else None
     merged = overlay(target or EMPTY, trainer)
     merged.setdefault("name", TRAINER_CONTAINER)
     return _sequence([merged if c is target else c for c in items] or [merged], spec)

@@ -82,7 +82,9 @@ class TarArchive:
     def _resolve(self, name: str) -> tarfile.TarInfo | None:
         clean = normalized_name(name)
         for _ in range(MAX_LINK_HOPS):
-            member = self._members.get(clean) if clean else None
+            if not clean:
+                return None
+            member = self._members.get(clean)
             if member is None or member.isreg():
                 return member
             if member.issym():

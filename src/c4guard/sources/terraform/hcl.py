@@ -169,7 +169,7 @@ class _Converter:
         if kind == "index":
             return ("index", value, self.index_key(node.named_children[0], depth))
         if kind == "splat":
-            ops = []
+            ops: list[tuple[str, Any]] = []
             for part in node.named_children[0].named_children:
                 if part.type == "get_attr":
                     ops.append(("attr", self.text(part.named_children[-1])))
