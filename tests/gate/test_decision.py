@@ -13,7 +13,7 @@ from c4guard.config import Config, ExceptionRule
 from c4guard.config.gate import GatePolicy, Rule
 from c4guard.gate.admission import parse_review
 from c4guard.gate.decision import BEYOND_THE_OBJECT, Decision, Gate
-from c4guard.model import Severity
+from c4guard.model import Domain, Severity
 from tests.gate.harness import review
 from tests.gate.objects import pod, privileged
 
@@ -41,7 +41,9 @@ def with_checks(*extra: Check) -> list[Check]:
 
 
 def kubernetes_check(check_id: str, function: CheckFunction, severity: str = "critical") -> Check:
-    return Check(check_id, "4.1.1", Severity(severity), check_id, "-", "kubernetes", (), function)
+    return Check(
+        check_id, "4.1.1", Severity(severity), check_id, "-", Domain.KUBERNETES, (), function
+    )
 
 
 def test_hardened_pod_is_allowed_without_warnings():
