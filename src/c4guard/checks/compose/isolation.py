@@ -128,9 +128,9 @@ def _user_outcome(view: ServiceView, dockerfile_users: dict[str, str | None]) ->
     subject = view.subject()
     setting = subject.setting("user")
     if setting.value is not None:
-        user = str(setting.value).partition(":")[0].strip()
+        declared = str(setting.value).partition(":")[0].strip()
         return verdict(
-            user not in ROOT_USERS,
+            declared not in ROOT_USERS,
             subject,
             f"runs as user {setting.value}",
             f"runs as root (user: {setting.value})",
@@ -271,6 +271,7 @@ def _mounts(view: ServiceView) -> list[Mount]:
 
 
 def _mount(item: Any, line: int | None) -> Mount | None:
+    source: Any
     if isinstance(item, str):
         parts = item.split(":")
         if len(parts) == 1:

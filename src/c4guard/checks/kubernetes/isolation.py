@@ -30,6 +30,7 @@ from c4guard.workloads.views import Setting
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
+    from c4guard.model import Resource
     from c4guard.workloads import ContainerView, PodView
 
 
@@ -515,7 +516,7 @@ def read_only_host_paths(inv: Inventory) -> Iterator[Outcome]:
 
 
 def _host_path_volumes(pod: PodView) -> dict[str, str]:
-    volumes = {}
+    volumes: dict[Any, str] = {}
     for volume in pod.spec.get("volumes") or []:
         if isinstance(volume, dict) and isinstance(volume.get("hostPath"), dict):
             volumes[volume.get("name")] = str(volume["hostPath"].get("path", ""))
@@ -635,7 +636,7 @@ SAFE_MOUNT_OPTIONS = ("noexec", "nosuid", "nodev")
 def volume_mount_options(inv: Inventory) -> Iterator[Outcome]:
     """Writable volumes without noexec/nosuid/nodev let a process run dropped binaries,
     setuid files and device nodes."""
-    sources = [
+    sources: list[tuple[Resource, tuple[str, ...]]] = [
         (r, ("spec", "mountOptions"))
         for r in inv.kind("PersistentVolume")
         if ObjectView(r).get("spec", "volumeMode") != "Block"
