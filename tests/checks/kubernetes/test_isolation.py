@@ -12,7 +12,7 @@ from c4guard.model import Assessment
 from tests.conftest import findings_of, scan_paths
 from tests.expectations import expectations, unmet
 
-FIXTURES = Path(__file__).parent / "fixtures" / "isolation"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "isolation"
 ISOLATION_CHECKS = sorted(
     c.id for req in ("4.1.1", "4.1.2", "4.1.3") for c in checks_for(req) if c.domain == "kubernetes"
 )

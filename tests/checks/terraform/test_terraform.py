@@ -14,7 +14,7 @@ from tests.conftest import findings_of, scan_paths
 from tests.expectations import expectations, unmet
 from tests.sources.plans import plan_of
 
-FIXTURES = Path(__file__).parent / "fixtures" / "terraform"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "terraform"
 
 
 @pytest.fixture(scope="module")
