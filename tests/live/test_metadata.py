@@ -4,57 +4,23 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 from click.testing import CliRunner
 
 from c4guard.cli import main
 from c4guard.live.metadata import probe
+from tests.live.imds import Imds, serving
 
 HARDENED = Path(__file__).parent / "fixtures" / "roots" / "hardened-container"
 
 
-class Imds(BaseHTTPRequestHandler):
-    """Answers like AWS IMDSv2 with tokens required: PUT token 200, the rest 401."""
-
-    seen: ClassVar[list[tuple[str, str]]] = []
-    token_status = 200
-
-    def do_PUT(self) -> None:
-        self.seen.append(("PUT", self.path))
-        ok = self.path == "/latest/api/token" and "X-aws-ec2-metadata-token-ttl-seconds" in (
-            self.headers
-        )
-        self._answer(self.token_status if ok else 403, b"AQAEAFixtureToken==")
-
-    def do_GET(self) -> None:
-        self.seen.append(("GET", self.path))
-        self._answer(401, b"")
-
-    def _answer(self, status: int, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def imds() -> Iterator[tuple[str, type[Imds]]]:
-    handler = type("Handler", (Imds,), {"seen": []})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    server.shutdown()
-    server.server_close()
+    with serving() as served:
+        yield served
 
 
 def _host(endpoint: str) -> dict:

@@ -11,7 +11,7 @@ This module is the registration API, not a check module: check modules import it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -153,6 +153,71 @@ def unknown(
     evidence: dict[str, Any] | None = None,
 ) -> Outcome:
     return Outcome(subject, Result.UNKNOWN, message, setting, None, evidence or {})
+
+
+def verdict(
+    ok: bool,
+    subject: Subject,
+    passes: str,
+    fails: str,
+    *,
+    setting: Setting | None = None,
+    fix: str | None = None,
+    evidence: dict[str, Any] | None = None,
+) -> Outcome:
+    """One outcome from a judgement: passed with `passes` when `ok`, else failed with
+    `fails`, `fix` and `evidence` (the evidence of a failure)."""
+    if ok:
+        return passed(subject, passes, setting=setting)
+    return failed(subject, fails, setting=setting, fix=fix, evidence=evidence)
+
+
+@dataclass(frozen=True, slots=True)
+class OtherThan:
+    """What `expect` wants when a setting must not be `unwanted` (see `matches`)."""
+
+    unwanted: Any
+
+
+def other_than(unwanted: Any) -> OtherThan:
+    """`expect(subject, setting, other_than(True), ...)`: the setting must not be True."""
+    return OtherThan(unwanted)
+
+
+def matches(value: Any, wanted: Any) -> bool:
+    """Whether a setting's value is what is `wanted`: a callable's answer for it, one of a
+    set's members, anything but `other_than`'s value, or equal to a plain value and of its
+    type (`1` is not `True`)."""
+    if isinstance(wanted, OtherThan):
+        return not matches(value, wanted.unwanted)
+    if callable(wanted):
+        return bool(wanted(value))
+    if isinstance(wanted, Set):
+        return any(matches(value, w) for w in wanted)
+    return bool(value == wanted) and type(value) is type(wanted)
+
+
+def expect(
+    subject: Subject,
+    setting: Setting,
+    good: Any,
+    passes: str,
+    fails: str,
+    *,
+    fix: str | None = None,
+    evidence: dict[str, Any] | None = None,
+) -> Outcome:
+    """A setting must be `good` (see `matches`; `other_than(x)` when it must not be x):
+    passed with `passes`, else failed with `fails`, `fix` and `evidence`."""
+    return verdict(
+        matches(setting.value, good),
+        subject,
+        passes,
+        fails,
+        setting=setting,
+        fix=fix,
+        evidence=evidence,
+    )
 
 
 def not_applicable(requirement: str, reason: str) -> NotApplicable:

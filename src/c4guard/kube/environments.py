@@ -7,6 +7,8 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from c4guard.environments import ENVIRONMENT_WORDS
+
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
 
@@ -17,22 +19,6 @@ ENVIRONMENT_LABELS = (
     "env",
     "app.kubernetes.io/environment",
 )
-ENVIRONMENT_WORDS = {
-    "prod": "prod",
-    "production": "prod",
-    "prd": "prod",
-    "live": "prod",
-    "staging": "staging",
-    "stage": "staging",
-    "stg": "staging",
-    "preprod": "staging",
-    "dev": "dev",
-    "development": "dev",
-    "test": "test",
-    "testing": "test",
-    "qa": "test",
-    "uat": "test",
-}
 
 
 def namespace_environments(inv: Inventory) -> dict[str, str]:

@@ -3,13 +3,7 @@ the brokers deployed in Kubernetes and for configuration files."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from c4guard.sources.mosquitto import BrokerConfig
-
-if TYPE_CHECKING:
-    pass
-
 
 MOSQUITTO = "https://mosquitto.org/man/mosquitto-conf-5.html"
 

@@ -4,15 +4,10 @@ redacted form, and the files that were scanned."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from c4guard.model import Location, Resource, ResourceRef
 from c4guard.sources import secrets
 from c4guard.workloads.views import Setting
-
-if TYPE_CHECKING:
-    pass
-
 
 SECRETS_DOC = "https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html"
 

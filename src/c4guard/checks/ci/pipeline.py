@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, passed
+from c4guard.checks.registry import Outcome, check, expect, failed, other_than, passed, verdict
 from c4guard.model import Location
 from c4guard.pipelines import Job, Pipeline, Run, Step, ci_model
 from c4guard.pipelines.facts import Artifact, action_name
@@ -193,14 +193,13 @@ def sbom_generated(inv: Inventory) -> Iterator[Outcome]:
         subject = run_subject(run)
         source = _sbom_source(pipeline, published)
         step, artifact = published[0]
-        if source:
-            yield passed(subject, f"produces an SBOM ({source}) for {_describe(step, artifact)}")
-        else:
-            yield failed(
-                subject,
-                f"publishes {_describe(step, artifact)} without an SBOM",
-                evidence=_notes(pipeline),
-            )
+        yield verdict(
+            bool(source),
+            subject,
+            f"produces an SBOM ({source}) for {_describe(step, artifact)}",
+            f"publishes {_describe(step, artifact)} without an SBOM",
+            evidence=_notes(pipeline),
+        )
 
 
 def _sbom_source(pipeline: Pipeline, published: list[tuple[Step, Artifact]]) -> str | None:
@@ -231,14 +230,13 @@ def sbom_signed(inv: Inventory) -> Iterator[Outcome]:
             continue  # WF-SBOM reports the missing SBOM
         subject = run_subject(run)
         signer = _sbom_signer(pipeline, run, published)
-        if signer:
-            yield passed(subject, f"signs its SBOM ({signer})")
-        else:
-            yield failed(
-                subject,
-                f"generates an SBOM ({source}) but does not sign or attest it",
-                evidence=_notes(pipeline),
-            )
+        yield verdict(
+            bool(signer),
+            subject,
+            f"signs its SBOM ({signer})",
+            f"generates an SBOM ({source}) but does not sign or attest it",
+            evidence=_notes(pipeline),
+        )
 
 
 def _sbom_signer(
@@ -458,10 +456,12 @@ def _permissions_outcome(workflow: WorkflowFile, job: Job) -> Outcome:
     subject = job_subject(job)
     if "permissions" in job.spec:
         setting = subject.setting("permissions")
-        if setting.value == "write-all":
-            return failed(subject, "grants write-all permissions", setting=setting)
-        return passed(
-            subject, f"sets its own permissions ({_scopes(setting.value)})", setting=setting
+        return expect(
+            subject,
+            setting,
+            other_than("write-all"),
+            f"sets its own permissions ({_scopes(setting.value)})",
+            "grants write-all permissions",
         )
     body = workflow.body
     setting = subject.at(job.location.line, body.get("permissions"), "permissions (workflow)")

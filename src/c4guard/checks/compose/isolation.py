@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, passed
+from c4guard.checks.registry import Outcome, check, expect, failed, other_than, passed, verdict
 from c4guard.views.blocks import BlockSubject, key_line
 from c4guard.views.compose import SPEC, Mount, ServiceView, services, strings
 from c4guard.views.docker import ROOT_USERS, final_stages
@@ -58,10 +58,7 @@ def compose_privileged(inv: Inventory) -> Iterator[Outcome]:
     for view in services(inv):
         subject = view.subject()
         setting = subject.setting("privileged")
-        if setting.value is True:
-            yield failed(subject, "runs privileged", setting=setting)
-        else:
-            yield passed(subject, "is not privileged", setting=setting)
+        yield expect(subject, setting, other_than(True), "is not privileged", "runs privileged")
 
 
 @check(
@@ -100,15 +97,14 @@ def compose_caps_added(inv: Inventory) -> Iterator[Outcome]:
         subject = view.subject()
         setting = subject.setting("cap_add")
         extra = sorted(_capabilities(setting.value) - ALLOWED_ADDED_CAPABILITIES)
-        if extra:
-            yield failed(
-                subject,
-                f"adds capabilities {', '.join(extra)}",
-                setting=setting,
-                evidence={"added": extra},
-            )
-        else:
-            yield passed(subject, "adds no capability beyond NET_BIND_SERVICE", setting=setting)
+        yield verdict(
+            not extra,
+            subject,
+            "adds no capability beyond NET_BIND_SERVICE",
+            f"adds capabilities {', '.join(extra)}",
+            setting=setting,
+            evidence={"added": extra},
+        )
 
 
 @check(
@@ -132,10 +128,14 @@ def _user_outcome(view: ServiceView, dockerfile_users: dict[str, str | None]) ->
     subject = view.subject()
     setting = subject.setting("user")
     if setting.value is not None:
-        user = str(setting.value).partition(":")[0].strip()
-        if user in ROOT_USERS:
-            return failed(subject, f"runs as root (user: {setting.value})", setting=setting)
-        return passed(subject, f"runs as user {setting.value}", setting=setting)
+        declared = str(setting.value).partition(":")[0].strip()
+        return verdict(
+            declared not in ROOT_USERS,
+            subject,
+            f"runs as user {setting.value}",
+            f"runs as root (user: {setting.value})",
+            setting=setting,
+        )
     dockerfile = _built_from(view)
     if dockerfile is not None and dockerfile in dockerfile_users:
         user = dockerfile_users[dockerfile]
@@ -271,6 +271,7 @@ def _mounts(view: ServiceView) -> list[Mount]:
 
 
 def _mount(item: Any, line: int | None) -> Mount | None:
+    source: Any
     if isinstance(item, str):
         parts = item.split(":")
         if len(parts) == 1:
@@ -341,12 +342,13 @@ def compose_read_only(inv: Inventory) -> Iterator[Outcome]:
     for view in services(inv):
         subject = view.subject()
         setting = subject.setting("read_only")
-        if setting.value is True:
-            yield passed(subject, "has a read-only root filesystem", setting=setting)
-        else:
-            yield failed(
-                subject, "has a writable root filesystem (read_only is not true)", setting=setting
-            )
+        yield expect(
+            subject,
+            setting,
+            True,
+            "has a read-only root filesystem",
+            "has a writable root filesystem (read_only is not true)",
+        )
 
 
 @check(

@@ -46,6 +46,7 @@ def compose_ssh_port(inv: Inventory) -> Iterator[Outcome]:
 
 
 def _publishes_ssh(item: Any) -> bool:
+    candidates: list[Any]
     if isinstance(item, dict):
         candidates = [item.get("target"), item.get("published")]
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, passed
+from c4guard.checks.registry import Outcome, check, failed, passed, verdict
 from c4guard.views.blocks import key_line
 from c4guard.views.compose import SPEC, ServiceView, services, strings
 from c4guard.workloads.views import dig
@@ -31,10 +31,13 @@ def compose_limits(inv: Inventory) -> Iterator[Outcome]:
         cpu = limit_map.get("cpus") or view.spec.get("cpus") or view.spec.get("cpu_quota")
         memory = limit_map.get("memory") or view.spec.get("mem_limit")
         missing = [name for name, value in (("cpu", cpu), ("memory", memory)) if not value]
-        if missing:
-            yield failed(subject, f"has no {' or '.join(missing)} limit", setting=limits)
-        else:
-            yield passed(subject, f"limits cpu to {cpu} and memory to {memory}", setting=limits)
+        yield verdict(
+            not missing,
+            subject,
+            f"limits cpu to {cpu} and memory to {memory}",
+            f"has no {' or '.join(missing)} limit",
+            setting=limits,
+        )
 
 
 @check(

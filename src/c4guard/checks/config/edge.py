@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from c4guard.checks.registry import Outcome, check, failed, passed
+from c4guard.checks.registry import Outcome, check, verdict
 from c4guard.kube.objects import ObjectView
 from c4guard.model import Location
 from c4guard.sources.mosquitto import KIND as MOSQUITTO_CONFIG
@@ -32,4 +32,4 @@ def mqtt_config_files(inv: Inventory) -> Iterator[Outcome]:
         subject = ObjectView(resource, f"mosquitto configuration {resource.name}")
         for ok, what, line in judge_broker(parse_mosquitto(resource.body["text"])):
             setting = Setting(what, Location(resource.location.path, line), "text", "file")
-            yield (passed if ok else failed)(subject, what, setting=setting)
+            yield verdict(ok, subject, what, what, setting=setting)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from c4guard.checks.registry import Outcome, check, failed, passed
+from c4guard.checks.registry import Outcome, check, verdict
 from c4guard.kube.objects import ObjectView
 from c4guard.kube.seccomp import judge_profile
 from c4guard.sources.seccomp import KIND as SECCOMP_PROFILE
@@ -27,7 +27,11 @@ def seccomp_profile_files(inv: Inventory) -> Iterator[Outcome]:
     """Profile files found among the inputs are judged whether or not a manifest uses them."""
     for resource in inv.kind(SECCOMP_PROFILE, origin="config"):
         view = ObjectView(resource, f"seccomp profile {resource.name}")
-        verdict = judge_profile(resource.body)
-        yield (passed if verdict.appropriate else failed)(
-            view, verdict.message, setting=view.setting(*verdict.keys)
+        judged = judge_profile(resource.body)
+        yield verdict(
+            judged.appropriate,
+            view,
+            judged.message,
+            judged.message,
+            setting=view.setting(*judged.keys),
         )

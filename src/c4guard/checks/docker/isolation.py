@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from c4guard.checks.registry import Outcome, check, failed, passed, unknown
+from c4guard.checks.registry import Outcome, check, failed, passed, unknown, verdict
 from c4guard.views.docker import (
     DOCKERFILE_REFERENCE,
     ROOT_USERS,
@@ -54,8 +54,11 @@ def _user_outcome(view: StageView) -> Outcome:
             "build argument without a default",
             setting=setting,
         )
-    user = value.partition(":")[0].strip()
-    if user in ROOT_USERS:
-        return failed(subject, f"runs as root (USER {value})", setting=setting)
     inherited = f" (set in stage {origin.label})" if origin is not view.stage else ""
-    return passed(subject, f"runs as USER {value}{inherited}", setting=setting)
+    return verdict(
+        value.partition(":")[0].strip() not in ROOT_USERS,
+        subject,
+        f"runs as USER {value}{inherited}",
+        f"runs as root (USER {value})",
+        setting=setting,
+    )

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from c4guard.checks.registry import Outcome, check, failed, passed, unknown
+from c4guard.checks.registry import Outcome, check, failed, passed, unknown, verdict
 from c4guard.shellscan import pipes_download_to_shell, safe_url
 from c4guard.sources.dockerfile import (
     SCRATCH,
@@ -103,10 +103,13 @@ def add_checksum(inv: Inventory) -> Iterator[Outcome]:
                 continue
             source = safe_url(remote[0]) if "://" in remote[0] else remote[0].split(":")[0]
             setting = instruction_setting(subject, instruction, source)
-            if instruction.flag("checksum") or all(_GIT_COMMIT.search(s) for s in remote):
-                yield passed(subject, f"verifies the checksum of {source}", setting=setting)
-            else:
-                yield failed(subject, f"ADDs {source} without --checksum", setting=setting)
+            yield verdict(
+                bool(instruction.flag("checksum")) or all(_GIT_COMMIT.search(s) for s in remote),
+                subject,
+                f"verifies the checksum of {source}",
+                f"ADDs {source} without --checksum",
+                setting=setting,
+            )
 
 
 @check(

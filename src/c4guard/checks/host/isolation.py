@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.host.common import tee_outcomes
-from c4guard.checks.registry import Outcome, check, failed, passed, unknown
+from c4guard.checks.registry import Outcome, check, expect, failed, passed, unknown, verdict
 from c4guard.linux import CAPABILITIES, capability_names
 from c4guard.model import NotApplicable, Result
 from c4guard.views.host import HostSubject, nodes, processes, subjects
@@ -171,15 +171,14 @@ def bounding_set(inv: Inventory) -> Iterator[Outcome]:
             yield unknown(p, "does not show its bounding set", setting=setting)
             continue
         extra = sorted(set(capability_names(setting.value)) - ALLOWED_CAPABILITIES)
-        if extra:
-            yield failed(
-                p,
-                f"keeps capabilities in its bounding set ({_names(extra)}): they were not dropped",
-                setting=setting,
-                evidence={"bounding": extra},
-            )
-        else:
-            yield passed(p, "has dropped all capabilities from its bounding set", setting=setting)
+        yield verdict(
+            not extra,
+            p,
+            "has dropped all capabilities from its bounding set",
+            f"keeps capabilities in its bounding set ({_names(extra)}): they were not dropped",
+            setting=setting,
+            evidence={"bounding": extra},
+        )
 
 
 @check(
@@ -195,15 +194,14 @@ def no_new_privileges(inv: Inventory) -> Iterator[Outcome]:
     """Without no_new_privs a setuid program run by the workload gains its owner's rights."""
     for p in processes(inv):
         setting = p.fact("NoNewPrivs")
-        if setting.value == 1:
-            yield passed(p, "has no_new_privs set", setting=setting)
-        else:
-            yield failed(
-                p,
-                "can gain privileges through setuid programs (NoNewPrivs: "
-                f"{setting.value if setting.value is not None else 'absent'})",
-                setting=setting,
-            )
+        yield expect(
+            p,
+            setting,
+            1,
+            "has no_new_privs set",
+            "can gain privileges through setuid programs (NoNewPrivs: "
+            f"{setting.value if setting.value is not None else 'absent'})",
+        )
 
 
 @check(
@@ -249,12 +247,13 @@ def service_account_token(inv: Inventory) -> Iterator[Outcome]:
     """A mounted token lets whoever compromises the workload call the Kubernetes API."""
     for p in processes(inv):
         setting = p.fact("service_account_token")
-        if setting.value:
-            yield failed(
-                p, f"has a Kubernetes service-account token at {setting.value}", setting=setting
-            )
-        else:
-            yield passed(p, "has no Kubernetes service-account token mounted", setting=setting)
+        yield expect(
+            p,
+            setting,
+            None,
+            "has no Kubernetes service-account token mounted",
+            f"has a Kubernetes service-account token at {setting.value}",
+        )
 
 
 @check(
@@ -400,15 +399,14 @@ def writable_mounts(inv: Inventory) -> Iterator[Outcome]:
             continue
         setting = m.fact("options")
         missing = [o for o in HARDENING_OPTIONS if o not in (setting.value or [])]
-        if missing:
-            yield failed(
-                m,
-                f"is writable without {', '.join(missing)}",
-                setting=setting,
-                evidence={"fs_type": m.body.get("fs_type"), "missing": missing},
-            )
-        else:
-            yield passed(m, "is writable with nosuid, nodev and noexec", setting=setting)
+        yield verdict(
+            not missing,
+            m,
+            "is writable with nosuid, nodev and noexec",
+            f"is writable without {', '.join(missing)}",
+            setting=setting,
+            evidence={"fs_type": m.body.get("fs_type"), "missing": missing},
+        )
 
 
 def _judged(mount: Any) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from c4guard.checks.registry import Outcome, check, failed, passed
+from c4guard.checks.registry import Outcome, check, expect, other_than
 from c4guard.views.host import subjects
 
 if TYPE_CHECKING:
@@ -26,14 +26,13 @@ def cgroup_limits(inv: Inventory) -> Iterator[Outcome]:
     for c in subjects(inv, "Cgroup", "cgroup"):
         for controller in ("memory", "cpu", "pids"):
             setting = c.fact(controller)
-            if setting.value is None:
-                yield failed(c, f"sets no {controller} limit", setting=setting)
-            else:
-                yield passed(
-                    c,
-                    f"limits {controller} to {_limit_text(controller, setting.value)}",
-                    setting=setting,
-                )
+            yield expect(
+                c,
+                setting,
+                other_than(None),
+                f"limits {controller} to {_limit_text(controller, str(setting.value))}",
+                f"sets no {controller} limit",
+            )
 
 
 def _limit_text(controller: str, value: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
-from c4guard.checks.registry import Outcome, check, failed, not_applicable, passed, unknown
+from c4guard.checks.registry import Outcome, check, failed, not_applicable, passed, unknown, verdict
 from c4guard.kube.objects import ObjectView
 from c4guard.model import Location, NotApplicable
 from c4guard.sources.mosquitto import BrokerConfig, parse_mosquitto
@@ -115,7 +115,7 @@ def _broker(inv: Inventory, pod: PodView, broker: str) -> Iterator[Outcome]:
             location = Location(resource.location.path, offset + line)
             setting = Setting(what, location, f"data.{key}", "ConfigMap")
             subject = ObjectView(resource, f"mosquitto configuration {resource.name}/{key}")
-            yield (passed if ok else failed)(subject, what, setting=setting)
+            yield verdict(ok, subject, what, what, setting=setting)
 
 
 def _mosquitto_configs(

@@ -7,7 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, not_applicable, passed, unknown
+from c4guard.checks.registry import (
+    Outcome,
+    check,
+    expect,
+    failed,
+    not_applicable,
+    other_than,
+    passed,
+    unknown,
+    verdict,
+)
 from c4guard.kube.objects import ObjectView, annotation_setting
 from c4guard.kube.rbac import rbac, wildcard
 from c4guard.kube.runtime_response import response_for
@@ -20,6 +30,7 @@ from c4guard.workloads.views import Setting
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
+    from c4guard.model import Resource
     from c4guard.workloads import ContainerView, PodView
 
 
@@ -94,12 +105,13 @@ def no_privileged_containers(inv: Inventory) -> Iterator[Outcome]:
     """A privileged container has every capability and the host's devices."""
     for c in inv.containers():
         setting = c.security("privileged")
-        if setting.value is True:
-            yield failed(
-                c, "runs privileged: full access to the host's devices and kernel", setting=setting
-            )
-        else:
-            yield passed(c, "is not privileged", setting=setting)
+        yield expect(
+            c,
+            setting,
+            other_than(True),
+            "is not privileged",
+            "runs privileged: full access to the host's devices and kernel",
+        )
 
 
 @check(
@@ -164,15 +176,14 @@ def only_allowed_capabilities(inv: Inventory) -> Iterator[Outcome]:
     for c in linux_containers(inv):
         setting = c.security("capabilities", "add")
         extra = sorted(capability_names(setting.value) - ALLOWED_ADDED_CAPABILITIES)
-        if extra:
-            yield failed(
-                c,
-                f"adds capabilities {', '.join(extra)}",
-                setting=setting,
-                evidence={"added": extra},
-            )
-        else:
-            yield passed(c, "adds no capability beyond NET_BIND_SERVICE", setting=setting)
+        yield verdict(
+            not extra,
+            c,
+            "adds no capability beyond NET_BIND_SERVICE",
+            f"adds capabilities {', '.join(extra)}",
+            setting=setting,
+            evidence={"added": extra},
+        )
 
 
 @check(
@@ -260,10 +271,13 @@ def masked_proc(inv: Inventory) -> Iterator[Outcome]:
     """An unmasked /proc exposes kernel interfaces the runtime normally hides."""
     for c in linux_containers(inv):
         setting = c.security("procMount")
-        if setting.value == "Unmasked":
-            yield failed(c, "mounts /proc unmasked (procMount: Unmasked)", setting=setting)
-        else:
-            yield passed(c, "keeps the default masked /proc", setting=setting)
+        yield expect(
+            c,
+            setting,
+            other_than("Unmasked"),
+            "keeps the default masked /proc",
+            "mounts /proc unmasked (procMount: Unmasked)",
+        )
 
 
 @check(
@@ -477,10 +491,9 @@ def read_only_root(inv: Inventory) -> Iterator[Outcome]:
     """A writable root filesystem lets an attacker drop and modify binaries."""
     for c in linux_containers(inv):
         setting = c.security("readOnlyRootFilesystem")
-        if setting.value is True:
-            yield passed(c, "has a read-only root filesystem", setting=setting)
-        else:
-            yield failed(c, "has a writable root filesystem", setting=setting)
+        yield expect(
+            c, setting, True, "has a read-only root filesystem", "has a writable root filesystem"
+        )
 
 
 @check(
@@ -503,7 +516,7 @@ def read_only_host_paths(inv: Inventory) -> Iterator[Outcome]:
 
 
 def _host_path_volumes(pod: PodView) -> dict[str, str]:
-    volumes = {}
+    volumes: dict[Any, str] = {}
     for volume in pod.spec.get("volumes") or []:
         if isinstance(volume, dict) and isinstance(volume.get("hostPath"), dict):
             volumes[volume.get("name")] = str(volume["hostPath"].get("path", ""))
@@ -559,20 +572,15 @@ def workload_rbac(inv: Inventory) -> Iterator[Outcome]:
                     f"{what or 'cluster-admin'} {grant.scope} ({grant.role}, "
                     f"{grant.binding.location})"
                 )
-        if broad:
-            yield failed(
-                pod,
-                f"runs as ServiceAccount {name}, which holds broad permissions: {broad[0]}",
-                setting=setting,
-                evidence={"grants": broad},
-            )
-        else:
-            yield passed(
-                pod,
-                f"runs as ServiceAccount {name}, which has no cluster-admin or "
-                "wildcard grant among the inputs",
-                setting=setting,
-            )
+        yield verdict(
+            not broad,
+            pod,
+            f"runs as ServiceAccount {name}, which has no cluster-admin or "
+            "wildcard grant among the inputs",
+            f"runs as ServiceAccount {name}, which holds broad permissions: {''.join(broad[:1])}",
+            setting=setting,
+            evidence={"grants": broad},
+        )
 
 
 @check(
@@ -607,10 +615,10 @@ def localhost_seccomp(inv: Inventory) -> Iterator[Outcome]:
             )
             continue
         body, resource, keys = found
-        verdict = judge_profile(body)
-        where = ObjectView(resource).locate(*keys, *verdict.keys)
-        message = f"uses the Localhost seccomp profile {name}, which {verdict.message} ({where})"
-        yield (passed if verdict.appropriate else failed)(c, message, setting=profile)
+        judged = judge_profile(body)
+        where = ObjectView(resource).locate(*keys, *judged.keys)
+        message = f"uses the Localhost seccomp profile {name}, which {judged.message} ({where})"
+        yield verdict(judged.appropriate, c, message, message, setting=profile)
 
 
 SAFE_MOUNT_OPTIONS = ("noexec", "nosuid", "nodev")
@@ -628,7 +636,7 @@ SAFE_MOUNT_OPTIONS = ("noexec", "nosuid", "nodev")
 def volume_mount_options(inv: Inventory) -> Iterator[Outcome]:
     """Writable volumes without noexec/nosuid/nodev let a process run dropped binaries,
     setuid files and device nodes."""
-    sources = [
+    sources: list[tuple[Resource, tuple[str, ...]]] = [
         (r, ("spec", "mountOptions"))
         for r in inv.kind("PersistentVolume")
         if ObjectView(r).get("spec", "volumeMode") != "Block"
@@ -638,10 +646,13 @@ def volume_mount_options(inv: Inventory) -> Iterator[Outcome]:
         view = ObjectView(resource)
         options = {str(o).strip().lower() for o in view.get(*keys) or []}
         missing = [o for o in SAFE_MOUNT_OPTIONS if o not in options]
-        if missing:
-            yield failed(view, f"mounts without {', '.join(missing)}", setting=view.setting(*keys))
-        else:
-            yield passed(view, "mounts with noexec, nosuid and nodev", setting=view.setting(*keys))
+        yield verdict(
+            not missing,
+            view,
+            "mounts with noexec, nosuid and nodev",
+            f"mounts without {', '.join(missing)}",
+            setting=view.setting(*keys),
+        )
 
 
 @check(

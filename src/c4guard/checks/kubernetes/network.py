@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, passed, unknown
+from c4guard.checks.registry import Outcome, check, failed, passed, unknown, verdict
 from c4guard.kube.environments import namespace_environments
 from c4guard.kube.mesh import (
     LINKERD_AUTHENTICATED,
@@ -332,17 +332,18 @@ def _mtls(inv: Inventory, pod: PodView) -> Outcome:
     member = membership(inv, pod)
     if member.mesh is None:
         cilium = _cilium_mutual_auth(inv, pod)
-        if cilium:
-            return passed(
-                pod, f"requires Cilium mutual authentication on every ingress rule ({cilium})"
-            )
-        return failed(pod, f"{member.reason}: its traffic is not mutually authenticated")
+        return verdict(
+            bool(cilium),
+            pod,
+            f"requires Cilium mutual authentication on every ingress rule ({cilium})",
+            f"{member.reason}: its traffic is not mutually authenticated",
+        )
     if member.mesh == "linkerd":
         policy = linkerd_policy(inv, pod)
-        if policy in LINKERD_AUTHENTICATED:
-            return passed(pod, f"{member.reason} and requires authenticated clients ({policy})")
-        return failed(
+        return verdict(
+            policy in LINKERD_AUTHENTICATED,
             pod,
+            f"{member.reason} and requires authenticated clients ({policy})",
             f"{member.reason}, but its default inbound policy {policy} accepts "
             "unauthenticated clients",
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from c4guard.checks.registry import Outcome, check, failed, passed, unknown
+from c4guard.checks.registry import Outcome, check, failed, passed, unknown, verdict
 from c4guard.kube.admission import (
     Target,
     coverage,
@@ -108,14 +108,13 @@ def _admission(inv: Inventory, c: ContainerView) -> Outcome:
 def policies_enforce(inv: Inventory) -> Iterator[Outcome]:
     """A verification policy in Audit, Warn or dry-run mode only records unsigned images."""
     for control in verification_policies(inv):
-        if control.enforces:
-            yield passed(control.view, f"enforces ({control.mode})", setting=control.view.setting())
-        else:
-            yield failed(
-                control.view,
-                f"runs in {control.mode} mode: unverified images are admitted and only recorded",
-                setting=control.view.setting(),
-            )
+        yield verdict(
+            control.enforces,
+            control.view,
+            f"enforces ({control.mode})",
+            f"runs in {control.mode} mode: unverified images are admitted and only recorded",
+            setting=control.view.setting(),
+        )
 
 
 @check(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, not_applicable, passed
+from c4guard.checks.registry import Outcome, check, failed, not_applicable, passed, verdict
 from c4guard.kube import selectors
 from c4guard.kube.accelerators import accelerator_requests
 from c4guard.kube.mesh import mesh_config
@@ -52,14 +52,13 @@ def container_limits(inv: Inventory) -> Iterator[Outcome]:
         limits = limits if isinstance(limits, Mapping) else {}
         missing = [k for k in ("cpu", "memory") if limits.get(k) in (None, "")]
         setting = container_setting(container, "resources", "limits")
-        if missing:
-            yield failed(container, f"has no {' or '.join(missing)} limit", setting=setting)
-        else:
-            yield passed(
-                container,
-                f"is limited to {limits['cpu']} CPU and {limits['memory']} memory",
-                setting=setting,
-            )
+        yield verdict(
+            not missing,
+            container,
+            f"is limited to {limits.get('cpu')} CPU and {limits.get('memory')} memory",
+            f"has no {' or '.join(missing)} limit",
+            setting=setting,
+        )
 
 
 @check(
@@ -277,16 +276,13 @@ def exhaustion_protection(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
             yield passed(pod, f"is not exposed outside the cluster ({why})")
             continue
         protections = list(_protections(inv, workload))
-        if protections:
-            yield passed(
-                pod, f"is exposed ({exposure}) and protected by {'; '.join(protections)} ({why})"
-            )
-        else:
-            yield failed(
-                pod,
-                f"is exposed ({exposure}) with no rate limit, bounded autoscaling "
-                f"or priority class ({why})",
-            )
+        yield verdict(
+            bool(protections),
+            pod,
+            f"is exposed ({exposure}) and protected by {'; '.join(protections)} ({why})",
+            f"is exposed ({exposure}) with no rate limit, bounded autoscaling "
+            f"or priority class ({why})",
+        )
 
 
 def _services_for(inv: Inventory, workload: Workload) -> list[Resource]:

@@ -17,6 +17,7 @@ from c4guard.views.kubernetes import is_sandboxed
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
+    from c4guard.kube.tee import TeePosture
     from c4guard.workloads import PodView, Workload
 
 GVISOR = "https://gvisor.dev/docs/user_guide/quick_start/kubernetes/"
@@ -162,6 +163,24 @@ def _tee_pods(
             yield workload, pod
 
 
+def _attested_confidential(
+    inv: Inventory, requirement: str, outside: str
+) -> Iterator[tuple[PodView, TeePosture, str] | Outcome | NotApplicable]:
+    """(pod, TEE, why) for each confidential pod in an attesting TEE; a failure saying what
+    the others do `outside` one; not-applicable statements as they come."""
+    for item in _tee_pods(inv, requirement, ("confidential",), "confidential"):
+        if isinstance(item, NotApplicable):
+            yield item
+            continue
+        workload, pod = item
+        tee = tee_posture(inv, pod)
+        why = _why(workload, "confidential")
+        if tee.confidential and tee.attests:
+            yield pod, tee, why
+        else:
+            yield failed(pod, f"{outside}: {tee.how} ({why})", setting=tee.runtime)
+
+
 @check(
     "K8S-TEE-ATTESTATION",
     requirement="4.5.3",
@@ -217,20 +236,12 @@ def attestation_before_loading(inv: Inventory) -> Iterator[Outcome | NotApplicab
 def confidential_in_tee(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     """Data and models in use are exposed to the host unless the workload runs in a TEE."""
     policies = gpu_operator_policies(inv)
-    for item in _tee_pods(inv, "4.5.4", ("confidential",), "confidential"):
-        if isinstance(item, NotApplicable):
+    outside = "is confidential but not in a hardware TEE"
+    for item in _attested_confidential(inv, "4.5.4", outside):
+        if not isinstance(item, tuple):
             yield item
             continue
-        workload, pod = item
-        tee = tee_posture(inv, pod)
-        why = _why(workload, "confidential")
-        if not tee.confidential or not tee.attests:
-            yield failed(
-                pod,
-                f"is confidential but not in a hardware TEE: {tee.how} ({why})",
-                setting=tee.runtime,
-            )
-            continue
+        pod, tee, why = item
         gpus = any(
             r.resource.startswith("nvidia.com/")
             for c in pod.containers
@@ -261,20 +272,13 @@ def confidential_in_tee(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
 )
 def model_keys_after_attestation(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     """A model in a TEE can still be extracted if its key reaches the host in clear."""
-    for item in _tee_pods(inv, "4.5.5", ("confidential",), "confidential"):
-        if isinstance(item, NotApplicable):
+    outside = "serves a confidential model outside an attesting TEE"
+    for item in _attested_confidential(inv, "4.5.5", outside):
+        if not isinstance(item, tuple):
             yield item
             continue
-        workload, pod = item
-        tee = tee_posture(inv, pod)
-        why = _why(workload, "confidential")
-        if not tee.confidential or not tee.attests:
-            yield failed(
-                pod,
-                f"serves a confidential model outside an attesting TEE: {tee.how} ({why})",
-                setting=tee.runtime,
-            )
-        elif tee.kbs:
+        pod, tee, why = item
+        if tee.kbs:
             yield passed(
                 pod,
                 f"gets keys from the KBS at {tee.kbs} only after attestation ({why})",

@@ -469,12 +469,14 @@ def _has_data(resource: Any) -> bool:
 
 
 def _secret_volumes(pod_spec: Mapping[str, Any]) -> set[str]:
-    names = set()
+    names: set[Any] = set()
     for volume in pod_spec.get("volumes") or []:
         if not isinstance(volume, Mapping):
             continue
-        csi = volume.get("csi") if isinstance(volume.get("csi"), Mapping) else {}
-        projected = volume.get("projected") if isinstance(volume.get("projected"), Mapping) else {}
+        csi: Any = volume.get("csi") if isinstance(volume.get("csi"), Mapping) else {}
+        projected: Any = (
+            volume.get("projected") if isinstance(volume.get("projected"), Mapping) else {}
+        )
         if (
             "secret" in volume
             or csi.get("driver") == CSI_DRIVER

@@ -1,18 +1,16 @@
-"""What the Terraform checks of several sections share: the "setting must be X" outcome and
-the TEE outcomes. Not a check module: it registers no check."""
+"""What the Terraform checks of several sections share: the "setting must be X" outcome of
+a value Terraform may know only at apply, and the TEE outcomes. Not a check module: it
+registers no check."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from c4guard.checks.registry import Outcome, failed, not_applicable, passed, unknown
+from c4guard.checks.registry import Outcome, expect, failed, not_applicable, passed, unknown
 from c4guard.model import NotApplicable
 from c4guard.views.terraform import TEE_READERS, TerraformIndex, TfResource, unknown_reason
 from c4guard.workloads.views import Setting
-
-if TYPE_CHECKING:
-    pass
 
 
 def tee_outcomes(
@@ -42,17 +40,14 @@ def tee_outcomes(
         )
 
 
-def expect(item: TfResource, setting: Setting, good: Any, passes: str, fails: str) -> Outcome:
-    """Pass when the setting is `good`, unknown when it cannot be known here, else fail
-    naming the value and whether it is the provider's default."""
-    value = setting.value
-    reason = unknown_reason(value)
+def expect_known(item: TfResource, setting: Setting, good: Any, passes: str, fails: str) -> Outcome:
+    """`expect` for Terraform: unknown when the value cannot be known before apply; a failure
+    names the value and whether it is the provider's default."""
+    reason = unknown_reason(setting.value)
     if reason:
         return unknown(item, f"{setting.path} is unknown: {reason}", setting=setting)
-    if value == good and type(value) is type(good):
-        return passed(item, passes, setting=setting)
+    value = setting.value
     shown = str(value).lower() if isinstance(value, bool) else value
     default = "" if setting.present else ", the provider's default"
-    return failed(
-        item, f"{fails} ({setting.path.rsplit('.', 1)[-1]} = {shown}{default})", setting=setting
-    )
+    key = setting.path.rsplit(".", 1)[-1]
+    return expect(item, setting, good, passes, f"{fails} ({key} = {shown}{default})")

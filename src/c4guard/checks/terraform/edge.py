@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from c4guard.checks.registry import Outcome, check, not_applicable, passed
-from c4guard.checks.terraform.common import expect
+from c4guard.checks.terraform.common import expect_known
 from c4guard.model import NotApplicable
 from c4guard.views.terraform import AZURE_VMS, GCP_VMS, GKE_NODES, has_default_node_pool, terraform
 
@@ -47,7 +47,7 @@ def iot_mutual_tls(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
     for item in index.kinds("aws_iot_certificate"):
         yield passed(item, "registers an X.509 device certificate (mutual TLS)")
     for item in index.kinds("aws_iot_authorizer"):
-        yield expect(
+        yield expect_known(
             item,
             item.setting("signing_disabled", default=False),
             False,
@@ -55,7 +55,7 @@ def iot_mutual_tls(inv: Inventory) -> Iterator[Outcome | NotApplicable]:
             "accepts unsigned custom-authorizer tokens instead of client certificates",
         )
     for hub in index.kinds("azurerm_iothub"):
-        yield expect(
+        yield expect_known(
             hub,
             hub.setting("local_authentication_enabled", default=True),
             False,
@@ -87,9 +87,11 @@ def secure_boot(inv: Inventory) -> Iterator[Outcome]:
         setting = item.setting(
             *prefix, "shielded_instance_config", "enable_secure_boot", default=False
         )
-        yield expect(item, setting, True, "boots with Secure Boot", "boots without Secure Boot")
+        yield expect_known(
+            item, setting, True, "boots with Secure Boot", "boots without Secure Boot"
+        )
     for vm in index.kinds(*AZURE_VMS):
-        yield expect(
+        yield expect_known(
             vm,
             vm.setting("secure_boot_enabled", default=False),
             True,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, passed, unknown
+from c4guard.checks.registry import Outcome, check, expect, failed, passed, unknown
 from c4guard.views.terraform import (
     AZURE_VMS,
     GCP_VMS,
@@ -76,10 +76,13 @@ def gpu_node_integrity(inv: Inventory) -> Iterator[Outcome]:
     for vm in index.kinds(*AZURE_VMS):
         if _azure_gpu(vm):
             setting = vm.setting("vtpm_enabled", default=False)
-            if setting.value is True:
-                yield passed(vm, "runs GPUs with a vTPM (trusted launch)", setting=setting)
-            else:
-                yield failed(vm, "runs GPUs without a vTPM", setting=setting)
+            yield expect(
+                vm,
+                setting,
+                True,
+                "runs GPUs with a vTPM (trusted launch)",
+                "runs GPUs without a vTPM",
+            )
 
 
 # ---------------------------------------------------------------------------- 4.7.2

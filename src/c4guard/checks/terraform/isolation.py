@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, check, failed, passed, unknown
-from c4guard.checks.terraform.common import expect, tee_outcomes
+from c4guard.checks.terraform.common import expect_known, tee_outcomes
 from c4guard.model import NotApplicable
 from c4guard.views.terraform import TfResource, as_document, terraform, unknown_reason
 
@@ -72,7 +72,7 @@ def _container_outcome(task: TfResource, container: dict[str, Any], setting: Any
 def sagemaker_root(inv: Inventory) -> Iterator[Outcome]:
     """root_access defaults to Enabled: every notebook user is root on the instance."""
     for notebook in terraform(inv).kinds("aws_sagemaker_notebook_instance"):
-        yield expect(
+        yield expect_known(
             notebook,
             notebook.setting("root_access", default="Enabled"),
             "Disabled",

@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, passed, unknown
-from c4guard.checks.terraform.common import expect
+from c4guard.checks.registry import Outcome, check, failed, passed, unknown, verdict
+from c4guard.checks.terraform.common import expect_known
 from c4guard.sources.terraform.values import is_known
 from c4guard.views.terraform import (
     WORLD,
@@ -345,8 +345,8 @@ def gke_metadata(inv: Inventory) -> Iterator[Outcome]:
         if has_default_node_pool(cluster):
             yield _metadata_outcome(cluster, cluster, ("node_config",))
     for pool in index.kinds("google_container_node_pool"):
-        cluster = index.resolve(pool.get("cluster"), pool, "google_container_cluster")
-        yield _metadata_outcome(pool, cluster, ("node_config",))
+        parent = index.resolve(pool.get("cluster"), pool, "google_container_cluster")
+        yield _metadata_outcome(pool, parent, ("node_config",))
 
 
 def _metadata_outcome(
@@ -361,7 +361,7 @@ def _metadata_outcome(
     if setting.present:
         return unknown(item, f"metadata mode is unknown: {unknown_reason(mode)}", setting=setting)
     pool_id = cluster.get("workload_identity_config", "workload_pool") if cluster else None
-    if pool_id is not None:
+    if cluster is not None and pool_id is not None:
         return passed(
             item,
             "inherits GKE_METADATA from the cluster's Workload Identity",
@@ -457,18 +457,22 @@ def kubernetes_api_exposure(inv: Inventory) -> Iterator[Outcome]:
             for b in cluster.blocks("master_authorized_networks_config", "cidr_blocks")
         ]
         configured = bool(cluster.blocks("master_authorized_networks_config"))
-        cidrs = networks if configured else ["0.0.0.0/0"]
         yield _api_outcome(
-            cluster, not private, cidrs, cluster.setting("master_authorized_networks_config")
+            cluster,
+            not private,
+            networks if configured else ["0.0.0.0/0"],
+            cluster.setting("master_authorized_networks_config"),
         )
     for cluster in index.kinds("azurerm_kubernetes_cluster"):
         private = cluster.get("private_cluster_enabled") is True
         ranges = cluster.get("api_server_access_profile", "authorized_ip_ranges") or cluster.get(
             "api_server_authorized_ip_ranges"
         )
-        cidrs = as_list(ranges) or ["0.0.0.0/0"]
         yield _api_outcome(
-            cluster, not private, cidrs, cluster.setting("api_server_access_profile")
+            cluster,
+            not private,
+            as_list(ranges) or ["0.0.0.0/0"],
+            cluster.setting("api_server_access_profile"),
         )
 
 
@@ -610,7 +614,7 @@ def sagemaker_internet(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     for notebook in index.kinds("aws_sagemaker_notebook_instance"):
         setting = notebook.setting("direct_internet_access", default="Enabled")
-        yield expect(
+        yield expect_known(
             notebook,
             setting,
             "Disabled",
@@ -619,7 +623,7 @@ def sagemaker_internet(inv: Inventory) -> Iterator[Outcome]:
         )
     for domain in index.kinds("aws_sagemaker_domain"):
         setting = domain.setting("app_network_access_type", default="PublicInternetOnly")
-        yield expect(
+        yield expect_known(
             domain,
             setting,
             "VpcOnly",
@@ -646,10 +650,14 @@ def notebook_public_ip(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     for item in index.kinds("google_workbench_instance"):
         setting = item.setting("gce_setup", "disable_public_ip", default=False)
-        yield expect(item, setting, True, "has no public IP address", "has a public IP address")
+        yield expect_known(
+            item, setting, True, "has no public IP address", "has a public IP address"
+        )
     for item in index.kinds("google_notebooks_instance"):
         setting = item.setting("no_public_ip", default=False)
-        yield expect(item, setting, True, "has no public IP address", "has a public IP address")
+        yield expect_known(
+            item, setting, True, "has no public IP address", "has a public IP address"
+        )
     for item in index.kinds(
         "azurerm_machine_learning_workspace", "azurerm_machine_learning_compute_instance"
     ):
@@ -658,7 +666,7 @@ def notebook_public_ip(inv: Inventory) -> Iterator[Outcome]:
             if "workspace" in item.kind
             else "node_public_ip_enabled"
         )
-        yield expect(
+        yield expect_known(
             item,
             item.setting(key, default=True),
             False,
@@ -732,10 +740,10 @@ def environments_share_nothing(inv: Inventory) -> Iterator[Outcome]:
                     if identity is not None:
                         targets[identity] = target or value
                         users[identity].setdefault(item.environment, item)
-    for identity, target in targets.items():
+    for identity, shared in targets.items():
         environments = users[identity]
-        subject = target if isinstance(target, TfResource) else next(iter(environments.values()))
-        what = "" if isinstance(target, TfResource) else f"uses {target}, which "
+        subject = shared if isinstance(shared, TfResource) else next(iter(environments.values()))
+        what = "" if isinstance(shared, TfResource) else f"uses {shared}, which "
         if len(environments) > 1:
             names = ", ".join(
                 f"{env} ({user.address})" for env, user in sorted(environments.items())
@@ -745,7 +753,7 @@ def environments_share_nothing(inv: Inventory) -> Iterator[Outcome]:
                 f"{what}is shared by environments {names}",
                 evidence={"environments": sorted(environments)},
             )
-        elif isinstance(target, TfResource):
+        elif isinstance(shared, TfResource):
             [env] = environments
             yield passed(subject, f"is used only in the {env} environment")
     yield from _peerings(index)
@@ -844,18 +852,13 @@ def ai_subnets_private(inv: Inventory) -> Iterator[Outcome]:
                 if subnet is None:
                     continue
                 route = _subnet_route(index, subnet, public_tables)
-                if route:
-                    yield failed(
-                        item,
-                        f"runs in {subnet.address}, routed to the internet through {route}",
-                        setting=item.setting(key),
-                    )
-                else:
-                    yield passed(
-                        item,
-                        f"runs in {subnet.address}, which has no route to an internet gateway",
-                        setting=item.setting(key),
-                    )
+                yield verdict(
+                    not route,
+                    item,
+                    f"runs in {subnet.address}, which has no route to an internet gateway",
+                    f"runs in {subnet.address}, routed to the internet through {route}",
+                    setting=item.setting(key),
+                )
 
 
 def _is_ai(item: TfResource) -> bool:
@@ -875,14 +878,14 @@ def _public_route_tables(index: TerraformIndex) -> dict[int, str]:
                 route.get("gateway_id"), table, "aws_internet_gateway"
             ):
                 public[id(table)] = f"{table.address} (0.0.0.0/0 -> internet gateway)"
-    for route in index.kinds("aws_route"):
-        table = index.resolve(route.get("route_table_id"), route, "aws_route_table")
+    for entry in index.kinds("aws_route"):
+        routed = index.resolve(entry.get("route_table_id"), entry, "aws_route_table")
         if (
-            table
-            and route.get("destination_cidr_block") == "0.0.0.0/0"
-            and index.resolve(route.get("gateway_id"), route, "aws_internet_gateway")
+            routed
+            and entry.get("destination_cidr_block") == "0.0.0.0/0"
+            and index.resolve(entry.get("gateway_id"), entry, "aws_internet_gateway")
         ):
-            public[id(table)] = f"{route.address} (0.0.0.0/0 -> internet gateway)"
+            public[id(routed)] = f"{entry.address} (0.0.0.0/0 -> internet gateway)"
     return public
 
 

@@ -7,8 +7,8 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, passed, unknown
-from c4guard.checks.terraform.common import expect
+from c4guard.checks.registry import Outcome, check, expect, failed, other_than, passed, unknown
+from c4guard.checks.terraform.common import expect_known
 from c4guard.views.terraform import TerraformIndex, TfResource, terraform, unknown_reason
 
 if TYPE_CHECKING:
@@ -41,14 +41,13 @@ def rate_limits(inv: Inventory) -> Iterator[Outcome]:
         yield _rest_stage(index, stage)
     for stage in index.kinds("aws_apigatewayv2_stage"):
         setting = stage.setting("default_route_settings", "throttling_rate_limit")
-        if setting.value is not None:
-            yield passed(stage, f"throttles routes to {setting.value} requests/s", setting=setting)
-        else:
-            yield failed(
-                stage,
-                "sets no route throttling (only the account-wide quota applies)",
-                setting=setting,
-            )
+        yield expect(
+            stage,
+            setting,
+            other_than(None),
+            f"throttles routes to {setting.value} requests/s",
+            "sets no route throttling (only the account-wide quota applies)",
+        )
     for acl in index.kinds("aws_wafv2_web_acl"):
         rule = next(
             (r for r in acl.blocks("rule") if _has(r, "statement", "rate_based_statement")), None
@@ -229,10 +228,12 @@ def _gcs_retention(bucket: TfResource) -> Outcome | None:
             return failed(bucket, "holds backups without a retention policy")
         return None
     locked = bucket.setting("retention_policy", "is_locked")
-    if locked.value is True:
-        return passed(bucket, "has a locked retention policy", setting=locked)
-    return failed(
-        bucket, "has a retention policy that is not locked (it can be removed)", setting=locked
+    return expect(
+        bucket,
+        locked,
+        True,
+        "has a locked retention policy",
+        "has a retention policy that is not locked (it can be removed)",
     )
 
 
@@ -240,7 +241,7 @@ def _azure_immutability(index: TerraformIndex) -> Iterator[Outcome]:
     for vault in index.kinds(
         "azurerm_recovery_services_vault", "azurerm_data_protection_backup_vault"
     ):
-        yield expect(
+        yield expect_known(
             vault,
             vault.setting("immutability", default="Disabled"),
             "Locked",
@@ -248,7 +249,7 @@ def _azure_immutability(index: TerraformIndex) -> Iterator[Outcome]:
             "is not locked immutable",
         )
     for policy in index.kinds("azurerm_storage_container_immutability_policy"):
-        yield expect(
+        yield expect_known(
             policy,
             policy.setting("locked", default=False),
             True,

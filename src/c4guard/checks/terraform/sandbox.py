@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from c4guard.checks.registry import Outcome, check, failed, passed, unknown
-from c4guard.checks.terraform.common import expect, tee_outcomes
+from c4guard.checks.terraform.common import expect_known, tee_outcomes
 from c4guard.model import NotApplicable, Result
 from c4guard.views.terraform import (
     TerraformIndex,
@@ -67,7 +67,7 @@ def sagemaker_network_isolation(inv: Inventory) -> Iterator[Outcome | NotApplica
     """Without network isolation a model container can call out to the internet (and
     exfiltrate data or fetch code); it defaults to false."""
     for model in terraform(inv).kinds("aws_sagemaker_model"):
-        yield expect(
+        yield expect_known(
             model,
             model.setting("enable_network_isolation", default=False),
             True,

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, passed, unknown
+from c4guard.checks.registry import Outcome, check, failed, passed, unknown, verdict
 from c4guard.sources.terraform.values import Reference, Unknown
 from c4guard.views.terraform import (
     TfResource,
@@ -221,9 +221,9 @@ def _rotation(key: TfResource, setting: Any, rotates: bool) -> Outcome:
     reason = unknown_reason(setting.value)
     if reason and setting.present:
         return unknown(key, f"rotation setting is unknown: {reason}", setting=setting)
-    if rotates:
-        return passed(key, "rotates automatically", setting=setting)
-    return failed(key, "does not rotate automatically", setting=setting)
+    return verdict(
+        rotates, key, "rotates automatically", "does not rotate automatically", setting=setting
+    )
 
 
 @check(

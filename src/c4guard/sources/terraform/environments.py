@@ -5,24 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-_NAMES = {
-    "prod": "prod",
-    "production": "prod",
-    "prd": "prod",
-    "live": "prod",
-    "staging": "staging",
-    "stage": "staging",
-    "stg": "staging",
-    "preprod": "staging",
-    "test": "test",
-    "testing": "test",
-    "qa": "test",
-    "uat": "test",
-    "dev": "dev",
-    "develop": "dev",
-    "development": "dev",
-    "sandbox": "dev",
-}
+from c4guard.environments import ENVIRONMENT_WORDS
+
+# Terraform directories and workspaces also say `develop` and `sandbox`.
+_NAMES = {**ENVIRONMENT_WORDS, "develop": "dev", "sandbox": "dev"}
 WORKSPACE_SEPARATOR = "@"
 
 

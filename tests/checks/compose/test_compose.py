@@ -8,7 +8,7 @@ from pathlib import Path
 from c4guard.sources import read_inputs
 from tests.conftest import findings_of, scan_paths, status_of
 
-FIXTURES = Path(__file__).parent / "fixtures" / "compose"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "compose"
 
 
 def test_hardened_compose_has_no_failure() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import findings_of, scan_paths, status_of
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 PUSH_WITHOUT_PROVENANCE = """
     name: Publish
     on: push

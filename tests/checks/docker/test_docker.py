@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tests.conftest import findings_of, scan_paths, status_of
 
-FIXTURES = Path(__file__).parent / "fixtures" / "docker"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "docker"
 
 
 def test_root_builder_with_non_root_final_stage_passes_4_1_1() -> None:
