@@ -96,7 +96,7 @@ class TfResource:
     def get(self, *keys: str | int) -> Any:
         return dig(self.body, keys)[0]
 
-    def blocks(self, *keys: str) -> list[Mapping]:
+    def blocks(self, *keys: str) -> list[dict[str, Any]]:
         """The nested blocks at `keys` (each step into the first block of a list)."""
         return as_blocks(dig(self.body, keys)[0])
 
@@ -141,7 +141,7 @@ def _where(node: Any, key: Any) -> Location | None:
     return None
 
 
-def as_blocks(value: Any) -> list[Mapping]:
+def as_blocks(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, dict):
         return [value]
     if isinstance(value, list):
@@ -328,7 +328,7 @@ def policy_statements(value: Any, index: TerraformIndex, near: TfResource) -> li
     return [_statement_from_block(block) for block in source.blocks("statement")]
 
 
-def _statement_from_block(block: Mapping) -> dict[str, Any]:
+def _statement_from_block(block: dict[str, Any]) -> dict[str, Any]:
     """An `aws_iam_policy_document` statement block in policy JSON's shape."""
     statement: dict[str, Any] = {
         "Effect": block.get("effect", "Allow"),

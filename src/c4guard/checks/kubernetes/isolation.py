@@ -14,7 +14,7 @@ from c4guard.kube.runtime_response import response_for
 from c4guard.kube.seccomp import judge_profile
 from c4guard.kube.seccomp import resolve as resolve_profile
 from c4guard.kube.tee import tee_posture
-from c4guard.model import Location, NotApplicable
+from c4guard.model import Location, NotApplicable, Resource
 from c4guard.views.kubernetes import is_sandboxed
 from c4guard.workloads.views import Setting
 
@@ -502,8 +502,9 @@ def read_only_host_paths(inv: Inventory) -> Iterator[Outcome]:
                     yield _host_path_outcome(c, mount, host_paths[mount["name"]])
 
 
-def _host_path_volumes(pod: PodView) -> dict[str, str]:
-    volumes = {}
+def _host_path_volumes(pod: PodView) -> dict[object, str]:
+    """hostPath volumes by name (as written: a name may be missing)."""
+    volumes: dict[object, str] = {}
     for volume in pod.spec.get("volumes") or []:
         if isinstance(volume, dict) and isinstance(volume.get("hostPath"), dict):
             volumes[volume.get("name")] = str(volume["hostPath"].get("path", ""))
@@ -628,7 +629,7 @@ SAFE_MOUNT_OPTIONS = ("noexec", "nosuid", "nodev")
 def volume_mount_options(inv: Inventory) -> Iterator[Outcome]:
     """Writable volumes without noexec/nosuid/nodev let a process run dropped binaries,
     setuid files and device nodes."""
-    sources = [
+    sources: list[tuple[Resource, tuple[str, ...]]] = [
         (r, ("spec", "mountOptions"))
         for r in inv.kind("PersistentVolume")
         if ObjectView(r).get("spec", "volumeMode") != "Block"

@@ -345,8 +345,8 @@ def gke_metadata(inv: Inventory) -> Iterator[Outcome]:
         if has_default_node_pool(cluster):
             yield _metadata_outcome(cluster, cluster, ("node_config",))
     for pool in index.kinds("google_container_node_pool"):
-        cluster = index.resolve(pool.get("cluster"), pool, "google_container_cluster")
-        yield _metadata_outcome(pool, cluster, ("node_config",))
+        owner = index.resolve(pool.get("cluster"), pool, "google_container_cluster")
+        yield _metadata_outcome(pool, owner, ("node_config",))
 
 
 def _metadata_outcome(
@@ -360,8 +360,7 @@ def _metadata_outcome(
         return failed(item, f"exposes the node's metadata to pods (mode {mode})", setting=setting)
     if setting.present:
         return unknown(item, f"metadata mode is unknown: {unknown_reason(mode)}", setting=setting)
-    pool_id = cluster.get("workload_identity_config", "workload_pool") if cluster else None
-    if pool_id is not None:
+    if cluster and cluster.get("workload_identity_config", "workload_pool") is not None:
         return passed(
             item,
             "inherits GKE_METADATA from the cluster's Workload Identity",
@@ -436,7 +435,7 @@ def kubernetes_api_exposure(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     for cluster in index.kinds("aws_eks_cluster"):
         public = cluster.setting("vpc_config", "endpoint_public_access", default=True)
-        cidrs = cluster.setting("vpc_config", "public_access_cidrs", default=["0.0.0.0/0"])
+        allowed = cluster.setting("vpc_config", "public_access_cidrs", default=["0.0.0.0/0"])
         if unknown_reason(public.value):
             yield unknown(
                 cluster,
@@ -447,8 +446,8 @@ def kubernetes_api_exposure(inv: Inventory) -> Iterator[Outcome]:
         yield _api_outcome(
             cluster,
             public.value is not False,
-            as_list(cidrs.value),
-            cidrs if public.value is not False else public,
+            as_list(allowed.value),
+            allowed if public.value is not False else public,
         )
     for cluster in index.kinds("google_container_cluster"):
         private = cluster.get("private_cluster_config", "enable_private_endpoint") is True
@@ -732,10 +731,10 @@ def environments_share_nothing(inv: Inventory) -> Iterator[Outcome]:
                     if identity is not None:
                         targets[identity] = target or value
                         users[identity].setdefault(item.environment, item)
-    for identity, target in targets.items():
+    for identity, shared in targets.items():
         environments = users[identity]
-        subject = target if isinstance(target, TfResource) else next(iter(environments.values()))
-        what = "" if isinstance(target, TfResource) else f"uses {target}, which "
+        subject = shared if isinstance(shared, TfResource) else next(iter(environments.values()))
+        what = "" if isinstance(shared, TfResource) else f"uses {shared}, which "
         if len(environments) > 1:
             names = ", ".join(
                 f"{env} ({user.address})" for env, user in sorted(environments.items())
@@ -745,7 +744,7 @@ def environments_share_nothing(inv: Inventory) -> Iterator[Outcome]:
                 f"{what}is shared by environments {names}",
                 evidence={"environments": sorted(environments)},
             )
-        elif isinstance(target, TfResource):
+        elif isinstance(shared, TfResource):
             [env] = environments
             yield passed(subject, f"is used only in the {env} environment")
     yield from _peerings(index)
@@ -875,14 +874,14 @@ def _public_route_tables(index: TerraformIndex) -> dict[int, str]:
                 route.get("gateway_id"), table, "aws_internet_gateway"
             ):
                 public[id(table)] = f"{table.address} (0.0.0.0/0 -> internet gateway)"
-    for route in index.kinds("aws_route"):
-        table = index.resolve(route.get("route_table_id"), route, "aws_route_table")
+    for aws_route in index.kinds("aws_route"):
+        routed = index.resolve(aws_route.get("route_table_id"), aws_route, "aws_route_table")
         if (
-            table
-            and route.get("destination_cidr_block") == "0.0.0.0/0"
-            and index.resolve(route.get("gateway_id"), route, "aws_internet_gateway")
+            routed
+            and aws_route.get("destination_cidr_block") == "0.0.0.0/0"
+            and index.resolve(aws_route.get("gateway_id"), aws_route, "aws_internet_gateway")
         ):
-            public[id(table)] = f"{route.address} (0.0.0.0/0 -> internet gateway)"
+            public[id(routed)] = f"{aws_route.address} (0.0.0.0/0 -> internet gateway)"
     return public
 
 
