@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from c4guard.kube.accelerators import MIG_PREFIX, SHARED_GPU
 from c4guard.kube.objects import ObjectView, embedded_yaml
 from c4guard.model import Resource
 from c4guard.sources.yamlload import Mapping as LineMapping
+from c4guard.workloads.accelerators import MIG_PREFIX, SHARED_GPU
 from c4guard.workloads.views import mapping_at
 
 if TYPE_CHECKING:
