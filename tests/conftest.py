@@ -36,6 +36,24 @@ def status_of(assessment: Assessment, requirement: str) -> str:
     return next(r.status.value for r in assessment.requirements if r.requirement.id == requirement)
 
 
+# Fixtures that start or reach a service of .ci/services (PostgreSQL, the OCI registry,
+# Chromium): a test that uses one, directly or through another fixture, is `services`.
+SERVICE_FIXTURES = frozenset({"postgres_server", "registry_host", "secure_registry", "browser"})
+SERVICE_PARAMS = {"location": "postgresql"}  # the audit trail tests' PostgreSQL variant
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a service `services`, from the fixtures it uses, so that
+    `pytest -m 'not slow and not services'` is the fast loop."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        uses = set(getattr(item, "fixturenames", ()))
+        if uses & SERVICE_FIXTURES or any(
+            params.get(name) == value for name, value in SERVICE_PARAMS.items()
+        ):
+            item.add_marker(pytest.mark.services)
+
+
 @pytest.fixture(autouse=True)
 def isolated_state(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

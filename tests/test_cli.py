@@ -186,6 +186,7 @@ def test_report_to_file(tmp_path: Path) -> None:
     assert json.loads(out.read_text())["summary"]["levels"][0]["met"] is False
 
 
+@pytest.mark.slow
 def test_console_script_runs_as_a_module(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "c4guard", "--version"], capture_output=True, text=True, check=True

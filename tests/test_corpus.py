@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from c4guard.cli import main
 from c4guard.sources.dockerfile import claims as dockerfile_claims
 from tests.conftest import shared_path
+
+pytestmark = pytest.mark.slow  # every test here reads the whole corpus
 
 
 def test_whole_corpus_scans_and_reports_what_it_read() -> None:

@@ -14,8 +14,8 @@ from typing import Any
 
 from c4guard.config import CLASS_NAMES, Config
 from c4guard.detect import DETECTORS as BUILT_IN_DETECTORS
-from c4guard.kube.environments import detect_environment
 from c4guard.workloads import Workload
+from c4guard.workloads.environments import detect_environment
 
 CLASS_ANNOTATION = "c4guard.dev/class"
 ENVIRONMENT_ANNOTATION = "c4guard.dev/environment"

@@ -9,11 +9,11 @@ import shlex
 from collections.abc import Iterator
 from typing import Any
 
-from c4guard.kube.accelerators import accelerator_requests
-from c4guard.kube.images import parse_image
 from c4guard.model import Location
 from c4guard.sources.yamlload import Mapping
 from c4guard.workloads import Workload
+from c4guard.workloads.accelerators import accelerator_requests
+from c4guard.workloads.images import parse_image
 
 AI_KINDS = frozenset(
     {

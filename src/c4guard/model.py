@@ -4,13 +4,11 @@ assessments."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from c4guard.checks.registry import Check
+from typing import Any, Protocol
 
 
 class Result(StrEnum):
@@ -97,6 +95,27 @@ class Origin(StrEnum):
 
 DOMAINS = tuple(d.value for d in Domain)
 DOMAIN_EQUIVALENTS = {Domain.CLUSTER.value: Domain.KUBERNETES.value}
+
+
+class CheckInfo(Protocol):
+    """What an assessment keeps of a check that ran (`checks.registry.Check` is one)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def requirement(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def remediation(self) -> str: ...
+    @property
+    def domain(self) -> Domain: ...
+    @property
+    def references(self) -> tuple[str, ...]: ...
+    @property
+    def doc(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +351,7 @@ class Assessment:
     governance: dict[str, Any] = field(default_factory=dict)
     started_at: str = ""
     duration_s: float = 0.0
-    checks: list[Check] = field(default_factory=list)
+    checks: Sequence[CheckInfo] = field(default_factory=list)
 
     def level_met(self, level: int) -> bool:
         """Level N is met when every requirement of level <= N passes, is attested or N/A."""

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from c4guard.audit import open_trail
 from c4guard.audit.events import decode_entry
 from c4guard.audit.keys import write_key_pair
@@ -55,6 +57,7 @@ def spawn(script: str, *args: str) -> subprocess.Popen:
     return subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
 
 
+@pytest.mark.slow
 def test_eight_processes_appending_at_once_get_one_order(location, signer, tmp_path: Path):
     key = tmp_path / "audit.key"
     write_key_pair(signer, key)
@@ -80,6 +83,7 @@ def test_eight_processes_appending_at_once_get_one_order(location, signer, tmp_p
     }
 
 
+@pytest.mark.slow
 def test_a_process_killed_during_appends_leaves_a_log_that_verifies(location, signer):
     open_trail(location).close()
     for round_ in range(KILL_ROUNDS):

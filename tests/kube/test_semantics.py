@@ -7,10 +7,10 @@ import pytest
 
 from c4guard.checks.kubernetes.network import go_duration_hours
 from c4guard.kube import selectors
-from c4guard.kube.images import parse_image, sigstore_match, wildcard_match
 from c4guard.kube.netpol import calico_selector
 from c4guard.kube.seccomp import judge_profile
 from c4guard.sources.mosquitto import parse_mosquitto
+from c4guard.workloads.images import parse_image, sigstore_match, wildcard_match
 
 DIGEST = "sha256:" + "ab" * 32
 

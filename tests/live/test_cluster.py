@@ -167,6 +167,7 @@ def test_an_expired_continue_token_restarts_the_list(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------ missing evidence
 
 
+@pytest.mark.slow
 def test_a_forbidden_kind_turns_the_requirements_that_read_it_to_review(tmp_path: Path) -> None:
     objects = manifests(EXAMPLES / "hardened-platform")
     with recorded_api(tmp_path, objects) as api:

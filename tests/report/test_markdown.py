@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from c4guard.report.markdown import MAX_CHARS
 from tests.report.conftest import report
 
@@ -26,6 +28,7 @@ def test_hostile_text_is_escaped(governed: Path) -> None:
     assert row.count(" | ") == 5  # the pipe in the name does not open a column
 
 
+@pytest.mark.slow
 def test_fits_a_pr_comment(write, tmp_path: Path) -> None:
     pod = (
         "apiVersion: v1\nkind: Pod\nmetadata: {{name: pod-{n}, namespace: ns}}\nspec:\n"

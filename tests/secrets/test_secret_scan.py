@@ -95,6 +95,7 @@ def test_image_secret_deleted_later_is_reported_with_layer_and_path(
     )  # index.json, 2 manifest/config blobs... all but the marker
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_no_output_format_holds_a_full_secret(tmp_path: Path, fmt: str) -> None:
     cases = positive_cases()[::7]

@@ -411,6 +411,7 @@ def test_cloudformation_is_recognised_as_not_yet_supported(write, tmp_path) -> N
 # ---------------------------------------------------------------------------- corpus
 
 
+@pytest.mark.slow
 def test_corpus_terraform_scans_without_a_crash() -> None:
     corpus = shared_path("corpus")
     targets = [

@@ -373,7 +373,7 @@ def _actor(option: str | None, config: Config) -> str:
 def _listen_address(listen: str, option: str) -> tuple[str, int]:
     host, _, port = listen.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise click.BadParameter(f"{listen!r} is not HOST:PORT", param_hint=option)
+        raise UsageError(f"{option}: {listen!r} is not HOST:PORT")
     return host.strip("[]"), int(port)
 
 

@@ -21,8 +21,8 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from c4guard.kube import selectors
-from c4guard.kube.images import ImageRef, sigstore_match, wildcard_match
 from c4guard.kube.objects import ObjectView
+from c4guard.workloads.images import ImageRef, sigstore_match, wildcard_match
 from c4guard.workloads.views import mapping_at
 
 if TYPE_CHECKING:

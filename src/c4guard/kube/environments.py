@@ -3,22 +3,13 @@ have, else its labels or a word of its name."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from c4guard.environments import ENVIRONMENT_WORDS
+from c4guard.workloads.environments import detect_environment
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
-
-
-ENVIRONMENT_LABELS = (
-    "c4guard.dev/environment",
-    "environment",
-    "env",
-    "app.kubernetes.io/environment",
-)
 
 
 def namespace_environments(inv: Inventory) -> dict[str, str]:
@@ -36,23 +27,3 @@ def _build(inv: Inventory) -> dict[str, str]:
         if detected is not None:
             found[name] = detected[0]
     return found
-
-
-def detect_environment(
-    sources: list[tuple[str, dict[str, Any]]], namespace: str
-) -> tuple[str, str] | None:
-    """(environment, reason) from environment labels (first source first), else from a
-    word of the namespace's name (`ml-prod` is prod)."""
-    for what, labels in sources:
-        for key in ENVIRONMENT_LABELS:
-            value = labels.get(key)
-            if isinstance(value, str) and value.strip():
-                return _normalise(value), f"{what} {key}={value}"
-    for token in re.split(r"[-_.]", namespace.lower()):
-        if token in ENVIRONMENT_WORDS:
-            return ENVIRONMENT_WORDS[token], f"namespace name {namespace}"
-    return None
-
-
-def _normalise(value: str) -> str:
-    return ENVIRONMENT_WORDS.get(value.strip().lower(), value.strip().lower())

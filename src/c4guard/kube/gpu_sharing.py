@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from c4guard.kube.accelerators import MIG_PREFIX, SHARED_GPU, gpu_operator_policies
 from c4guard.kube.objects import ObjectView, embedded_yaml
+from c4guard.model import Resource
 from c4guard.sources.yamlload import Mapping as LineMapping
+from c4guard.workloads.accelerators import MIG_PREFIX, SHARED_GPU
 from c4guard.workloads.views import mapping_at
 
 if TYPE_CHECKING:
@@ -115,3 +116,8 @@ def gpu_access(inv: Inventory, pod: PodView, resource: str) -> GpuAccess:
         if applies and resource in sharing.resources:
             return GpuAccess("shared", f"{sharing.method} GPUs ({sharing.view.subject})", sharing)
     return GpuAccess("whole", f"whole GPUs ({resource})")
+
+
+def gpu_operator_policies(inv: Inventory) -> list[Resource]:
+    """The NVIDIA gpu-operator ClusterPolicy objects among the inputs."""
+    return inv.kind("ClusterPolicy", group="nvidia.com")

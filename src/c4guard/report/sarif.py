@@ -20,8 +20,8 @@ from urllib.parse import quote
 
 from c4guard import __version__
 from c4guard.catalog import load_catalog
-from c4guard.checks.registry import REGISTRY, Check
-from c4guard.model import Assessment, Finding, Result, Severity
+from c4guard.checks.registry import REGISTRY
+from c4guard.model import Assessment, CheckInfo, Finding, Result, Severity
 from c4guard.report.common import STATUS_LABEL, finding_order
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -98,7 +98,7 @@ def _rules(assessment: Assessment, findings: list[Finding]) -> list[dict[str, An
     return [_rule(c) for c in sorted(checks.values(), key=lambda c: c.id)]
 
 
-def _rule(chk: Check) -> dict[str, Any]:
+def _rule(chk: CheckInfo) -> dict[str, Any]:
     requirement = load_catalog().get(chk.requirement)
     level = requirement.level if requirement else 3
     title = requirement.title if requirement else chk.requirement

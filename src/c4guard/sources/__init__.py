@@ -5,16 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from c4guard.model import InputError, InputSummary, RenderNotice, Resource
+from c4guard.model import InputError, RenderNotice
 from c4guard.sources.directives import MARKER
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import FileContext, FileHandler
 from c4guard.sources.inline import attach_inline_directives
 from c4guard.sources.kinds import CONTENT_SCANNERS, FINALIZERS, STRUCTURED, handler_for
 from c4guard.sources.layout import analyse_layout
-from c4guard.sources.result import FileResult
+from c4guard.sources.result import FileResult, InputSet
 from c4guard.sources.text import (
     DEFAULT_MAX_FILE_BYTES,
     BinaryFile,
@@ -29,15 +29,6 @@ STDIN_DISPLAY = "<stdin>"
 MARKER_BYTES = MARKER.encode()
 NOT_INFRASTRUCTURE_FILE = "not an infrastructure file"
 ProgressCallback = Callable[[int, int], None]
-
-
-@dataclass(slots=True)
-class InputSet:
-    """All resources read from the targets, and what happened on the way."""
-
-    resources: list[Resource] = field(default_factory=list)
-    summary: InputSummary = field(default_factory=InputSummary)
-    domains: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)

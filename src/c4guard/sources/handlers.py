@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from c4guard.sources.result import FileResult
 
 if TYPE_CHECKING:
-    from c4guard.sources import InputSet
+    from c4guard.sources.result import InputSet
 
 
 @dataclass(frozen=True, slots=True)

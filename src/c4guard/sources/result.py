@@ -1,10 +1,10 @@
-"""What reading one input file produced."""
+"""What reading produced: one input file (`FileResult`), all of them (`InputSet`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from c4guard.model import Resource
+from c4guard.model import InputSummary, Resource
 
 
 @dataclass(slots=True)
@@ -26,3 +26,12 @@ class FileResult:
         if other.claimed:
             self.claimed = True
             self.skipped = None
+
+
+@dataclass(slots=True)
+class InputSet:
+    """All resources read from the targets, and what happened on the way."""
+
+    resources: list[Resource] = field(default_factory=list)
+    summary: InputSummary = field(default_factory=InputSummary)
+    domains: set[str] = field(default_factory=set)

@@ -10,9 +10,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from c4guard.config import CLASS_NAMES, Selector
+from c4guard.config import CLASS_NAMES
 from c4guard.model import Location, Resource, ResourceRef
 from c4guard.sources.terraform import ORIGIN
 from c4guard.sources.terraform.environments import environment_name, workspace_of
@@ -76,7 +76,9 @@ class TfResource:
         """True for resources of a `terraform show -json` plan or state."""
         return self.resource.api_version == FROM_PLAN
 
-    address = subject  # a Terraform resource's name is its address
+    @property
+    def address(self) -> str:
+        return self.resource.name
 
     @property
     def body(self) -> Mapping:
@@ -94,7 +96,7 @@ class TfResource:
     def get(self, *keys: str | int) -> Any:
         return dig(self.body, keys)[0]
 
-    def blocks(self, *keys: str) -> list[dict[Any, Any]]:
+    def blocks(self, *keys: str) -> list[dict[str, Any]]:
         """The nested blocks at `keys` (each step into the first block of a list)."""
         return as_blocks(dig(self.body, keys)[0])
 
@@ -139,7 +141,7 @@ def _where(node: Any, key: Any) -> Location | None:
     return None
 
 
-def as_blocks(value: Any) -> list[dict[Any, Any]]:
+def as_blocks(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, dict):
         return [value]
     if isinstance(value, list):
@@ -215,8 +217,15 @@ class TerraformIndex:
         (comma- or underscore-separated: GCP labels allow no commas)."""
         tags = {str(k): v for k, v in item.tags.items()}
         found: set[str] = set()
-        for rule in _selecting(self.inventory.config.classes, item, tags):
-            found.update(rule.classes)
+        for rule in self.inventory.config.classes:
+            if rule.matches(
+                kind=item.kind,
+                namespace=item.resource.namespace,
+                name=item.address,
+                labels=tags,
+                path=item.resource.location.path,
+            ):
+                found.update(rule.classes)
         for key in CLASS_TAGS:
             value = tags.get(key) or _node_labels(item).get(key)
             if isinstance(value, str):
@@ -228,8 +237,15 @@ class TerraformIndex:
     def _environment(self, item: TfResource) -> str | None:
         config = self.inventory.config
         tags = {str(k): v for k, v in item.tags.items()}
-        for rule in _selecting(config.environments, item, tags):
-            return rule.environment
+        for rule in config.environments:
+            if rule.matches(
+                kind=item.kind,
+                namespace=item.resource.namespace,
+                name=item.address,
+                labels=tags,
+                path=item.resource.location.path,
+            ):
+                return rule.environment
         for key, value in tags.items():
             if key.lower() in ENVIRONMENT_KEYS and is_known(value):
                 return environment_name(value) or str(value).lower()
@@ -243,22 +259,6 @@ class TerraformIndex:
                 return found
         stem = re.split(r"[._-]", PurePath(item.resource.location.path).name)[0]
         return environment_name(stem)
-
-
-Rule = TypeVar("Rule", bound=Selector)
-
-
-def _selecting(rules: Iterable[Rule], item: TfResource, tags: dict[str, Any]) -> Iterator[Rule]:
-    """The configuration's `classes` or `environments` rules that select `item`."""
-    for rule in rules:
-        if rule.matches(
-            kind=item.kind,
-            namespace=item.resource.namespace,
-            name=item.address,
-            labels=tags,
-            path=item.resource.location.path,
-        ):
-            yield rule
 
 
 def has_default_node_pool(cluster: TfResource) -> bool:
@@ -328,7 +328,7 @@ def policy_statements(value: Any, index: TerraformIndex, near: TfResource) -> li
     return [_statement_from_block(block) for block in source.blocks("statement")]
 
 
-def _statement_from_block(block: dict[Any, Any]) -> dict[str, Any]:
+def _statement_from_block(block: dict[str, Any]) -> dict[str, Any]:
     """An `aws_iam_policy_document` statement block in policy JSON's shape."""
     statement: dict[str, Any] = {
         "Effect": block.get("effect", "Allow"),

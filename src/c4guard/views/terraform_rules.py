@@ -96,11 +96,11 @@ def aws_rules(index: TerraformIndex) -> Iterator[NetRule]:
                     block.get("to_port"),
                 )
     for rule in index.kinds("aws_security_group_rule"):
-        parent = index.resolve(rule.get("security_group_id"), rule, "aws_security_group")
+        rule_group = index.resolve(rule.get("security_group_id"), rule, "aws_security_group")
         peers = (*as_list(rule.get("cidr_blocks")), *as_list(rule.get("ipv6_cidr_blocks")))
         yield _aws_rule(
             rule,
-            parent,
+            rule_group,
             ("cidr_blocks",),
             str(rule.get("type")),
             peers,
@@ -113,12 +113,12 @@ def aws_rules(index: TerraformIndex) -> Iterator[NetRule]:
         ("aws_vpc_security_group_egress_rule", "egress"),
     ):
         for rule in index.kinds(kind):
-            parent = index.resolve(rule.get("security_group_id"), rule, "aws_security_group")
+            rule_group = index.resolve(rule.get("security_group_id"), rule, "aws_security_group")
             peers = tuple(p for p in (rule.get("cidr_ipv4"), rule.get("cidr_ipv6")) if p)
             key = "cidr_ipv6" if rule.get("cidr_ipv4") is None else "cidr_ipv4"
             yield _aws_rule(
                 rule,
-                parent,
+                rule_group,
                 (key,),
                 direction,
                 peers,
@@ -211,10 +211,10 @@ def azure_rules(index: TerraformIndex) -> Iterator[NetRule]:
         for position, block in enumerate(group.blocks("security_rule")):
             yield _azure_rule(group, group, block, ("security_rule", position))
     for rule in index.kinds("azurerm_network_security_rule"):
-        parent = index.resolve(
+        rule_group = index.resolve(
             rule.get("network_security_group_name"), rule, "azurerm_network_security_group"
         )
-        yield _azure_rule(rule, parent, rule.body, ())
+        yield _azure_rule(rule, rule_group, rule.body, ())
 
 
 def _azure_rule(

@@ -138,11 +138,11 @@ def _user_outcome(view: ServiceView, dockerfile_users: dict[str, str | None]) ->
         )
     dockerfile = _built_from(view)
     if dockerfile is not None and dockerfile in dockerfile_users:
-        user = dockerfile_users[dockerfile]
-        if user is not None and user.partition(":")[0] not in ROOT_USERS:
+        final = dockerfile_users[dockerfile]
+        if final is not None and final.partition(":")[0] not in ROOT_USERS:
             return passed(
                 subject,
-                f"runs as USER {user} of its Dockerfile {dockerfile}",
+                f"runs as USER {final} of its Dockerfile {dockerfile}",
                 setting=subject.setting("build"),
             )
         return failed(
@@ -281,11 +281,10 @@ def _mount(item: Any, line: int | None) -> Mount | None:
         kind = "bind" if source.startswith(("/", ".", "~", "$")) else "volume"
         return Mount(kind, source, target, "ro" in options, options, line)
     if isinstance(item, dict):
-        kind = str(item.get("type", "volume"))
-        source = item.get("source")
+        declared = item.get("source")
         return Mount(
-            kind,
-            str(source) if source is not None else None,
+            str(item.get("type", "volume")),
+            str(declared) if declared is not None else None,
             str(item.get("target", "")),
             item.get("read_only") is True,
             (),

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from c4guard.checks.registry import Outcome, check, failed, not_applicable, passed
-from c4guard.kube.accelerators import accelerator_requests, gpu_operator_policies
-from c4guard.kube.gpu_sharing import gpu_access
+from c4guard.kube.gpu_sharing import gpu_access, gpu_operator_policies
 from c4guard.kube.objects import ObjectView, container_setting
 from c4guard.kube.tee import tee_posture
 from c4guard.model import NotApplicable
+from c4guard.workloads.accelerators import accelerator_requests
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory

@@ -7,30 +7,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import (
-    Outcome,
-    check,
-    expect,
-    failed,
-    not_applicable,
-    other_than,
-    passed,
-    unknown,
-    verdict,
-)
+from c4guard.checks.registry import Outcome, check, failed, not_applicable, passed, unknown
 from c4guard.kube.objects import ObjectView, annotation_setting
 from c4guard.kube.rbac import rbac, wildcard
 from c4guard.kube.runtime_response import response_for
 from c4guard.kube.seccomp import judge_profile
 from c4guard.kube.seccomp import resolve as resolve_profile
 from c4guard.kube.tee import tee_posture
-from c4guard.model import Location, NotApplicable
+from c4guard.model import Location, NotApplicable, Resource
 from c4guard.views.kubernetes import is_sandboxed
 from c4guard.workloads.views import Setting
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
-    from c4guard.model import Resource
     from c4guard.workloads import ContainerView, PodView
 
 
@@ -105,13 +94,12 @@ def no_privileged_containers(inv: Inventory) -> Iterator[Outcome]:
     """A privileged container has every capability and the host's devices."""
     for c in inv.containers():
         setting = c.security("privileged")
-        yield expect(
-            c,
-            setting,
-            other_than(True),
-            "is not privileged",
-            "runs privileged: full access to the host's devices and kernel",
-        )
+        if setting.value is True:
+            yield failed(
+                c, "runs privileged: full access to the host's devices and kernel", setting=setting
+            )
+        else:
+            yield passed(c, "is not privileged", setting=setting)
 
 
 @check(
@@ -176,14 +164,15 @@ def only_allowed_capabilities(inv: Inventory) -> Iterator[Outcome]:
     for c in linux_containers(inv):
         setting = c.security("capabilities", "add")
         extra = sorted(capability_names(setting.value) - ALLOWED_ADDED_CAPABILITIES)
-        yield verdict(
-            not extra,
-            c,
-            "adds no capability beyond NET_BIND_SERVICE",
-            f"adds capabilities {', '.join(extra)}",
-            setting=setting,
-            evidence={"added": extra},
-        )
+        if extra:
+            yield failed(
+                c,
+                f"adds capabilities {', '.join(extra)}",
+                setting=setting,
+                evidence={"added": extra},
+            )
+        else:
+            yield passed(c, "adds no capability beyond NET_BIND_SERVICE", setting=setting)
 
 
 @check(
@@ -271,13 +260,10 @@ def masked_proc(inv: Inventory) -> Iterator[Outcome]:
     """An unmasked /proc exposes kernel interfaces the runtime normally hides."""
     for c in linux_containers(inv):
         setting = c.security("procMount")
-        yield expect(
-            c,
-            setting,
-            other_than("Unmasked"),
-            "keeps the default masked /proc",
-            "mounts /proc unmasked (procMount: Unmasked)",
-        )
+        if setting.value == "Unmasked":
+            yield failed(c, "mounts /proc unmasked (procMount: Unmasked)", setting=setting)
+        else:
+            yield passed(c, "keeps the default masked /proc", setting=setting)
 
 
 @check(
@@ -491,9 +477,10 @@ def read_only_root(inv: Inventory) -> Iterator[Outcome]:
     """A writable root filesystem lets an attacker drop and modify binaries."""
     for c in linux_containers(inv):
         setting = c.security("readOnlyRootFilesystem")
-        yield expect(
-            c, setting, True, "has a read-only root filesystem", "has a writable root filesystem"
-        )
+        if setting.value is True:
+            yield passed(c, "has a read-only root filesystem", setting=setting)
+        else:
+            yield failed(c, "has a writable root filesystem", setting=setting)
 
 
 @check(
@@ -515,8 +502,9 @@ def read_only_host_paths(inv: Inventory) -> Iterator[Outcome]:
                     yield _host_path_outcome(c, mount, host_paths[mount["name"]])
 
 
-def _host_path_volumes(pod: PodView) -> dict[str, str]:
-    volumes: dict[Any, str] = {}
+def _host_path_volumes(pod: PodView) -> dict[object, str]:
+    """hostPath volumes by name (as written: a name may be missing)."""
+    volumes: dict[object, str] = {}
     for volume in pod.spec.get("volumes") or []:
         if isinstance(volume, dict) and isinstance(volume.get("hostPath"), dict):
             volumes[volume.get("name")] = str(volume["hostPath"].get("path", ""))
@@ -572,15 +560,20 @@ def workload_rbac(inv: Inventory) -> Iterator[Outcome]:
                     f"{what or 'cluster-admin'} {grant.scope} ({grant.role}, "
                     f"{grant.binding.location})"
                 )
-        yield verdict(
-            not broad,
-            pod,
-            f"runs as ServiceAccount {name}, which has no cluster-admin or "
-            "wildcard grant among the inputs",
-            f"runs as ServiceAccount {name}, which holds broad permissions: {''.join(broad[:1])}",
-            setting=setting,
-            evidence={"grants": broad},
-        )
+        if broad:
+            yield failed(
+                pod,
+                f"runs as ServiceAccount {name}, which holds broad permissions: {broad[0]}",
+                setting=setting,
+                evidence={"grants": broad},
+            )
+        else:
+            yield passed(
+                pod,
+                f"runs as ServiceAccount {name}, which has no cluster-admin or "
+                "wildcard grant among the inputs",
+                setting=setting,
+            )
 
 
 @check(
@@ -615,10 +608,10 @@ def localhost_seccomp(inv: Inventory) -> Iterator[Outcome]:
             )
             continue
         body, resource, keys = found
-        judged = judge_profile(body)
-        where = ObjectView(resource).locate(*keys, *judged.keys)
-        message = f"uses the Localhost seccomp profile {name}, which {judged.message} ({where})"
-        yield verdict(judged.appropriate, c, message, message, setting=profile)
+        verdict = judge_profile(body)
+        where = ObjectView(resource).locate(*keys, *verdict.keys)
+        message = f"uses the Localhost seccomp profile {name}, which {verdict.message} ({where})"
+        yield (passed if verdict.appropriate else failed)(c, message, setting=profile)
 
 
 SAFE_MOUNT_OPTIONS = ("noexec", "nosuid", "nodev")
@@ -646,13 +639,10 @@ def volume_mount_options(inv: Inventory) -> Iterator[Outcome]:
         view = ObjectView(resource)
         options = {str(o).strip().lower() for o in view.get(*keys) or []}
         missing = [o for o in SAFE_MOUNT_OPTIONS if o not in options]
-        yield verdict(
-            not missing,
-            view,
-            "mounts with noexec, nosuid and nodev",
-            f"mounts without {', '.join(missing)}",
-            setting=view.setting(*keys),
-        )
+        if missing:
+            yield failed(view, f"mounts without {', '.join(missing)}", setting=view.setting(*keys))
+        else:
+            yield passed(view, "mounts with noexec, nosuid and nodev", setting=view.setting(*keys))
 
 
 @check(

@@ -13,9 +13,9 @@ from c4guard.kube.admission import (
     sigstore_opted_out,
     verification_policies,
 )
-from c4guard.kube.images import parse_image
 from c4guard.kube.netpol import NAMESPACE_NAME_LABEL
 from c4guard.kube.objects import container_setting
+from c4guard.workloads.images import parse_image
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory

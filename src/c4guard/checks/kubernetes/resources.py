@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, check, failed, not_applicable, passed, verdict
 from c4guard.kube import selectors
-from c4guard.kube.accelerators import accelerator_requests
 from c4guard.kube.mesh import mesh_config
 from c4guard.kube.objects import ObjectView, container_setting, metadata_map, pod_labels
 from c4guard.model import NotApplicable
+from c4guard.workloads.accelerators import accelerator_requests
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory, NamespaceView

@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from c4guard.checks.registry import Outcome, check, failed, not_applicable, passed, unknown
-from c4guard.kube.accelerators import accelerator_requests, gpu_operator_policies
+from c4guard.kube.gpu_sharing import gpu_operator_policies
 from c4guard.kube.netpol import EGRESS, network_model
 from c4guard.kube.objects import ObjectView, pod_labels
 from c4guard.kube.tee import tee_posture
 from c4guard.model import NotApplicable
 from c4guard.views.kubernetes import is_sandboxed
+from c4guard.workloads.accelerators import accelerator_requests
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory

@@ -13,6 +13,7 @@ from c4guard.checks.registry import Outcome, check, failed, passed
 from c4guard.kube.environments import namespace_environments
 from c4guard.kube.objects import ObjectView, annotation_setting, container_setting
 from c4guard.kube.rbac import broad_subject, rbac, reads_secrets
+from c4guard.workloads.views import mapping_at
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -468,15 +469,14 @@ def _has_data(resource: Any) -> bool:
     )
 
 
-def _secret_volumes(pod_spec: Mapping[str, Any]) -> set[str]:
-    names: set[Any] = set()
+def _secret_volumes(pod_spec: Mapping[str, Any]) -> set[object]:
+    """The names of the volumes that hold secrets (as written: a name may be missing)."""
+    names: set[object] = set()
     for volume in pod_spec.get("volumes") or []:
         if not isinstance(volume, Mapping):
             continue
-        csi: Any = volume.get("csi") if isinstance(volume.get("csi"), Mapping) else {}
-        projected: Any = (
-            volume.get("projected") if isinstance(volume.get("projected"), Mapping) else {}
-        )
+        csi = mapping_at(volume, "csi")
+        projected = mapping_at(volume, "projected")
         if (
             "secret" in volume
             or csi.get("driver") == CSI_DRIVER

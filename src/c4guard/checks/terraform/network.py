@@ -7,8 +7,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from c4guard.checks.registry import Outcome, check, failed, passed, unknown, verdict
-from c4guard.checks.terraform.common import expect_known
+from c4guard.checks.registry import Outcome, check, failed, passed, unknown
+from c4guard.checks.terraform.common import expect
 from c4guard.sources.terraform.values import is_known
 from c4guard.views.terraform import (
     WORLD,
@@ -345,8 +345,8 @@ def gke_metadata(inv: Inventory) -> Iterator[Outcome]:
         if has_default_node_pool(cluster):
             yield _metadata_outcome(cluster, cluster, ("node_config",))
     for pool in index.kinds("google_container_node_pool"):
-        parent = index.resolve(pool.get("cluster"), pool, "google_container_cluster")
-        yield _metadata_outcome(pool, parent, ("node_config",))
+        owner = index.resolve(pool.get("cluster"), pool, "google_container_cluster")
+        yield _metadata_outcome(pool, owner, ("node_config",))
 
 
 def _metadata_outcome(
@@ -360,8 +360,7 @@ def _metadata_outcome(
         return failed(item, f"exposes the node's metadata to pods (mode {mode})", setting=setting)
     if setting.present:
         return unknown(item, f"metadata mode is unknown: {unknown_reason(mode)}", setting=setting)
-    pool_id = cluster.get("workload_identity_config", "workload_pool") if cluster else None
-    if cluster is not None and pool_id is not None:
+    if cluster and cluster.get("workload_identity_config", "workload_pool") is not None:
         return passed(
             item,
             "inherits GKE_METADATA from the cluster's Workload Identity",
@@ -436,7 +435,7 @@ def kubernetes_api_exposure(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     for cluster in index.kinds("aws_eks_cluster"):
         public = cluster.setting("vpc_config", "endpoint_public_access", default=True)
-        cidrs = cluster.setting("vpc_config", "public_access_cidrs", default=["0.0.0.0/0"])
+        allowed = cluster.setting("vpc_config", "public_access_cidrs", default=["0.0.0.0/0"])
         if unknown_reason(public.value):
             yield unknown(
                 cluster,
@@ -447,8 +446,8 @@ def kubernetes_api_exposure(inv: Inventory) -> Iterator[Outcome]:
         yield _api_outcome(
             cluster,
             public.value is not False,
-            as_list(cidrs.value),
-            cidrs if public.value is not False else public,
+            as_list(allowed.value),
+            allowed if public.value is not False else public,
         )
     for cluster in index.kinds("google_container_cluster"):
         private = cluster.get("private_cluster_config", "enable_private_endpoint") is True
@@ -457,22 +456,18 @@ def kubernetes_api_exposure(inv: Inventory) -> Iterator[Outcome]:
             for b in cluster.blocks("master_authorized_networks_config", "cidr_blocks")
         ]
         configured = bool(cluster.blocks("master_authorized_networks_config"))
+        cidrs = networks if configured else ["0.0.0.0/0"]
         yield _api_outcome(
-            cluster,
-            not private,
-            networks if configured else ["0.0.0.0/0"],
-            cluster.setting("master_authorized_networks_config"),
+            cluster, not private, cidrs, cluster.setting("master_authorized_networks_config")
         )
     for cluster in index.kinds("azurerm_kubernetes_cluster"):
         private = cluster.get("private_cluster_enabled") is True
         ranges = cluster.get("api_server_access_profile", "authorized_ip_ranges") or cluster.get(
             "api_server_authorized_ip_ranges"
         )
+        cidrs = as_list(ranges) or ["0.0.0.0/0"]
         yield _api_outcome(
-            cluster,
-            not private,
-            as_list(ranges) or ["0.0.0.0/0"],
-            cluster.setting("api_server_access_profile"),
+            cluster, not private, cidrs, cluster.setting("api_server_access_profile")
         )
 
 
@@ -614,7 +609,7 @@ def sagemaker_internet(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     for notebook in index.kinds("aws_sagemaker_notebook_instance"):
         setting = notebook.setting("direct_internet_access", default="Enabled")
-        yield expect_known(
+        yield expect(
             notebook,
             setting,
             "Disabled",
@@ -623,7 +618,7 @@ def sagemaker_internet(inv: Inventory) -> Iterator[Outcome]:
         )
     for domain in index.kinds("aws_sagemaker_domain"):
         setting = domain.setting("app_network_access_type", default="PublicInternetOnly")
-        yield expect_known(
+        yield expect(
             domain,
             setting,
             "VpcOnly",
@@ -650,14 +645,10 @@ def notebook_public_ip(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     for item in index.kinds("google_workbench_instance"):
         setting = item.setting("gce_setup", "disable_public_ip", default=False)
-        yield expect_known(
-            item, setting, True, "has no public IP address", "has a public IP address"
-        )
+        yield expect(item, setting, True, "has no public IP address", "has a public IP address")
     for item in index.kinds("google_notebooks_instance"):
         setting = item.setting("no_public_ip", default=False)
-        yield expect_known(
-            item, setting, True, "has no public IP address", "has a public IP address"
-        )
+        yield expect(item, setting, True, "has no public IP address", "has a public IP address")
     for item in index.kinds(
         "azurerm_machine_learning_workspace", "azurerm_machine_learning_compute_instance"
     ):
@@ -666,7 +657,7 @@ def notebook_public_ip(inv: Inventory) -> Iterator[Outcome]:
             if "workspace" in item.kind
             else "node_public_ip_enabled"
         )
-        yield expect_known(
+        yield expect(
             item,
             item.setting(key, default=True),
             False,
@@ -852,13 +843,18 @@ def ai_subnets_private(inv: Inventory) -> Iterator[Outcome]:
                 if subnet is None:
                     continue
                 route = _subnet_route(index, subnet, public_tables)
-                yield verdict(
-                    not route,
-                    item,
-                    f"runs in {subnet.address}, which has no route to an internet gateway",
-                    f"runs in {subnet.address}, routed to the internet through {route}",
-                    setting=item.setting(key),
-                )
+                if route:
+                    yield failed(
+                        item,
+                        f"runs in {subnet.address}, routed to the internet through {route}",
+                        setting=item.setting(key),
+                    )
+                else:
+                    yield passed(
+                        item,
+                        f"runs in {subnet.address}, which has no route to an internet gateway",
+                        setting=item.setting(key),
+                    )
 
 
 def _is_ai(item: TfResource) -> bool:
@@ -878,14 +874,14 @@ def _public_route_tables(index: TerraformIndex) -> dict[int, str]:
                 route.get("gateway_id"), table, "aws_internet_gateway"
             ):
                 public[id(table)] = f"{table.address} (0.0.0.0/0 -> internet gateway)"
-    for entry in index.kinds("aws_route"):
-        routed = index.resolve(entry.get("route_table_id"), entry, "aws_route_table")
+    for aws_route in index.kinds("aws_route"):
+        routed = index.resolve(aws_route.get("route_table_id"), aws_route, "aws_route_table")
         if (
             routed
-            and entry.get("destination_cidr_block") == "0.0.0.0/0"
-            and index.resolve(entry.get("gateway_id"), entry, "aws_internet_gateway")
+            and aws_route.get("destination_cidr_block") == "0.0.0.0/0"
+            and index.resolve(aws_route.get("gateway_id"), aws_route, "aws_internet_gateway")
         ):
-            public[id(routed)] = f"{entry.address} (0.0.0.0/0 -> internet gateway)"
+            public[id(routed)] = f"{aws_route.address} (0.0.0.0/0 -> internet gateway)"
     return public
 
 

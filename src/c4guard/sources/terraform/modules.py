@@ -31,7 +31,7 @@ from c4guard.sources.terraform.values import Unknown, is_known
 from c4guard.sources.yamlload import Mapping, Sequence
 
 if TYPE_CHECKING:
-    from c4guard.sources import InputSet
+    from c4guard.sources.result import InputSet
 
 ORIGIN = Origin.TERRAFORM
 # Resource.api_version of Terraform resources: where the values come from.

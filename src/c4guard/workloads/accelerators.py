@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from c4guard.model import Location, Resource
+from c4guard.model import Location
 from c4guard.workloads.views import ContainerView, mapping_at
-
-if TYPE_CHECKING:
-    from c4guard.inventory import Inventory
 
 ACCELERATOR_RESOURCES = (
     "nvidia.com/gpu",
@@ -65,8 +62,3 @@ def accelerator_requests(container: ContainerView) -> list[AcceleratorRequest]:
                 )
             )
     return found
-
-
-def gpu_operator_policies(inv: Inventory) -> list[Resource]:
-    """The NVIDIA gpu-operator ClusterPolicy objects among the inputs."""
-    return inv.kind("ClusterPolicy", group="nvidia.com")
