@@ -48,7 +48,7 @@ def compose_ssh_port(inv: Inventory) -> Iterator[Outcome]:
 def _publishes_ssh(item: Any) -> bool:
     candidates: list[Any]
     if isinstance(item, dict):
-        candidates: list[Any] = [item.get("target"), item.get("published")]
+        candidates = [item.get("target"), item.get("published")]
     else:
         text = str(item).rsplit("/", 1)[0]
         parts = text.split(":")
