@@ -24,8 +24,8 @@ from c4guard.live.kubeapi import ApiProblem, ClusterError, Connection
 from c4guard.model import EvidenceGap, InputError, Location, Resource
 from c4guard.sources import InputSet
 from c4guard.sources.handlers import FINALIZERS
+from c4guard.sources.jsonload import mark_json
 from c4guard.sources.kubernetes import ORIGIN as K8S
-from c4guard.sources.structured import mark_json
 from c4guard.workloads import WORKLOAD_KINDS
 
 DOMAIN = "cluster"

@@ -8,10 +8,10 @@ path) spanning its lines, so a finding or an inline suppression belongs to one s
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from c4guard.bounded import split_words
 from c4guard.model import Location, Resource
 from c4guard.sources.dockerlines import (
     DockerfileSyntaxError,
@@ -189,11 +189,8 @@ class _Expander:
 
 
 def words(text: str) -> list[str]:
-    """Shell-like words (quotes removed); whitespace split when the quotes do not balance."""
-    try:
-        return shlex.split(text, posix=True)
-    except ValueError:
-        return text.split()
+    """Shell-like words (quotes removed), at a bounded cost."""
+    return split_words(text)
 
 
 def arg_pairs(

@@ -1,0 +1,80 @@
+"""The attack suite for `scan` and `gate check`: hostile inputs, each read by c4guard in
+a child process under a 512 MB address-space ceiling and a time limit of 10 s per MB
+(never under 10 s). Each must end in a verdict or an input error, not a traceback, a
+MemoryError or a kill."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.attacks import inputs
+from tests.attacks.bounded import MEMORY_CEILING, Outcome, run_c4guard, time_limit
+
+GATE_CONFIG = "version: 1\ngate:\n  images:\n    verify: false\n"
+
+
+def _scan(path: Path) -> Outcome:
+    size = path.stat().st_size if path.is_file() else 0
+    return run_c4guard(["scan", str(path), "--format", "json"], timeout=time_limit(size))
+
+
+def _gate_check(path: Path, tmp_path: Path) -> Outcome:
+    config = tmp_path / "c4guard-gate.yaml"
+    config.write_text(GATE_CONFIG)
+    args = ["gate", "check", str(path), "--config", str(config), "--format", "json"]
+    return run_c4guard(args, timeout=time_limit(path.stat().st_size))
+
+
+def _within_limits(outcome: Outcome) -> None:
+    assert not outcome.timed_out, f"killed after {outcome.seconds:.1f} s"
+    assert "Traceback" not in outcome.stderr, outcome.stderr[-2000:]
+    assert outcome.peak_bytes < MEMORY_CEILING
+
+
+def _input_errors(outcome: Outcome) -> list[dict[str, object]]:
+    report = json.loads(outcome.stdout)
+    return report["input_errors"]
+
+
+ALIAS_BOMBS = {
+    "small-args-aliases": inputs.small_alias_bomb,
+    "long-word-1k4": inputs.long_word_alias_bomb,
+    "megabyte": inputs.megabyte_alias_bomb,
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALIAS_BOMBS))
+def test_scan_refuses_an_alias_bomb_as_an_input_error(name: str, tmp_path: Path) -> None:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(ALIAS_BOMBS[name]())
+    outcome = _scan(path)
+    _within_limits(outcome)
+    [error] = _input_errors(outcome)
+    assert "alias bomb" in error["reason"]
+    assert error["line"] is not None
+
+
+@pytest.mark.parametrize("name", sorted(ALIAS_BOMBS))
+def test_gate_check_refuses_an_alias_bomb(name: str, tmp_path: Path) -> None:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(ALIAS_BOMBS[name]())
+    outcome = _gate_check(path, tmp_path)
+    _within_limits(outcome)
+    assert outcome.returncode == 1
+    [error] = json.loads(outcome.stdout)["input_errors"]
+    assert "alias bomb" in error
+
+
+def test_six_million_empty_objects_are_refused_cheaply_and_not_as_an_alias_bomb(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "empties.json"
+    path.write_text(inputs.empty_objects_json())
+    outcome = _scan(path)
+    _within_limits(outcome)
+    [error] = _input_errors(outcome)
+    assert "alias" not in error["reason"]
+    assert "6,000,001 objects and arrays" in error["reason"]
