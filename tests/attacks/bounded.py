@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -22,7 +22,6 @@ from typing import IO
 MEMORY_CEILING = 512 * 1024 * 1024
 SECONDS_PER_MB = 10.0
 MIN_SECONDS = 10.0
-NOBODY = 65534
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,15 +41,20 @@ def time_limit(input_bytes: int) -> float:
     return max(MIN_SECONDS, SECONDS_PER_MB * input_bytes / 1_000_000)
 
 
-def _limits(drop_to: int | None) -> Callable[[], None]:
-    def apply() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CEILING, MEMORY_CEILING))
-        if drop_to is not None:
-            os.setgid(drop_to)
-            os.setgroups([])
-            os.setuid(drop_to)
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CEILING, MEMORY_CEILING))
 
-    return apply
+
+def _without_dac_override() -> list[str]:
+    """A command prefix under which root obeys permission bits: the capabilities that
+    bypass them leave the bounding set (root's effective set is rebuilt from it on exec).
+    Empty for other users, whom the bits bind anyway."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        raise RuntimeError("running as root needs setpriv (util-linux) to drop CAP_DAC_*")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
 
 
 def run_c4guard(
@@ -60,19 +64,19 @@ def run_c4guard(
     unprivileged: bool = False,
 ) -> Outcome:
     """`python -m c4guard ARGS` under the 512 MB ceiling; killed at `timeout` seconds.
-    `unprivileged`: as root, run as `nobody`, whom permission bits bind."""
-    drop_to = NOBODY if unprivileged and os.geteuid() == 0 else None
+    `unprivileged`: permission bits bind the child even when the tests run as root."""
+    prefix = _without_dac_override() if unprivileged else []
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1"}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.monotonic()
         child = subprocess.Popen(
-            [sys.executable, "-m", "c4guard", *args],
+            [*prefix, sys.executable, "-m", "c4guard", *args],
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
             cwd=cwd,
             env=env,
-            preexec_fn=_limits(drop_to),
+            preexec_fn=_limit_memory,
         )
         status, usage, timed_out = _wait(child.pid, started + timeout)
         child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen

@@ -78,3 +78,33 @@ def test_six_million_empty_objects_are_refused_cheaply_and_not_as_an_alias_bomb(
     [error] = _input_errors(outcome)
     assert "alias" not in error["reason"]
     assert "6,000,001 objects and arrays" in error["reason"]
+
+
+READABLE_POD = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: readable}
+spec:
+  containers: [{name: c, image: nginx:1.27}]
+"""
+
+
+def test_an_unreadable_directory_is_an_input_error_and_the_scan_goes_on(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "ok").mkdir(parents=True)
+    (tree / "ok" / "pod.yaml").write_text(READABLE_POD)
+    locked = tree / "locked"
+    locked.mkdir()
+    (locked / "pod.yaml").write_text(READABLE_POD)
+    tmp_path.chmod(0o755)
+    locked.chmod(0)
+    try:
+        outcome = run_c4guard(["scan", str(tree), "--format", "json"], 60, unprivileged=True)
+    finally:
+        locked.chmod(0o755)
+    _within_limits(outcome)
+    report = json.loads(outcome.stdout)
+    [error] = report["input_errors"]
+    assert error["path"] == str(locked)
+    assert error["reason"] == "cannot list directory: Permission denied"
+    assert report["summary"]["files_read"] == 1
