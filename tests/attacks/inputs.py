@@ -63,5 +63,8 @@ def pod_list_json(count: int) -> str:
 
 
 def hcl_sum(terms: int) -> str:
-    """A flat sum of `terms` numbers in a Terraform local."""
-    return "locals {\n  total = " + " + ".join(["1"] * terms) + "\n}\n"
+    """A flat sum of `terms` numbers in a Terraform local, used by a bucket's name."""
+    return (
+        "locals {\n  total = " + " + ".join(["1"] * terms) + "\n}\n"
+        'resource "aws_s3_bucket" "b" {\n  bucket = "b-${local.total}"\n}\n'
+    )

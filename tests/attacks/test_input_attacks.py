@@ -12,6 +12,7 @@ import pytest
 
 from tests.attacks import inputs
 from tests.attacks.bounded import MEMORY_CEILING, Outcome, run_c4guard, time_limit
+from tests.secrets.image_builder import Layer, OciLayout
 
 GATE_CONFIG = "version: 1\ngate:\n  images:\n    verify: false\n"
 
@@ -108,3 +109,39 @@ def test_an_unreadable_directory_is_an_input_error_and_the_scan_goes_on(tmp_path
     assert error["path"] == str(locked)
     assert error["reason"] == "cannot list directory: Permission denied"
     assert report["summary"]["files_read"] == 1
+
+
+def test_tar_slip_entries_of_an_image_layer_reach_the_report(tmp_path: Path) -> None:
+    layout = OciLayout(tmp_path / "image")
+    layers = [Layer().file(f"../../etc/cron.d/job{i}", "* * * * * root id\n") for i in range(25)]
+    layout.image([Layer().file("app/main.py", "print(1)\n"), *layers], "gzip")
+    layout.write_index()
+    outcome = _scan(tmp_path / "image")
+    _within_limits(outcome)
+    reasons = [error["reason"] for error in _input_errors(outcome)]
+    assert len(reasons) == 21
+    assert "leaves the root (tar slip)" in reasons[0] and "../../etc/cron.d/job0" in reasons[0]
+    assert reasons[-1] == "image layer: 5 more warnings like these"
+
+
+def test_an_ed25519_private_key_in_pkcs8_is_found(tmp_path: Path) -> None:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(bytes(range(1, 33)))
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    (tmp_path / "signing.pem").write_bytes(pem)
+    outcome = _scan(tmp_path)
+    _within_limits(outcome)
+    assert '"private-key"' in outcome.stdout
+
+
+def test_a_flat_300_term_hcl_sum_is_read(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(inputs.hcl_sum(300))
+    outcome = _scan(tmp_path)
+    _within_limits(outcome)
+    assert _input_errors(outcome) == []
