@@ -20,7 +20,7 @@ from c4guard.sources.dockerlines import (
 )
 from c4guard.sources.handlers import HANDLERS, FileContext, FileHandler
 from c4guard.sources.result import FileResult
-from c4guard.sources.structured import TEMPLATE_MARKER
+from c4guard.sources.structured import looks_templated
 
 ORIGIN = "docker"
 DOMAIN = "docker"
@@ -299,7 +299,7 @@ def parse(text: str, context: FileContext) -> FileResult:
     try:
         dockerfile = parse_dockerfile(text, context.display)
     except DockerfileSyntaxError as exc:
-        if TEMPLATE_MARKER.search(text):
+        if looks_templated(text):
             result.skipped = UNRENDERED_TEMPLATE
             result.template = True
         else:
