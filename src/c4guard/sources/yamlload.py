@@ -19,12 +19,15 @@ from typing import Any
 import yaml
 from yaml import events as ev
 
+from c4guard.bounded import render
+
 try:
     from yaml._yaml import CParser as _Parser
 except ImportError:  # pragma: no cover - PyYAML built without LibYAML
     _Parser = None
 
 MAX_DEPTH = 256
+MAX_KEY_CHARS = 1024
 # Values (scalars and collections, aliases expanded) one file may hold: about 200 MB of
 # built values at most, whatever the file's size.
 MAX_NODES = 1_500_000
@@ -296,9 +299,11 @@ class _Builder:
 
 
 def _complex_key(value: Any) -> Any:
-    """Keys that are collections become their flow text, so the mapping stays hashable."""
+    """Keys that are collections become their text (at most MAX_KEY_CHARS), so the mapping
+    stays hashable. Bounded: dumping nested complex keys as YAML re-quotes each level, so
+    the text doubled per level (`? ? ? …` took minutes)."""
     if isinstance(value, dict | list):
-        return yaml.dump(value, default_flow_style=True).strip()
+        return render(value, MAX_KEY_CHARS)
     return value
 
 
