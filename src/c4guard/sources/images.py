@@ -4,14 +4,14 @@ secret deleted by a later layer still reported (it stays in the image)."""
 
 from __future__ import annotations
 
-from c4guard.model import Location, Resource
+from c4guard.model import Domain, Location, Origin, Resource
 from c4guard.secrets import ImageFormatError, ImageScan, scan_image
-from c4guard.sources.handlers import HANDLERS, FileContext, FileHandler
+from c4guard.sources.handlers import FileContext, FileHandler
 from c4guard.sources.result import FileResult
 from c4guard.sources.secrets import secret_resource
 
-ORIGIN = "artifact"
-DOMAIN = "artifacts"
+ORIGIN = Origin.IMAGE
+DOMAIN = Domain.IMAGES
 OCI_LAYOUT_MARKER = "oci-layout"
 IMAGE_SUFFIXES = (".tar",)
 NOT_AN_IMAGE = "tar archive that is not a container image"
@@ -40,7 +40,9 @@ def parse_image(_text: str, context: FileContext) -> FileResult:
 def _warnings(scan: ImageScan) -> list[tuple[int | None, str]]:
     """What the layers hold that an extractor could be tricked by (tar slip), as input
     errors: the image itself is suspicious. At most MAX_SHOWN_WARNINGS, then a count."""
-    shown = [(None, f"image layer: {warning}") for warning in scan.warnings[:MAX_SHOWN_WARNINGS]]
+    shown: list[tuple[int | None, str]] = [
+        (None, f"image layer: {warning}") for warning in scan.warnings[:MAX_SHOWN_WARNINGS]
+    ]
     hidden = len(scan.warnings) - MAX_SHOWN_WARNINGS
     if hidden > 0:
         shown.append((None, f"image layer: {hidden} more warnings like these"))
@@ -88,4 +90,4 @@ def _secret_resources(scan: ImageScan, display: str) -> list[Resource]:
     return found
 
 
-HANDLERS.append(FileHandler("container image", claims, parse_image, reads_path=True))
+HANDLER = FileHandler("container image", claims, parse_image, reads_path=True)

@@ -20,11 +20,14 @@ import yaml
 from yaml import events as ev
 
 from c4guard.bounded import render
+from c4guard.errors import InvalidInput
 
 try:
     from yaml._yaml import CParser as _Parser
+
+    HAVE_LIBYAML = True
 except ImportError:  # pragma: no cover - PyYAML built without LibYAML
-    _Parser = None
+    HAVE_LIBYAML = False
 
 MAX_DEPTH = 256
 MAX_KEY_CHARS = 1024
@@ -69,12 +72,11 @@ class Sequence(list):
         self.item_lines: list[int] = []
 
 
-class YAMLLimitError(ValueError):
+class YAMLLimitError(InvalidInput, ValueError):
     """A document exceeded a depth, size or alias-expansion limit."""
 
     def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.line = line
+        super().__init__(message, line=line)
 
 
 class Budget:
@@ -327,7 +329,7 @@ def load_documents(text: str, path: str | None = None) -> Iterator[Document]:
     document (or the first over the file's budget); the documents before it have been
     yielded already.
     """
-    if _Parser is None:  # pragma: no cover
+    if not HAVE_LIBYAML:  # pragma: no cover
         raise RuntimeError("PyYAML was built without LibYAML; c4guard needs the C parser")
     parser = _Parser(text)
     budget = Budget(len(text))
@@ -338,16 +340,16 @@ def load_documents(text: str, path: str | None = None) -> Iterator[Document]:
             event = parser.get_event()
             kind = type(event)
             if builder is not None:
-                if kind is ev.ScalarEvent:
+                if isinstance(event, ev.ScalarEvent):
                     builder.scalar(event)
                     continue
-                if kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
+                if isinstance(event, ev.CollectionStartEvent):
                     builder.open(event, kind is ev.SequenceStartEvent)
                     continue
-                if kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
+                if isinstance(event, ev.CollectionEndEvent):
                     builder.close()
                     continue
-                if kind is ev.AliasEvent:
+                if isinstance(event, ev.AliasEvent):
                     builder.alias(event)
                     continue
             if event is None or kind is ev.StreamEndEvent:
