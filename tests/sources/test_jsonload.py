@@ -7,7 +7,7 @@ import json
 import pytest
 
 from c4guard.sources.jsonload import MAX_JSON_DEPTH, load_json, mark_json
-from c4guard.sources.structured import parse_structured
+from c4guard.sources.kinds import read_structured
 from c4guard.sources.yamlload import MAX_NODES, Mapping, Sequence, YAMLLimitError
 
 
@@ -46,6 +46,6 @@ def test_a_large_json_list_of_pods_is_read_by_the_json_parser() -> None:
     ]
     text = json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
     assert len(text) > 1024 * 1024
-    result = parse_structured(text, "dump.json")
+    result = read_structured(text, "dump.json")
     assert not result.errors
     assert len(result.resources) == 6000
