@@ -5,10 +5,10 @@ it an AI workload, or one that runs a model c4guard cannot vouch for. Each detec
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterator
 from typing import Any
 
+from c4guard.bounded import render, split_words
 from c4guard.model import Location
 from c4guard.sources.yamlload import Mapping
 from c4guard.workloads import Workload
@@ -154,7 +154,7 @@ def _command_strings(container: Any) -> Iterator[tuple[str, Location]]:
         values = container.spec.get(key)
         if isinstance(values, list):
             for value in values:
-                yield str(value), container.locate(key)
+                yield render(value), container.locate(key)
         elif isinstance(values, str):
             yield values, container.locate(key)
 
@@ -162,10 +162,7 @@ def _command_strings(container: Any) -> Iterator[tuple[str, Location]]:
 def _tokens(container: Any) -> list[tuple[str, Location]]:
     tokens = []
     for text, location in _command_strings(container):
-        try:
-            parts = shlex.split(text) if " " in text.strip() else [text]
-        except ValueError:
-            parts = text.split()
+        parts = split_words(text) if " " in text.strip() else [text]
         tokens += [(part, location) for part in parts]
     return tokens
 

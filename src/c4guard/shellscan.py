@@ -8,6 +8,7 @@ conservative heuristics and say so in the findings they lead to.
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from urllib.parse import urlsplit
 
 _DOWNLOADER = r"(?:curl|wget|iwr|invoke-webrequest|fetch)\b"
@@ -15,9 +16,14 @@ _INTERPRETER = (
     r"(?:sudo\s+(?:-\S+\s+)*)?(?:env\s+(?:\S+=\S*\s+)*)?(?:/usr/bin/|/bin/)?"
     r"(?:ba|z|k|da|a|c|tc|fi)?sh\b|(?:sudo\s+)?(?:python[0-9.]*|perl|ruby|node|iex)\b"
 )
-PIPE_TO_SHELL = re.compile(
-    rf"\b{_DOWNLOADER}[^|;&\n]*\|\s*(?:{_INTERPRETER})"
-    rf"|\b(?:ba|z)?sh\s+(?:-\S+\s+)*[\"']?\$\(\s*{_DOWNLOADER}"
+# `curl … | sh` is found stage by stage (a regex spanning the stages retries from every
+# downloader word to the end of the line: quadratic on a long line of them).
+_DOWNLOADER_WORD = re.compile(rf"\b{_DOWNLOADER}", re.IGNORECASE)
+_STARTS_WITH_INTERPRETER = re.compile(rf"\s*(?:{_INTERPRETER})", re.IGNORECASE)
+_COMMAND_SEPARATOR = re.compile(r"[;&\n]")
+# `sh -c "$(curl …)"`, `source <(curl …)`
+_SHELL_OF_DOWNLOAD = re.compile(
+    rf"\b(?:ba|z)?sh\s+(?:-\S+\s+)*[\"']?\$\(\s*{_DOWNLOADER}"
     rf"|(?:\bsource|\.|\b(?:ba|z)?sh)\s+<\(\s*{_DOWNLOADER}",
     re.IGNORECASE,
 )
@@ -58,11 +64,23 @@ def pipes_download_to_shell(text: str) -> str | None:
     """What is piped into a shell unverified (`curl … | sh`): the URL without credentials
     or query, else the downloader; None when nothing is."""
     for _offset, line in logical_lines(text):
-        match = PIPE_TO_SHELL.search(line)
-        if match:
+        command = _download_into_shell(line)
+        if command:
             url = _URL.search(line)
-            return safe_url(url[0]) if url else match[0].split()[0]
+            return safe_url(url[0]) if url else command
     return None
+
+
+def _download_into_shell(line: str) -> str | None:
+    """The downloader (or shell) word of a download run by a shell on `line`, if any."""
+    for command in _COMMAND_SEPARATOR.split(line):
+        stages = command.split("|")
+        for stage, following in pairwise(stages):
+            found = _DOWNLOADER_WORD.search(stage)
+            if found and _STARTS_WITH_INTERPRETER.match(following):
+                return found[0]
+    match = _SHELL_OF_DOWNLOAD.search(line)
+    return match[0].split()[0] if match else None
 
 
 def safe_url(url: str) -> str:

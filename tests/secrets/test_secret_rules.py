@@ -186,3 +186,38 @@ def test_text_without_keywords_costs_nothing_and_finds_nothing() -> None:
 )
 def test_secret_names_are_judged_in_snake_case(name: str, reported: bool) -> None:
     assert bool(scan_text(f"{name}: a8Fq2Lx9Vn3Rt7Wz1Kp4Ys6B\n", "app.yaml")) is reported
+
+
+def _pkcs8_pem(key: object) -> str:
+    from cryptography.hazmat.primitives import serialization
+
+    return key.private_bytes(  # type: ignore[attr-defined]
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+def test_short_pkcs8_keys_ed25519_and_x25519_are_private_keys() -> None:
+    from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
+
+    seed = bytes(range(7, 39))
+    for key in (
+        ed25519.Ed25519PrivateKey.from_private_bytes(seed),
+        x25519.X25519PrivateKey.from_private_bytes(seed),
+    ):
+        pem = _pkcs8_pem(key)
+        assert rules(pem, "signing.pem") == ["private-key"]
+        encoded = base64.b64encode(pem.encode()).decode()
+        assert rules(f"client-key-data: {encoded}\n", "kubeconfig") == ["encoded-private-key"]
+
+
+def test_short_bodies_that_are_not_one_der_key_are_not_keys() -> None:
+    der = bytes([0x30, 0x2E, 0x02, 0x01, 0x00]) + bytes(range(43))
+    body = base64.b64encode(der).decode()
+    assert rules(f"-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n") == [
+        "private-key"
+    ]
+    wrong_length = base64.b64encode(der[:1] + b"\x40" + der[2:]).decode()
+    text = f"-----BEGIN PRIVATE KEY-----\n{wrong_length}\n-----END PRIVATE KEY-----\n"
+    assert rules(text) == []

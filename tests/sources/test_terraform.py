@@ -71,6 +71,19 @@ def test_deep_nesting_is_an_input_error_not_a_crash(write, tmp_path) -> None:
     assert len(inputs.summary.input_errors) == 1
 
 
+def test_a_long_flat_sum_is_not_nesting(write, tmp_path) -> None:
+    terms = " + ".join(["1"] * 3000)
+    write(
+        "sum.tf",
+        f"locals {{ total = {terms} }}\n"
+        'resource "aws_s3_bucket" "b" {\n  bucket = "b-${local.total}"\n}\n',
+    )
+    inputs = read_inputs([str(tmp_path)])
+    assert inputs.summary.input_errors == []
+    [bucket] = inputs.resources
+    assert bucket.body["bucket"] == "b-3000"
+
+
 def test_variables_locals_tfvars_and_interpolation(write, tmp_path) -> None:
     write(
         "main.tf",

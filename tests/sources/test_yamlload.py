@@ -76,3 +76,27 @@ def test_syntax_error_is_raised_after_the_good_documents() -> None:
 def test_python_tags_are_data_never_objects() -> None:
     value = one("x: !!python/object/apply:os.system ['echo hacked']\n")
     assert value == {"x": ["echo hacked"]}
+
+
+def test_a_long_string_aliased_many_times_stops_at_the_byte_budget() -> None:
+    word = "x" * 1000
+    text = f"a: &a0 [{word}]\n" + "".join(
+        f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]\n" for i in range(1, 5)
+    )
+    with pytest.raises(YAMLLimitError, match=r"aliases expand the file by more than 1\.0 MiB"):
+        list(load_documents(text, "t.yaml"))
+
+
+def test_the_alias_budget_is_shared_by_the_documents_of_a_file() -> None:
+    document = "a: &a [" + "y" * 100_000 + "]\nb: [" + ",".join(["*a"] * 6) + "]\n"
+    assert len(list(load_documents(document, "t.yaml"))) == 1
+    with pytest.raises(YAMLLimitError, match="alias bomb"):
+        list(load_documents("---\n".join([document] * 3), "t.yaml"))
+
+
+def test_ordinary_anchors_and_merges_stay_within_the_budget() -> None:
+    text = "base: &base {image: nginx, replicas: 2}\n" + "".join(
+        f"s{i}:\n  <<: *base\n  name: s{i}\n" for i in range(2000)
+    )
+    [document] = list(load_documents(text, "t.yaml"))
+    assert document.value["s1999"]["image"] == "nginx"

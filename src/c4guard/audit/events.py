@@ -123,7 +123,7 @@ def decode_entry(data: bytes) -> Entry:
         raise EventError(f"entry is larger than {MAX_ENTRY_BYTES} bytes")
     try:
         raw = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise EventError(f"entry is not JSON: {exc}") from exc
     if not isinstance(raw, dict) or raw.get("version") != ENTRY_VERSION:
         raise EventError("entry is not a version 1 audit entry")

@@ -94,7 +94,10 @@ def _read_line(source: IO[str], number: int) -> dict[str, Any] | None:
         return None
     if len(line) > MAX_LINE_CHARS:
         raise ValueError(f"line {number} is longer than {MAX_LINE_CHARS} characters")
-    obj = json.loads(line)
+    try:
+        obj = json.loads(line)
+    except RecursionError:
+        raise ValueError(f"line {number} is nested too deeply") from None
     if not isinstance(obj, dict):
         raise ValueError(f"line {number} is not a JSON object")
     return obj

@@ -10,8 +10,8 @@ from typing import Any, TypeGuard
 
 from c4guard.errors import InvalidInput
 from c4guard.model import Resource
+from c4guard.sources.jsonload import mark_json
 from c4guard.sources.kubernetes import is_list, resources_from_document
-from c4guard.sources.structured import mark_json
 from c4guard.sources.yamlload import Document, Mapping
 
 API_VERSION = "admission.k8s.io/v1"

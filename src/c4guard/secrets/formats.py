@@ -18,6 +18,11 @@ BASE62_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 CHECKSUM_CHARS = 6
 OPENSSH_MAGIC = b"openssh-key-v1\x00"
 DER_SEQUENCE = 0x30
+MIN_KEY_BYTES = 64
+# Ed25519 and X25519 keys in PKCS#8 are 48 bytes of DER: under MIN_KEY_BYTES, such a short
+# body counts when it is exactly one DER SEQUENCE holding a version 0 or 1 first.
+MIN_SHORT_DER_KEY_BYTES = 48
+_PKCS8_VERSIONS = (b"\x02\x01\x00", b"\x02\x01\x01")
 # A PEM/OpenSSH/PGP private key block; `secret` is its body (headers and base64).
 # The body stops at the first `-----` and is never re-scanned (possessive), so a text
 # full of BEGIN lines without END costs one pass, not one pass per BEGIN.
@@ -97,13 +102,24 @@ def decodes_as_key(kind: str, body: str, encrypted_headers: bool) -> bool:
         raw = base64.b64decode(data + "=" * (-len(data) % 4))
     except binascii.Error:
         return False
-    if len(raw) < 64:
-        return False
+    if len(raw) < MIN_KEY_BYTES:
+        return _is_short_der_key(raw)
     if "OPENSSH" in kind:
         return raw.startswith(OPENSSH_MAGIC)
     if "PGP" in kind or encrypted_headers:
         return True
     return raw[0] == DER_SEQUENCE
+
+
+def _is_short_der_key(raw: bytes) -> bool:
+    """A short DER private key (PKCS#8 Ed25519/X25519): one SEQUENCE whose length covers
+    the rest exactly, starting with the version INTEGER."""
+    return (
+        len(raw) >= MIN_SHORT_DER_KEY_BYTES
+        and raw[0] == DER_SEQUENCE
+        and raw[1] == len(raw) - 2
+        and raw[2:5] in _PKCS8_VERSIONS
+    )
 
 
 def decode_base64_text(value: str) -> str | None:

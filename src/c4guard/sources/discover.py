@@ -84,7 +84,12 @@ def _walk(root: Path, found: Discovery) -> None:
 
 
 def _is_virtualenv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").is_file()
+    """A virtualenv's marker; False when the directory cannot be searched (listing it
+    then reports why)."""
+    try:
+        return (path / "pyvenv.cfg").is_file()
+    except OSError:
+        return False
 
 
 def _walk_dir(

@@ -8,10 +8,10 @@ path) spanning its lines, so a finding or an inline suppression belongs to one s
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from c4guard.bounded import split_words
 from c4guard.model import Domain, Location, Origin, Resource
 from c4guard.sources.dockerlines import (
     DockerfileSyntaxError,
@@ -20,7 +20,7 @@ from c4guard.sources.dockerlines import (
 )
 from c4guard.sources.handlers import FileContext, FileHandler
 from c4guard.sources.result import FileResult
-from c4guard.sources.structured import TEMPLATE_MARKER
+from c4guard.sources.structured import looks_templated
 
 ORIGIN = Origin.DOCKER
 DOMAIN = Domain.DOCKER
@@ -189,11 +189,8 @@ class _Expander:
 
 
 def words(text: str) -> list[str]:
-    """Shell-like words (quotes removed); whitespace split when the quotes do not balance."""
-    try:
-        return shlex.split(text, posix=True)
-    except ValueError:
-        return text.split()
+    """Shell-like words (quotes removed), at a bounded cost."""
+    return split_words(text)
 
 
 def arg_pairs(
@@ -302,7 +299,7 @@ def parse(text: str, context: FileContext) -> FileResult:
     try:
         dockerfile = parse_dockerfile(text, context.display)
     except DockerfileSyntaxError as exc:
-        if TEMPLATE_MARKER.search(text):
+        if looks_templated(text):
             result.skipped = UNRENDERED_TEMPLATE
             result.template = True
         else:

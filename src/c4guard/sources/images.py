@@ -15,6 +15,7 @@ DOMAIN = Domain.IMAGES
 OCI_LAYOUT_MARKER = "oci-layout"
 IMAGE_SUFFIXES = (".tar",)
 NOT_AN_IMAGE = "tar archive that is not a container image"
+MAX_SHOWN_WARNINGS = 20
 
 
 def claims(file_name: str) -> bool:
@@ -32,7 +33,20 @@ def parse_image(_text: str, context: FileContext) -> FileResult:
     result = FileResult(claimed=True, domains={DOMAIN})
     result.resources = _image_resources(scan, display) + _secret_resources(scan, display)
     result.errors = [(None, f"image scan incomplete: {error}") for error in scan.errors]
+    result.errors += _warnings(scan)
     return result
+
+
+def _warnings(scan: ImageScan) -> list[tuple[int | None, str]]:
+    """What the layers hold that an extractor could be tricked by (tar slip), as input
+    errors: the image itself is suspicious. At most MAX_SHOWN_WARNINGS, then a count."""
+    shown: list[tuple[int | None, str]] = [
+        (None, f"image layer: {warning}") for warning in scan.warnings[:MAX_SHOWN_WARNINGS]
+    ]
+    hidden = len(scan.warnings) - MAX_SHOWN_WARNINGS
+    if hidden > 0:
+        shown.append((None, f"image layer: {hidden} more warnings like these"))
+    return shown
 
 
 def _image_resources(scan: ImageScan, display: str) -> list[Resource]:

@@ -3,8 +3,10 @@
 Documents are built from LibYAML's event stream (never from a constructor that could run
 code), into `Mapping`/`Sequence` values that remember their file and line. The builder
 is iterative, so hostile nesting cannot crash the interpreter (LibYAML's recursive composer
-segfaults at ~100k levels), and it counts the expanded size of aliases, so an alias bomb
-("billion laughs") stops at a limit instead of exhausting memory.
+segfaults at ~100k levels), and it keeps a budget of what the documents expand to: values
+(nodes) and bytes, aliases expanded, per document and per file. An alias bomb ("billion
+laughs", or a long string aliased a million times) stops at the first alias over the budget,
+before any check sees the value; a huge plain file stops at the node limit.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import yaml
 from yaml import events as ev
 
+from c4guard.bounded import render
 from c4guard.errors import InvalidInput
 
 try:
@@ -27,7 +30,14 @@ except ImportError:  # pragma: no cover - PyYAML built without LibYAML
     HAVE_LIBYAML = False
 
 MAX_DEPTH = 256
-MAX_EXPANDED_NODES = 5_000_000
+MAX_KEY_CHARS = 1024
+# Values (scalars and collections, aliases expanded) one file may hold: about 200 MB of
+# built values at most, whatever the file's size.
+MAX_NODES = 1_500_000
+# What aliases may add to a file, in bytes of scalar text (plus one per node): the file's
+# own size, or 1 MiB for small files. Ordinary anchors (compose `<<: *defaults`, CI
+# templates) add kilobytes; a bomb adds gigabytes from a few hundred bytes.
+MIN_ALIAS_BYTES = 1024 * 1024
 
 
 class Mapping(dict):
@@ -63,10 +73,43 @@ class Sequence(list):
 
 
 class YAMLLimitError(InvalidInput, ValueError):
-    """A document exceeded a depth or alias-expansion limit."""
+    """A document exceeded a depth, size or alias-expansion limit."""
 
     def __init__(self, message: str, line: int | None) -> None:
         super().__init__(message, line=line)
+
+
+class Budget:
+    """What the documents of one file may expand to; shared by its documents, so that
+    many documents cannot each spend a whole budget."""
+
+    __slots__ = ("alias_bytes", "max_alias_bytes", "nodes")
+
+    def __init__(self, source_chars: int) -> None:
+        self.nodes = 0
+        self.alias_bytes = 0
+        self.max_alias_bytes = max(MIN_ALIAS_BYTES, source_chars)
+
+    def spend(self, nodes: int, line: int | None) -> None:
+        self.nodes += nodes
+        if self.nodes > MAX_NODES:
+            raise YAMLLimitError(
+                f"more than {MAX_NODES:,} values (nodes, aliases expanded) in one file", line
+            )
+
+    def spend_alias(self, nodes: int, size: int, line: int, anchor: str) -> None:
+        self.alias_bytes += size
+        if self.alias_bytes > self.max_alias_bytes:
+            raise YAMLLimitError(
+                f"aliases expand the file by more than {_mib(self.max_alias_bytes)} "
+                f"(at *{anchor}, {size:,} bytes): alias bomb",
+                line,
+            )
+        self.spend(nodes, line)
+
+
+def _mib(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MiB"
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,32 +197,31 @@ def _scalar_value(event: ev.ScalarEvent) -> Any:
 
 _NO_KEY = object()
 _MERGE = object()
-# A frame of the builder's stack: [container, is_sequence, anchor, expanded_at_start,
+# A frame of the builder's stack: [container, is_sequence, anchor, (nodes, bytes) at start,
 # pending_key, merges]
 _CONTAINER, _IS_SEQ, _ANCHOR, _STARTED, _KEY, _MERGES = range(6)
 
 
 class _Builder:
-    """Turns one document's events into values, enforcing the limits."""
+    """Turns one document's events into values, enforcing the limits: the document's
+    expanded size (nodes and bytes) is counted as it is built, an alias weighing what
+    its anchor expanded to."""
 
-    def __init__(self, path: str | None) -> None:
+    def __init__(self, path: str | None, budget: Budget) -> None:
         self.path = path
-        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.budget = budget
+        self.anchors: dict[str, tuple[Any, int, int]] = {}  # value, nodes, bytes
         self.open_anchors: set[str] = set()
-        self.expanded = 0
+        self.nodes = 0
+        self.bytes = 0
         self.stack: list[list[Any]] = []
         self.root: Any = None
 
-    def _grow(self, weight: int, line: int) -> None:
-        self.expanded += weight
-        if self.expanded > MAX_EXPANDED_NODES:
-            raise YAMLLimitError(
-                f"document expands to more than {MAX_EXPANDED_NODES:,} nodes (alias bomb?)", line
-            )
-
     def scalar(self, event: ev.ScalarEvent) -> None:
         line = event.start_mark.line + 1
-        self._grow(1, line)
+        self.nodes += 1
+        self.bytes += len(event.value) + 1
+        self.budget.spend(1, line)
         stack = self.stack
         if stack:
             frame = stack[-1]
@@ -188,7 +230,7 @@ class _Builder:
                 return
         value = _scalar_value(event)
         if event.anchor:
-            self.anchors[event.anchor] = (value, 1)
+            self.anchors[event.anchor] = (value, 1, len(event.value) + 1)
         self._place(value, line, event)
 
     def _key(self, frame: list[Any], event: ev.ScalarEvent, line: int) -> None:
@@ -203,11 +245,14 @@ class _Builder:
         line = event.start_mark.line + 1
         if len(self.stack) >= MAX_DEPTH:
             raise YAMLLimitError(f"nesting deeper than {MAX_DEPTH} levels", line)
-        self._grow(1, line)
+        self.nodes += 1
+        self.bytes += 1
+        self.budget.spend(1, line)
         container = Sequence(self.path, line) if sequence else Mapping(self.path, line)
         if event.anchor:
             self.open_anchors.add(event.anchor)
-        self.stack.append([container, sequence, event.anchor, self.expanded, _NO_KEY, None])
+        started = (self.nodes, self.bytes)
+        self.stack.append([container, sequence, event.anchor, started, _NO_KEY, None])
 
     def close(self) -> None:
         container, _seq, anchor, started, _key, merges = self.stack.pop()
@@ -215,7 +260,8 @@ class _Builder:
             _apply_merges(container, merges)
         if anchor:
             self.open_anchors.discard(anchor)
-            self.anchors[anchor] = (container, self.expanded - started + 1)
+            nodes, size = self.nodes - started[0] + 1, self.bytes - started[1] + 1
+            self.anchors[anchor] = (container, nodes, size)
         self._place(container, container.line, None)
 
     def alias(self, event: ev.AliasEvent) -> None:
@@ -224,8 +270,10 @@ class _Builder:
             raise YAMLLimitError(f"recursive alias *{event.anchor}", line)
         if event.anchor not in self.anchors:
             raise YAMLLimitError(f"alias *{event.anchor} names no anchor", line)
-        value, weight = self.anchors[event.anchor]
-        self._grow(weight, line)
+        value, nodes, size = self.anchors[event.anchor]
+        self.nodes += nodes
+        self.bytes += size
+        self.budget.spend_alias(nodes, size, line, event.anchor)
         self._place(value, line, None)
 
     def _place(self, value: Any, line: int | None, event: ev.ScalarEvent | None) -> None:
@@ -253,9 +301,11 @@ class _Builder:
 
 
 def _complex_key(value: Any) -> Any:
-    """Keys that are collections become their flow text, so the mapping stays hashable."""
+    """Keys that are collections become their text (at most MAX_KEY_CHARS), so the mapping
+    stays hashable. Bounded: dumping nested complex keys as YAML re-quotes each level, so
+    the text doubled per level (`? ? ? …` took minutes)."""
     if isinstance(value, dict | list):
-        return yaml.dump(value, default_flow_style=True).strip()
+        return render(value, MAX_KEY_CHARS)
     return value
 
 
@@ -276,11 +326,13 @@ def load_documents(text: str, path: str | None = None) -> Iterator[Document]:
     """Yield each document of a YAML stream with its value and line span.
 
     Raises `yaml.YAMLError` (with a problem mark) or `YAMLLimitError` at the first bad
-    document; the documents before it have been yielded already.
+    document (or the first over the file's budget); the documents before it have been
+    yielded already.
     """
     if not HAVE_LIBYAML:  # pragma: no cover
         raise RuntimeError("PyYAML was built without LibYAML; c4guard needs the C parser")
     parser = _Parser(text)
+    budget = Budget(len(text))
     try:
         builder: _Builder | None = None
         start = 1
@@ -303,7 +355,7 @@ def load_documents(text: str, path: str | None = None) -> Iterator[Document]:
             if event is None or kind is ev.StreamEndEvent:
                 return
             if kind is ev.DocumentStartEvent:
-                builder = _Builder(path)
+                builder = _Builder(path, budget)
                 start = event.start_mark.line + 1
             elif kind is ev.DocumentEndEvent and builder is not None:
                 end = max(start, event.end_mark.line + (0 if event.end_mark.column == 0 else 1))

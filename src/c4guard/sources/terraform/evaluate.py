@@ -271,11 +271,22 @@ _BINARY: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def _binop(expr: Expr, scope: Scope, depth: int) -> Any:
-    op = expr[1]
-    left = evaluate(expr[2], scope, depth)
+    """A binary operation; a left-nested chain (`a + b + c`) is folded iteratively, so
+    its length costs no depth."""
+    chain = []
+    while expr[0] == "binop":
+        chain.append(expr)
+        expr = expr[2]
+    value = evaluate(expr, scope, depth)
+    for link in reversed(chain):
+        value = _apply(link[1], value, link[3], scope, depth)
+    return value
+
+
+def _apply(op: str, left: Any, right_expr: Expr, scope: Scope, depth: int) -> Any:
     if op in ("&&", "||") and isinstance(left, bool) and left is (op == "||"):
         return left  # short circuit
-    right = evaluate(expr[3], scope, depth)
+    right = evaluate(right_expr, scope, depth)
     if op == "==" or op == "!=":
         if not (is_known(left) and is_known(right)):
             return unknown_from("a comparison with an unknown value", left, right)

@@ -265,15 +265,21 @@ class _Converter:
 
     def binary(self, node: tree_sitter.Node, depth: int) -> Expr:
         """`left op right`; an operand may be a term with postfixes (`var.x == null` is
-        variable_expr, get_attr, ==, literal_value)."""
-        children = _operand_parts(node)
-        split = next(i for i, c in enumerate(children) if not c.is_named and i > 0)
-        return (
-            "binop",
-            children[split].type,
-            self.operand(children[:split], depth),
-            self.operand(children[split + 1 :], depth),
-        )
+        variable_expr, get_attr, ==, literal_value). A left-nested chain (`a + b + c`,
+        nested by the grammar) is walked iteratively: operands are not nesting."""
+        links: list[tuple[str, list[tree_sitter.Node]]] = []
+        current: tree_sitter.Node | None = node
+        left: list[tree_sitter.Node] = []
+        while current is not None:
+            children = _operand_parts(current)
+            split = next(i for i, c in enumerate(children) if not c.is_named and i > 0)
+            links.append((children[split].type, children[split + 1 :]))
+            left = children[:split]
+            current = _binary_operand(left)
+        value = self.operand(left, depth)
+        for operator, right in reversed(links):
+            value = ("binop", operator, value, self.operand(right, depth))
+        return value
 
     def unary(self, node: tree_sitter.Node, depth: int) -> Expr:
         children = _operand_parts(node)
@@ -352,6 +358,16 @@ def _ends(node: tree_sitter.Node) -> tuple[tree_sitter.Node, tree_sitter.Node]:
 def _named(node: tree_sitter.Node) -> list[tree_sitter.Node]:
     """Named children without comments (a comment may stand anywhere inside an expression)."""
     return [c for c in node.named_children if c.type != "comment"]
+
+
+def _binary_operand(parts: list[tree_sitter.Node]) -> tree_sitter.Node | None:
+    """The binary operation that an operand is, alone and without postfixes; else None."""
+    if len(parts) != 1:
+        return None
+    node = parts[0]
+    if node.type == "operation" and node.named_child_count == 1:
+        node = node.named_children[0]
+    return node if node.type == "binary_operation" else None
 
 
 def _operand_parts(node: tree_sitter.Node) -> list[tree_sitter.Node]:
