@@ -37,7 +37,8 @@ class ImageCheck:
     def failures(self) -> list[tuple[str, str]]:
         """(code, message) of why the image is not allowed."""
         failed = [(c.code or c.rule, c.message) for c in self.verdict.checks if not c.passed]
-        return failed + [("verification-error", m) for m in self.verdict.errors]
+        code = self.verdict.error_code or "verification-error"
+        return failed + [(code, m) for m in self.verdict.errors]
 
     def summary(self) -> dict[str, Any]:
         """What the audit trail keeps of the verdict."""

@@ -176,11 +176,8 @@ class Registry:
                 f"{digest}, expected {expected}",
                 code="digest-mismatch",
             )
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise RegistryError(f"{repository}@{ref}: manifest is not JSON") from exc
-        media_type = data.get("mediaType") or resp.headers.get("Content-Type", "")
+        data = _json_object(raw, f"{repository}@{ref}: manifest")
+        media_type = str(data.get("mediaType") or resp.headers.get("Content-Type", ""))
         return Manifest(digest, media_type, raw, data)
 
     def blob(self, repository: str, digest: str) -> bytes:
@@ -206,11 +203,18 @@ class Registry:
             missing_ok=True,
         )
         if resp is not None and resp.headers.get("Content-Type", "").startswith(OCI_INDEX):
-            return list(
-                json.loads(_bounded(resp, MAX_MANIFEST_BYTES, "index")).get("manifests") or []
+            what = f"{repository}: referrers index of {digest}"
+            return descriptors(
+                _json_object(_bounded(resp, MAX_MANIFEST_BYTES, "index"), what), "manifests", what
             )
+        if resp is not None:
+            resp.close()
         index = self.manifest(repository, referrers_tag(digest))
-        return list(index.data.get("manifests") or []) if index else []
+        return (
+            descriptors(index.data, "manifests", f"{repository}:{referrers_tag(digest)}")
+            if index
+            else []
+        )
 
     # -- writing -------------------------------------------------------------------------
     def push_blob(self, repository: str, data: bytes) -> str:
@@ -300,7 +304,7 @@ class Registry:
         existing = self.manifest(repository, tag)
         layers = [
             (self.blob(repository, d["digest"]), d["mediaType"], d.get("annotations") or {})
-            for d in (existing.data.get("layers") or [] if existing else [])
+            for d in (descriptors(existing.data, "layers", tag) if existing else [])
         ]
         return self.push_artifact(repository, [*layers, layer], tag=tag)
 
@@ -309,7 +313,7 @@ class Registry:
     ) -> None:
         tag = referrers_tag(subject)
         index = self.manifest(repository, tag)
-        manifests = list(index.data.get("manifests") or []) if index else []
+        manifests = descriptors(index.data, "manifests", tag) if index else []
         if all(m.get("digest") != descriptor["digest"] for m in manifests):
             manifests.append(descriptor)
         self.push_manifest(
@@ -408,6 +412,29 @@ def _descriptor(
     if annotations:
         descriptor["annotations"] = annotations
     return descriptor
+
+
+def _json_object(raw: bytes, what: str) -> dict[str, Any]:
+    """A registry document that must be a JSON object."""
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise RegistryError(f"{what} is not JSON") from exc
+    if not isinstance(data, dict):
+        raise RegistryError(f"{what} is not a JSON object but {type(data).__name__}")
+    return data
+
+
+def descriptors(document: dict[str, Any], key: str, what: str) -> list[dict[str, Any]]:
+    """The descriptor list `key` (`layers`, `manifests`) of a manifest or index: a list of
+    objects with a string digest, else a RegistryError."""
+    found = document.get(key) or []
+    if not isinstance(found, list):
+        raise RegistryError(f"{what}: `{key}` is not a list")
+    for n, item in enumerate(found):
+        if not isinstance(item, dict) or not isinstance(item.get("digest"), str):
+            raise RegistryError(f"{what}: `{key}` item {n} is not a descriptor with a digest")
+    return found
 
 
 def _bounded(resp: httpx.Response, limit: int, what: str) -> bytes:

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from securesystemslib.signer import CryptoSigner, Signature, SSlibKey
 from sigstore.errors import VerificationError
-from sigstore.models import Bundle, TrustedRoot
+from sigstore.models import Bundle, InvalidBundle, TrustedRoot
 from sigstore.verify import Verifier
 from sigstore.verify.policy import Identity
 
@@ -235,5 +235,11 @@ def _key_verifies(key: SSlibKey, data: bytes, sig: bytes) -> bool:
 
 
 def parse_bundle(raw: bytes) -> Bundle:
-    """A Sigstore bundle; `InvalidBundle` names what is wrong (e.g. no inclusion proof)."""
-    return Bundle.from_json(raw)
+    """A Sigstore bundle; `InvalidBundle` names what is wrong (e.g. no inclusion proof, or
+    certificate bytes that are not DER)."""
+    try:
+        return Bundle.from_json(raw)
+    except InvalidBundle:
+        raise
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InvalidBundle(f"malformed bundle: {exc}") from exc

@@ -131,7 +131,7 @@ def verify_artifact(
     try:
         subject = _subject(reference, local_paths)
     except ValueError as exc:
-        return error(reference, str(exc), **fields)
+        return error(reference, str(exc), "invalid-reference", **fields)
     entry = policy.entry_for(subject.name)
     if entry is None:
         return decide(
@@ -163,13 +163,22 @@ def verify_artifact(
                 [Check(rule="reference", passed=False, code="digest-mismatch", message=str(exc))],
                 **fields,
             )
-        return error(reference, str(exc), digest=ctx.subject.digest, **fields)
+        return error(reference, str(exc), _error_code(exc), digest=ctx.subject.digest, **fields)
     if checks and not checks[-1].passed:
         return decide(reference, checks, digest=ctx.subject.digest, **fields)
     checks += [
         RULES[name](ctx, rule, entry.signers_for(rule)) for name, rule in entry.rules().items()
     ]
     return decide(reference, checks, digest=ctx.subject.digest, **fields)
+
+
+def _error_code(exc: Exception) -> str:
+    """The verdict code of an error that ended a verification."""
+    if isinstance(exc, RegistryError):
+        return exc.code
+    if isinstance(exc, SignerError):
+        return "signer-error"
+    return "invalid-evidence"
 
 
 def _subject(reference: str, local_paths: bool) -> Subject:
