@@ -10,10 +10,12 @@ import json
 import os
 import re
 import ssl
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 
 MAX_MANIFEST_BYTES = 4 << 20
@@ -43,6 +45,93 @@ class RegistryError(Exception):
     def __init__(self, message: str, code: str = "registry-error") -> None:
         super().__init__(message)
         self.code = code
+
+
+class Deadline:
+    """A total time limit (on the monotonic clock) for a run of registry I/O. Every socket
+    operation gets at most the time left, so a registry that drips one byte at a time
+    cannot stretch a request past it, whatever the per-read timeout."""
+
+    def __init__(self, at: float | None) -> None:
+        self.at = at
+
+    def passed(self) -> bool:
+        return self.at is not None and time.monotonic() >= self.at
+
+    def cap(self, timeout: float | None) -> float | None:
+        if self.at is None:
+            return timeout
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise httpcore.ReadTimeout("the deadline has passed")
+        return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream, deadline: Deadline) -> None:
+        self._stream, self._deadline = stream, deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._deadline.cap(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._deadline.cap(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        tls = self._stream.start_tls(ssl_context, server_hostname, self._deadline.cap(timeout))
+        return _DeadlineStream(tls, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's socket backend with every connect, read and write capped by a Deadline."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self._backend, self._deadline = httpcore.SyncBackend(), deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._backend.connect_tcp(
+            host, port, self._deadline.cap(timeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        stream = self._backend.connect_unix_socket(
+            path, self._deadline.cap(timeout), socket_options
+        )
+        return _DeadlineStream(stream, self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def deadline_transport(verify: ssl.SSLContext | bool, deadline: Deadline) -> httpx.HTTPTransport:
+    """httpx's transport on the deadline-capped backend (no proxies from the environment:
+    a registry is reached directly)."""
+    transport = httpx.HTTPTransport(verify=verify, trust_env=False)
+    pool = transport._pool  # httpx offers no backend parameter; its pool keeps it here
+    assert isinstance(pool, httpcore.ConnectionPool)
+    pool._network_backend = _DeadlineBackend(deadline)
+    return transport
 
 
 @dataclass(frozen=True)
@@ -136,6 +225,7 @@ class Registry:
     plain_http: bool = False
     ca_file: Path | None = None
     timeout: float = 30.0
+    deadline: float | None = None  # monotonic time by which all I/O must be done
     _tokens: dict[str, str] = field(default_factory=dict)
     _client: httpx.Client | None = None
 
@@ -143,7 +233,12 @@ class Registry:
         verify: ssl.SSLContext | bool = True
         if self.ca_file is not None:
             verify = ssl.create_default_context(cafile=str(self.ca_file))
-        self._client = httpx.Client(verify=verify, timeout=self.timeout, follow_redirects=True)
+        self._deadline = Deadline(self.deadline)
+        self._client = httpx.Client(
+            transport=deadline_transport(verify, self._deadline),
+            timeout=self.timeout,
+            follow_redirects=True,
+        )
 
     def close(self) -> None:
         if self._client is not None:
@@ -167,7 +262,7 @@ class Registry:
         )
         if resp is None:
             return None
-        raw = _bounded(resp, MAX_MANIFEST_BYTES, "manifest")
+        raw = self._read(resp, MAX_MANIFEST_BYTES, "manifest")
         digest = sha256_digest(raw)
         expected = ref if ref.startswith("sha256:") else resp.headers.get("Docker-Content-Digest")
         if expected and expected != digest:
@@ -184,7 +279,7 @@ class Registry:
         """A blob, refused unless its content matches `digest`."""
         resp = self._request("GET", f"{repository}/blobs/{digest}", scope=repository)
         assert resp is not None
-        data = _bounded(resp, MAX_BLOB_BYTES, "blob")
+        data = self._read(resp, MAX_BLOB_BYTES, "blob")
         if sha256_digest(data) != digest:
             raise RegistryError(
                 f"digest mismatch: blob {digest} in {repository} has content {sha256_digest(data)}",
@@ -205,7 +300,7 @@ class Registry:
         if resp is not None and resp.headers.get("Content-Type", "").startswith(OCI_INDEX):
             what = f"{repository}: referrers index of {digest}"
             return descriptors(
-                _json_object(_bounded(resp, MAX_MANIFEST_BYTES, "index"), what), "manifests", what
+                _json_object(self._read(resp, MAX_MANIFEST_BYTES, "index"), what), "manifests", what
             )
         if resp is not None:
             resp.close()
@@ -344,16 +439,32 @@ class Registry:
                 self._answer_challenge(resp, action)
                 resp = self._send(method, url, action, kwargs)
         except httpx.HTTPError as exc:
-            raise RegistryError(f"registry {self.host}: {exc}") from exc
+            raise self._failure(exc) from exc
         if resp.status_code == 404 and missing_ok:
             resp.close()
             return None
         if resp.status_code >= 400:
-            detail = _bounded(resp, 4096, "error").decode(errors="replace")[:200]
+            detail = self._read(resp, 4096, "error").decode(errors="replace")[:200]
             raise RegistryError(
                 f"registry {self.host}: {method} {url.path} answered {resp.status_code}: {detail}"
             )
         return resp
+
+    def _failure(self, exc: httpx.HTTPError) -> RegistryError:
+        if self._deadline.passed():
+            return RegistryError(
+                f"registry {self.host}: no complete answer before the verification's "
+                "deadline (a slow or stalled registry)",
+                code="registry-deadline",
+            )
+        return RegistryError(f"registry {self.host}: {exc}")
+
+    def _read(self, resp: httpx.Response, limit: int, what: str) -> bytes:
+        """A streamed body of at most `limit` bytes, read before the deadline."""
+        try:
+            return _bounded(resp, limit, what)
+        except httpx.HTTPError as exc:
+            raise self._failure(exc) from exc
 
     def _send(
         self, method: str, url: httpx.URL, action: str, kwargs: dict[str, Any]
@@ -395,8 +506,11 @@ class Registry:
             raise RegistryError(
                 f"registry {self.host}: token request refused ({token.status_code})"
             )
-        body = token.json()
-        self._tokens[action] = "Bearer " + (body.get("token") or body.get("access_token", ""))
+        body = _json_object(token.content, f"registry {self.host}: token answer")
+        value = body.get("token") or body.get("access_token")
+        if not isinstance(value, str):
+            raise RegistryError(f"registry {self.host}: the token answer holds no token")
+        self._tokens[action] = "Bearer " + value
 
 
 def _descriptor(
@@ -438,7 +552,8 @@ def descriptors(document: dict[str, Any], key: str, what: str) -> list[dict[str,
 
 
 def _bounded(resp: httpx.Response, limit: int, what: str) -> bytes:
-    """Read a streamed response body, refusing one larger than `limit` bytes."""
+    """Read a streamed response body, refusing one larger than `limit` bytes (transport
+    errors propagate as httpx errors)."""
     chunks, size = [], 0
     try:
         for chunk in resp.iter_bytes():
@@ -446,8 +561,6 @@ def _bounded(resp: httpx.Response, limit: int, what: str) -> bytes:
             if size > limit:
                 raise RegistryError(f"{what} larger than {limit} bytes")
             chunks.append(chunk)
-    except httpx.HTTPError as exc:
-        raise RegistryError(f"reading {what}: {exc}") from exc
     finally:
         resp.close()
     return b"".join(chunks)
