@@ -17,6 +17,7 @@ import resource
 import ssl
 import sys
 import time
+from asyncio import sslproto
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
+TLS_READ_BUFFER = 64 * 1024  # asyncio's default, 256 KiB, per connection in its handshake
 FD_RESERVE = 256  # descriptors kept for certificate reloads, the audit trail, logs
 SWEEP_INTERVAL_S = 0.5
 
@@ -221,6 +223,9 @@ class GuardedServer(uvicorn.Server):
                 config=config, server_state=self.server_state, app_state=self.lifespan.state
             )
 
+        # asyncio allocates this read buffer for every TLS connection as it is accepted:
+        # with the default, 1,000 idle connections cost 256 MB
+        sslproto.SSLProtocol.max_size = TLS_READ_BUFFER
         self.guard = ConnectionGuard(create_protocol, self.context, self.limits)
         loop = asyncio.get_running_loop()
         try:
