@@ -118,7 +118,12 @@ async def drive(
         tasks.append(asyncio.create_task(one(gate, context, pool, request, due, tally)))
         if len(tasks) > 5000:
             tasks = [t for t in tasks if not t.done()]
-    await asyncio.gather(*tasks)
+    # requests still waiting REQUEST_TIMEOUT_S after the last one was due are not waited for
+    _, late = await asyncio.wait(tasks, timeout=REQUEST_TIMEOUT_S) if tasks else ((), ())
+    for task in late:
+        task.cancel()
+    if late:
+        tally.errors["not answered by the end"] = len(late)
     return tally
 
 
@@ -130,7 +135,13 @@ async def one(
     due: float,
     tally: Tally,
 ) -> None:
-    connection = await pool.get()
+    try:
+        connection = await asyncio.wait_for(
+            pool.get(), max(0.01, due + REQUEST_TIMEOUT_S - time.perf_counter())
+        )
+    except TimeoutError:
+        tally.count(tally.errors, f"{request.kind}: no free connection in {REQUEST_TIMEOUT_S:g} s")
+        return
     try:
         status, body = await asyncio.wait_for(connection.post(request.body), REQUEST_TIMEOUT_S)
     except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
@@ -150,8 +161,8 @@ async def reconnect(port: int, context: ssl.SSLContext) -> Connection:
     """A new connection; under the flood of idle ones it may take a few tries."""
     for _ in range(50):
         try:
-            return await Connection.open(port, context)
-        except (OSError, ssl.SSLError):
+            return await asyncio.wait_for(Connection.open(port, context), REQUEST_TIMEOUT_S)
+        except (OSError, ssl.SSLError, TimeoutError):
             await asyncio.sleep(0.1)
     return await Connection.open(port, context)
 

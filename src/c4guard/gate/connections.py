@@ -28,6 +28,7 @@ from uvicorn.config import STARTUP_FAILURE
 TLS_READ_BUFFER = 64 * 1024  # asyncio's default, 256 KiB, per connection in its handshake
 FD_RESERVE = 256  # descriptors kept for certificate reloads, the audit trail, logs
 SWEEP_INTERVAL_S = 0.5
+EVICT_AFTER_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,16 @@ class ConnectionGuard:
         return len(self.pending) + len(self.established)
 
     def admit(self, connection: GuardedConnection) -> bool:
+        """Count a new connection; at the cap, make room by dropping the oldest one still in
+        its handshake when it has had EVICT_AFTER_S for it, else refuse the newcomer (so
+        that a flood of reconnects cannot keep a legitimate handshake from finishing)."""
         if self.open >= self.limits.max_connections:
-            if not self.pending:
+            oldest = next(iter(self.pending), None)
+            if oldest is None or time.monotonic() - oldest.since < EVICT_AFTER_S:
                 self.refused += 1
                 return False
             self.evicted += 1
-            next(iter(self.pending)).drop()
+            oldest.drop()
         self.pending[connection] = None
         return True
 
