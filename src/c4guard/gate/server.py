@@ -112,7 +112,7 @@ PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 DEFAULT_LIMITS = ConnectionLimits()
 BACKLOG, PROBE_BACKLOG = 128, 16  # small: excess SYNs are retried by the client kernel with backoff
 PROBE_LIMITS = ConnectionLimits(max_connections=64, handshake_timeout=5.0, idle_timeout=30.0)
-_COMMON = {
+_COMMON: dict[str, Any] = {
     "log_config": None,
     "access_log": False,
     "server_header": False,
