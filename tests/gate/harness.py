@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import socket
 import ssl
@@ -122,8 +123,10 @@ def running_gate(
     args: tuple[str, ...] = (),
     faulty: bool = False,
     client_cert: Issued | None = None,
+    open_files: int | None = None,
 ) -> Iterator[GateProcess]:
-    """Start a gate on a free loopback port; yields once it reports ready."""
+    """Start a gate on a free loopback port; yields once it reports ready. `open_files`
+    sets the gate's RLIMIT_NOFILE."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     launcher = (
@@ -148,13 +151,26 @@ def running_gate(
     log_path = folder / f"gate-{port}.log"
     env = {**os.environ, "C4GUARD_STATE_DIR": str(folder / "state")}
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=log, env=env)
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=log,
+            env=env,
+            preexec_fn=_open_files(open_files) if open_files else None,
+        )
     gate = GateProcess(process, port, ca, log_path, audit, client_cert)
     try:
         _wait_ready(gate)
         yield gate
     finally:
         gate.stop()
+
+
+def _open_files(limit: int) -> Any:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    return apply
 
 
 def _wait_ready(gate: GateProcess) -> None:

@@ -42,17 +42,27 @@ CREATE TRIGGER {table}_no_replace BEFORE INSERT ON {table}
 
 
 class SQLiteStore(Store):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, read_only: bool = False) -> None:
+        """`read_only`: never create the file (a missing one is an AuditError) nor write."""
         self.description = str(path)
         self._lock_path = path.with_name(path.name + ".lock")
         self._lock_fd: int | None = None
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if read_only and not path.is_file():
+            raise AuditError(f"no audit trail at {path}: no such file")
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            target = f"{path.resolve().as_uri()}?mode=ro" if read_only else str(path)
             self._db = sqlite3.connect(
-                path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+                target,
+                isolation_level=None,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                check_same_thread=False,
+                uri=read_only,
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            if not read_only:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=FULL")
         except sqlite3.Error as exc:
             raise AuditError(f"cannot open audit trail {path}: {exc}") from exc
 

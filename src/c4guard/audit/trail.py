@@ -47,26 +47,36 @@ def default_location() -> str:
     return str(state_dir() / DEFAULT_DB_NAME)
 
 
-def open_store(location: str | None) -> Store:
-    """The store behind a location: a `postgresql://` URL, or a SQLite file path."""
+def is_postgres(location: str) -> bool:
+    return location.startswith(("postgresql://", "postgres://"))
+
+
+def open_store(location: str | None, read_only: bool = False) -> Store:
+    """The store behind a location: a `postgresql://` URL, or a SQLite file path
+    (`read_only`: an existing file, opened read-only)."""
     location = location or default_location()
-    if location.startswith(("postgresql://", "postgres://")):
+    if is_postgres(location):
         from c4guard.audit.store_postgres import PostgresStore
 
         return PostgresStore(location)
     from c4guard.audit.store_sqlite import SQLiteStore
 
-    return SQLiteStore(Path(location).expanduser())
+    return SQLiteStore(Path(location).expanduser(), read_only)
 
 
 def open_trail(
-    location: str | None = None, *, create: bool = True, origin: str | None = None
+    location: str | None = None,
+    *,
+    create: bool = True,
+    origin: str | None = None,
+    read_only: bool = False,
 ) -> Trail:
     """Open (and by default create) the trail at `location`: None for the default SQLite
-    file, a path for another SQLite file, or a `postgresql://` URL."""
-    store = open_store(location)
+    file, a path for another SQLite file, or a `postgresql://` URL. `read_only` (for the
+    commands that only read): nothing is created, a missing trail is an AuditError."""
+    store = open_store(location, read_only)
     try:
-        return Trail(store, store.initialise(origin, create))
+        return Trail(store, store.initialise(origin, create and not read_only))
     except BaseException:
         store.close()
         raise

@@ -18,6 +18,7 @@ from c4guard.audit.merkle import (
 from c4guard.audit.note import Verifier
 from c4guard.audit.store import AuditError
 from c4guard.audit.trail import Trail
+from c4guard.audit.witness import Witness
 
 MAX_PROBLEMS = 50
 
@@ -59,12 +60,18 @@ def check_entry(index: int, data: bytes, report: VerifyReport) -> None:
 
 
 def verify_trail(
-    trail: Trail, verifiers: list[Verifier], against: str | None = None
+    trail: Trail,
+    verifiers: list[Verifier],
+    against: str | None = None,
+    witness: Witness | None = None,
 ) -> VerifyReport:
     """Recompute the whole tree and check it against every stored checkpoint, and,
-    with `against`, against a signed checkpoint kept elsewhere (a witness's copy)."""
+    with `against`, against a signed checkpoint kept elsewhere (a witness's copy), and
+    with `witness`, against the local witness of the latest checkpoint."""
     report = VerifyReport()
     with trail.store.snapshot():
+        if witness is not None:
+            _check_witness_count(trail, witness, report)
         signed_roots = _stored_checkpoints(trail, verifiers, report)
         if signed_roots.get(0, EMPTY_ROOT) != EMPTY_ROOT:
             report.problem("the checkpoint at size 0 does not carry the empty tree's hash")
@@ -77,6 +84,8 @@ def verify_trail(
             )
         if against is not None:
             _check_against(trail, against, verifiers, report)
+        if witness is not None:
+            _check_against(trail, witness.note, verifiers, report, "the local witness")
     if report.latest_checkpoint is None:
         report.notes.append("no signed checkpoint yet: run `c4guard audit checkpoint`")
     elif report.latest_checkpoint < report.entries:
@@ -129,17 +138,48 @@ def _recompute(trail: Trail, signed_roots: dict[int, bytes], report: VerifyRepor
     return frontier
 
 
+def _check_witness_count(trail: Trail, witness: Witness, report: VerifyReport) -> None:
+    """The number of checkpoints and the latest one's size never go down."""
+    stored = trail.store.checkpoints()
+    latest = stored[-1][0] if stored else 0
+    if len(stored) < witness.checkpoints or latest < witness.size:
+        report.problem(
+            f"the local witness saw {witness.checkpoints} signed checkpoints, the latest"
+            f" covering {witness.size} entries; the trail holds {len(stored)}, the latest"
+            f" covering {latest}: checkpoints were removed"
+        )
+
+
+def missing_trail_problem(sizes: dict[str, int], description: str) -> str | None:
+    """Tampering when a trail that cannot be opened had entries by a checkpoint held
+    elsewhere (`sizes`: what holds it -> the size it covers); None otherwise."""
+    proofs = [f"{holder} covers {size} entries" for holder, size in sizes.items() if size > 0]
+    if not proofs:
+        return None
+    return (
+        f"the trail {description} is missing or unreadable, but {' and '.join(proofs)}:"
+        " the trail was deleted, truncated or replaced"
+    )
+
+
 def _check_against(
-    trail: Trail, note: str, verifiers: list[Verifier], report: VerifyReport
+    trail: Trail,
+    note: str,
+    verifiers: list[Verifier],
+    report: VerifyReport,
+    holder: str = "the checkpoint",
 ) -> None:
     try:
-        witness = open_checkpoint(note, verifiers, trail.origin)
+        if verifiers:
+            witness = open_checkpoint(note, verifiers, trail.origin)
+        else:
+            witness = read_checkpoint(note)
     except CheckpointError as exc:
-        report.problem(f"the checkpoint to check against: {exc}")
+        report.problem(f"{holder}: {exc}")
         return
     if witness.size > report.entries:
         report.problem(
-            f"the checkpoint to check against covers {witness.size} entries but the log has"
+            f"{holder} covers {witness.size} entries but the log has"
             f" {report.entries}: entries were removed or the log was replaced"
         )
         return
@@ -148,8 +188,8 @@ def _check_against(
         verify_consistency(witness.size, report.entries, witness.root, report.root, proof)
     except (ProofError, AuditError) as exc:
         report.problem(
-            f"the log is not consistent with the checkpoint at size {witness.size}"
+            f"the log is not consistent with {holder} at size {witness.size}"
             f" (a fork or a rewrite): {exc}"
         )
         return
-    report.notes.append(f"consistent with the checkpoint at size {witness.size}")
+    report.notes.append(f"consistent with {holder} at size {witness.size}")

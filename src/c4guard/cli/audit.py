@@ -9,11 +9,11 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from c4guard.audit.checkpoint import CheckpointError
+from c4guard.audit.checkpoint import CheckpointError, read_checkpoint
 from c4guard.audit.events import Entry, EventError, decode_entry
 from c4guard.audit.export import verify_export, write_export
 from c4guard.audit.keys import (
@@ -29,7 +29,8 @@ from c4guard.audit.merkle import leaf_hash
 from c4guard.audit.note import NoteError, Signer, Verifier
 from c4guard.audit.store import AuditError
 from c4guard.audit.trail import Trail, open_trail
-from c4guard.audit.verify import VerifyReport, verify_trail
+from c4guard.audit.verify import VerifyReport, missing_trail_problem, verify_trail
+from c4guard.audit.witness import Witness, load_witness, record_witness
 from c4guard.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, InvalidInput, UsageError
 
 BRIEF_CHARS = 100
@@ -54,8 +55,10 @@ key_file = click.Path(dir_okay=False, path_type=Path)
 
 
 @contextmanager
-def _opened(location: str | None, create: bool = False) -> Iterator[Trail]:
-    trail = open_trail(location, create=create)  # AuditError: exit 2
+def _opened(location: str | None, read_only: bool = True) -> Iterator[Trail]:
+    """The trail at `location`; read commands never create one (a missing trail is an
+    AuditError: exit 2)."""
+    trail = open_trail(location, create=False, read_only=read_only)
     try:
         with trail:
             yield trail
@@ -189,20 +192,65 @@ def _print_report(report: VerifyReport, what: str) -> None:
     type=click.File("r"),
     help="A signed checkpoint kept elsewhere (a witness's copy) the log must extend.",
 )
-def verify(location: str | None, keys: tuple[Path, ...], offline: Any, against: Any) -> None:
+@click.option(
+    "--witness/--no-witness",
+    default=True,
+    show_default=True,
+    help="Check against the local witness of the latest checkpoint (in the state "
+    "directory; `audit checkpoint` writes it).",
+)
+def verify(
+    location: str | None, keys: tuple[Path, ...], offline: Any, against: Any, witness: bool
+) -> None:
     """Recompute the tree from every entry and check every signed checkpoint. Exit 1 on
-    any sign of tampering."""
+    any sign of tampering (a missing or truncated trail included, when --against or the
+    local witness proves it held entries)."""
     verifiers = _verifiers(keys)
     if offline is not None:
         if against is not None:
             raise UsageError("--offline and --against do not combine")
         report = verify_export(offline, verifiers)
         _print_report(report, f"export {offline.name}")
-    else:
-        with _opened(location) as trail:
-            report = verify_trail(trail, verifiers, against.read() if against else None)
-            _print_report(report, trail.description)
+        sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+    note = against.read() if against else None
+    seen = _local_witness(location) if witness else None
+    try:
+        trail = open_trail(location, create=False, read_only=True)
+    except AuditError as exc:
+        _missing_trail(exc, note, seen)
+    with trail:
+        try:
+            report = verify_trail(trail, verifiers, note, seen)
+        except (AuditError, EventError, CheckpointError) as exc:
+            raise TrailBroken(str(exc)) from exc
+        _print_report(report, trail.description)
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+def _local_witness(location: str | None) -> Witness | None:
+    try:
+        return load_witness(location)
+    except CheckpointError as exc:
+        raise TrailBroken(str(exc)) from exc
+
+
+def _missing_trail(error: AuditError, against: str | None, seen: Witness | None) -> NoReturn:
+    """A trail that cannot be opened: tampering (exit 1) when a checkpoint held elsewhere
+    covers entries, else a usage error (exit 2)."""
+    sizes = {}
+    if against is not None:
+        try:
+            sizes["the checkpoint to check against"] = read_checkpoint(against).size
+        except CheckpointError as exc:
+            raise UsageError(f"--against: {exc}") from exc
+    if seen is not None:
+        sizes["the local witness's checkpoint"] = seen.size
+    problem = missing_trail_problem(sizes, f"{error}")
+    if problem is None:
+        raise error
+    click.echo(f"FAIL  {problem}")
+    click.echo("TAMPERED OR DAMAGED: the trail cannot be read")
+    sys.exit(EXIT_FINDINGS)
 
 
 @audit.command()
@@ -238,8 +286,10 @@ def checkpoint(location: str | None, key: Path | None) -> None:
         signer = load_signer(key or default_signing_key())
     except KeyFileError as exc:
         raise ConfigError(f"{exc} (create one with `c4guard audit keygen`)") from exc
-    with _opened(location) as trail:
-        click.echo(trail.checkpoint(signer), nl=False)
+    with _opened(location, read_only=False) as trail:
+        note = trail.checkpoint(signer)
+        record_witness(location, len(trail.store.checkpoints()), note)
+        click.echo(note, nl=False)
 
 
 @audit.command()

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from c4guard.gate.decision import Decision, Gate, Reason
     from c4guard.model import Resource
 
+SWITCH_INTERVAL_S = 0.0005  # 5 ms by default: each select() of the loop would wait that long
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -107,6 +108,21 @@ def gate_options(func: F) -> F:
     help="Threads for registry lookups and objects too large to judge on the event loop.",
 )
 @click.option(
+    "--max-connections",
+    type=click.IntRange(16, 1_000_000),
+    default=1000,
+    show_default=True,
+    help="Connections open at once on --listen (lowered to what RLIMIT_NOFILE allows); "
+    "at the cap the oldest connection still in its TLS handshake is dropped.",
+)
+@click.option(
+    "--handshake-timeout",
+    type=click.FloatRange(0.1, 60),
+    default=5.0,
+    show_default=True,
+    help="Seconds a new connection has to finish its TLS handshake.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="info",
@@ -127,6 +143,8 @@ def serve(
     audit_location: str | None,
     actor: str | None,
     threads: int,
+    max_connections: int,
+    handshake_timeout: float,
     log_level: str,
 ) -> None:
     """Serve the validating admission webhook (AdmissionReview v1 at POST /validate) over
@@ -135,6 +153,7 @@ def serve(
 
     from c4guard.audit import AuditError
     from c4guard.gate import logs
+    from c4guard.gate.connections import ConnectionLimits
     from c4guard.gate.metrics import GateMetrics
     from c4guard.gate.recorder import DecisionRecorder
     from c4guard.gate.server import ReloadingTLS, TLSFiles, serve_app
@@ -169,9 +188,11 @@ def serve(
         images_verified=decider.images is not None,
         policy=decider.policy_digests(),
     )
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # the event loop gets the GIL back sooner
     gc.freeze()  # what startup built lives on: full collections then skip it (80 ms -> 1 ms)
     try:
-        serve_app(app, address, tls, tls_reload_interval, probes)
+        limits = ConnectionLimits(max_connections, handshake_timeout)
+        serve_app(app, address, tls, tls_reload_interval, probes, limits)
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
         recorder.close()
@@ -329,6 +350,7 @@ def build_gate(
         ca_file=registry_ca or _relative(config, images.registry_ca),
         plain_http=plain_http or images.plain_http,
         timeout=policy.time_budget,
+        total_timeout=policy.decision_budget,
     )
     try:
         verifier = ImageVerifier(

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from c4guard.supplychain.verifier import RegistryOptions
 
 _PATH = click.Path(exists=True, dir_okay=False, path_type=Path)
+DEFAULT_VERIFY_TIMEOUT_S = 60.0
 
 
 def registry_options(func: F) -> F:
@@ -66,6 +67,14 @@ def registry_options(func: F) -> F:
 @click.option("--offline", is_flag=True, help="Do not contact the registry; use files only.")
 @registry_options
 @click.option(
+    "--timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=DEFAULT_VERIFY_TIMEOUT_S,
+    show_default=True,
+    help="Seconds all registry I/O of the verification may take in total; a registry "
+    "that has not answered by then gives an error verdict (registry-deadline).",
+)
+@click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @audit_option
@@ -77,6 +86,7 @@ def verify(
     plain_http: bool,
     registry_ca: Path | None,
     docker_config: Path | None,
+    timeout: float,
     fmt: str,
     audit_location: str | None,
 ) -> None:
@@ -91,7 +101,9 @@ def verify(
         policy,
         evidence_files=evidence,
         offline=offline,
-        registry=RegistryOptions(docker_config, registry_ca, plain_http),
+        registry=RegistryOptions(
+            docker_config, registry_ca, plain_http, timeout=timeout, total_timeout=timeout
+        ),
     )
     if fmt == "json":
         click.echo(verdict.model_dump_json(indent=2))

@@ -83,6 +83,9 @@ class ImageVerification(_Strict):
     plain_http: bool = False
     registry_ca: str | None = None
     docker_config: str | None = None
+    registry_concurrency: int = Field(
+        default=4, ge=1, le=64, description="verifications running at once per registry host"
+    )
     action: Action = Field(default="deny", description="what a denied or failed image does")
 
 

@@ -4,11 +4,12 @@ is only an optimisation, since a verdict for a digest depends on nothing a repli
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +38,8 @@ class ImageCheck:
     def failures(self) -> list[tuple[str, str]]:
         """(code, message) of why the image is not allowed."""
         failed = [(c.code or c.rule, c.message) for c in self.verdict.checks if not c.passed]
-        return failed + [("verification-error", m) for m in self.verdict.errors]
+        code = self.verdict.error_code or "verification-error"
+        return failed + [(code, m) for m in self.verdict.errors]
 
     def summary(self) -> dict[str, Any]:
         """What the audit trail keeps of the verdict."""
@@ -123,16 +125,23 @@ class ImageVerifier:
         self._on_lookup(cached is not None)
         return ImageCheck(reference, cached, True) if cached is not None else None
 
-    def verify(self, reference: str) -> ImageCheck:
-        """Verify a digest reference in its registry (blocking; run it in a thread)."""
+    def verify(self, reference: str, deadline: float | None = None) -> ImageCheck:
+        """Verify a digest reference in its registry (blocking; run it in a thread); the
+        registry I/O ends by `deadline` (monotonic), by default the registry options'
+        total timeout from now."""
         key = self._key(Reference.parse(reference))
-        return ImageCheck(reference, self._verify_once(key, reference), False)
+        return ImageCheck(reference, self.verify_once(key, reference, deadline), False)
+
+    def lane_of(self, reference: str) -> tuple[CacheKey, str]:
+        """(cache key, registry host) of a digest reference."""
+        oci = Reference.parse(reference)
+        return self._key(oci), oci.registry
 
     def _key(self, oci: Reference) -> CacheKey:
         assert oci.digest is not None
         return (oci.name, oci.digest, self.policy_digest)
 
-    def _verify_once(self, key: CacheKey, reference: str) -> Verdict:
+    def verify_once(self, key: CacheKey, reference: str, deadline: float | None) -> Verdict:
         """Verify, or wait for the verification of the same key already running."""
         with self._lock:
             running = self._inflight.get(key)
@@ -148,6 +157,7 @@ class ImageVerifier:
                 registry=self.registry,
                 signers=self.signers,
                 local_paths=False,
+                deadline=deadline,
             )
             if verdict.decision != "error":
                 self.cache.put(key, verdict)
@@ -170,3 +180,49 @@ class ImageVerifier:
             [Check(rule="reference", passed=False, code="tag-only-reference", message=message)],
             policy_digest=self.policy_digest,
         )
+
+
+class VerificationLanes:
+    """Image verification for the event loop, so that a slow registry cannot take every
+    thread: a verification already running for a digest is shared with every request that
+    asks for it (single flight; the waiters hold no thread), at most `per_host` run at once
+    per registry host (the others wait on the loop, until their deadline), and each ends
+    with its registry I/O at `budget` seconds after it started."""
+
+    def __init__(
+        self, verifier: ImageVerifier, executor: Executor, *, per_host: int, budget: float
+    ) -> None:
+        self.verifier, self.executor = verifier, executor
+        self.per_host, self.budget = per_host, budget
+        self._running: dict[CacheKey, asyncio.Task[Verdict]] = {}
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def check(self, reference: str) -> ImageCheck:
+        """The verdict on a digest reference; cancelling the caller leaves the shared
+        verification running for the others (and the cache)."""
+        key, host = self.verifier.lane_of(reference)
+        task = self._running.get(key)
+        if task is None:
+            task = asyncio.create_task(self._verify(key, host, reference))
+            self._running[key] = task
+            task.add_done_callback(lambda _: self._running.pop(key, None))
+        return ImageCheck(reference, await asyncio.shield(task), False)
+
+    async def _verify(self, key: CacheKey, host: str, reference: str) -> Verdict:
+        loop = asyncio.get_running_loop()
+        deadline = time.monotonic() + self.budget
+        slots = self._hosts.setdefault(host, asyncio.Semaphore(self.per_host))
+        try:
+            async with asyncio.timeout(self.budget):
+                await slots.acquire()
+        except TimeoutError:
+            return error(
+                reference,
+                f"registry {host}: {self.per_host} verifications were already running and "
+                f"none ended within {self.budget:g} s (a slow registry)",
+                "registry-busy",
+                policy_digest=self.verifier.policy_digest,
+            )
+        running = self.executor.submit(self.verifier.verify_once, key, reference, deadline)
+        running.add_done_callback(lambda _: loop.call_soon_threadsafe(slots.release))
+        return await asyncio.wrap_future(running)

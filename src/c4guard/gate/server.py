@@ -14,12 +14,18 @@ import hashlib
 import logging
 import signal
 import ssl
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
+from c4guard.gate.connections import (
+    ConnectionLimits,
+    GuardedServer,
+    spare_descriptors,
+)
 from c4guard.gate.logs import LOGGER
 from c4guard.gate.metrics import GateMetrics
 
@@ -103,12 +109,18 @@ class ReloadingTLS:
 
 Address = tuple[str, int]
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+DEFAULT_LIMITS = ConnectionLimits()
+BACKLOG, PROBE_BACKLOG = 128, 16  # small: excess SYNs are retried by the client kernel with backoff
+PROBE_LIMITS = ConnectionLimits(max_connections=64, handshake_timeout=5.0, idle_timeout=30.0)
 _COMMON: dict[str, Any] = {
     "log_config": None,
     "access_log": False,
     "server_header": False,
     "proxy_headers": False,
     "timeout_keep_alive": 30,
+    # asyncio's loop: the ConnectionGuard upgrades accepted sockets with loop.start_tls,
+    # which uvloop's (0.23) does not do for a socket whose reading was paused on accept
+    "loop": "asyncio",
 }
 
 
@@ -118,47 +130,71 @@ def serve_app(
     tls: ReloadingTLS,
     reload_interval: float,
     probes: Address | None = None,
+    limits: ConnectionLimits = DEFAULT_LIMITS,
 ) -> None:
     """Serve the app over TLS at `listen`, and its probes and metrics over plain HTTP at
-    `probes` when given, until SIGTERM or SIGINT (on uvloop when it is installed)."""
-    servers = [
-        uvicorn.Server(
-            uvicorn.Config(
-                app,
-                host=listen[0],
-                port=listen[1],
-                lifespan="on",
-                ssl_context_factory=lambda _config, _default: tls.base,
-                **_COMMON,
-            )
-        )
-    ]
+    `probes` when given — on a thread and event loop of their own, so that they answer
+    while /validate is saturated — until SIGTERM or SIGINT.
+    Both listeners are behind a ConnectionGuard whose caps leave FD_RESERVE descriptors."""
+    spare = spare_descriptors() - (PROBE_LIMITS.max_connections + PROBE_BACKLOG if probes else 0)
+    limits, backlog = limits.within(spare, BACKLOG)
+    main = GuardedServer(
+        uvicorn.Config(
+            app, host=listen[0], port=listen[1], lifespan="on", backlog=backlog, **_COMMON
+        ),
+        tls.base,
+        limits,
+    )
+    probe = None
     if probes is not None:
-        servers.append(
-            uvicorn.Server(
-                uvicorn.Config(
-                    ProbeRoutes(app), host=probes[0], port=probes[1], lifespan="off", **_COMMON
-                )
-            )
+        probe = GuardedServer(
+            uvicorn.Config(
+                ProbeRoutes(app),
+                host=probes[0],
+                port=probes[1],
+                lifespan="off",
+                backlog=PROBE_BACKLOG,
+                **_COMMON,
+            ),
+            None,
+            PROBE_LIMITS,
         )
     # uvicorn raises the signal again after its graceful shutdown: end with SystemExit then,
     # so that the caller's cleanup runs.
     signal.signal(signal.SIGTERM, _exit)
-    with asyncio.Runner(loop_factory=servers[0].config.get_loop_factory()) as runner:
-        runner.run(_serve_together(servers, tls, reload_interval))
-
-
-async def _serve_together(
-    servers: list[uvicorn.Server], tls: ReloadingTLS, reload_interval: float
-) -> None:
-    """Run the servers and the certificate watcher; when one server stops, all do."""
-    watcher = asyncio.create_task(tls.watch(reload_interval))
-    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    loop_factory = main.config.get_loop_factory()
+    thread = _probe_thread(probe, main, loop_factory) if probe is not None else None
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        for server in servers:
-            server.should_exit = True
-        await asyncio.gather(*tasks)
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            runner.run(_serve_main(main, tls, reload_interval))
+    finally:
+        if probe is not None and thread is not None:
+            probe.should_exit = True
+            thread.join(timeout=5)
+
+
+def _probe_thread(probe: GuardedServer, main: GuardedServer, loop_factory: Any) -> threading.Thread:
+    """Run the probe server on its own thread; when it stops, the main server stops too."""
+
+    def run() -> None:
+        try:
+            with asyncio.Runner(loop_factory=loop_factory) as runner:
+                runner.run(probe.serve())
+        except SystemExit:
+            pass
+        finally:
+            main.should_exit = True
+
+    thread = threading.Thread(target=run, name="c4guard-probes", daemon=True)
+    thread.start()
+    return thread
+
+
+async def _serve_main(server: GuardedServer, tls: ReloadingTLS, reload_interval: float) -> None:
+    """Run the server and the certificate watcher."""
+    watcher = asyncio.create_task(tls.watch(reload_interval))
+    try:
+        await server.serve()
     finally:
         watcher.cancel()
 

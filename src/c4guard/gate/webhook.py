@@ -16,9 +16,9 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from c4guard.audit import AppendReceipt
 from c4guard.errors import InvalidInput
@@ -30,6 +30,7 @@ from c4guard.gate.admission import (
     review_response,
 )
 from c4guard.gate.decision import Decision, Gate, NotJudged
+from c4guard.gate.images import VerificationLanes
 from c4guard.gate.logs import LOGGER
 from c4guard.gate.metrics import CONTENT_TYPE, GateMetrics
 from c4guard.gate.recorder import DecisionRecorder
@@ -42,6 +43,37 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 INLINE_BODY_BYTES = 256 * 1024
 JSON = b"application/json"
 TEXT = b"text/plain; charset=utf-8"
+T = TypeVar("T")
+
+
+def loop_time(monotonic_deadline: float) -> float:
+    """A `time.monotonic()` deadline on the event loop's clock."""
+    return asyncio.get_running_loop().time() + monotonic_deadline - time.monotonic()
+
+
+def _parsed(body: bytes) -> tuple[AdmissionRequest, Resource | None]:
+    """The review, and the object to judge unless the request is not judged."""
+    request = parse_review(body)
+    return request, request.resource() if request.not_judged_because is None else None
+
+
+class HeavyLane:
+    """Work on large objects (parsing, checks), a few at a time in threads of its own, so
+    that they neither hold the event loop nor crowd it out of the GIL: a request waits on
+    the loop for a free worker until its deadline, and is answered at the deadline if none
+    came free or the work did not finish."""
+
+    def __init__(self, workers: int) -> None:
+        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="c4guard-heavy")
+        self.slots = asyncio.Semaphore(workers)
+
+    async def run(self, function: Callable[..., T], *args: Any, until: float) -> T:
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout_at(loop_time(until)):
+            await self.slots.acquire()
+            running = self.executor.submit(function, *args)
+            running.add_done_callback(lambda _: loop.call_soon_threadsafe(self.slots.release))
+            return await asyncio.wrap_future(running)
 
 
 class RequestTooLarge(InvalidInput):
@@ -83,13 +115,30 @@ class GateApp:
     """The ASGI application of `c4guard gate serve`."""
 
     def __init__(
-        self, gate: Gate, recorder: DecisionRecorder, *, metrics: GateMetrics, executor: Executor
+        self,
+        gate: Gate,
+        recorder: DecisionRecorder,
+        *,
+        metrics: GateMetrics,
+        executor: Executor,
+        heavy_workers: int = 1,
     ) -> None:
         self.gate = gate
         self.policy = gate.policy
         self.recorder = recorder
         self.metrics = metrics
         self.executor = executor
+        self.heavy = HeavyLane(heavy_workers)
+        self.lanes = (
+            VerificationLanes(
+                gate.images,
+                executor,
+                per_host=self.policy.images.registry_concurrency,
+                budget=self.policy.decision_budget,
+            )
+            if gate.images is not None
+            else None
+        )
         self.started = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -151,11 +200,14 @@ class GateApp:
 
     async def _admission(self, scope: Scope, receive: Receive) -> Response:
         started = time.monotonic()
+        until = started + self.policy.decision_budget
         try:
             async with asyncio.timeout(self.policy.time_budget):
                 body = await self._read_body(scope, receive)
-            request = parse_review(body)
-            resource = request.resource() if request.not_judged_because is None else None
+            if len(body) <= INLINE_BODY_BYTES:
+                request, resource = _parsed(body)
+            else:
+                request, resource = await self.heavy.run(_parsed, body, until=until)
         except RequestTooLarge:
             return self._reject(
                 413,
@@ -163,12 +215,17 @@ class GateApp:
                 f"the request is larger than {self.policy.max_request_bytes} bytes",
             )
         except TimeoutError:
-            return self._reject(408, "slow_body", "the request body did not arrive in time")
+            if time.monotonic() < until:
+                return self._reject(408, "slow_body", "the request body did not arrive in time")
+            return self._reject(
+                503,
+                "overloaded",
+                "time-budget: the gate could not read this large object within its time "
+                f"budget ({self.policy.decision_budget:g} s); it fails closed",
+            )
         except BadReview as exc:
             return self._reject(400, "malformed", f"not a valid AdmissionReview: {exc}")
-        decision = await self._decide(
-            request, resource, len(body), started + self.policy.decision_budget
-        )
+        decision = await self._decide(request, resource, len(body), until)
         receipt = None
         if not request.dry_run:
             decision, receipt = await self._record(
@@ -215,8 +272,8 @@ class GateApp:
     ) -> Decision:
         """The decision, or a denial when it fails or does not finish in time."""
         try:
-            async with asyncio.timeout_at(self._loop_time(until)):
-                return await self._decision(request, resource, size)
+            async with asyncio.timeout_at(loop_time(until)):
+                return await self._decision(request, resource, size, until)
         except TimeoutError:
             return Decision.fail_closed(
                 "time-budget",
@@ -237,11 +294,11 @@ class GateApp:
             )
 
     async def _decision(
-        self, request: AdmissionRequest, resource: Resource | None, size: int
+        self, request: AdmissionRequest, resource: Resource | None, size: int, until: float
     ) -> Decision:
         """Checks on the event loop for objects small enough to take well under a
-        millisecond, in a thread otherwise; cached image verdicts at once, the others
-        verified in threads, in parallel."""
+        millisecond, in the heavy lane otherwise; cached image verdicts at once, the others
+        verified in their registry's lane, in parallel."""
         if resource is None:
             return Decision(
                 subject=request.identity(),
@@ -250,24 +307,19 @@ class GateApp:
         if size <= INLINE_BODY_BYTES:
             decision, references = self.gate.judge_object(resource)
         else:
-            decision, references = await self._in_thread(self.gate.judge_object, resource)
-        images = self.gate.images
-        if images is None:
+            decision, references = await self.heavy.run(
+                self.gate.judge_object, resource, until=until
+            )
+        images, lanes = self.gate.images, self.lanes
+        if images is None or lanes is None:
             return decision
         verdicts = {reference: images.known(reference) for reference in references}
         pending = [reference for reference, known in verdicts.items() if known is None]
-        verified = await asyncio.gather(
-            *(self._in_thread(images.verify, reference) for reference in pending)
-        )
+        verified = await asyncio.gather(*(lanes.check(reference) for reference in pending))
         verdicts.update(zip(pending, verified, strict=True))
         for reference in references:
             self.gate.add_image(decision, verdicts[reference])  # type: ignore[arg-type]
         return decision
-
-    @staticmethod
-    def _loop_time(monotonic_deadline: float) -> float:
-        """A `time.monotonic()` deadline on the event loop's clock."""
-        return asyncio.get_running_loop().time() + monotonic_deadline - time.monotonic()
 
     def _in_thread(self, function: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
         return asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
@@ -284,7 +336,7 @@ class GateApp:
             "decided_ms": round((time.monotonic() - started) * 1000, 3),
         }
         try:
-            async with asyncio.timeout_at(self._loop_time(until)):
+            async with asyncio.timeout_at(loop_time(until)):
                 await self._recover_trail()
                 receipt = await asyncio.wrap_future(self.recorder.submit(payload))
         except Exception as exc:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from c4guard.errors import InvalidInput
 from c4guard.supplychain.attestations import EvidenceError, load_json
-from c4guard.supplychain.oci import Registry, cosign_tag
+from c4guard.supplychain.oci import Registry, cosign_tag, descriptors
 from c4guard.supplychain.sbom import looks_like_sbom
 from c4guard.supplychain.vulns import looks_like_vuln_report
 
@@ -135,13 +135,14 @@ def from_registry(registry: Registry, repository: str, digest: str) -> Iterator[
 
 
 def _layers(registry: Registry, repository: str, manifest: dict, origin: str) -> Iterator[Evidence]:
-    for n, layer in enumerate(manifest.get("layers") or []):
+    for n, layer in enumerate(descriptors(manifest, "layers", origin)):
         where = f"{origin} layer {n}"
-        content = registry.blob(repository, str(layer.get("digest")))
-        annotations = layer.get("annotations") or {}
+        content = registry.blob(repository, layer["digest"])
+        annotations = layer.get("annotations")
+        annotations = annotations if isinstance(annotations, dict) else {}
         if layer.get("mediaType") == SIMPLE_SIGNING:
             sig = annotations.get(COSIGN_SIGNATURE)
-            sigs = (("", _unbase64(sig.encode())),) if sig else ()
+            sigs = (("", _unbase64(sig.encode())),) if isinstance(sig, str) and sig else ()
             yield Evidence(where, "signature", content, sigs)
         else:
             try:

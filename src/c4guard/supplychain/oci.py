@@ -10,10 +10,12 @@ import json
 import os
 import re
 import ssl
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 
 from c4guard.errors import ServiceError
@@ -45,6 +47,93 @@ class RegistryError(ServiceError):
     def __init__(self, message: str, code: str = "registry-error") -> None:
         super().__init__(message)
         self.code = code
+
+
+class Deadline:
+    """A total time limit (on the monotonic clock) for a run of registry I/O. Every socket
+    operation gets at most the time left, so a registry that drips one byte at a time
+    cannot stretch a request past it, whatever the per-read timeout."""
+
+    def __init__(self, at: float | None) -> None:
+        self.at = at
+
+    def passed(self) -> bool:
+        return self.at is not None and time.monotonic() >= self.at
+
+    def cap(self, timeout: float | None) -> float | None:
+        if self.at is None:
+            return timeout
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise httpcore.ReadTimeout("the deadline has passed")
+        return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream, deadline: Deadline) -> None:
+        self._stream, self._deadline = stream, deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._deadline.cap(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._deadline.cap(timeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        tls = self._stream.start_tls(ssl_context, server_hostname, self._deadline.cap(timeout))
+        return _DeadlineStream(tls, self._deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's socket backend with every connect, read and write capped by a Deadline."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self._backend, self._deadline = httpcore.SyncBackend(), deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        stream = self._backend.connect_tcp(
+            host, port, self._deadline.cap(timeout), local_address, socket_options
+        )
+        return _DeadlineStream(stream, self._deadline)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        stream = self._backend.connect_unix_socket(
+            path, self._deadline.cap(timeout), socket_options
+        )
+        return _DeadlineStream(stream, self._deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def deadline_transport(verify: ssl.SSLContext | bool, deadline: Deadline) -> httpx.HTTPTransport:
+    """httpx's transport on the deadline-capped backend (no proxies from the environment:
+    a registry is reached directly)."""
+    transport = httpx.HTTPTransport(verify=verify, trust_env=False)
+    pool = transport._pool  # httpx offers no backend parameter; its pool keeps it here
+    assert isinstance(pool, httpcore.ConnectionPool)
+    pool._network_backend = _DeadlineBackend(deadline)
+    return transport
 
 
 @dataclass(frozen=True)
@@ -138,6 +227,7 @@ class Registry:
     plain_http: bool = False
     ca_file: Path | None = None
     timeout: float = 30.0
+    deadline: float | None = None  # monotonic time by which all I/O must be done
     _tokens: dict[str, str] = field(default_factory=dict)
     _client: httpx.Client | None = None
 
@@ -145,7 +235,12 @@ class Registry:
         verify: ssl.SSLContext | bool = True
         if self.ca_file is not None:
             verify = ssl.create_default_context(cafile=str(self.ca_file))
-        self._client = httpx.Client(verify=verify, timeout=self.timeout, follow_redirects=True)
+        self._deadline = Deadline(self.deadline)
+        self._client = httpx.Client(
+            transport=deadline_transport(verify, self._deadline),
+            timeout=self.timeout,
+            follow_redirects=True,
+        )
 
     def close(self) -> None:
         if self._client is not None:
@@ -169,7 +264,7 @@ class Registry:
         )
         if resp is None:
             return None
-        raw = _bounded(resp, MAX_MANIFEST_BYTES, "manifest")
+        raw = self._read(resp, MAX_MANIFEST_BYTES, "manifest")
         digest = sha256_digest(raw)
         expected = ref if ref.startswith("sha256:") else resp.headers.get("Docker-Content-Digest")
         if expected and expected != digest:
@@ -178,18 +273,15 @@ class Registry:
                 f"{digest}, expected {expected}",
                 code="digest-mismatch",
             )
-        try:
-            data = json.loads(raw)
-        except ValueError as exc:
-            raise RegistryError(f"{repository}@{ref}: manifest is not JSON") from exc
-        media_type = data.get("mediaType") or resp.headers.get("Content-Type", "")
+        data = _json_object(raw, f"{repository}@{ref}: manifest")
+        media_type = str(data.get("mediaType") or resp.headers.get("Content-Type", ""))
         return Manifest(digest, media_type, raw, data)
 
     def blob(self, repository: str, digest: str) -> bytes:
         """A blob, refused unless its content matches `digest`."""
         resp = self._request("GET", f"{repository}/blobs/{digest}", scope=repository)
         assert resp is not None
-        data = _bounded(resp, MAX_BLOB_BYTES, "blob")
+        data = self._read(resp, MAX_BLOB_BYTES, "blob")
         if sha256_digest(data) != digest:
             raise RegistryError(
                 f"digest mismatch: blob {digest} in {repository} has content {sha256_digest(data)}",
@@ -208,11 +300,18 @@ class Registry:
             missing_ok=True,
         )
         if resp is not None and resp.headers.get("Content-Type", "").startswith(OCI_INDEX):
-            return list(
-                json.loads(_bounded(resp, MAX_MANIFEST_BYTES, "index")).get("manifests") or []
+            what = f"{repository}: referrers index of {digest}"
+            return descriptors(
+                _json_object(self._read(resp, MAX_MANIFEST_BYTES, "index"), what), "manifests", what
             )
+        if resp is not None:
+            resp.close()
         index = self.manifest(repository, referrers_tag(digest))
-        return list(index.data.get("manifests") or []) if index else []
+        return (
+            descriptors(index.data, "manifests", f"{repository}:{referrers_tag(digest)}")
+            if index
+            else []
+        )
 
     # -- writing -------------------------------------------------------------------------
     def push_blob(self, repository: str, data: bytes) -> str:
@@ -302,7 +401,7 @@ class Registry:
         existing = self.manifest(repository, tag)
         layers = [
             (self.blob(repository, d["digest"]), d["mediaType"], d.get("annotations") or {})
-            for d in (existing.data.get("layers") or [] if existing else [])
+            for d in (descriptors(existing.data, "layers", tag) if existing else [])
         ]
         return self.push_artifact(repository, [*layers, layer], tag=tag)
 
@@ -311,7 +410,7 @@ class Registry:
     ) -> None:
         tag = referrers_tag(subject)
         index = self.manifest(repository, tag)
-        manifests = list(index.data.get("manifests") or []) if index else []
+        manifests = descriptors(index.data, "manifests", tag) if index else []
         if all(m.get("digest") != descriptor["digest"] for m in manifests):
             manifests.append(descriptor)
         self.push_manifest(
@@ -342,16 +441,32 @@ class Registry:
                 self._answer_challenge(resp, action)
                 resp = self._send(method, url, action, kwargs)
         except httpx.HTTPError as exc:
-            raise RegistryError(f"registry {self.host}: {exc}") from exc
+            raise self._failure(exc) from exc
         if resp.status_code == 404 and missing_ok:
             resp.close()
             return None
         if resp.status_code >= 400:
-            detail = _bounded(resp, 4096, "error").decode(errors="replace")[:200]
+            detail = self._read(resp, 4096, "error").decode(errors="replace")[:200]
             raise RegistryError(
                 f"registry {self.host}: {method} {url.path} answered {resp.status_code}: {detail}"
             )
         return resp
+
+    def _failure(self, exc: httpx.HTTPError) -> RegistryError:
+        if self._deadline.passed():
+            return RegistryError(
+                f"registry {self.host}: no complete answer before the verification's "
+                "deadline (a slow or stalled registry)",
+                code="registry-deadline",
+            )
+        return RegistryError(f"registry {self.host}: {exc}")
+
+    def _read(self, resp: httpx.Response, limit: int, what: str) -> bytes:
+        """A streamed body of at most `limit` bytes, read before the deadline."""
+        try:
+            return _bounded(resp, limit, what)
+        except httpx.HTTPError as exc:
+            raise self._failure(exc) from exc
 
     def _send(
         self, method: str, url: httpx.URL, action: str, kwargs: dict[str, Any]
@@ -393,8 +508,11 @@ class Registry:
             raise RegistryError(
                 f"registry {self.host}: token request refused ({token.status_code})"
             )
-        body = token.json()
-        self._tokens[action] = "Bearer " + (body.get("token") or body.get("access_token", ""))
+        body = _json_object(token.content, f"registry {self.host}: token answer")
+        value = body.get("token") or body.get("access_token")
+        if not isinstance(value, str):
+            raise RegistryError(f"registry {self.host}: the token answer holds no token")
+        self._tokens[action] = "Bearer " + value
 
 
 def _descriptor(
@@ -412,8 +530,32 @@ def _descriptor(
     return descriptor
 
 
+def _json_object(raw: bytes, what: str) -> dict[str, Any]:
+    """A registry document that must be a JSON object."""
+    try:
+        data = json.loads(raw)
+    except ValueError as exc:
+        raise RegistryError(f"{what} is not JSON") from exc
+    if not isinstance(data, dict):
+        raise RegistryError(f"{what} is not a JSON object but {type(data).__name__}")
+    return data
+
+
+def descriptors(document: dict[str, Any], key: str, what: str) -> list[dict[str, Any]]:
+    """The descriptor list `key` (`layers`, `manifests`) of a manifest or index: a list of
+    objects with a string digest, else a RegistryError."""
+    found = document.get(key) or []
+    if not isinstance(found, list):
+        raise RegistryError(f"{what}: `{key}` is not a list")
+    for n, item in enumerate(found):
+        if not isinstance(item, dict) or not isinstance(item.get("digest"), str):
+            raise RegistryError(f"{what}: `{key}` item {n} is not a descriptor with a digest")
+    return found
+
+
 def _bounded(resp: httpx.Response, limit: int, what: str) -> bytes:
-    """Read a streamed response body, refusing one larger than `limit` bytes."""
+    """Read a streamed response body, refusing one larger than `limit` bytes (transport
+    errors propagate as httpx errors)."""
     chunks, size = [], 0
     try:
         for chunk in resp.iter_bytes():
@@ -421,8 +563,6 @@ def _bounded(resp: httpx.Response, limit: int, what: str) -> bytes:
             if size > limit:
                 raise RegistryError(f"{what} larger than {limit} bytes")
             chunks.append(chunk)
-    except httpx.HTTPError as exc:
-        raise RegistryError(f"reading {what}: {exc}") from exc
     finally:
         resp.close()
     return b"".join(chunks)

@@ -242,5 +242,5 @@ def parse_bundle(raw: bytes) -> Bundle:
         return Bundle.from_json(raw)
     except InvalidBundle:
         raise
-    except ValueError as exc:  # the certificate's DER, pydantic's validation
+    except (ValueError, TypeError, KeyError) as exc:  # the certificate's DER, pydantic
         raise InvalidBundle(f"not a valid Sigstore bundle: {exc}") from exc

@@ -35,6 +35,7 @@ class Verdict(BaseModel):
     decision: Decision
     checks: list[Check] = []
     errors: list[str] = []
+    error_code: str | None = None  # why the verifier could not decide: registry-error, …
     verified_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
     @property
@@ -53,6 +54,9 @@ def decide(reference: str, checks: list[Check], **fields: Any) -> Verdict:
     return Verdict(reference=reference, decision=decision, checks=checks, **fields)
 
 
-def error(reference: str, message: str, **fields: Any) -> Verdict:
-    """A verdict for an artifact the verifier could not judge (exit 2; never an allow)."""
-    return Verdict(reference=reference, decision="error", errors=[message], **fields)
+def error(reference: str, message: str, code: str = "verification-error", **fields: Any) -> Verdict:
+    """A verdict for an artifact the verifier could not judge (exit 2; never an allow);
+    `code` names why: `registry-error`, `registry-deadline`, `invalid-evidence`, …"""
+    return Verdict(
+        reference=reference, decision="error", errors=[message], error_code=code, **fields
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,20 +54,27 @@ MAX_SIGNED_FILE_BYTES = 256 << 20  # larger files are judged by their digest (at
 @dataclass(frozen=True)
 class RegistryOptions:
     """How to reach registries: docker config.json for credentials, a CA bundle, plain HTTP,
-    and the timeout of each registry request in seconds."""
+    the timeout of each registry read in seconds, and the total seconds all registry I/O of
+    one verification may take (None: no total limit)."""
 
     docker_config: Path | None = None
     ca_file: Path | None = None
     plain_http: bool = False
     timeout: float = 30.0
+    total_timeout: float | None = None
 
-    def connect(self, host: str) -> Registry:
+    def connect(self, host: str, deadline: float | None = None) -> Registry:
+        """A client for `host` whose I/O ends by `deadline` (monotonic), by default
+        `total_timeout` from now."""
+        if deadline is None and self.total_timeout is not None:
+            deadline = time.monotonic() + self.total_timeout
         return Registry(
             host,
             credentials=docker_credentials(host, self.docker_config),
             plain_http=self.plain_http,
             ca_file=self.ca_file,
             timeout=self.timeout,
+            deadline=deadline,
         )
 
 
@@ -121,17 +129,19 @@ def verify_artifact(
     offline: bool = False,
     signers: TrustedSigners | None = None,
     local_paths: bool = True,
+    deadline: float | None = None,
 ) -> Verdict:
     """Judge `reference` — `registry/repo[:tag][@sha256:…]`, a local file, or a model
     directory — against `policy`. Evidence comes from the registry (unless `offline`) and
     from `evidence_files`. For a digest reference and the same policy, registry content and
     files the verdict is the same, so callers may cache it by (digest, policy_digest).
-    `local_paths=False` reads `reference` as an image reference only (the gate's case)."""
+    `local_paths=False` reads `reference` as an image reference only (the gate's case);
+    `deadline` (monotonic) ends the registry I/O, by default `registry.total_timeout`."""
     fields: dict[str, Any] = {"policy_digest": policy_digest(policy)}
     try:
         subject = _subject(reference, local_paths)
     except ValueError as exc:
-        return error(reference, str(exc), **fields)
+        return error(reference, str(exc), "invalid-reference", **fields)
     entry = policy.entry_for(subject.name)
     if entry is None:
         return decide(
@@ -155,6 +165,7 @@ def verify_artifact(
             registry or RegistryOptions(),
             offline,
             signers or TrustedSigners(policy),
+            deadline,
         )
     except (ev.EvidenceInputError, RegistryError, EvidenceError, SignerError) as exc:
         if getattr(exc, "code", None) == "digest-mismatch":
@@ -163,13 +174,22 @@ def verify_artifact(
                 [Check(rule="reference", passed=False, code="digest-mismatch", message=str(exc))],
                 **fields,
             )
-        return error(reference, str(exc), digest=ctx.subject.digest, **fields)
+        return error(reference, str(exc), _error_code(exc), digest=ctx.subject.digest, **fields)
     if checks and not checks[-1].passed:
         return decide(reference, checks, digest=ctx.subject.digest, **fields)
     checks += [
         RULES[name](ctx, rule, entry.signers_for(rule)) for name, rule in entry.rules().items()
     ]
     return decide(reference, checks, digest=ctx.subject.digest, **fields)
+
+
+def _error_code(exc: Exception) -> str:
+    """The verdict code of an error that ended a verification."""
+    if isinstance(exc, RegistryError):
+        return exc.code
+    if isinstance(exc, SignerError):
+        return "signer-error"
+    return "invalid-evidence"
 
 
 def _subject(reference: str, local_paths: bool) -> Subject:
@@ -205,6 +225,7 @@ def _prepare(
     options: RegistryOptions,
     offline: bool,
     trusted: TrustedSigners,
+    deadline: float | None = None,
 ) -> list[Check]:
     """Resolve the digest and gather evidence; returns the reference check (a failing one
     ends the verification)."""
@@ -219,7 +240,7 @@ def _prepare(
             if subject.digest is None:
                 raise EvidenceError("offline verification needs a digest reference (@sha256:…)")
         else:
-            with options.connect(subject.oci.registry) as registry:
+            with options.connect(subject.oci.registry, deadline) as registry:
                 found += _from_registry(ctx, registry)
     elif subject.kind == "file" and subject.path is not None:
         sigs, bundle = ev.sidecar_signatures(subject.path)

@@ -1,0 +1,106 @@
+"""Connection exhaustion without credentials (issue 17, finding 3), against the real gate
+process over TLS on loopback: 2,000 idle TCP connections that never start a TLS handshake,
+on a gate limited to 1,024 open files, while its certificate rotates."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.attacks.test_gate_attacks import BUDGET_S, RESERVE_S, timed_post
+from tests.gate.conftest import PKI, pki  # noqa: F401  (fixture)
+from tests.gate.harness import free_port, review, running_gate
+from tests.gate.objects import pod
+
+pytestmark = pytest.mark.slow
+IDLE_CONNECTIONS = 2000
+OPEN_FILES = 1024
+HANDSHAKE_S = 2.0
+
+
+@contextmanager
+def idle_connections(port: int, count: int) -> Iterator[list[socket.socket]]:
+    """`count` TCP connections to `port` that send nothing."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket()
+            sock.setblocking(False)
+            sock.connect_ex(("127.0.0.1", port))
+            sockets.append(sock)
+        yield sockets
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def closed_by_peer(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(1) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def descriptors(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_idle_connections_do_not_exhaust_the_gate(tmp_path: Path, pki: PKI) -> None:  # noqa: F811
+    config = tmp_path / "c4guard.yaml"
+    config.write_text(
+        f"version: 1\ngate:\n  time_budget: {BUDGET_S}\n  audit_reserve: {RESERVE_S}\n"
+        "  images: {verify: false}\n"
+    )
+    # the gate reads its certificate from copies that the test rotates
+    cert, key = tmp_path / "tls.crt", tmp_path / "tls.key"
+    shutil.copy(pki.server.cert, cert)
+    shutil.copy(pki.server.key, key)
+    probe_port = free_port()
+    with (
+        running_gate(
+            tmp_path / "gate",
+            pki.ca.path,
+            type(pki.server)(cert, key),
+            config=config,
+            audit=str(tmp_path / "audit.db"),
+            args=(
+                "--probe-listen",
+                f"127.0.0.1:{probe_port}",
+                "--tls-reload-interval",
+                "0.5",
+                "--handshake-timeout",
+                str(HANDSHAKE_S),
+            ),
+            open_files=OPEN_FILES,
+        ) as gate,
+        idle_connections(gate.port, IDLE_CONNECTIONS) as idle,
+    ):
+        time.sleep(1.0)  # the gate has accepted what it will accept
+        rotated = pki.ca.issue("rotated")
+        shutil.copy(rotated.key, key)
+        shutil.copy(rotated.cert, cert)
+        probe = httpx.get(f"http://127.0.0.1:{probe_port}/healthz", timeout=BUDGET_S)
+        seconds, answer = timed_post(gate, review(pod("registry.example/a@sha256:" + "a" * 64)))
+        peak = descriptors(gate.process.pid)
+        # idle connections past the handshake deadline (or evicted) are closed by the gate
+        time.sleep(HANDSHAKE_S + 1.5)
+        dropped = sum(closed_by_peer(sock) for sock in idle)
+        settled = descriptors(gate.process.pid)
+        log = gate.log_path.read_text()
+    assert probe.status_code == 200
+    assert answer.status_code == 200 and answer.json()["response"]["allowed"], answer.text
+    assert seconds < BUDGET_S
+    assert '"tls_reloaded"' in log and "Too many open files" not in log
+    assert peak < OPEN_FILES
+    assert dropped > 0 and settled < peak
+    assert settled < 200, f"{settled} descriptors open after the handshake deadline"
