@@ -184,6 +184,50 @@ class CheckRules(_Strict):
     severity: dict[str, Severity] = {}
 
 
+HELM_RELEASE = "release-name"  # what `helm template` calls a release it is not told
+
+
+class HelmChartValues(_Strict):
+    """One chart's variant named in the config: values files (relative to the config's
+    directory, applied in order), `--set`-style values, release, namespace, Capabilities."""
+
+    name: str = "c4guard.yaml"
+    values: list[str] = []
+    set: list[str] = []
+    release: str | None = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    namespace: str | None = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    kube_version: str | None = Field(default=None, pattern=r"^v?\d+\.\d+(\.\d+)?$")
+    api_versions: list[str] = []
+
+    @field_validator("set")
+    @classmethod
+    def _assignments(cls, value: list[str]) -> list[str]:
+        bad = [item for item in value if "=" not in item]
+        if bad:
+            raise ValueError(f"`set` items are `key=value` (as `helm --set`): {bad[0]!r}")
+        return value
+
+
+class HelmSection(_Strict):
+    """`render.helm`: release and namespace for every chart, and per-chart variants (the
+    chart directory, relative to the config's directory, → its variants)."""
+
+    release: str = Field(default=HELM_RELEASE, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    namespace: str | None = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+    kube_version: str | None = Field(default=None, pattern=r"^v?\d+\.\d+(\.\d+)?$")
+    api_versions: list[str] = []
+    charts: dict[str, list[HelmChartValues]] = {}
+
+
+class RenderSection(_Strict):
+    """`render`: how charts and overlays are rendered (see docs/rendering.md)."""
+
+    enabled: bool = True
+    timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    max_output_mib: int = Field(default=64, ge=1, le=1024)
+    helm: HelmSection = HelmSection()
+
+
 class Config(_Strict):
     version: Literal[1] = 1
     level: int | None = Field(default=None, ge=1, le=3)
@@ -194,6 +238,7 @@ class Config(_Strict):
     attestations: list[Attestation] = []
     not_applicable: list[NotApplicableRule] = []
     checks: CheckRules = CheckRules()
+    render: RenderSection = RenderSection()
     # Reserved for the verify face, which validates its own section.
     verify: dict[str, Any] | None = None
     gate: GatePolicy | None = None

@@ -6,6 +6,8 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from c4guard.governance.directives import MARKER
 from c4guard.governance.inline import attach_inline_directives
@@ -30,6 +32,8 @@ from c4guard.sources.handlers import (
     handler_for,
 )
 from c4guard.sources.layout import analyse_layout
+from c4guard.sources.render import RenderOptions, RenderOutcome, render_tree
+from c4guard.sources.render.tools import Renderers
 from c4guard.sources.result import FileResult
 from c4guard.sources.text import (
     DEFAULT_MAX_FILE_BYTES,
@@ -44,6 +48,7 @@ BINARY = "binary file"
 STDIN_DISPLAY = "<stdin>"
 MARKER_BYTES = MARKER.encode()
 NOT_INFRASTRUCTURE_FILE = "not an infrastructure file"
+JUDGED_THROUGH_OVERLAY = "judged through a Kustomize overlay"
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -60,6 +65,9 @@ class InputSet:
 class ReadOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     jobs: int = 1
+    render: Any = None  # config.RenderSection; None: the defaults
+    config_dir: Path | None = None  # where render.helm paths are relative to
+    renderers: Renderers | None = None  # None: the best found on this machine
 
 
 def read_inputs(
@@ -76,10 +84,19 @@ def read_inputs(
         summary.skip(reason, count)
     summary.input_errors.extend(InputError(path, None, reason) for path, reason in found.errors)
     summary.input_errors.extend(InputError(p, line, reason) for p, line, reason in layout.errors)
-    summary.render_notices.extend(layout.notices)
+    rendered = render_tree(
+        [f for f in found.files if f.display != STDIN_DISPLAY],
+        layout.kustomizations,
+        RenderOptions(
+            options.render, options.config_dir, options.jobs, options.renderers, tuple(targets)
+        ),
+    )
+    _collect_rendered(rendered, inputs)
     tasks = []
     for file in found.files:
         excluded = layout.excluded.get(file.display)
+        if not excluded and rendered.consumed and os.path.realpath(file.path) in rendered.consumed:
+            excluded = JUDGED_THROUGH_OVERLAY
         if excluded:
             summary.skip(excluded)
         else:
@@ -148,6 +165,18 @@ def _parse_content(handler: FileHandler | None, data: bytes, context: FileContex
     except InputProblem as problem:
         return FileResult(errors=[(problem.line, problem.reason)])
     return handler.parse(text, context)
+
+
+def _collect_rendered(rendered: RenderOutcome, inputs: InputSet) -> None:
+    summary = inputs.summary
+    summary.input_errors.extend(rendered.errors)
+    summary.render_notices.extend(rendered.notices)
+    summary.gaps.extend(rendered.gaps)
+    summary.rendered += rendered.renders
+    if rendered.resources:
+        summary.resources += len(rendered.resources)
+        inputs.resources.extend(rendered.resources)
+        inputs.domains.add("kubernetes")
 
 
 def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:
