@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from c4guard.sources.render.overlays import Kustomization
-from c4guard.sources.render.sandbox import Limits, run_bounded
+from c4guard.sources.render.sandbox import Limits, RenderFailed, run_bounded
 from c4guard.sources.render.tools import Renderer
 
 WRAPPER = "resources:\n- {target}\nbuildMetadata: [originAnnotations, transformerAnnotations]\n"
@@ -24,4 +24,7 @@ def build_overlay(overlay: Kustomization, renderer: Renderer, limits: Limits) ->
         (wrapper / "kustomization.yaml").write_text(WRAPPER.format(target=target))
         # no --enable-helm, --enable-alpha-plugins or --enable-exec: no plugins run
         argv = [*renderer.argv, str(wrapper)]
-        return run_bounded(argv, limits), os.path.realpath(wrapper)
+        try:
+            return run_bounded(argv, limits), os.path.realpath(wrapper)
+        except RenderFailed as exc:  # name the overlay, not our wrapper's way to it
+            raise RenderFailed(str(exc).replace(target, overlay.display_dir)) from None

@@ -9,6 +9,7 @@ that takes its standard output).
 from __future__ import annotations
 
 import os
+import re
 import resource
 import subprocess
 import tempfile
@@ -19,6 +20,8 @@ DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024
 MAX_MESSAGE = 2000
 CLOSED_PROXY = "http://127.0.0.1:9"
+# klog's prefix on kubectl's errors, and kustomize's deprecation warnings: noise
+_KLOG = re.compile(r'^[EWIF]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] "command failed" err=<?\s*', re.M)
 
 
 class RenderFailed(Exception):
@@ -99,5 +102,12 @@ def _limit_output(max_bytes: int):  # type: ignore[no-untyped-def]
 def _message(proc: subprocess.CompletedProcess[bytes], size: int, limits: Limits) -> str:
     if size >= limits.max_output or proc.returncode == -25:  # SIGXFSZ
         return f"output larger than {limits.max_output // (1024 * 1024)} MiB"
-    text = proc.stderr.decode("utf-8", "replace").strip() or f"exit status {proc.returncode}"
-    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "…"
+    return clean_message(proc.stderr.decode("utf-8", "replace")) or f"exit {proc.returncode}"
+
+
+def clean_message(text: str) -> str:
+    """The renderer's own words without log prefixes and warnings; a long message keeps its
+    end, where Helm and kustomize put the cause."""
+    lines = [line for line in text.splitlines() if not line.startswith("# Warning:")]
+    text = _KLOG.sub("", "\n".join(lines)).strip().strip('"').strip()
+    return text if len(text) <= MAX_MESSAGE else "…" + text[-MAX_MESSAGE:]

