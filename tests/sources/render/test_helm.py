@@ -224,3 +224,23 @@ def test_without_a_renderer_each_chart_is_named_and_nothing_passes_on_its_accoun
     ]
     assert passing_only and all(r.status is Status.REVIEW for r in passing_only)
     assert all("not judged" in r.reason for r in passing_only)
+
+
+def test_scan_without_a_renderer_names_each_chart_and_no_requirement_passes(
+    write, tmp_path: Path
+) -> None:
+    chart(write, "serving")
+    chart(write, "training")
+    write("pod.yaml", LITERAL.replace("true", "false"))  # something read, all of it passing
+    result = CliRunner(env={"C4GUARD_RENDERERS": "none"}).invoke(
+        main, ["scan", str(tmp_path), "--format", "json"]
+    )
+    report = json.loads(result.output)
+    notices = {n["path"]: n["message"] for n in report["render_notices"]}
+    assert set(notices) == {str(tmp_path / "serving"), str(tmp_path / "training")}
+    assert all(m.startswith("not judged: no Helm renderer") for m in notices.values())
+    assert not [r for r in report["requirements"] if r["status"] == "pass"]
+    passing = [f for r in report["requirements"] for f in r["findings"] if f["result"] == "pass"]
+    assert any(f["check_id"] == "K8S-PRIVILEGED" for f in passing)
+    text = CliRunner(env={"C4GUARD_RENDERERS": "none"}).invoke(main, ["scan", str(tmp_path)])
+    assert f"{tmp_path / 'serving'}: not judged" in text.output
