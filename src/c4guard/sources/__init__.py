@@ -48,8 +48,10 @@ BINARY = "binary file"
 STDIN_DISPLAY = "<stdin>"
 MARKER_BYTES = MARKER.encode()
 NOT_INFRASTRUCTURE_FILE = "not an infrastructure file"
-JUDGED_THROUGH_OVERLAY = "judged through a Kustomize overlay"
+JUDGED_THROUGH_RENDER = "judged through a chart or overlay render"
 ProgressCallback = Callable[[int, int], None]
+# a file, the Kustomize namespace for it, the size limit, whether a render judged its objects
+ParseTask = tuple[SourceFile, str | None, int, bool]
 
 
 @dataclass(slots=True)
@@ -92,15 +94,15 @@ def read_inputs(
         ),
     )
     _collect_rendered(rendered, inputs)
-    tasks = []
+    tasks: list[ParseTask] = []
     for file in found.files:
         excluded = layout.excluded.get(file.display)
-        if not excluded and rendered.consumed and os.path.realpath(file.path) in rendered.consumed:
-            excluded = JUDGED_THROUGH_OVERLAY
         if excluded:
             summary.skip(excluded)
-        else:
-            tasks.append((file, layout.namespaces.get(file.display), options.max_file_bytes))
+            continue
+        through_render = os.path.realpath(file.path) in rendered.consumed
+        namespace = layout.namespaces.get(file.display)
+        tasks.append((file, namespace, options.max_file_bytes, through_render))
     for done, (file, result) in enumerate(_parse_all(tasks, options.jobs), start=1):
         _collect(file, result, inputs)
         if progress:
@@ -111,7 +113,7 @@ def read_inputs(
 
 
 def _parse_all(
-    tasks: list[tuple[SourceFile, str | None, int]],
+    tasks: list[ParseTask],
     jobs: int,
 ) -> Iterable[tuple[SourceFile, FileResult]]:
     stdin_tasks = [t for t in tasks if t[0].display == STDIN_DISPLAY]
@@ -131,12 +133,14 @@ def _parse_all(
             yield task[0], parse_file(task)
 
 
-def parse_file(task: tuple[SourceFile, str | None, int]) -> FileResult:
+def parse_file(task: ParseTask) -> FileResult:
     """Read and parse one file (runs in worker processes with --jobs): once, for its
     handler and for every content scanner."""
-    file, namespace, max_bytes = task
+    file, namespace, max_bytes, through_render = task
     context = FileContext(file.display, file.path, namespace)
     handler = STRUCTURED if file.display == STDIN_DISPLAY else handler_for(file.path.name)
+    if through_render:  # its objects were judged in the render; secrets are still looked for
+        handler = None
     if handler is not None and handler.reads_path:
         return handler.parse("", context)
     if handler is None and not CONTENT_SCANNERS:
@@ -150,6 +154,8 @@ def parse_file(task: tuple[SourceFile, str | None, int]) -> FileResult:
     result = _parse_content(handler, data, context)
     for scanner in CONTENT_SCANNERS:
         result.merge(scanner.scan(data, context))
+    if through_render and not result.claimed:
+        result.skipped = JUDGED_THROUGH_RENDER
     if result.resources and MARKER_BYTES in data:  # decode again only when comments exist
         attach_inline_directives(data.decode("utf-8", "replace"), result.resources, file.display)
     return result

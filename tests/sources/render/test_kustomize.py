@@ -91,7 +91,7 @@ def test_a_patch_adding_privileged_fails_in_the_overlay_at_the_patch_line(
     # a setting written in the base is located in the base file
     [image] = [f for f in web if f["check_id"] == "K8S-IMAGE-DIGEST"]
     assert (image["path"], image["line"]) == (str(tmp_path / "base/deployment.yaml"), 14)
-    assert report["skipped"]["judged through a Kustomize overlay"] == 1
+    assert report["skipped"]["judged through a chart or overlay render"] == 1
 
 
 def test_a_base_used_by_no_overlay_is_built_on_its_own(write, tmp_path: Path, renderers) -> None:

@@ -9,6 +9,7 @@ render) is named in the report and is an evidence gap: nothing passes on its acc
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,9 +130,12 @@ class _HelmJobs:
                 )
         digest = tree_digest(chart.directory)
         found = variants(chart, self.files, self.settings.helm, self.options.config_dir)
-        return [self._task(chart, variant, digest) for variant in found]
+        members = _chart_files(chart, self.files)
+        return [self._task(chart, variant, digest, members) for variant in found]
 
-    def _task(self, chart: Chart, variant: Variant, digest: str | None):  # type: ignore[no-untyped-def]
+    def _task(  # type: ignore[no-untyped-def]
+        self, chart: Chart, variant: Variant, digest: str | None, members: set[str]
+    ):
         renderer = self.renderer
         assert renderer is not None
         key = None if digest is None else key_of([renderer.name, digest, *_variant_key(variant)])
@@ -167,6 +171,15 @@ class _HelmJobs:
         return run
 
 
+def _chart_files(chart: Chart, files: list[SourceFile]) -> set[str]:
+    """Real paths of the chart's files that are read through its render: all but `crds/`
+    (which Helm applies as written, and which are read as written)."""
+    root = os.path.realpath(chart.directory) + os.sep
+    crds = root + "crds" + os.sep
+    reals = (os.path.realpath(f.path) for f in files)
+    return {r for r in reals if r.startswith(root) and not r.startswith(crds)}
+
+
 def _variant_key(variant: Variant) -> list[str | bytes]:
     parts: list[str | bytes] = [
         variant.release,
@@ -194,8 +207,6 @@ class _KustomizeJobs:
     ) -> None:
         self.renderer, self.limits, self.options, self.outcome = renderer, limits, options, outcome
         self.by_dir = {k.directory: k for k in kustomizations}
-        import os
-
         self.display = {os.path.realpath(f.path): f.display for f in files}
 
     def tasks(self, overlay: Kustomization):  # type: ignore[no-untyped-def]
