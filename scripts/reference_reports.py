@@ -46,7 +46,7 @@ def report_of(target: Path) -> dict[str, Any]:
         # the c4guard[render] extra's renderers: the same versions on every machine
         env = {"C4GUARD_REDACTION_KEY": REDACTION_KEY, "C4GUARD_RENDERERS": "extra"}
         result = CliRunner(env=env).invoke(
-            main, ["scan", relative, "--format", "json", "--fail-on", "none"]
+            main, ["scan", relative, "--format", "json", "--fail-on", "none", "--jobs", "2"]
         )
     finally:
         os.chdir(previous)

@@ -135,3 +135,15 @@ def test_without_a_renderer_the_overlay_is_named_and_read_as_written(write, tmp_
     assert [n.path for n in inputs.summary.render_notices] == [str(tmp_path / "overlays/prod")]
     assert [r.name for r in inputs.resources] == ["web"]  # the base as written
     assert inputs.summary.gaps
+
+
+def test_a_generated_object_is_located_at_the_overlay_kustomization(
+    write, tmp_path: Path, renderers
+) -> None:
+    write("app/settings.env", "MODEL=llama\n")
+    overlay = write(
+        "app/kustomization.yaml",
+        "configMapGenerator:\n  - name: settings\n    envs: [settings.env]\n",
+    )
+    [config_map] = read_inputs([str(tmp_path)]).resources
+    assert config_map.kind == "ConfigMap" and config_map.location.path == str(overlay)

@@ -47,7 +47,8 @@ class Files:
 def overlay_resources(
     output: str, wrapper: str, members: list[Kustomization], files: Files, label: str
 ) -> tuple[list[Resource], set[str]]:
-    """The built objects and the real paths of every file they came from."""
+    """The built objects and the real paths of every file they came from. An object made by
+    a generator (no origin file) is located at the overlay's kustomization."""
     patch_sets = {_kustomization_file(k): k.patch_files() for k in members}
     resources: list[Resource] = []
     used: set[str] = set()
@@ -63,6 +64,7 @@ def overlay_resources(
                 for p in patch_sets.get(os.path.realpath(os.path.join(wrapper, c)), [])
             ]
             used |= {p for p in [origin_real, *patch_reals] if p}
+            origin_real = origin_real or os.path.realpath(members[0].file.path)
             resources.append(_traced(resource, origin_real, patch_reals, files, label))
     return resources, used
 
@@ -72,18 +74,14 @@ def _kustomization_file(k: Kustomization) -> str:
 
 
 def _traced(
-    resource: Resource, origin_real: str | None, patch_reals: list[str], files: Files, label: str
+    resource: Resource, origin_real: str, patch_reals: list[str], files: Files, label: str
 ) -> Resource:
     kind, name = resource.kind, resource.name
-    origin = (
-        next((s for s in files.objects(origin_real) if matches(s.body, kind, name)), None)
-        if origin_real
-        else None
-    )
+    origin = next((s for s in files.objects(origin_real) if matches(s.body, kind, name)), None)
     patches = [
         s for p in reversed(patch_reals) for s in files.objects(p) if matches(s.body, kind, name)
     ]
-    shown = files.display.get(origin_real or "", origin_real or BUILD_OUTPUT)
+    shown = files.display.get(origin_real, origin_real)
     root = (shown, getattr(origin.body, "line", None) if origin else None)
     resource.body = retarget(resource.body, locator(resource.body, origin, patches, root))
     resource.location = Location(root[0], root[1])
