@@ -6,7 +6,13 @@ import sys
 
 import pytest
 
-from c4guard.sources.render.sandbox import CLOSED_PROXY, Limits, RenderFailed, run_bounded
+from c4guard.sources.render.sandbox import (
+    CLOSED_PROXY,
+    Limits,
+    RenderFailed,
+    network_namespace,
+    run_bounded,
+)
 
 PY = sys.executable
 
@@ -48,3 +54,20 @@ def test_a_failing_renderer_gives_its_message_without_log_noise() -> None:
     with pytest.raises(RenderFailed) as caught:
         run_bounded([PY, "-c", script], Limits())
     assert str(caught.value) == "no such file"
+
+
+def test_where_namespaces_are_allowed_a_render_has_no_network() -> None:
+    if not network_namespace():
+        pytest.skip("this kernel does not let an unprivileged user make a network namespace")
+    script = (
+        "import socket\n"
+        "s = socket.socket()\n"
+        "s.settimeout(2)\n"
+        "try:\n"
+        "    s.connect(('127.0.0.1', 9))\n"
+        "except OSError as e:\n"
+        "    print(e.errno)\n"
+        "print(sorted(n for _, n in socket.if_nameindex()))\n"
+    )
+    out = run_bounded([PY, "-c", script], Limits())
+    assert "['lo']" in out  # no interface but the (down) loopback

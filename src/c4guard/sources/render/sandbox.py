@@ -3,14 +3,18 @@
 Every render runs in a fresh temporary home (no Helm repositories, plugins or kubeconfig of
 the user's), with proxies that point at a closed loopback port so any attempt to reach the
 network fails fast, with a wall-clock limit and an output limit (`RLIMIT_FSIZE` on the file
-that takes its standard output).
+that takes its standard output). Where the kernel lets an unprivileged user make namespaces
+(`unshare --user --net` works), it also runs in a network namespace of its own, which has
+no interface but a loopback that is down: no network at all.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import resource
+import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -62,6 +66,21 @@ def offline_env(home: Path) -> dict[str, str]:
     return env
 
 
+@functools.cache
+def network_namespace() -> tuple[str, ...]:
+    """The command prefix that puts a child in an empty network namespace, if this machine
+    allows it."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return ()
+    prefix = (unshare, "--user", "--map-root-user", "--net")
+    try:
+        probe = subprocess.run([*prefix, "true"], capture_output=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return prefix if probe.returncode == 0 else ()
+
+
 def run_bounded(argv: list[str], limits: Limits, stdin: bytes = b"", cwd: str | None = None) -> str:
     """Run `argv` offline and return its standard output, or raise RenderFailed with the
     renderer's own message."""
@@ -71,7 +90,7 @@ def run_bounded(argv: list[str], limits: Limits, stdin: bytes = b"", cwd: str | 
         with open(out_path, "w+b") as out:
             try:
                 proc = subprocess.run(
-                    argv,
+                    [*network_namespace(), *argv],
                     input=stdin,
                     stdout=out,
                     stderr=subprocess.PIPE,
