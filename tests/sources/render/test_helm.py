@@ -244,3 +244,15 @@ def test_scan_without_a_renderer_names_each_chart_and_no_requirement_passes(
     assert any(f["check_id"] == "K8S-PRIVILEGED" for f in passing)
     text = CliRunner(env={"C4GUARD_RENDERERS": "none"}).invoke(main, ["scan", str(tmp_path)])
     assert f"{tmp_path / 'serving'}: not judged" in text.output
+
+
+def test_a_relative_scan_root_renders_and_reports_relative_paths(
+    write, tmp_path: Path, renderers, monkeypatch
+) -> None:
+    chart(write)
+    write("chart/values-prod.yaml", "privileged: true\n")
+    monkeypatch.chdir(tmp_path)
+    _, report = scan(".")
+    assert report["input_errors"] == []
+    [finding] = privileged(report)
+    assert (finding["path"], finding["line"]) == ("chart/values-prod.yaml", 1)

@@ -56,7 +56,9 @@ def find_charts(files: list[SourceFile]) -> list[Chart]:
     """The charts judged on their own: not vendored under another chart's `charts/` and not
     a `file://` dependency of another chart in the tree."""
     charts = [
-        Chart(f.path.parent, _parent_display(f)) for f in files if f.path.name == "Chart.yaml"
+        Chart(f.path.parent.absolute(), _parent_display(f))
+        for f in files
+        if f.path.name == "Chart.yaml"
     ]
     real = {_real(c.directory) for c in charts}
     used: set[str] = set()

@@ -40,7 +40,7 @@ def render_chart(chart: Chart, variant: Variant, renderer: Renderer, limits: Lim
             return _split(run_bounded(_helm_argv(renderer, directory, variant), limits))
         request = {
             "chart": str(directory),
-            "values_files": [str(v.path) for v in variant.values],
+            "values_files": [str(v.path.absolute()) for v in variant.values],
             "set": list(variant.set),
             "release": variant.release,
             "namespace": variant.render_namespace,
@@ -53,7 +53,7 @@ def _helm_argv(renderer: Renderer, directory: Path, variant: Variant) -> list[st
     argv = [*renderer.argv, "template", variant.release, str(directory)]
     argv += ["--namespace", variant.render_namespace]
     for values in variant.values:
-        argv += ["--values", str(values.path)]
+        argv += ["--values", str(values.path.absolute())]
     for assignment in variant.set:
         argv += ["--set", assignment]
     if variant.kube_version:
