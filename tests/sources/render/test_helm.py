@@ -4,16 +4,17 @@ values file that set the value, inline suppressions, dependencies, failures and 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from c4guard.cli import main
-from c4guard.config import Config
+from c4guard.config import Config, RenderSection
 from c4guard.engine import ScanRequest, assess
 from c4guard.model import Result, Status
 from c4guard.sources import ReadOptions, read_inputs
-from c4guard.sources.render.tools import NONE
+from c4guard.sources.render.tools import NONE, SDK_WORKER, Renderer, Renderers
 
 CHART = "apiVersion: v2\nname: demo\nversion: 0.1.0\n"
 DEPLOYMENT = """\
@@ -256,3 +257,12 @@ def test_a_relative_scan_root_renders_and_reports_relative_paths(
     assert report["input_errors"] == []
     [finding] = privileged(report)
     assert (finding["path"], finding["line"]) == ("chart/values-prod.yaml", 1)
+
+
+def test_capabilities_the_sdk_cannot_set_are_named(write, tmp_path: Path, renderers) -> None:
+    chart(write)
+    sdk = Renderers(helm=Renderer((sys.executable, "-m", SDK_WORKER), "helm-python-sdk"))
+    settings = RenderSection.model_validate({"helm": {"kube_version": "1.30.0"}})
+    inputs = read_inputs([str(tmp_path)], ReadOptions(render=settings, renderers=sdk))
+    [notice] = inputs.summary.render_notices
+    assert "cannot set kube_version" in notice.message and inputs.resources

@@ -130,6 +130,15 @@ class _HelmJobs:
                 )
         digest = tree_digest(chart.directory)
         found = variants(chart, self.files, self.settings.helm, self.options.config_dir)
+        if self.renderer.name != "helm" and any(v.kube_version or v.api_versions for v in found):
+            self.outcome.notices.append(
+                RenderNotice(
+                    chart.display,
+                    "helm",
+                    f"rendered by {self.renderer.name}, which cannot set kube_version or "
+                    "api_versions: Helm's default Capabilities were used",
+                )
+            )
         members = _chart_files(chart, self.files)
         return [self._task(chart, variant, digest, members) for variant in found]
 
