@@ -40,7 +40,7 @@ def helm_renderers() -> list[Renderer]:
     try:
         import helm_python  # noqa: F401
 
-        found.append(Renderer((sys.executable, "-m", SDK_WORKER), "helm-python-sdk"))
+        found.append(Renderer((sys.executable, "-I", SDK_WORKER), "helm-python-sdk"))
     except ImportError:
         pass
     return found

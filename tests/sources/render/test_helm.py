@@ -261,7 +261,7 @@ def test_a_relative_scan_root_renders_and_reports_relative_paths(
 
 def test_capabilities_the_sdk_cannot_set_are_named(write, tmp_path: Path, renderers) -> None:
     chart(write)
-    sdk = Renderers(helm=Renderer((sys.executable, "-m", SDK_WORKER), "helm-python-sdk"))
+    sdk = Renderers(helm=Renderer((sys.executable, "-I", SDK_WORKER), "helm-python-sdk"))
     settings = RenderSection.model_validate({"helm": {"kube_version": "1.30.0"}})
     inputs = read_inputs([str(tmp_path)], ReadOptions(render=settings, renderers=sdk))
     [notice] = inputs.summary.render_notices

@@ -10,9 +10,11 @@ import os
 import shutil
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 SDK_MODULE = "helm_python"
-SDK_WORKER = "c4guard.sources.render.helmsdk"
+# run by path, isolated (-I): starting it imports nothing of c4guard, only helm_python
+SDK_WORKER = str(Path(__file__).with_name("helmsdk.py"))
 CHOICE = "C4GUARD_RENDERERS"
 CHOICES = ("auto", "path", "extra", "none")
 
@@ -50,7 +52,7 @@ def _helm(on_path: bool, extra: bool) -> Renderer | None:
     if binary:
         return Renderer((binary,), "helm")
     if extra and importlib.util.find_spec(SDK_MODULE) is not None:
-        return Renderer((sys.executable, "-m", SDK_WORKER), "helm-python-sdk")
+        return Renderer((sys.executable, "-I", SDK_WORKER), "helm-python-sdk")
     return None
 
 
