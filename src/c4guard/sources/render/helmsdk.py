@@ -5,8 +5,9 @@ writes the rendered templates as JSON (template path → text) on stdout. It run
 of the scan (see `sandbox`), by path with `python -I`, so that it starts fast (it imports
 only the standard library and `helm_python`) and the native library's time, memory and
 crashes stay bounded and out of the scanning process. Rendering is offline: `lookup`
-returns nothing, no cluster is contacted, dependencies are only those under `charts/`. Values files and `set`
-values are read and merged by Helm's own functions, in the order given (later wins).
+returns nothing, no cluster is contacted, dependencies are only those under `charts/`.
+Values files and `set` values are read and merged by Helm's own functions, in the order
+given (later wins).
 """
 
 from __future__ import annotations
