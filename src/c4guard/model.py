@@ -161,7 +161,7 @@ class Resource:
 
     `start_line`..`end_line` is the resource's text span in `location.path` (a YAML
     document, an HCL block, a Dockerfile stage); sources that set it get inline
-    suppression comments attached to `directives` (see `c4guard.governance.inline`).
+    suppression comments attached to `directives` (see `c4guard.sources.inline`).
     """
 
     origin: str
@@ -250,9 +250,8 @@ def fingerprint(check_id: str, resource: ResourceRef, subject: str, setting: str
         subject,
         setting,
     )
-    if resource.render:  # a rendered variant is its own identity; others keep theirs
-        parts = (*parts, resource.render)
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    rendered = (resource.render,) if resource.render else ()  # its own identity when set
+    return hashlib.sha256("\x1f".join((*parts, *rendered)).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)

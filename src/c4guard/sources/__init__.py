@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from c4guard.governance.directives import MARKER
-from c4guard.governance.inline import attach_inline_directives
 from c4guard.model import Domain, InputError, InputSummary, RenderNotice, Resource
+from c4guard.sources.directives import MARKER
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import FileContext, FileHandler
+from c4guard.sources.inline import attach_inline_directives
 from c4guard.sources.kinds import CONTENT_SCANNERS, FINALIZERS, STRUCTURED, handler_for
 from c4guard.sources.layout import analyse_layout
 from c4guard.sources.render import RenderOptions, RenderOutcome, render_tree

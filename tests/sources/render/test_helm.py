@@ -10,10 +10,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from c4guard.cli import main
-from c4guard.config import Config, RenderSection
+from c4guard.config import Config
 from c4guard.engine import ScanRequest, assess
 from c4guard.model import Result, Status
 from c4guard.sources import ReadOptions, read_inputs
+from c4guard.sources.render.settings import RenderSection
 from c4guard.sources.render.tools import NONE, SDK_WORKER, Renderer, Renderers
 
 CHART = "apiVersion: v2\nname: demo\nversion: 0.1.0\n"

@@ -13,7 +13,6 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from c4guard.model import EvidenceGap, InputError, Origin, RenderNotice, Resource
 from c4guard.sources.discover import SourceFile
@@ -32,10 +31,8 @@ from c4guard.sources.render.kustomize import build_overlay
 from c4guard.sources.render.overlayobjects import Files, overlay_resources
 from c4guard.sources.render.overlays import Kustomization, blockers, closure, link, top_level
 from c4guard.sources.render.sandbox import Limits, RenderFailed
+from c4guard.sources.render.settings import RenderSection
 from c4guard.sources.render.tools import Renderer, Renderers, find_renderers
-
-if TYPE_CHECKING:
-    from c4guard.config import RenderSection
 
 K8S = Origin.KUBERNETES
 NO_HELM = "no Helm renderer (install `helm`, or `pip install 'c4guard[render]'`)"
@@ -71,8 +68,6 @@ def render_tree(
     files: list[SourceFile], kustomizations: list[Kustomization], options: RenderOptions
 ) -> RenderOutcome:
     """Render every chart and top-level overlay among `files`."""
-    from c4guard.config import RenderSection
-
     settings = options.settings or RenderSection()
     renderers = options.renderers or find_renderers()
     outcome = RenderOutcome()

@@ -13,7 +13,7 @@ from c4guard.sources.text import read_text
 from c4guard.sources.yamlload import load_documents
 
 if TYPE_CHECKING:
-    from c4guard.config import HelmChartValues, HelmSection
+    from c4guard.sources.render.settings import HelmChartValues, HelmSection
 
 DEFAULT_VARIANT = "default values"
 DEFAULT_NAMESPACE = "default"

@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from c4guard.governance.directives import MARKER
-from c4guard.governance.inline import attach_directives, directives_in
 from c4guard.model import Directive, Resource
+from c4guard.sources.directives import MARKER
+from c4guard.sources.inline import attach_directives, directives_in
 from c4guard.sources.kubernetes import UNSPECIFIED_NAMESPACE, resources_from_document
 from c4guard.sources.render.charts import Chart, Variant
 from c4guard.sources.render.helm import Rendered

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from c4guard.sources.render.trace import Place
+from c4guard.sources.render.trace import Locator, Place
 from c4guard.sources.yamlload import Mapping, Sequence
 
 ORIGIN = "config.kubernetes.io/origin"
@@ -27,7 +27,9 @@ def pop_annotations(body: dict[str, Any]) -> tuple[str | None, list[str]]:
     """Take our build annotations off `body`: the origin path, the kustomizations that
     transformed it."""
     metadata = body.get("metadata")
-    annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+    if not isinstance(metadata, dict):
+        return None, []
+    annotations = metadata.get("annotations")
     if not isinstance(annotations, dict):
         return None, []
     origin = _origin_path(annotations.pop(ORIGIN, None))
@@ -67,7 +69,7 @@ def matches(candidate: Any, kind: str, name: str) -> bool:
     return not isinstance(written, str) or written in name
 
 
-def locator(built: Any, origin: Source | None, patches: list[Source], fallback: Place):
+def locator(built: Any, origin: Source | None, patches: list[Source], fallback: Place) -> Locator:
     """A `trace.Locator` for one built object."""
 
     def locate(_line: int | None, keys: tuple[Any, ...]) -> Place:

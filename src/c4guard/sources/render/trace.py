@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from c4guard.sources.merge import MergedMapping
 from c4guard.sources.yamlload import Mapping, Sequence
-from c4guard.workloads.merge import MergedMapping
 
 Place = tuple[str | None, int | None]
 # (rendered line, key path from the resource's root) -> where that line was written

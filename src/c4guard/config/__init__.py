@@ -10,21 +10,15 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from c4guard.gate.policy import GatePolicy
+from c4guard.config.gate import GatePolicy
+from c4guard.errors import ConfigError
 from c4guard.model import Severity
+from c4guard.sources.render.settings import RenderSection
 from c4guard.sources.yamlload import Mapping, Sequence, YAMLLimitError, load_documents
 
 CONFIG_NAMES = ("c4guard.yaml", "c4guard.yml", ".c4guard.yaml", ".c4guard.yml")
 CLASS_NAMES = ("ai", "untrusted-model", "high-risk", "confidential")
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; every message names file, line and key."""
-
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__("\n".join(messages))
-        self.messages = messages
 
 
 class _Strict(BaseModel):
@@ -182,50 +176,6 @@ class CheckRules(_Strict):
     select: list[str] = []
     skip: list[str] = []
     severity: dict[str, Severity] = {}
-
-
-HELM_RELEASE = "release-name"  # what `helm template` calls a release it is not told
-
-
-class HelmChartValues(_Strict):
-    """One chart's variant named in the config: values files (relative to the config's
-    directory, applied in order), `--set`-style values, release, namespace, Capabilities."""
-
-    name: str = "c4guard.yaml"
-    values: list[str] = []
-    set: list[str] = []
-    release: str | None = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-    namespace: str | None = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-    kube_version: str | None = Field(default=None, pattern=r"^v?\d+\.\d+(\.\d+)?$")
-    api_versions: list[str] = []
-
-    @field_validator("set")
-    @classmethod
-    def _assignments(cls, value: list[str]) -> list[str]:
-        bad = [item for item in value if "=" not in item]
-        if bad:
-            raise ValueError(f"`set` items are `key=value` (as `helm --set`): {bad[0]!r}")
-        return value
-
-
-class HelmSection(_Strict):
-    """`render.helm`: release and namespace for every chart, and per-chart variants (the
-    chart directory, relative to the config's directory, → its variants)."""
-
-    release: str = Field(default=HELM_RELEASE, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-    namespace: str | None = Field(default=None, pattern=r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-    kube_version: str | None = Field(default=None, pattern=r"^v?\d+\.\d+(\.\d+)?$")
-    api_versions: list[str] = []
-    charts: dict[str, list[HelmChartValues]] = {}
-
-
-class RenderSection(_Strict):
-    """`render`: how charts and overlays are rendered (see docs/rendering.md)."""
-
-    enabled: bool = True
-    timeout_s: float = Field(default=120.0, gt=0, le=3600)
-    max_output_mib: int = Field(default=64, ge=1, le=1024)
-    helm: HelmSection = HelmSection()
 
 
 class Config(_Strict):
