@@ -43,8 +43,10 @@ def report_of(target: Path) -> dict[str, Any]:
     previous = Path.cwd()
     os.chdir(REPO)
     try:
-        result = CliRunner(env={"C4GUARD_REDACTION_KEY": REDACTION_KEY}).invoke(
-            main, ["scan", relative, "--format", "json", "--fail-on", "none"]
+        # the c4guard[render] extra's renderers: the same versions on every machine
+        env = {"C4GUARD_REDACTION_KEY": REDACTION_KEY, "C4GUARD_RENDERERS": "extra"}
+        result = CliRunner(env=env).invoke(
+            main, ["scan", relative, "--format", "json", "--fail-on", "none", "--jobs", "2"]
         )
     finally:
         os.chdir(previous)

@@ -100,3 +100,42 @@ def test_unknown_class_and_bad_requirement_id(write) -> None:
 def test_missing_version_and_invalid_yaml(write) -> None:
     assert "version: 1" in errors(write, "level: 1\n")[0]
     assert ":3: invalid YAML" in errors(write, "version: 1\nlevel: [\n")[0]
+
+
+def test_render_section_loads_and_its_errors_name_the_line(write) -> None:
+    path = write(
+        "c4guard.yaml",
+        """
+        version: 1
+        render:
+          timeout_s: 30
+          helm:
+            release: serving
+            charts:
+              deploy/chart:
+                - name: prod
+                  values: [prod.yaml]
+                  set: ["image.tag=v2"]
+                  kube_version: "1.30"
+        """,
+    )
+    render = load_config(path).render
+    assert render.timeout_s == 30 and render.helm.release == "serving"
+    [variant] = render.helm.charts["deploy/chart"]
+    assert (variant.name, variant.values, variant.set) == ("prod", ["prod.yaml"], ["image.tag=v2"])
+    messages = errors(
+        write,
+        """
+        version: 1
+        render:
+          helm:
+            release: Not_A_Label
+            charts:
+              c:
+                - set: ["no-equals-sign"]
+                  valuez: []
+        """,
+    )
+    assert any("c4guard.yaml:4: render.helm.release" in m for m in messages)
+    assert any("key=value" in m and "render.helm.charts.c[0].set" in m for m in messages)
+    assert any("c4guard.yaml:8: render.helm.charts.c[0].valuez: unknown key" in m for m in messages)

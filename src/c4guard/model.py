@@ -152,10 +152,12 @@ class ResourceRef:
     kind: str
     name: str
     namespace: str | None = None
+    render: str = ""  # the chart variant or overlay it was rendered from, if any
 
     def __str__(self) -> str:
         ns = f"{self.namespace}/" if self.namespace else ""
-        return f"{self.kind} {ns}{self.name}"
+        rendered = f" ({self.render})" if self.render else ""
+        return f"{self.kind} {ns}{self.name}{rendered}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +193,7 @@ class Resource:
     end_line: int | None = None
     start_line: int | None = None
     directives: tuple[Directive, ...] = ()
+    render: str = ""
 
     @property
     def span(self) -> tuple[int, int] | None:
@@ -202,7 +205,7 @@ class Resource:
 
     @property
     def ref(self) -> ResourceRef:
-        return ResourceRef(self.origin, self.kind, self.name, self.namespace)
+        return ResourceRef(self.origin, self.kind, self.name, self.namespace, self.render)
 
     @property
     def api_group(self) -> str:
@@ -266,7 +269,8 @@ def fingerprint(check_id: str, resource: ResourceRef, subject: str, setting: str
         subject,
         setting,
     )
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    rendered = (resource.render,) if resource.render else ()  # its own identity when set
+    return hashlib.sha256("\x1f".join((*parts, *rendered)).encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,12 +305,16 @@ class EvidenceGap:
     reason: str
 
     def affects(self, reads: set[KindKey]) -> bool:
+        """`kind` "*" stands for every kind of `origin` (a chart not rendered may hold any)."""
+        if self.kind == "*":
+            return any(origin in (self.origin, "*") for origin, _ in reads)
         return ANY_KIND in reads or (self.origin, self.kind) in reads
 
 
 @dataclass(frozen=True, slots=True)
 class RenderNotice:
-    """A Helm chart or Kustomize overlay that must be rendered before it can be scanned."""
+    """A Helm chart or Kustomize overlay that was not judged (no renderer, a render that
+    failed, or one that cannot be done offline), or one rendered with a caveat."""
 
     path: str
     tool: str
@@ -333,6 +341,7 @@ class InputSummary:
     input_errors: list[InputError] = field(default_factory=list)
     render_notices: list[RenderNotice] = field(default_factory=list)
     gaps: list[EvidenceGap] = field(default_factory=list)
+    rendered: int = 0  # chart variants and overlays rendered and judged
 
     def skip(self, reason: str, count: int = 1) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + count

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from c4guard.sources import ReadOptions, read_inputs
 from c4guard.sources.kubernetes import UNSPECIFIED_NAMESPACE
+from c4guard.sources.render.tools import NONE
 
 POD = """
 apiVersion: v1
@@ -87,7 +88,7 @@ def test_stdin_stream(tmp_path: Path) -> None:
     assert report["summary"]["files_by_domain"] == {"kubernetes": 1, "secrets": 1}
 
 
-def test_helm_chart_templates_are_listed_once_not_parsed(write, tmp_path: Path) -> None:
+def test_helm_chart_templates_are_not_parsed_as_written(write, tmp_path: Path) -> None:
     write("chart/Chart.yaml", "apiVersion: v2\nname: demo\nversion: 0.1.0\n")
     write("chart/values.yaml", "image: busybox\n")
     write(
@@ -95,10 +96,10 @@ def test_helm_chart_templates_are_listed_once_not_parsed(write, tmp_path: Path) 
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
     )
     write("chart/templates/service.yaml", POD.format(name="looks-valid"))
-    inputs = read_inputs([str(tmp_path)])
+    inputs = read_inputs([str(tmp_path)], ReadOptions(renderers=NONE))
     assert inputs.resources == []
     assert [n.tool for n in inputs.summary.render_notices] == ["helm"]
-    assert "helm template" in inputs.summary.render_notices[0].message
+    assert "not judged" in inputs.summary.render_notices[0].message
     assert inputs.summary.skipped["Helm chart template"] == 2
     assert inputs.summary.input_errors == []
 
@@ -119,7 +120,7 @@ def test_kustomize_patches_skipped_and_namespace_applied(write, tmp_path: Path) 
         "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n"
         "spec: {containers: [{name: app, securityContext: {privileged: true}}]}\n",
     )
-    inputs = read_inputs([str(tmp_path)])
+    inputs = read_inputs([str(tmp_path)], ReadOptions(renderers=NONE))
     [pod] = inputs.resources
     assert pod.namespace == "team"
     assert inputs.summary.skipped["Kustomize patch"] == 1

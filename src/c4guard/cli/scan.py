@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 
@@ -25,7 +26,7 @@ from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
     type=click.IntRange(0, 64),
     default=1,
     show_default=True,
-    help="Parse files in N processes (0: one per CPU).",
+    help="Parse files in N processes and run N chart and overlay renders at once (0: one per CPU).",
 )
 @click.option(
     "--max-file-size",
@@ -38,7 +39,13 @@ def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size
     """Scan files, directories or `-` (stdin) and report AISVS C4 conformance."""
     targets = list(paths) or ["."]
     prepared = prepare(report, targets)
-    options = ReadOptions(max_file_bytes=max_file_size * 1024 * 1024, jobs=jobs or default_jobs())
+    config = prepared.config
+    options = ReadOptions(
+        max_file_bytes=max_file_size * 1024 * 1024,
+        jobs=jobs or default_jobs(),
+        render=config.render,
+        config_dir=Path(config.source).parent if config.source else None,
+    )
     inputs = _read(targets, options)
     if not inputs.resources and not inputs.summary.input_errors:
         _nothing_understood(inputs)

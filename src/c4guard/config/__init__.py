@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from c4guard.config.gate import GatePolicy
 from c4guard.errors import ConfigError
 from c4guard.model import Severity
+from c4guard.sources.render.settings import RenderSection
 from c4guard.sources.yamlload import Mapping, Sequence, YAMLLimitError, load_documents
 
 CONFIG_NAMES = ("c4guard.yaml", "c4guard.yml", ".c4guard.yaml", ".c4guard.yml")
@@ -187,6 +188,7 @@ class Config(_Strict):
     attestations: list[Attestation] = []
     not_applicable: list[NotApplicableRule] = []
     checks: CheckRules = CheckRules()
+    render: RenderSection = RenderSection()
     # Reserved for the verify face, which validates its own section.
     verify: dict[str, Any] | None = None
     gate: GatePolicy | None = None

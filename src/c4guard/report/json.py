@@ -120,6 +120,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
             "namespace": f.resource.namespace,
             "name": f.resource.name,
             "origin": f.resource.origin,
+            **({"render": f.resource.render} if f.resource.render else {}),
         },
         "subject": f.subject,
         "setting": f.setting,

@@ -64,7 +64,8 @@ def _header(console: Console, a: Assessment) -> None:
     console.print(
         Text(
             f"Read {inputs.files_read} files, {inputs.resources} resources ({domains}); "
-            f"skipped {sum(inputs.skipped.values())} files; {len(inputs.render_notices)} render "
+            + (f"rendered {inputs.rendered} charts and overlays; " if inputs.rendered else "")
+            + f"skipped {sum(inputs.skipped.values())} files; {len(inputs.render_notices)} render "
             f"notices; {len(inputs.input_errors)} input errors"
         )
     )
@@ -228,7 +229,8 @@ def _inputs(console: Console, a: Assessment) -> None:
         console.print()
         console.print(
             Text(
-                f"Render notices ({len(inputs.render_notices)}): not scanned until rendered",
+                f"Render notices ({len(inputs.render_notices)}): charts, overlays and templates "
+                "not judged until rendered",
                 style="bold yellow",
             )
         )

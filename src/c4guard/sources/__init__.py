@@ -6,14 +6,18 @@ import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from c4guard.model import InputError, RenderNotice
+from c4guard.model import Domain, InputError, RenderNotice
 from c4guard.sources.directives import MARKER
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import FileContext, FileHandler
 from c4guard.sources.inline import attach_inline_directives
 from c4guard.sources.kinds import CONTENT_SCANNERS, FINALIZERS, STRUCTURED, handler_for
 from c4guard.sources.layout import analyse_layout
+from c4guard.sources.render import RenderOptions, RenderOutcome, render_tree
+from c4guard.sources.render.tools import Renderers
 from c4guard.sources.result import FileResult, InputSet
 from c4guard.sources.text import (
     DEFAULT_MAX_FILE_BYTES,
@@ -28,13 +32,19 @@ BINARY = "binary file"
 STDIN_DISPLAY = "<stdin>"
 MARKER_BYTES = MARKER.encode()
 NOT_INFRASTRUCTURE_FILE = "not an infrastructure file"
+JUDGED_THROUGH_RENDER = "judged through a chart or overlay render"
 ProgressCallback = Callable[[int, int], None]
+# a file, the Kustomize namespace for it, the size limit, whether a render judged its objects
+ParseTask = tuple[SourceFile, str | None, int, bool]
 
 
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     jobs: int = 1
+    render: Any = None  # config.RenderSection; None: the defaults
+    config_dir: Path | None = None  # where render.helm paths are relative to
+    renderers: Renderers | None = None  # None: the best found on this machine
 
 
 def read_inputs(
@@ -51,14 +61,23 @@ def read_inputs(
         summary.skip(reason, count)
     summary.input_errors.extend(InputError(path, None, reason) for path, reason in found.errors)
     summary.input_errors.extend(InputError(p, line, reason) for p, line, reason in layout.errors)
-    summary.render_notices.extend(layout.notices)
-    tasks = []
+    rendered = render_tree(
+        [f for f in found.files if f.display != STDIN_DISPLAY],
+        layout.kustomizations,
+        RenderOptions(
+            options.render, options.config_dir, options.jobs, options.renderers, tuple(targets)
+        ),
+    )
+    _collect_rendered(rendered, inputs)
+    tasks: list[ParseTask] = []
     for file in found.files:
         excluded = layout.excluded.get(file.display)
         if excluded:
             summary.skip(excluded)
-        else:
-            tasks.append((file, layout.namespaces.get(file.display), options.max_file_bytes))
+            continue
+        through_render = os.path.realpath(file.path) in rendered.consumed
+        namespace = layout.namespaces.get(file.display)
+        tasks.append((file, namespace, options.max_file_bytes, through_render))
     for done, (file, result) in enumerate(_parse_all(tasks, options.jobs), start=1):
         _collect(file, result, inputs)
         if progress:
@@ -69,7 +88,7 @@ def read_inputs(
 
 
 def _parse_all(
-    tasks: list[tuple[SourceFile, str | None, int]],
+    tasks: list[ParseTask],
     jobs: int,
 ) -> Iterable[tuple[SourceFile, FileResult]]:
     stdin_tasks = [t for t in tasks if t[0].display == STDIN_DISPLAY]
@@ -89,12 +108,14 @@ def _parse_all(
             yield task[0], parse_file(task)
 
 
-def parse_file(task: tuple[SourceFile, str | None, int]) -> FileResult:
+def parse_file(task: ParseTask) -> FileResult:
     """Read and parse one file (runs in worker processes with --jobs): once, for its
     handler and for every content scanner."""
-    file, namespace, max_bytes = task
+    file, namespace, max_bytes, through_render = task
     context = FileContext(file.display, file.path, namespace)
     handler = STRUCTURED if file.display == STDIN_DISPLAY else handler_for(file.path.name)
+    if through_render:  # its objects were judged in the render; secrets are still looked for
+        handler = None
     if handler is not None and handler.reads_path:
         return handler.parse("", context)
     if handler is None and not CONTENT_SCANNERS:
@@ -108,6 +129,8 @@ def parse_file(task: tuple[SourceFile, str | None, int]) -> FileResult:
     result = _parse_content(handler, data, context)
     for scanner in CONTENT_SCANNERS:
         result.merge(scanner.scan(data, context))
+    if through_render and not result.claimed:
+        result.skipped = JUDGED_THROUGH_RENDER
     if result.resources and MARKER_BYTES in data:  # decode again only when comments exist
         attach_inline_directives(data.decode("utf-8", "replace"), result.resources, file.display)
     return result
@@ -123,6 +146,18 @@ def _parse_content(handler: FileHandler | None, data: bytes, context: FileContex
     except InputProblem as problem:
         return FileResult(errors=[(problem.line, problem.reason)])
     return handler.parse(text, context)
+
+
+def _collect_rendered(rendered: RenderOutcome, inputs: InputSet) -> None:
+    summary = inputs.summary
+    summary.input_errors.extend(rendered.errors)
+    summary.render_notices.extend(rendered.notices)
+    summary.gaps.extend(rendered.gaps)
+    summary.rendered += rendered.renders
+    if rendered.resources:
+        summary.resources += len(rendered.resources)
+        inputs.resources.extend(rendered.resources)
+        inputs.domains.add(Domain.KUBERNETES.value)
 
 
 def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:

@@ -1,8 +1,9 @@
 """Helm charts and Kustomize overlays among the inputs.
 
 Chart templates and Kustomize patches are not manifests: parsing them would produce false
-findings. They are left out, and each chart or overlay is listed once with the command
-that renders it. A Kustomize `namespace:` applies to the resource files it lists.
+findings. They are left out here and judged through their render (`sources.render`), which
+gets every kustomization read here. A Kustomize `namespace:` applies to the resource files
+it lists when they are read as written (an overlay that cannot be built).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from c4guard.model import RenderNotice
 from c4guard.sources.discover import SourceFile
+from c4guard.sources.render.overlays import Kustomization
 from c4guard.sources.text import BinaryFile, InputProblem, read_text
 from c4guard.sources.yamlload import YAMLLimitError, load_documents
 
@@ -24,32 +25,13 @@ HELM_TEMPLATE = "Helm chart template"
 KUSTOMIZE_PATCH = "Kustomize patch"
 OCI_LAYOUT_CONTENT = "part of an OCI image layout (scanned as an image)"
 KUSTOMIZATION = "Kustomize kustomization file"
-_TRANSFORMS = (
-    "patches",
-    "patchesStrategicMerge",
-    "patchesJson6902",
-    "components",
-    "images",
-    "replicas",
-    "namePrefix",
-    "nameSuffix",
-    "commonLabels",
-    "labels",
-    "commonAnnotations",
-    "configMapGenerator",
-    "secretGenerator",
-    "helmCharts",
-    "replacements",
-    "transformers",
-    "generators",
-)
 
 
 @dataclass(slots=True)
 class Layout:
     excluded: dict[str, str] = field(default_factory=dict)
     namespaces: dict[str, str] = field(default_factory=dict)
-    notices: list[RenderNotice] = field(default_factory=list)
+    kustomizations: list[Kustomization] = field(default_factory=list)
     errors: list[tuple[str, int | None, str]] = field(default_factory=list)
 
 
@@ -76,14 +58,6 @@ def _helm_charts(files: list[SourceFile], by_path: dict[str, SourceFile], layout
         members = [p for p in by_path if p.startswith(templates)]
         for member in members:
             layout.excluded[by_path[member].display] = HELM_TEMPLATE
-        layout.notices.append(
-            RenderNotice(
-                path=str(chart),
-                tool="helm",
-                message=f"Helm chart: its templates are not manifests; render it with "
-                f"`helm template {chart} | c4guard scan -` to scan what it deploys",
-            )
-        )
 
 
 def _oci_layouts(files: list[SourceFile], by_path: dict[str, SourceFile], layout: Layout) -> None:
@@ -100,28 +74,17 @@ def _kustomization(file: SourceFile, by_path: dict[str, SourceFile], layout: Lay
     spec = _read_kustomization(file, layout)
     if not isinstance(spec, dict):
         return
+    layout.kustomizations.append(Kustomization(file, spec))
     base = file.path.parent
     for patch in _patch_paths(spec):
         target = by_path.get(_norm(base / patch))
         if target is not None:
             layout.excluded[target.display] = KUSTOMIZE_PATCH
     namespace = spec.get("namespace")
-    overlay = any(spec.get(key) for key in _TRANSFORMS)
     for entry in _strings(spec.get("resources")) + _strings(spec.get("bases")):
         target = by_path.get(_norm(base / entry))
         if target is not None and isinstance(namespace, str) and namespace:
             layout.namespaces[target.display] = namespace
-        elif target is None:
-            overlay = True  # a base directory or a remote resource
-    if overlay:
-        layout.notices.append(
-            RenderNotice(
-                path=str(base),
-                tool="kustomize",
-                message=f"Kustomize overlay: its patches and transformations change what is "
-                f"deployed; render it with `kustomize build {base} | c4guard scan -`",
-            )
-        )
 
 
 def _read_kustomization(file: SourceFile, layout: Layout) -> Any:
