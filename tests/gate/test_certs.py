@@ -73,6 +73,13 @@ def test_secret_manifests_on_stdout(tmp_path: Path) -> None:
     assert base64.b64decode(serving["data"]["ca.crt"]) == (out / "ca.crt").read_bytes()
 
 
+def test_unwritable_out_dir_is_a_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, _, err = _certs("--out-dir", str(blocker / "pki"))
+    assert code == 2 and "cannot keep the certificates" in err
+
+
 def test_usage_errors() -> None:
     code, _, err = _certs()
     assert code == 2 and "--out-dir" in err

@@ -49,7 +49,7 @@ def test_verify_the_signed_example_artifact(tmp_path: Path) -> None:
 def test_hardened_example_meets_level_1() -> None:
     """It exited 0 but met no level, so an attestation verified with min_level: 1 was
     denied ("met level 0"); it now ships the attestations its review items need."""
-    code, out, _ = _run("scan", str(EXAMPLES / "hardened-platform"), "--format", "json")
+    _, out, _ = _run("scan", str(EXAMPLES / "hardened-platform"), "--format", "json")
     report = json.loads(out)
     levels = {entry["level"]: entry for entry in report["summary"]["levels"]}
     assert levels[1]["met"], levels[1]

@@ -367,10 +367,13 @@ def certs(
     if in_cluster:
         _kube_certs(request, in_cluster, webhook)
         return
-    existing = certs_store.read_dir(out_dir) if out_dir else None
-    bundle, action, why = pki.ensure(existing, request)
-    if out_dir and action != "kept":
-        certs_store.write_dir(out_dir, bundle)
+    try:
+        existing = certs_store.read_dir(out_dir) if out_dir else None
+        bundle, action, why = pki.ensure(existing, request)
+        if out_dir and action != "kept":
+            certs_store.write_dir(out_dir, bundle)
+    except OSError as exc:
+        _usage_error(f"cannot keep the certificates in {out_dir}: {exc}")
     click.echo(f"c4guard: gate certificate {action} ({why})", err=True)
     if secret_name:
         manifests = certs_store.secret_manifests(bundle, secret_name, namespace)
