@@ -150,7 +150,7 @@ def serve(
     logs.configure(log_level)
     if audit_from is not None:
         if audit_location:
-            _usage_error("give the audit trail by --audit or by --audit-from, not both")
+            raise UsageError("give the audit trail by --audit or by --audit-from, not both")
         audit_location = audit_from.read_text(encoding="utf-8").strip()
     address = _listen_address(listen, "--listen")
     probes = _listen_address(probe_listen, "--probe-listen") if probe_listen else None
@@ -374,7 +374,7 @@ def certs(
         if out_dir and action != "kept":
             certs_store.write_dir(out_dir, bundle)
     except OSError as exc:
-        _usage_error(f"cannot keep the certificates in {out_dir}: {exc}")
+        raise UsageError(f"cannot keep the certificates in {out_dir}: {exc}") from exc
     click.echo(f"c4guard: gate certificate {action} ({why})", err=True)
     if secret_name:
         manifests = certs_store.secret_manifests(bundle, secret_name, namespace)
@@ -384,7 +384,7 @@ def certs(
 def _kube_certs(request: Any, name: str, webhook: str | None) -> None:
     from c4guard.gate import certs as pki
     from c4guard.gate import certs_kube
-    from c4guard.live.kubeapi import ClusterError, ConnectOptions, connect
+    from c4guard.live.kubeapi import ConnectOptions, connect
 
     try:
         api = connect(ConnectOptions()).api
@@ -394,9 +394,8 @@ def _kube_certs(request: Any, name: str, webhook: str | None) -> None:
         if action != "kept":
             certs_kube.write_bundle(api, bundle, name, request.namespace)
         patched = certs_kube.patch_ca_bundle(api, webhook, bundle.ca_cert) if webhook else 0
-    except (ClusterError, certs_kube.KubeCertsError) as exc:
-        click.echo(f"c4guard: {exc}", err=True)
-        sys.exit(EXIT_DENIED)
+    except certs_kube.KubeCertsError as exc:
+        raise ServiceError(str(exc)) from exc
     message = f"c4guard: gate certificate in Secret {request.namespace}/{name} {action} ({why})"
     if webhook and patched is None:
         message += f"; {webhook} does not exist yet (its caBundle is set on the next run)"
