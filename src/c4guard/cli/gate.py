@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -92,6 +93,7 @@ def gate_options(func: F) -> F:
     help="Seconds between checks for a rotated certificate.",
 )
 @click.option(
+    "--audit-db",
     "--audit",
     "audit_location",
     metavar="PATH|URL",
@@ -144,10 +146,11 @@ def serve(
     from c4guard.gate import logs
     from c4guard.gate.metrics import GateMetrics
     from c4guard.gate.recorder import DecisionRecorder
-    from c4guard.gate.server import ReloadingTLS, TLSFiles, serve_app
+    from c4guard.gate.server import ListenError, ReloadingTLS, TLSFiles, serve_app
     from c4guard.gate.webhook import GateApp
 
     logs.configure(log_level)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a clean exit 0, even while starting
     if audit_from is not None:
         if audit_location:
             raise UsageError("give the audit trail by --audit or by --audit-from, not both")
@@ -183,9 +186,17 @@ def serve(
     gc.freeze()  # what startup built lives on: full collections then skip it (80 ms -> 1 ms)
     try:
         serve_app(app, address, tls, tls_reload_interval, probes)
+    except ListenError as exc:
+        logs.log_event("listen_failed", error=str(exc))
+        raise ServiceError(str(exc)) from exc
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
         recorder.close()
+        logs.log_event("stopped")
+
+
+def _stop_on_sigterm(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
 
 
 @gate.command()

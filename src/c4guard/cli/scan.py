@@ -10,7 +10,13 @@ import click
 
 from c4guard.catalog import load_catalog
 from c4guard.checks import REGISTRY, checks_for
-from c4guard.cli.common import ReportOptions, assess_and_exit, prepare, report_options
+from c4guard.cli.common import (
+    ReportOptions,
+    assess_and_exit,
+    check_paths,
+    prepare,
+    report_options,
+)
 from c4guard.errors import UsageError
 from c4guard.model import Automation, Requirement
 from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
@@ -37,16 +43,17 @@ from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
 def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size: int) -> None:
     """Scan files, directories or `-` (stdin) and report AISVS C4 conformance."""
     targets = list(paths) or ["."]
+    check_paths(targets)
     prepared = prepare(report, targets)
     options = ReadOptions(max_file_bytes=max_file_size * 1024 * 1024, jobs=jobs or default_jobs())
-    inputs = _read(targets, options)
+    inputs = _read(targets, options, progress=not report.quiet)
     if not inputs.resources and not inputs.summary.input_errors:
         _nothing_understood(inputs)
     assess_and_exit(inputs, prepared, targets, report)
 
 
-def _read(targets: list[str], options: ReadOptions) -> InputSet:
-    if not sys.stderr.isatty():
+def _read(targets: list[str], options: ReadOptions, *, progress: bool) -> InputSet:
+    if not progress or not sys.stderr.isatty():
         return read_inputs(targets, options)
     from rich.progress import Progress
 

@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import logging
 import signal
+import socket
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,19 +142,49 @@ def serve_app(
                 )
             )
         )
-    # uvicorn raises the signal again after its graceful shutdown: end with SystemExit then,
-    # so that the caller's cleanup runs.
-    signal.signal(signal.SIGTERM, _exit)
+    # Bound here, before uvicorn starts: an address in use is one JSON line and exit 2,
+    # not a traceback from inside the event loop.
+    sockets = [bind(listen)] + ([bind(probes)] if probes is not None else [])
+    # uvicorn handles SIGTERM while it serves (a graceful shutdown) and raises it again once
+    # stopped: by then there is nothing left to do, so the re-raised signal is ignored and
+    # serve_app returns (the caller's cleanup runs, the exit code is 0).
+    signal.signal(signal.SIGTERM, _ignore)
     with asyncio.Runner(loop_factory=servers[0].config.get_loop_factory()) as runner:
-        runner.run(_serve_together(servers, tls, reload_interval))
+        runner.run(_serve_together(servers, sockets, tls, reload_interval))
+
+
+class ListenError(Exception):
+    """An address the gate cannot listen on (in use, not local, not permitted)."""
+
+
+def bind(address: Address) -> socket.socket:
+    """A listening TCP socket on `address`; ListenError names the address and why."""
+    host, port = address
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.set_inheritable(True)
+    return sock
 
 
 async def _serve_together(
-    servers: list[uvicorn.Server], tls: ReloadingTLS, reload_interval: float
+    servers: list[uvicorn.Server],
+    sockets: list[socket.socket],
+    tls: ReloadingTLS,
+    reload_interval: float,
 ) -> None:
     """Run the servers and the certificate watcher; when one server stops, all do."""
     watcher = asyncio.create_task(tls.watch(reload_interval))
-    tasks = [asyncio.create_task(server.serve()) for server in servers]
+    tasks = [
+        asyncio.create_task(server.serve(sockets=[sock]))
+        for server, sock in zip(servers, sockets, strict=True)
+    ]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         for server in servers:
@@ -183,5 +214,5 @@ class ProbeRoutes:
         await self.app(scope, receive, send)
 
 
-def _exit(signum: int, _frame: Any) -> None:
-    raise SystemExit(0)
+def _ignore(_signum: int, _frame: Any) -> None:
+    """SIGTERM once uvicorn has shut down: nothing more to stop."""
