@@ -6,11 +6,12 @@
 # the libraries it links. Runs as UID 65532, with a read-only root filesystem (state and
 # temporary files go to /tmp: mount a tmpfs or emptyDir there).
 #
-# Both bases are pinned by digest. The defaults name the bases .ci/image.sh made from the
-# Debian snapshot it records; it passes the digests of the bases it imported as build
-# arguments.
-ARG BUILD_BASE=localhost/c4guard/debian-build@sha256:3b1b7d9d1f2d8e5e1f0b7f9f3f3c4d8b2a3e5f6a7b8c9d0e1f2a3b4c5d6e7f80
-ARG RUNTIME_BASE=localhost/c4guard/debian-runtime@sha256:6c0f7c6d2b1a4e3f5d8c9b0a1e2f3d4c5b6a7e8f9d0c1b2a3e4f5d6c7b8a9e01
+# Both bases are pinned by digest. The defaults are the bases .ci/image.sh makes from the
+# Debian archive state keyed ced5a67bf809e827 (bookworm, 2026-12; its imports are
+# reproducible: fixed timestamps); it passes the digests of the bases it imported as build
+# arguments and says when they differ from these defaults (the archive moved on).
+ARG BUILD_BASE=localhost/c4guard/debian-build@sha256:39447c1215916fd1acbee66087b9d4fe0accb39ea7b271c7e90d8ff7563382ec
+ARG RUNTIME_BASE=localhost/c4guard/debian-runtime@sha256:c381dddd209f1eca62b156a09244c112457c5f11289ca609bc4e0f4bcaba4f61
 
 FROM ${BUILD_BASE} AS build
 COPY wheels/ /wheels/

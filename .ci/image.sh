@@ -65,7 +65,7 @@ import_base() {  # import_base TAR NAME -> prints the image's digest reference
   local ctr
   ctr=$(buildah from scratch)
   buildah add --quiet "$ctr" "$1" / >/dev/null
-  buildah commit --quiet "$ctr" "$2" >/dev/null
+  buildah commit --quiet --timestamp 0 "$ctr" "$2" >/dev/null  # same tar, same digest
   buildah rm "$ctr" >/dev/null
   echo "$2@$(buildah inspect --format '{{.FromImageDigest}}' "$2" 2>/dev/null || true)"
 }
@@ -75,6 +75,9 @@ import_base "$RUNTIME_TAR" "localhost/c4guard/debian-runtime:$KEY" >/dev/null
 BUILD_BASE="localhost/c4guard/debian-build@$(digest_of "localhost/c4guard/debian-build:$KEY")"
 RUNTIME_BASE="localhost/c4guard/debian-runtime@$(digest_of "localhost/c4guard/debian-runtime:$KEY")"
 step "bases imported: $BUILD_BASE $RUNTIME_BASE"
+for base in "$BUILD_BASE" "$RUNTIME_BASE"; do
+  grep -q "=$base\$" Dockerfile || echo "image.sh: note: $base is not the Dockerfile's default (the Debian archive moved on): update the ARG defaults"
+done
 
 # -- wheels and the image ----------------------------------------------------------------
 CONTEXT=$WORK/context
