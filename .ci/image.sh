@@ -24,13 +24,16 @@ step_start=$SECONDS
 step() { echo "image.sh: $1 ($((SECONDS - step_start)) s so far)"; }
 
 # -- tools ------------------------------------------------------------------------------
+SUITE=bookworm
+if ! compgen -G "/var/lib/apt/lists/*_dists_${SUITE}_InRelease" >/dev/null; then
+  apt-get update -qq
+fi
 if ! command -v buildah >/dev/null || ! command -v mmdebstrap >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q buildah mmdebstrap >/dev/null
 fi
 step "tools ready"
 
 # -- the Debian bases -------------------------------------------------------------------
-SUITE=bookworm
 KEY=$(cat /var/lib/apt/lists/*_dists_${SUITE}*_InRelease | sha256sum | cut -c1-16)
 BASE_TAR=$CACHE/debian-$SUITE-$KEY.tar
 if [ ! -s "$BASE_TAR" ]; then
