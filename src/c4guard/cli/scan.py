@@ -46,14 +46,14 @@ def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size
     check_paths(targets)
     prepared = prepare(report, targets)
     options = ReadOptions(max_file_bytes=max_file_size * 1024 * 1024, jobs=jobs or default_jobs())
-    inputs = _read(targets, options, progress=not report.quiet)
+    inputs = _read(targets, options, show_progress=not report.quiet)
     if not inputs.resources and not inputs.summary.input_errors:
         _nothing_understood(inputs)
     assess_and_exit(inputs, prepared, targets, report)
 
 
-def _read(targets: list[str], options: ReadOptions, *, progress: bool) -> InputSet:
-    if not progress or not sys.stderr.isatty():
+def _read(targets: list[str], options: ReadOptions, *, show_progress: bool) -> InputSet:
+    if not show_progress or not sys.stderr.isatty():
         return read_inputs(targets, options)
     from rich.progress import Progress
 

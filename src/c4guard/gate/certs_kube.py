@@ -8,7 +8,7 @@ ValidatingWebhookConfiguration; nothing else.
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, cast
 
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
@@ -36,9 +36,9 @@ def write_bundle(api: client.ApiClient, bundle: Bundle, name: str, namespace: st
         secret_name = manifest["metadata"]["name"]
         try:
             if _get_secret(core, secret_name, namespace) is None:
-                core.create_namespaced_secret(namespace, manifest)
+                core.create_namespaced_secret(namespace, cast(Any, manifest))
             else:
-                core.replace_namespaced_secret(secret_name, namespace, manifest)
+                core.replace_namespaced_secret(secret_name, namespace, cast(Any, manifest))
         except ApiException as exc:
             why = _why(exc)
             raise KubeCertsError(f"cannot write Secret {namespace}/{secret_name}: {why}") from exc
