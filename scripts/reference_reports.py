@@ -25,8 +25,10 @@ REDACTION_KEY = "c4guard-reference-reports"
 
 
 def targets() -> dict[str, Path]:
-    """Report name -> scan target: each example, and each repository of the corpus."""
-    found = {f"example-{p.name}": p for p in sorted((REPO / "examples").iterdir()) if p.is_dir()}
+    """Report name -> scan target: each example platform, and each repository of the
+    corpus (examples/supply-chain holds a signed artifact, not infrastructure)."""
+    examples = sorted((REPO / "examples").glob("*-platform"))
+    found = {f"example-{p.name}": p for p in examples if p.is_dir()}
     corpus = SHARED / "corpus"
     found.update({f"corpus-{p.name}": p for p in sorted(corpus.iterdir()) if p.is_dir()})
     return found

@@ -6,6 +6,7 @@ import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -95,6 +96,17 @@ def scan(tmp_path: Path) -> Callable[..., Assessment]:
     return _scan
 
 
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A service, package or shared data a test needs is missing: a failure under CI=true
+    (CI must run every test), else a skip whose reason says how to enable it."""
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: every test must run)")
+    pytest.skip(reason)
+
+
 def shared_path(*parts: str) -> Path:
     """A path under the project's shared data. Without it the test skips, saying how to enable
     it, except under CI (`CI=true`), where missing shared data is a failure."""
@@ -104,7 +116,5 @@ def shared_path(*parts: str) -> Path:
             f"shared data not available: {path} "
             "(put ../shared beside the clone, or set C4GUARD_SHARED)"
         )
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(message)
     return path

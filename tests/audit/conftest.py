@@ -12,7 +12,8 @@ import pytest
 
 from c4guard.audit import open_trail
 from c4guard.audit.note import Signer
-from tests.audit.audit_testing import PostgresCluster, find_bindir, unavailable
+from tests.audit.audit_testing import PostgresCluster, find_bindir
+from tests.conftest import unavailable
 
 
 @pytest.fixture(autouse=True)

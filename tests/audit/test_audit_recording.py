@@ -26,7 +26,7 @@ def test_scan_records_the_digest_of_the_written_report(tmp_path: Path) -> None:
     db, report = tmp_path / "audit.db", tmp_path / "report.json"
     result = CliRunner().invoke(
         main,
-        ["scan", INSECURE, "--format", "json", "-o", str(report), "--audit", str(db)],
+        ["scan", INSECURE, "--format", "json", "-o", str(report), "--audit-db", str(db)],
         catch_exceptions=False,
     )
     assert result.exit_code == 1
@@ -70,6 +70,6 @@ def test_unreachable_trail_is_exit_2(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     result = CliRunner().invoke(
-        main, ["scan", INSECURE, "--fail-on", "none", "--audit", str(blocker / "audit.db")]
+        main, ["scan", INSECURE, "--fail-on", "none", "--audit-db", str(blocker / "audit.db")]
     )
     assert result.exit_code == 2 and "audit trail unavailable" in result.output

@@ -101,7 +101,7 @@ def test_images_verified_and_decisions_audited(tmp_path, gate_files, images, wri
     )
     trail = str(tmp_path / "audit.db")
 
-    code, output = run(str(path), "--config", str(gate_files), "--audit", trail)
+    code, output = run(str(path), "--config", str(gate_files), "--audit-db", trail)
 
     assert code == 1
     assert f"ALLOW Pod ml/signed ({path}:1)" in output

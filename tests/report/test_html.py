@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, unavailable
 from tests.report.conftest import report
 
 CHROMIUM = os.environ.get("C4GUARD_CHROMIUM", "/usr/bin/chromium")
@@ -32,11 +32,7 @@ FLAGS = [
 
 
 def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(
-            f"{reason} (CI=true: the HTML report test must run; see .ci/services/chromium.sh)"
-        )
-    pytest.skip(reason)
+    unavailable(f"{reason}; .ci/services/chromium.sh installs it")
 
 
 @pytest.fixture(scope="module")

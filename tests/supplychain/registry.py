@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -12,8 +11,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
 import yaml
+
+from tests.conftest import unavailable
 
 BINARY = "docker-registry"
 
@@ -22,10 +22,7 @@ def require_registry_binary() -> str:
     """The registry binary; missing, a test fails under CI=true and is skipped elsewhere."""
     path = shutil.which(BINARY)
     if path is None:
-        message = f"{BINARY} not installed (run .ci/services/registry.sh)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"{BINARY} not installed (run .ci/services/registry.sh)")
     return path
 
 

@@ -240,7 +240,7 @@ def test_verdict_is_recorded_in_the_audit_trail(release, tmp_path):
         "--offline",
         "--format",
         "json",
-        "--audit",
+        "--audit-db",
         str(db),
     ] + [arg for name in EVIDENCE for arg in ("-e", str(wheel.parent.parent / name))]
     result = CliRunner().invoke(main, args)

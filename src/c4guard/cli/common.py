@@ -4,6 +4,7 @@ configuration they load, and the assess-and-exit path (DESIGN.md, "Command-line 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from c4guard.cli.recording import (
 )
 from c4guard.config import Config, find_config, load_config
 from c4guard.engine import ScanRequest, assess
-from c4guard.errors import EXIT_FINDINGS, EXIT_OK
+from c4guard.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from c4guard.governance.baseline import write_baseline
 from c4guard.model import Assessment
 from c4guard.report import html, junit, markdown, oscal, sarif
@@ -57,6 +58,7 @@ class ReportOptions:
     audit_location: str | None
     create_baseline: str | None
     governance: dict[str, Any]
+    quiet: bool = False
 
 
 def report_options(command: Callable[..., None]) -> Callable[..., None]:
@@ -80,6 +82,7 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
         skip: tuple[str, ...],
         no_inline_ignores: bool,
         baseline_path: str | None,
+        quiet: bool,
         **kwargs: Any,
     ) -> None:
         governance = {
@@ -99,6 +102,7 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
             audit_location,
             create_baseline,
             governance,
+            quiet,
         )
         command(*args, report=report, **kwargs)
 
@@ -140,7 +144,15 @@ def report_options(command: Callable[..., None]) -> Callable[..., None]:
             "--show-passes", is_flag=True, help="List passing findings in the text report."
         ),
         click.option(
-            "--color/--no-color", default=None, help="Colour the text report [default: auto]."
+            "--color/--no-color",
+            default=None,
+            help="Colour the text report [default: on a terminal, unless NO_COLOR is set].",
+        ),
+        click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            help="Text report: only the level line and the failing findings; no notices on stderr.",
         ),
         audit_option,
         governance_options,
@@ -159,10 +171,33 @@ class Prepared:
 def prepare(report: ReportOptions, targets: list[str]) -> Prepared:
     """The configuration and the request's governance fields; raises a `C4GuardError`
     naming what is wrong with them."""
+    check_output(report.output)
     config = load_config(find_config(report.config_path, targets))
     fields = governance_request(config, **report.governance)
     getattr(FORMATS[report.fmt], "require", lambda: None)()
     return Prepared(config, fields)
+
+
+def check_output(output: str | None) -> None:
+    """A report file that cannot be written is a usage error now, before any scanning."""
+    if output is None or output == "-":
+        return
+    path = Path(output)
+    folder = path.parent
+    if path.is_dir():
+        raise UsageError(f"-o {output}: is a directory")
+    if not folder.is_dir():
+        raise UsageError(f"-o {output}: the directory {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"-o {output}: not writable")
+
+
+def check_paths(targets: list[str]) -> None:
+    """Every path to scan exists (`-` is standard input): a usage error now, before any
+    scanning."""
+    missing = [t for t in targets if t != "-" and not os.path.lexists(t)]
+    if missing:
+        raise UsageError("no such file or directory: " + ", ".join(missing))
 
 
 def assess_and_exit(
@@ -184,15 +219,19 @@ def assess_and_exit(
     configured = config.audit.db or DEFAULT_TRAIL if config.audit else None
     location = trail_location(report.audit_location, configured)
     if location is not False:
-        _record(assessment, location, config.audit.actor if config.audit else None)
+        actor = config.audit.actor if config.audit else None
+        _record(assessment, location, actor, quiet=report.quiet)
     sys.exit(exit_code(assessment))
 
 
-def _record(assessment: Assessment, location: str | None, actor: str | None) -> None:
+def _record(
+    assessment: Assessment, location: str | None, actor: str | None, *, quiet: bool
+) -> None:
     report = json_report.to_dict(assessment)
     report_bytes = json_report.dumps(report).encode()
     receipts = record(location, scan_events(report, report_bytes, actor))
-    click.echo(receipt_line(receipts), err=True)
+    if not quiet:
+        click.echo(receipt_line(receipts), err=True)
 
 
 def _emit(assessment: Assessment, report: ReportOptions) -> None:
@@ -200,9 +239,11 @@ def _emit(assessment: Assessment, report: ReportOptions) -> None:
         use_color = (
             report.color
             if report.color is not None
-            else (report.output is None and sys.stdout.isatty())
+            else (report.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
         )
-        rendered = text_report.render(assessment, color=use_color, show_passes=report.show_passes)
+        rendered = text_report.render(
+            assessment, color=use_color, show_passes=report.show_passes, quiet=report.quiet
+        )
     else:
         rendered = FORMATS[report.fmt].render(assessment)
     if report.output:

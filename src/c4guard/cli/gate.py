@@ -1,4 +1,4 @@
-"""`c4guard gate serve | check | webhook-config`.
+"""`c4guard gate serve | check | webhook-config | certs`.
 
 The decision stack (checks, the verifier with sigstore) and the server stack (uvicorn,
 prometheus_client) are imported when a command runs, not when `c4guard` starts.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -93,11 +94,18 @@ def gate_options(func: F) -> F:
     help="Seconds between checks for a rotated certificate.",
 )
 @click.option(
+    "--audit-db",
     "--audit",
     "audit_location",
     metavar="PATH|URL",
     help="Audit trail: SQLite file or postgresql:// URL [default: the config's "
     "audit.db, else the default trail in the state directory].",
+)
+@click.option(
+    "--audit-from",
+    type=_FILE,
+    help="Read the audit trail location (a postgresql:// URL with its password) from this "
+    "file, e.g. a mounted Secret, so it is in no argument or environment variable.",
 )
 @click.option("--actor", help="Who the audit entries name [default: c4guard-gate@HOSTNAME].")
 @click.option(
@@ -141,6 +149,7 @@ def serve(
     client_ca: Path | None,
     tls_reload_interval: float,
     audit_location: str | None,
+    audit_from: Path | None,
     actor: str | None,
     threads: int,
     max_connections: int,
@@ -156,10 +165,15 @@ def serve(
     from c4guard.gate.connections import ConnectionLimits
     from c4guard.gate.metrics import GateMetrics
     from c4guard.gate.recorder import DecisionRecorder
-    from c4guard.gate.server import ReloadingTLS, TLSFiles, serve_app
+    from c4guard.gate.server import ListenError, ReloadingTLS, TLSFiles, serve_app
     from c4guard.gate.webhook import GateApp
 
     logs.configure(log_level)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # a clean exit 0, even while starting
+    if audit_from is not None:
+        if audit_location:
+            raise UsageError("give the audit trail by --audit or by --audit-from, not both")
+        audit_location = audit_from.read_text(encoding="utf-8").strip()
     address = _listen_address(listen, "--listen")
     probes = _listen_address(probe_listen, "--probe-listen") if probe_listen else None
     config = _config(config_path)
@@ -193,9 +207,17 @@ def serve(
     try:
         limits = ConnectionLimits(max_connections, handshake_timeout)
         serve_app(app, address, tls, tls_reload_interval, probes, limits)
+    except ListenError as exc:
+        logs.log_event("listen_failed", error=str(exc))
+        raise ServiceError(str(exc)) from exc
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
         recorder.close()
+        logs.log_event("stopped")
+
+
+def _stop_on_sigterm(_signum: int, _frame: Any) -> None:
+    raise SystemExit(0)
 
 
 @gate.command()
@@ -318,6 +340,100 @@ def webhook_config(
         click.echo(json.dumps(document, indent=2))
     else:
         click.echo(yaml.safe_dump(document, sort_keys=False), nl=False)
+
+
+@gate.command()
+@click.option("--service", default="c4guard-gate", show_default=True, help="The gate's Service.")
+@click.option("--namespace", default="c4guard", show_default=True, help="The gate's namespace.")
+@click.option("--dns", "extra_dns", multiple=True, help="Another DNS name (repeatable).")
+@click.option("--days", type=click.IntRange(1, 3650), default=365, show_default=True)
+@click.option(
+    "--renew-before",
+    type=click.IntRange(0, 3650),
+    default=30,
+    show_default=True,
+    help="Renew a certificate that expires within this many days.",
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep ca.crt, ca.key, tls.crt and tls.key here (kept while valid, renewed when "
+    "near expiry).",
+)
+@click.option(
+    "--secret",
+    "secret_name",
+    help="Print the serving Secret NAME and the CA Secret NAME-ca as YAML on stdout.",
+)
+@click.option(
+    "--in-cluster",
+    "in_cluster",
+    metavar="NAME",
+    help="Keep the PKI in Secrets NAME and NAME-ca of --namespace in the cluster "
+    "(in-cluster service account or kubeconfig).",
+)
+@click.option(
+    "--webhook",
+    help="With --in-cluster: put the CA into this ValidatingWebhookConfiguration's caBundle.",
+)
+def certs(
+    service: str,
+    namespace: str,
+    extra_dns: tuple[str, ...],
+    days: int,
+    renew_before: int,
+    out_dir: Path | None,
+    secret_name: str | None,
+    in_cluster: str | None,
+    webhook: str | None,
+) -> None:
+    """Create the CA and the serving certificate for the gate's Service DNS names; an
+    existing one is kept while valid and renewed when it expires within --renew-before."""
+    from c4guard.gate import certs as pki
+    from c4guard.gate import certs_store
+
+    if not (out_dir or secret_name or in_cluster):
+        raise click.UsageError("say where the certificates go: --out-dir, --secret or --in-cluster")
+    if webhook and not in_cluster:
+        raise click.UsageError("--webhook needs --in-cluster")
+    request = pki.CertRequest(service, namespace, extra_dns, days, max(days, 3650), renew_before)
+    if in_cluster:
+        _kube_certs(request, in_cluster, webhook)
+        return
+    try:
+        existing = certs_store.read_dir(out_dir) if out_dir else None
+        bundle, action, why = pki.ensure(existing, request)
+        if out_dir and action != "kept":
+            certs_store.write_dir(out_dir, bundle)
+    except OSError as exc:
+        raise UsageError(f"cannot keep the certificates in {out_dir}: {exc}") from exc
+    click.echo(f"c4guard: gate certificate {action} ({why})", err=True)
+    if secret_name:
+        manifests = certs_store.secret_manifests(bundle, secret_name, namespace)
+        click.echo(yaml.safe_dump_all(manifests, sort_keys=False), nl=False)
+
+
+def _kube_certs(request: Any, name: str, webhook: str | None) -> None:
+    from c4guard.gate import certs as pki
+    from c4guard.gate import certs_kube
+    from c4guard.live.kubeapi import ConnectOptions, connect
+
+    try:
+        api = connect(ConnectOptions()).api
+        bundle, action, why = pki.ensure(
+            certs_kube.read_bundle(api, name, request.namespace), request
+        )
+        if action != "kept":
+            certs_kube.write_bundle(api, bundle, name, request.namespace)
+        patched = certs_kube.patch_ca_bundle(api, webhook, bundle.ca_cert) if webhook else 0
+    except certs_kube.KubeCertsError as exc:
+        raise ServiceError(str(exc)) from exc
+    message = f"c4guard: gate certificate in Secret {request.namespace}/{name} {action} ({why})"
+    if webhook and patched is None:
+        message += f"; {webhook} does not exist yet (its caBundle is set on the next run)"
+    elif webhook:
+        message += f"; caBundle set on {patched} webhook(s) of {webhook}"
+    click.echo(message, err=True)
 
 
 # -- building the gate ------------------------------------------------------------------

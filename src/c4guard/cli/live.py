@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -62,6 +65,13 @@ def _classes(values: tuple[str, ...]) -> frozenset[str]:
 )
 @click.option("--no-nvml", is_flag=True, help="Do not ask NVML about GPUs.")
 @click.option(
+    "--every",
+    type=click.IntRange(60, 7 * 86400),
+    metavar="SECONDS",
+    help="Probe again every SECONDS, forever (a node DaemonSet); each report is written as "
+    "without it, and the exit code of a probe is not the process's.",
+)
+@click.option(
     "--record-nvml",
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Record this machine's NVML answers to FILE (for --nvml-answers).",
@@ -75,11 +85,12 @@ def host(
     metadata_endpoint: str,
     nvml_answers: Path | None,
     no_nvml: bool,
+    every: int | None,
     record_nvml: Path | None,
 ) -> None:
     """Probe this process and the node it runs on: capabilities, seccomp, LSM, mounts,
     cgroup limits, TEE, TPM, Secure Boot, runtime monitors, GPUs (NVML)."""
-    from c4guard.live.host import HostOptions, read_host
+    from c4guard.live.host import HostOptions
     from c4guard.live.nvml import NvmlSource, NvmlUnavailable, RecordedNvml
 
     if not (pid == "self" or pid.isdigit()):
@@ -105,11 +116,21 @@ def host(
         nvml=nvml,
         metadata_endpoint=metadata_endpoint if probe_metadata else None,
     )
+    target = f"host {root}" + ("" if pid == "self" else f" (pid {pid})")
+    while every:
+        with contextlib.suppress(SystemExit):  # each probe's exit code is its report's
+            _probe_once(options, prepared, target, report)
+        time.sleep(every)
+    _probe_once(options, prepared, target, report)
+
+
+def _probe_once(options: Any, prepared: Any, target: str, report: ReportOptions) -> None:
+    from c4guard.live.host import read_host
+
     inputs = read_host(options)
     if not inputs.resources:
         problems = "; ".join(f"{e.path}: {e.reason}" for e in inputs.summary.input_errors)
-        raise UsageError(f"nothing to assess under {root}: {problems}")
-    target = f"host {root}" + ("" if pid == "self" else f" (pid {pid})")
+        raise UsageError(f"nothing to assess under {options.root}: {problems}")
     assess_and_exit(inputs, prepared, [target], report)
 
 

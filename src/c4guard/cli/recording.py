@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
@@ -18,17 +19,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def audit_option(func: F) -> F:
-    """`--audit [PATH|URL]`: append to the audit trail (alone: the default SQLite trail)."""
-    return click.option(
-        "--audit",
-        "audit_location",
-        is_flag=False,
-        flag_value=DEFAULT_TRAIL,
-        default=None,
+    """`--audit` (a flag: the configured trail, else the default one) and `--audit-db
+    PATH|URL` (this trail; implies --audit). The command receives `audit_location`: None
+    for no recording, DEFAULT_TRAIL, or the location. A flag that takes no value cannot
+    swallow the path that follows it (`scan --audit examples/x` scans examples/x)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, audit: bool, audit_db: str | None, **kwargs: Any) -> Any:
+        location = audit_db or (DEFAULT_TRAIL if audit else None)
+        return func(*args, audit_location=location, **kwargs)
+
+    wrapper = click.option(
+        "--audit-db",
         metavar="PATH|URL",
-        help="Append the outcome to the audit trail: a SQLite file, a postgresql:// URL, or "
-        "the default trail in the state directory when given alone.",
-    )(func)
+        help="Append the outcome to this audit trail: a SQLite file or a postgresql:// URL "
+        "(implies --audit).",
+    )(wrapper)
+    wrapper = click.option(
+        "--audit",
+        is_flag=True,
+        help="Append the outcome to the audit trail: the config's audit.db, else the "
+        "default trail in the state directory.",
+    )(wrapper)
+    return wrapper  # type: ignore[return-value]
 
 
 def trail_location(
@@ -37,7 +50,7 @@ def trail_location(
     """Where to record: False for nowhere, None for the default trail, else the location."""
     if option is None and configured is None:
         return False
-    chosen = option or configured
+    chosen = (configured or option) if option in (None, DEFAULT_TRAIL) else option
     return None if chosen == DEFAULT_TRAIL else chosen
 
 

@@ -11,7 +11,13 @@ import click
 
 from c4guard.catalog import load_catalog
 from c4guard.checks import REGISTRY, checks_for
-from c4guard.cli.common import ReportOptions, assess_and_exit, prepare, report_options
+from c4guard.cli.common import (
+    ReportOptions,
+    assess_and_exit,
+    check_paths,
+    prepare,
+    report_options,
+)
 from c4guard.errors import UsageError
 from c4guard.model import Automation, Requirement
 from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
@@ -38,6 +44,7 @@ from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
 def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size: int) -> None:
     """Scan files, directories or `-` (stdin) and report AISVS C4 conformance."""
     targets = list(paths) or ["."]
+    check_paths(targets)
     prepared = prepare(report, targets)
     config = prepared.config
     options = ReadOptions(
@@ -46,14 +53,14 @@ def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size
         render=config.render,
         config_dir=Path(config.source).parent if config.source else None,
     )
-    inputs = _read(targets, options)
+    inputs = _read(targets, options, show_progress=not report.quiet)
     if not inputs.resources and not inputs.summary.input_errors:
         _nothing_understood(inputs)
     assess_and_exit(inputs, prepared, targets, report)
 
 
-def _read(targets: list[str], options: ReadOptions) -> InputSet:
-    if not sys.stderr.isatty():
+def _read(targets: list[str], options: ReadOptions, *, show_progress: bool) -> InputSet:
+    if not show_progress or not sys.stderr.isatty():
         return read_inputs(targets, options)
     from rich.progress import Progress
 

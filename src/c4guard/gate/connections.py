@@ -234,9 +234,14 @@ class GuardedServer(uvicorn.Server):
         self.guard = ConnectionGuard(create_protocol, self.context, self.limits)
         loop = asyncio.get_running_loop()
         try:
-            server = await loop.create_server(
-                self.guard.protocol, host=config.host, port=config.port, backlog=config.backlog
-            )
+            if sockets:  # bound by the caller (an address in use was reported before start)
+                server = await loop.create_server(
+                    self.guard.protocol, sock=sockets[0], backlog=config.backlog
+                )
+            else:
+                server = await loop.create_server(
+                    self.guard.protocol, host=config.host, port=config.port, backlog=config.backlog
+                )
         except OSError as exc:
             print(f"c4guard: cannot listen on {config.host}:{config.port}: {exc}", file=sys.stderr)
             await self.lifespan.shutdown()

@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import logging
 import signal
+import socket
 import ssl
 import threading
 from dataclasses import dataclass
@@ -159,27 +160,58 @@ def serve_app(
             None,
             PROBE_LIMITS,
         )
-    # uvicorn raises the signal again after its graceful shutdown: end with SystemExit then,
-    # so that the caller's cleanup runs.
-    signal.signal(signal.SIGTERM, _exit)
+    # Bound here, before uvicorn starts: an address in use is one JSON line and exit 2,
+    # not a traceback from inside the event loop.
+    main_socket = bind(listen, main.config.backlog)
+    probe_socket = bind(probes, PROBE_BACKLOG) if probes is not None else None
+    # uvicorn handles SIGTERM while it serves (a graceful shutdown) and raises it again once
+    # stopped: by then there is nothing left to do, so the re-raised signal is ignored and
+    # serve_app returns (the caller's cleanup runs, the exit code is 0).
+    signal.signal(signal.SIGTERM, _ignore)
     loop_factory = main.config.get_loop_factory()
-    thread = _probe_thread(probe, main, loop_factory) if probe is not None else None
+    thread = (
+        _probe_thread(probe, probe_socket, main, loop_factory)
+        if probe is not None and probe_socket is not None
+        else None
+    )
     try:
         with asyncio.Runner(loop_factory=loop_factory) as runner:
-            runner.run(_serve_main(main, tls, reload_interval))
+            runner.run(_serve_main(main, main_socket, tls, reload_interval))
     finally:
         if probe is not None and thread is not None:
             probe.should_exit = True
             thread.join(timeout=5)
 
 
-def _probe_thread(probe: GuardedServer, main: GuardedServer, loop_factory: Any) -> threading.Thread:
+class ListenError(Exception):
+    """An address the gate cannot listen on (in use, not local, not permitted)."""
+
+
+def bind(address: Address, backlog: int) -> socket.socket:
+    """A listening TCP socket on `address`; ListenError names the address and why."""
+    host, port = address
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        raise ListenError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.set_inheritable(True)
+    return sock
+
+
+def _probe_thread(
+    probe: GuardedServer, sock: socket.socket, main: GuardedServer, loop_factory: Any
+) -> threading.Thread:
     """Run the probe server on its own thread; when it stops, the main server stops too."""
 
     def run() -> None:
         try:
             with asyncio.Runner(loop_factory=loop_factory) as runner:
-                runner.run(probe.serve())
+                runner.run(probe.serve(sockets=[sock]))
         except SystemExit:
             pass
         finally:
@@ -190,11 +222,13 @@ def _probe_thread(probe: GuardedServer, main: GuardedServer, loop_factory: Any) 
     return thread
 
 
-async def _serve_main(server: GuardedServer, tls: ReloadingTLS, reload_interval: float) -> None:
+async def _serve_main(
+    server: GuardedServer, sock: socket.socket, tls: ReloadingTLS, reload_interval: float
+) -> None:
     """Run the server and the certificate watcher."""
     watcher = asyncio.create_task(tls.watch(reload_interval))
     try:
-        await server.serve()
+        await server.serve(sockets=[sock])
     finally:
         watcher.cancel()
 
@@ -219,5 +253,5 @@ class ProbeRoutes:
         await self.app(scope, receive, send)
 
 
-def _exit(signum: int, _frame: Any) -> None:
-    raise SystemExit(0)
+def _ignore(_signum: int, _frame: Any) -> None:
+    """SIGTERM once uvicorn has shut down: nothing more to stop."""

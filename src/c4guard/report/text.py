@@ -4,6 +4,7 @@ by requirement with file:line and remediation."""
 from __future__ import annotations
 
 import io
+import textwrap
 from collections import Counter
 
 from rich.console import Console
@@ -30,11 +31,18 @@ SEVERITY_STYLE = {
     "info": "dim",
 }
 MAX_FINDINGS_PER_REQUIREMENT = 25
+INDENT = " " * 13
 
 
 def render(
-    assessment: Assessment, *, color: bool = False, width: int = 110, show_passes: bool = False
+    assessment: Assessment,
+    *,
+    color: bool = False,
+    width: int = 110,
+    show_passes: bool = False,
+    quiet: bool = False,
 ) -> str:
+    """The report; `quiet` keeps the level line and the failing findings only."""
     buffer = io.StringIO()
     console = Console(
         file=buffer,
@@ -44,6 +52,10 @@ def render(
         highlight=False,
         soft_wrap=False,
     )
+    if quiet:
+        _levels(console, assessment)
+        _findings(console, assessment, show_passes=False)
+        return _lines(buffer)
     _header(console, assessment)
     _levels(console, assessment)
     _sections(console, assessment)
@@ -51,7 +63,20 @@ def render(
     _findings(console, assessment, show_passes)
     _governance(console, assessment)
     _inputs(console, assessment)
+    return _lines(buffer)
+
+
+def _lines(buffer: io.StringIO) -> str:
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def _hanging(console: Console, lead: str, text: str, style: str) -> None:
+    """`lead` then `text`, continuation lines indented under the text's first character."""
+    width = max(console.width - len(lead), 40)
+    wrapped = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+    for index, line in enumerate(wrapped or [""]):
+        prefix = lead if index == 0 else " " * len(lead)
+        console.print(Text(prefix + line, style=style), soft_wrap=True)
 
 
 def _header(console: Console, a: Assessment) -> None:
@@ -190,15 +215,14 @@ def _finding(console: Console, f: Finding) -> None:
     console.print(Text(f"             {f.location}", style="dim"))
     if f.suppression is not None:
         expires = f.suppression.expires.isoformat() if f.suppression.expires else "never"
-        console.print(
-            Text(
-                f"             excepted ({f.suppression.source}): "
-                f"{f.suppression.reason}; expires {expires}",
-                style="dim",
-            )
+        _hanging(
+            console,
+            f"{INDENT}excepted ({f.suppression.source}): ",
+            f"{f.suppression.reason}; expires {expires}",
+            "dim",
         )
     elif f.result is not Result.PASS and f.remediation:
-        console.print(Text(f"             fix: {f.remediation}", style="cyan"))
+        _hanging(console, f"{INDENT}fix: ", f.remediation, "cyan")
 
 
 def _inputs(console: Console, a: Assessment) -> None:

@@ -4,7 +4,7 @@ The hash is HMAC-SHA256 under an installation-local key, so a short password can
 recovered from a report by hashing guesses, while one secret keeps one fingerprint
 wherever it is found. `C4GUARD_REDACTION_KEY` sets the key explicitly (reproducible
 fingerprints in CI); otherwise a random key is created once, mode 0600, in the state
-directory.
+directory, and its creation is said once on stderr (when it is a terminal).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import hmac
 import os
 import secrets
 import stat
+import sys
 from pathlib import Path
 
 from c4guard.errors import ConfigError
@@ -58,6 +59,11 @@ def _load_or_create_key(path: Path) -> bytes:
     key = secrets.token_bytes(KEY_BYTES)
     with os.fdopen(fd, "wb") as handle:
         handle.write(key)
+    if sys.stderr.isatty():  # a person at a terminal; logs and pipes are not told
+        sys.stderr.write(
+            f"c4guard: created the redaction key {path} (0600): it keeps the fingerprints of "
+            f"redacted secrets stable across scans; set {KEY_ENV} to choose one instead\n"
+        )
     return key
 
 

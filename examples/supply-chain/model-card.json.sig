@@ -1,0 +1,1 @@
+MEUCIBUprhyiYaCNjv7EVhbhb+g2s9Pyo/+TFxqnPXSOstdVAiEA5pqM4v0ibT6FBXkCUi9soaWL1gP8SxxHK0cfSrCVvYc=
