@@ -128,3 +128,30 @@ def workloads_in(*roots: Path) -> tuple[tuple[Any, str | None], ...]:
         for r in inputs.resources
         if r.origin == "k8s" and (r.api_group, r.kind) in NATIVE
     )
+
+
+def judge_chunk(args: tuple[list[tuple[Any, str | None]], Config, str]) -> Tally:
+    """Compare both verdicts for every object of a chunk (run in a worker process)."""
+    objects, config, engine_name = args
+    python, cel = PythonJudge(config), CelJudge(config, engine_name)
+    tally = Tally()
+    for body, namespace in objects:
+        tally.compare(body, python.failing(body, namespace), cel.failing(body, namespace), EXPORTED)
+    return tally
+
+
+def differential(
+    objects: list[tuple[Any, str | None]], config: Config, engine_name: str = "cel-rust"
+) -> Tally:
+    """Both verdicts for every object, on every core (2 here)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(4, os.cpu_count() or 1)
+    chunks = [objects[i::workers] for i in range(workers)]
+    total = Tally()
+    with ProcessPoolExecutor(workers) as pool:
+        for tally in pool.map(judge_chunk, [(c, config, engine_name) for c in chunks]):
+            for check_id, count in tally.objects.items():
+                total.objects[check_id] = total.objects.get(check_id, 0) + count
+            total.disagreements += tally.disagreements
+    return total

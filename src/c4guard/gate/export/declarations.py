@@ -237,6 +237,20 @@ def _accelerators(c: str, t: str) -> str:
     )
 
 
+# ---------------------------------------------------------------------------- 4.2.3
+
+# `kube.images.parse_image(...).pinned`: the text after the first @ of the stripped
+# reference is an OCI digest.
+DIGEST_REFERENCE = r"^\s*[^@]*@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]{32,}\s*$"
+
+
+def _image_digest(c: str, t: str) -> str:
+    return (
+        f"({present(c, 'image')} && {c}.image != '' && "
+        f"!{c}.image.matches({literal(DIGEST_REFERENCE)}))"
+    )
+
+
 def _sandbox_classes(config: Config) -> str:
     return glob_regex(config.runtime_classes.sandbox + config.runtime_classes.confidential)
 
@@ -273,6 +287,7 @@ DECLARATIONS: dict[str, Declaration] = {
                 ),
             ),
         ),
+        Declaration("K8S-IMAGE-DIGEST", _each_container(_image_digest)),
         Declaration("K8S-APPARMOR", _each_container(_apparmor, linux=True)),
         Declaration("K8S-SELINUX", _each_container(_selinux, linux=True)),
         Declaration("K8S-READONLY-ROOTFS", _READONLY_ROOT),

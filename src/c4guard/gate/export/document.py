@@ -29,7 +29,8 @@ def render(export: Export, policy: GatePolicy, fmt: str, trust: TrustPolicy | No
     if fmt == "vap":
         objects, images = vap_objects(export), [IMAGES_VAP]
     else:
-        objects, images = kyverno_objects(export), _kyverno_images(export, policy, trust, objects)
+        objects = kyverno_objects(export)
+        images = _kyverno_images(export, policy, trust, objects)
     header = _header(export, policy, fmt, images)
     body = yaml.safe_dump_all(objects, sort_keys=False, width=100_000, allow_unicode=True)
     return header + ("---\n" + body if objects else "")
@@ -75,5 +76,5 @@ def _header(export: Export, policy: GatePolicy, fmt: str, images: list[str]) -> 
     wrapped = []
     for line in lines:
         indent = "    " if line.startswith("  - ") else "  "
-        wrapped += textwrap.wrap(line, 96, subsequent_indent=indent) or [""]
+        wrapped += textwrap.wrap(line, 96, subsequent_indent=indent, break_on_hyphens=False) or [""]
     return "".join(f"# {w}\n" for w in wrapped)
