@@ -319,4 +319,9 @@ NOT_EXPRESSIBLE: dict[str, str] = {
     "its images, arguments and environment by c4guard's classifier",
     "K8S-HIGH-RISK-TEE": "the high-risk class comes from c4guard.yaml `classes` and "
     "annotations, and the TEE posture from runtime classes and node selectors together",
+    "K8S-TEE-ATTESTATION": "the confidential and high-risk classes come from c4guard.yaml "
+    "`classes`, and the attestation posture from runtime classes, node selectors and "
+    "decoded CoCo init data",
+    "K8S-CONFIDENTIAL-MODEL-KEYS": "the confidential class comes from c4guard.yaml `classes`, "
+    "and the Key Broker Service from decoded CoCo init data",
 }
