@@ -225,3 +225,16 @@ def test_severity_filter_of_rules_applies_per_check():
 
 def test_unused_config_is_accepted():
     assert Config().runtime_classes.sandbox
+
+
+@pytest.mark.parametrize(
+    "check_id, says",
+    [
+        ("K8S-PRIVILEGED", "exported as CEL"),
+        ("K8S-ENV-LITERAL-SECRET", "not expressible in CEL"),
+        ("K8S-NETPOL-DEFAULT-DENY", "needs evidence beyond the object"),
+    ],
+)
+def test_explain_says_what_the_export_does_with_a_check(check_id: str, says: str):
+    output = CliRunner().invoke(main, ["explain", check_id]).output
+    assert "Native admission policies:" in output and says in output

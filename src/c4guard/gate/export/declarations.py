@@ -314,7 +314,8 @@ DECLARATIONS: dict[str, Declaration] = {
 # Checks the gate can judge on one object whose logic CEL cannot carry faithfully.
 NOT_EXPRESSIBLE: dict[str, str] = {
     "K8S-ENV-LITERAL-SECRET": "token shapes and secret-like names are Python regular "
-    "expressions with Unicode classes and look-around that RE2 (CEL `matches`) lacks",
+    "expressions over str.strip()ped values with Unicode \\w, \\d and case folding; RE2 "
+    "(CEL `matches`) has ASCII classes and standard CEL no trim",
     "K8S-UNTRUSTED-SANDBOX": "whether a workload runs an untrusted model is inferred from "
     "its images, arguments and environment by c4guard's classifier",
     "K8S-HIGH-RISK-TEE": "the high-risk class comes from c4guard.yaml `classes` and "
@@ -325,3 +326,20 @@ NOT_EXPRESSIBLE: dict[str, str] = {
     "K8S-CONFIDENTIAL-MODEL-KEYS": "the confidential class comes from c4guard.yaml `classes`, "
     "and the Key Broker Service from decoded CoCo init data",
 }
+
+
+def native_status(check_id: str, domain: str) -> str | None:
+    """What `c4guard gate export` does with a check, for `c4guard explain`."""
+    if check_id in DECLARATIONS:
+        return (
+            "exported as CEL by `c4guard gate export` (ValidatingAdmissionPolicy, Kyverno "
+            "ValidatingPolicy); the differential tests prove it says what this check says"
+        )
+    if check_id in NOT_EXPRESSIBLE:
+        return (
+            f"not expressible in CEL ({NOT_EXPRESSIBLE[check_id]}); only the webhook "
+            "(`c4guard gate serve`) enforces it at admission"
+        )
+    if domain == "kubernetes":
+        return "not exported: it needs evidence beyond the object; `c4guard scan` judges it"
+    return None

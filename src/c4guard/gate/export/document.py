@@ -32,7 +32,9 @@ def render(export: Export, policy: GatePolicy, fmt: str, trust: TrustPolicy | No
         objects = kyverno_objects(export)
         images = _kyverno_images(export, policy, trust, objects)
     header = _header(export, policy, fmt, images)
-    body = yaml.safe_dump_all(objects, sort_keys=False, width=100_000, allow_unicode=True)
+    body = yaml.dump_all(
+        objects, Dumper=yaml.CSafeDumper, sort_keys=False, width=100_000, allow_unicode=True
+    )
     return header + ("---\n" + body if objects else "")
 
 
