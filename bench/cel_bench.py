@@ -11,6 +11,7 @@ same checks, and the export time for both formats. Nothing is asserted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
