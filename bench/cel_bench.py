@@ -53,10 +53,8 @@ def main() -> None:
         program = cel.compile(source)
         start = time.process_time()
         for context in contexts:
-            try:
+            with contextlib.suppress(Exception):  # an error denies; it still counts
                 cel.evaluate(program, context)
-            except Exception:
-                pass
         spent = time.process_time() - start
         total += spent
         print(f"{check_id:28} {len(source):>10} {len(contexts) / spent:>10.0f}")
