@@ -13,8 +13,9 @@ from typing import Any
 from c4guard.config import Config
 from c4guard.gate.admission import to_mapping
 from c4guard.gate.decision import Gate
+from c4guard.gate.export.cel import template_variables
 from c4guard.gate.export.declarations import DECLARATIONS, Declaration
-from c4guard.gate.export.engine import admission_bindings, engine
+from c4guard.gate.export.engine import Policy, admission_bindings, engine
 from c4guard.gate.export.kinds import NATIVE_KINDS
 from c4guard.gate.policy import CheckSelection, GatePolicy, ImageVerification, Rule
 from c4guard.sources.kubernetes import resources_from_document
@@ -70,14 +71,19 @@ class CelJudge:
         self.engine = engine(engine_name)
         self.params = params_for(config)
         chosen = declarations or DECLARATIONS
-        self.programs = {c: self.engine.compile(d.allowed()) for c, d in chosen.items()}
+        variables = template_variables()
+        self.policies = {c: Policy(self.engine, d.allowed(), variables) for c, d in chosen.items()}
 
     def failing(self, body: Any, namespace: str | None) -> set[str]:
         context = self.engine.bind(admission_bindings(body, namespace, self.params))
+        try:  # every policy has the same variables: evaluate them once
+            context = next(iter(self.policies.values())).bind_variables(context)
+        except Exception:
+            return set(self.policies)
         failing = set()
-        for check_id, program in self.programs.items():
+        for check_id, policy in self.policies.items():
             try:
-                allowed = self.engine.evaluate(program, context)
+                allowed = policy.allowed(context)
             except Exception:
                 allowed = None
             if allowed is not True:

@@ -12,7 +12,13 @@ import json
 import re
 from collections.abc import Callable, Iterable
 
-from c4guard.gate.export.kinds import EACH_ITEM, EACH_VALUE, NATIVE_KINDS, NativeKind
+from c4guard.gate.export.kinds import (
+    EACH_ITEM,
+    EACH_VALUE,
+    NATIVE_KINDS,
+    NativeKind,
+    TemplatePath,
+)
 from c4guard.workloads.views import POD_LEVEL_SECURITY
 
 Predicate = Callable[[str], str]  # CEL text about the template (or container) named by its arg
@@ -73,49 +79,97 @@ def kind_test(kind: NativeKind) -> str:
     return f"(object.kind == {literal(kind.kind)} && {version})"
 
 
+TEMPLATES, TEMPLATE_GROUPS = "templates", "templateGroups"
+
+
+def template_variables() -> list[dict[str, str]]:
+    """The policy variables holding the admitted object's pod templates, whatever its kind:
+    `templates` (a list) and `templateGroups` (lists of templates, for kinds that nest
+    two lists deep; standard CEL has no flatten)."""
+    return [
+        {"name": TEMPLATES, "expression": _dispatch(lambda p: _flat("object", p.steps, p.shape))},
+        {"name": TEMPLATE_GROUPS, "expression": _dispatch(_groups)},
+    ]
+
+
 def over_templates(quantifier: str, predicate: Predicate) -> str:
-    """`exists` or `all` over every pod template of the admitted object, whatever its kind."""
-    by_paths: dict[tuple, list[NativeKind]] = {}
+    """`exists` or `all` over every pod template of the admitted object."""
+    flat = f"variables.{TEMPLATES}.{quantifier}(t, {predicate('t')})"
+    nested = f"variables.{TEMPLATE_GROUPS}.{quantifier}(g, g.{quantifier}(t, {predicate('t')}))"
+    joiner = " || " if quantifier == "exists" else " && "
+    return f"({flat}{joiner}{nested})"
+
+
+def _dispatch(build: Callable[[TemplatePath], str | None]) -> str:
+    """A CEL list chosen by the object's kind: nested conditionals, `[]` for none."""
+    by_paths: dict[tuple[TemplatePath, ...], list[NativeKind]] = {}
     for kind in NATIVE_KINDS:
         by_paths.setdefault(kind.paths, []).append(kind)
-    branches = []
-    for paths, kinds in by_paths.items():
-        test = " || ".join(kind_test(k) for k in kinds)
-        joiner = " || " if quantifier == "exists" else " && "
-        body = joiner.join(
-            _walk(quantifier, "object", p.steps, p.shape, predicate, 0) for p in paths
-        )
-        branches.append(f"(({test}) && ({body}))")
-    return "(" + " || ".join(branches) + ")"
+    expression = "[]"
+    for paths, kinds in reversed(list(by_paths.items())):
+        lists = [found for found in map(build, paths) if found is not None]
+        if lists:
+            test = " || ".join(kind_test(k) for k in kinds)
+            expression = f"(({test}) ? {' + '.join(lists)} : {expression})"
+    return expression
 
 
-def _walk(quantifier: str, var: str, steps: tuple, shape: str, pred: Predicate, depth: int) -> str:
-    for index, step in enumerate(steps):
-        if step in (EACH_ITEM, EACH_VALUE):
-            head = ".".join(steps[:index])
-            items = f"{var}.{head}"
-            item = f"x{depth}" if step == EACH_ITEM else f"k{depth}"
-            node = item if step == EACH_ITEM else f"{items}[{item}]"
-            inner = _walk(quantifier, node, steps[index + 1 :], shape, pred, depth + 1)
-            return _quantify(
-                quantifier, present(var, head), f"{items}.{quantifier}({item}, {inner})"
-            )
-    node = f"{var}.{'.'.join(steps)}" if steps else var
+def _each_steps(steps: tuple[str, ...]) -> list[int]:
+    return [i for i, step in enumerate(steps) if step in (EACH_ITEM, EACH_VALUE)]
+
+
+def _shape(node: str, shape: str) -> str:
     if shape == "podspec":
-        guard, template = present(var, ".".join(steps)), f"{{'spec': {node}}}"
-    elif shape == "container":
-        guard = present(var, ".".join(steps))
-        template = f"{{'spec': {{'containers': [{node}]}}}}"
+        return f"{{'spec': {node}}}"
+    if shape == "container":
+        return f"{{'spec': {{'containers': [{node}]}}}}"
+    return node
+
+
+def _guard(var: str, steps: tuple[str, ...], shape: str) -> str:
+    """The template at `steps` under `var` exists (a template needs its spec)."""
+    path = (*steps, "spec") if shape == "template" else steps
+    return present(var, ".".join(path)) if path else "true"
+
+
+def _node(var: str, steps: tuple[str, ...]) -> str:
+    return f"{var}.{'.'.join(steps)}" if steps else var
+
+
+def _flat(var: str, steps: tuple[str, ...], shape: str, depth: int = 0) -> str | None:
+    """The CEL list of templates at `steps` (at most one list or map on the way)."""
+    each = _each_steps(steps)
+    if not each:
+        guard = _guard(var, steps, shape)
+        single = f"[{_shape(_node(var, steps), shape)}]"
+        return single if guard == "true" else f"({guard} ? {single} : [])"
+    if len(each) > 1:
+        return None
+    index = each[0]
+    head, rest = steps[:index], steps[index + 1 :]
+    items = _node(var, head)
+    if steps[index] == EACH_ITEM:
+        item = node = f"x{depth}"
     else:
-        guard = present(var, ".".join((*steps, "spec")))
-        template = node
-    return _quantify(quantifier, guard, pred(template))
+        item, node = f"k{depth}", f"{items}[k{depth}]"
+    mapped = (
+        f"{items}.filter({item}, {_guard(node, rest, shape)})"
+        f".map({item}, {_shape(_node(node, rest), shape)})"
+    )
+    return f"({present(var, '.'.join(head))} ? {mapped} : [])" if head else mapped
 
 
-def _quantify(quantifier: str, guard: str, body: str) -> str:
-    if quantifier == "exists":
-        return f"({guard} && {body})"
-    return f"(!({guard}) || {body})"
+def _groups(path: TemplatePath) -> str | None:
+    """The CEL list of template lists for a path two lists deep, else None."""
+    each = _each_steps(path.steps)
+    if len(each) != 2:
+        return None
+    if path.steps[each[0]] != EACH_ITEM:
+        raise ValueError(f"unsupported template path {path.steps}")
+    head, rest = path.steps[: each[0]], path.steps[each[0] + 1 :]
+    inner = _flat("g0", rest, path.shape, depth=1)
+    outer = f"{_node('object', head)}.map(g0, {inner})"
+    return f"({present('object', '.'.join(head))} ? {outer} : [])"
 
 
 def containers(template: str, groups: tuple[str, ...] = CONTAINER_GROUPS) -> str:

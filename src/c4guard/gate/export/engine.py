@@ -24,6 +24,8 @@ class Engine(Protocol):
 
     def evaluate(self, program: Any, context: Any) -> Any: ...
 
+    def extend(self, context: Any, name: str, value: Any) -> Any: ...
+
 
 def admitted(value: Any) -> Any:
     """The object as plain JSON data, without null values (the API server decodes a typed
@@ -64,6 +66,10 @@ class RustEngine:
     def evaluate(self, program: Any, context: Any) -> Any:
         return program.execute(context)
 
+    def extend(self, context: Any, name: str, value: Any) -> Any:
+        context.add_variable(name, value)
+        return context
+
 
 class CelPythonEngine:
     """`cel-python` (celpy): a pure-Python interpreter; `matches` uses RE2."""
@@ -80,11 +86,34 @@ class CelPythonEngine:
     def bind(self, bindings: dict[str, Any]) -> Any:
         return {k: self._celpy.json_to_cel(v) for k, v in bindings.items()}
 
+    def extend(self, context: Any, name: str, value: Any) -> Any:
+        return {**context, name: self._celpy.json_to_cel(value)}
+
     def evaluate(self, program: Any, context: Any) -> Any:
         result = program.evaluate(context)
         if isinstance(result, Exception):
             raise result
         return bool(result) if type(result).__name__ == "BoolType" else result
+
+
+class Policy:
+    """An exported validation with the variables it reads, evaluated as the API server
+    does: each variable in order (later ones may read earlier ones), then the expression."""
+
+    def __init__(self, cel: Engine, expression: str, variables: list[dict[str, str]]) -> None:
+        self.cel = cel
+        self.variables = [(v["name"], cel.compile(v["expression"])) for v in variables]
+        self.program = cel.compile(expression)
+
+    def bind_variables(self, context: Any) -> Any:
+        """`variables` in the context (shared by every policy with the same variables)."""
+        values: dict[str, Any] = {}
+        for name, program in self.variables:
+            values[name] = self.cel.evaluate(program, self.cel.extend(context, "variables", values))
+        return self.cel.extend(context, "variables", values)
+
+    def allowed(self, context: Any) -> Any:
+        return self.cel.evaluate(self.program, context)
 
 
 def admission_bindings(

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from c4guard.gate.export.cel import literal
+from c4guard.gate.export.cel import literal, template_variables
 from c4guard.gate.export.plan import Export, PolicyPlan
 from c4guard.gate.export.vap import (
     match_conditions,
@@ -55,10 +55,10 @@ def validating_policy(plan: PolicyPlan, export: Export) -> dict[str, Any]:
         },
         "matchConditions": match_conditions(plan),
     }
-    if plan.params:
-        spec["variables"] = [
-            {"name": name, "expression": literal(export.params[name])} for name in plan.params
-        ]
+    spec["variables"] = [
+        *({"name": name, "expression": literal(export.params[name])} for name in plan.params),
+        *template_variables(),
+    ]
     spec["validations"] = [
         {
             "expression": as_variables(plan.expression),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from c4guard.gate.export.cel import template_variables
 from c4guard.gate.export.kinds import NATIVE_KINDS
 from c4guard.gate.export.plan import Export, PolicyPlan
 
@@ -66,6 +67,7 @@ def policy_object(plan: PolicyPlan, export: Export) -> dict[str, Any]:
         spec["paramKind"] = {"apiVersion": "v1", "kind": "ConfigMap"}
     spec["matchConstraints"] = {"resourceRules": resource_rules()}
     spec["matchConditions"] = match_conditions(plan)
+    spec["variables"] = template_variables()
     spec["validations"] = [
         {"expression": plan.expression, "message": plan.message, "reason": "Forbidden"}
     ]
