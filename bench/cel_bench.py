@@ -22,11 +22,11 @@ from tests.gate.export.differential import PythonJudge, params_for
 from tests.gate.export.strategies import sample_workloads
 
 from c4guard.config import Config
+from c4guard.config.gate import GatePolicy
 from c4guard.gate.export.declarations import DECLARATIONS
 from c4guard.gate.export.document import render
 from c4guard.gate.export.engine import admission_bindings, engine
 from c4guard.gate.export.plan import build_export
-from c4guard.gate.policy import GatePolicy
 
 
 def main() -> None:

@@ -18,17 +18,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from c4guard.live.kubeapi import ApiProblem, ClusterError, Connection
-from c4guard.model import EvidenceGap, InputError, Location, Resource
+from c4guard.model import Domain, EvidenceGap, InputError, Location, Resource
 from c4guard.sources import InputSet
-from c4guard.sources.handlers import FINALIZERS
+from c4guard.sources.kinds import FINALIZERS
 from c4guard.sources.kubernetes import ORIGIN as K8S
 from c4guard.sources.structured import mark_json
 from c4guard.workloads import WORKLOAD_KINDS
 
-DOMAIN = "cluster"
+DOMAIN = Domain.CLUSTER
 PAGE_SIZE = 500
 MAX_PAGES = 20_000
 WORKERS = 8
@@ -205,9 +206,9 @@ class ClusterReader:
         if not namespaces:
             return [lambda: self._list(kind, None)]
         if kind.namespaced:
-            return [lambda ns=ns: self._list(kind, ns) for ns in namespaces]
+            return [partial(self._list, kind, ns) for ns in namespaces]
         if (kind.group, kind.resource) == ("", "namespaces"):
-            return [lambda ns=ns: self._get(kind, ns) for ns in namespaces]
+            return [partial(self._get, kind, ns) for ns in namespaces]
         return [lambda: self._list(kind, None)]
 
     def _list(self, kind: ApiKind, namespace: str | None) -> _Read:

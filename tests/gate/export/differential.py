@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from c4guard.config import Config
+from c4guard.config.gate import CheckSelection, GatePolicy, ImageVerification, Rule
 from c4guard.gate.admission import to_mapping
 from c4guard.gate.decision import Gate
 from c4guard.gate.export.cel import template_variables
 from c4guard.gate.export.declarations import DECLARATIONS, Declaration
 from c4guard.gate.export.engine import Policy, admission_bindings, engine
 from c4guard.gate.export.kinds import NATIVE_KINDS
-from c4guard.gate.policy import CheckSelection, GatePolicy, ImageVerification, Rule
 from c4guard.sources.kubernetes import resources_from_document
 from c4guard.sources.yamlload import Document
 

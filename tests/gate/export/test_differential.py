@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 
 from c4guard.checks import all_checks
 from c4guard.config import Config
+from c4guard.config.gate import GatePolicy, ImageVerification, Rule
 from c4guard.gate.decision import Gate
 from c4guard.gate.export.declarations import DECLARATIONS, NOT_EXPRESSIBLE, Declaration
-from c4guard.gate.policy import GatePolicy, ImageVerification, Rule
 from tests.conftest import shared_path
 from tests.gate.export.admissible import admissible
 from tests.gate.export.differential import (

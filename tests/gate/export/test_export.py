@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from c4guard.checks import all_checks
 from c4guard.cli import main
 from c4guard.config import Config
+from c4guard.config.gate import GatePolicy, Rule
 from c4guard.gate.export.actions import plan_for
 from c4guard.gate.export.declarations import DECLARATIONS, NOT_EXPRESSIBLE
 from c4guard.gate.export.engine import engine
-from c4guard.gate.policy import GatePolicy, Rule
 from c4guard.model import Severity
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "data" / "schemas"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from c4guard.checks.registry import Check
+from c4guard.config.gate import Action, GatePolicy
 from c4guard.gate.export.cel import glob_regex, literal
-from c4guard.gate.policy import Action, GatePolicy
 
 NAMESPACE = "request.namespace"
 

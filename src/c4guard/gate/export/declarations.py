@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from c4guard.checks.isolation import (
+from c4guard.checks.kubernetes.isolation import (
     ALLOWED_ADDED_CAPABILITIES,
     ALLOWED_SELINUX_TYPES,
     APPARMOR_CONTAINER_ANNOTATION,
@@ -70,7 +70,10 @@ def param(name: str) -> str:
 
 
 def _each_container(
-    test: Callable[[str, str], str], *, linux: bool = False, groups=CONTAINER_GROUPS
+    test: Callable[[str, str], str],
+    *,
+    linux: bool = False,
+    groups: tuple[str, ...] = CONTAINER_GROUPS,
 ) -> Predicate:
     def violation(t: str) -> str:
         found = f"({containers(t, groups)}).exists(c, {test('c', t)})"

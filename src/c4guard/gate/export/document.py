@@ -8,11 +8,11 @@ from typing import Any
 
 import yaml
 
+from c4guard.config.gate import GatePolicy
 from c4guard.gate.export.kinds import LEFT_TO_THE_WEBHOOK
 from c4guard.gate.export.kyverno import image_policies, kyverno_objects
 from c4guard.gate.export.plan import Export
 from c4guard.gate.export.vap import vap_objects
-from c4guard.gate.policy import GatePolicy
 from c4guard.supplychain.policy import TrustPolicy
 
 FORMATS = ("vap", "kyverno")

@@ -118,11 +118,11 @@ def _image_policy(
         )
     attestations = []
     for name, predicate in ATTESTATION_TYPES.items():
-        rule = rules.get(name)
-        if rule is None:
+        required = rules.get(name)
+        if required is None:
             continue
         attestations.append({"name": name, "intoto": {"type": predicate}})
-        names = ", ".join(f"attestors.{_ident(n)}" for n in entry.signers_for(rule))
+        names = ", ".join(f"attestors.{_ident(n)}" for n in entry.signers_for(required))
         validations.append(
             {
                 "expression": "images.containers.map(image, verifyAttestationSignatures(image, "

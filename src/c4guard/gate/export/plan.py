@@ -11,9 +11,9 @@ from c4guard.catalog import Catalog, load_catalog
 from c4guard.checks import all_checks
 from c4guard.checks.registry import Check
 from c4guard.config import Config
+from c4guard.config.gate import Action, GatePolicy
 from c4guard.gate.export.actions import plan_for
 from c4guard.gate.export.declarations import DECLARATIONS, NOT_EXPRESSIBLE, Declaration
-from c4guard.gate.policy import Action, GatePolicy
 from c4guard.sources.kubernetes import DOMAIN
 
 DEFAULT_EXCLUDED_NAMESPACES = ("kube-system",)
@@ -97,7 +97,9 @@ def build_export(
     return export
 
 
-def _add(export: Export, check: Check, declaration: Declaration, policy: GatePolicy, level: int):
+def _add(
+    export: Export, check: Check, declaration: Declaration, policy: GatePolicy, level: int
+) -> None:
     plan = plan_for(check, policy, level)
     split = len(plan.actions) > 1
     for action in plan.actions:
