@@ -87,7 +87,17 @@ class CelPythonEngine:
         return {k: self._celpy.json_to_cel(v) for k, v in bindings.items()}
 
     def extend(self, context: Any, name: str, value: Any) -> Any:
-        return {**context, name: self._celpy.json_to_cel(value)}
+        """Bind `name`; values celpy computed stay as they are (converting them again as
+        JSON would turn its booleans, a subclass of int, into integers)."""
+        return {**context, name: self._value(value)}
+
+    def _value(self, value: Any) -> Any:
+        types = self._celpy.celtypes
+        if type(value).__module__ == types.__name__:
+            return value
+        if isinstance(value, dict):
+            return types.MapType({types.StringType(k): self._value(v) for k, v in value.items()})
+        return self._celpy.json_to_cel(value)
 
     def evaluate(self, program: Any, context: Any) -> Any:
         result = program.evaluate(context)
