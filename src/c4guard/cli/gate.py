@@ -436,6 +436,67 @@ def _kube_certs(request: Any, name: str, webhook: str | None) -> None:
     click.echo(message, err=True)
 
 
+@gate.command("export")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["vap", "kyverno"]),
+    required=True,
+    help="vap: ValidatingAdmissionPolicy and bindings; kyverno: Kyverno ValidatingPolicy "
+    "(and ImageValidatingPolicy from the trust policy).",
+)
+@click.option("--config", "config_path", type=_FILE, help="c4guard.yaml with the `gate:` section.")
+@click.option(
+    "--trust-policy", type=_FILE, help="Trust policy for Kyverno image policies [default: config]."
+)
+@click.option(
+    "--namespace",
+    default="c4guard",
+    show_default=True,
+    help="Namespace of the params ConfigMap; left out of the policies, as for the webhook.",
+)
+@click.option(
+    "--exclude-namespace",
+    "excluded",
+    multiple=True,
+    help="Another namespace the policies leave out (repeatable; kube-system always).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File.")
+def export(
+    fmt: str,
+    config_path: Path | None,
+    trust_policy: Path | None,
+    namespace: str,
+    excluded: tuple[str, ...],
+    output: Path | None,
+) -> None:
+    """Export the checks the gate judges on one object as native admission policies."""
+    from c4guard.gate.export.document import render
+    from c4guard.gate.export.plan import build_export
+    from c4guard.supplychain.policy import PolicyError, load_policy
+
+    config = _config(config_path)
+    policy = _policy(config)
+    trust = None
+    path = trust_policy or _relative(config, policy.images.trust_policy)
+    if fmt == "kyverno" and policy.images.verify and path is not None:
+        try:
+            trust = load_policy(path)
+        except PolicyError as exc:
+            raise ConfigError(f"trust policy: {exc}") from exc
+    plan = build_export(
+        config,
+        policy,
+        excluded_namespaces=[namespace, "kube-system", *excluded],
+        params_namespace=namespace,
+    )
+    text = render(plan, policy, fmt, trust)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
 # -- building the gate ------------------------------------------------------------------
 def build_gate(
     config: Config,

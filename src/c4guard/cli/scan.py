@@ -197,4 +197,7 @@ def _explain_check(check_id: str) -> str:
     lines += ["", f"Remediation: {c.remediation}"]
     if c.references:
         lines += ["References:", *[f"  {ref}" for ref in c.references]]
-    return "\n".join(lines)
+    from c4guard.gate.export.declarations import native_status
+
+    native = native_status(c.id, c.domain)
+    return "\n".join([*lines, "", f"Native admission policies: {native}"] if native else lines)
