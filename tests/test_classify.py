@@ -8,12 +8,12 @@ import textwrap
 import pytest
 
 from c4guard.inventory import Inventory
-from c4guard.sources.structured import parse_structured
+from c4guard.sources.kinds import read_structured
 
 
 def workload(manifest: str, extra: str = ""):
     text = textwrap.dedent(manifest) + textwrap.dedent(extra)
-    inv = Inventory(parse_structured(text, "w.yaml").resources)
+    inv = Inventory(read_structured(text, "w.yaml").resources)
     return inv.workloads[0]
 
 
@@ -106,7 +106,7 @@ def test_annotation_declares_classes_and_config_selectors_add_them() -> None:
     )
     rule = {"namespaces": ["ns"], "classes": ["confidential"]}
     config = Config.model_validate({"classes": [rule]})
-    inv = Inventory(parse_structured(manifest, "w.yaml").resources, config)
+    inv = Inventory(read_structured(manifest, "w.yaml").resources, config)
     classes = inv.workloads[0].classes
     assert classes["high-risk"].startswith("annotation c4guard.dev/class")
     assert classes["confidential"].startswith("config classes[0]")

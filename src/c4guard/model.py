@@ -61,20 +61,42 @@ class Automation(StrEnum):
     NONE = "none"
 
 
-# Evidence domains a scan can cover. `cluster` (a live API) provides Kubernetes evidence.
-DOMAINS = (
-    "kubernetes",
-    "terraform",
-    "docker",
-    "compose",
-    "workflows",
-    "secrets",
-    "config",
-    "host",
-    "cluster",
-    "artifacts",
-)
-DOMAIN_EQUIVALENTS = {"cluster": "kubernetes"}
+class Domain(StrEnum):
+    """An evidence domain a scan can cover. A check's domain is the package it lives in
+    (`c4guard.checks.<member name in lower case>`); `cluster` (a live API) provides Kubernetes
+    evidence. The declaration order is the order the checks run in, so findings of one
+    requirement are listed in it."""
+
+    DOCKER = "docker"
+    COMPOSE = "compose"
+    FILES = "secrets"
+    IMAGES = "artifacts"
+    HOST = "host"
+    KUBERNETES = "kubernetes"
+    CLUSTER = "cluster"
+    CONFIG = "config"
+    TERRAFORM = "terraform"
+    CI = "workflows"
+
+
+class Origin(StrEnum):
+    """Where a resource came from: the source that produced it."""
+
+    KUBERNETES = "k8s"
+    TERRAFORM = "terraform"
+    TERRAFORM_FILE = "terraform-file"
+    DOCKER = "docker"
+    COMPOSE = "compose"
+    GITHUB = "workflow"
+    GITLAB = "gitlab"
+    SECRET = "secret"
+    IMAGE = "artifact"
+    CONFIG = "config"
+    HOST = "host"
+
+
+DOMAINS = tuple(d.value for d in Domain)
+DOMAIN_EQUIVALENTS = {Domain.CLUSTER.value: Domain.KUBERNETES.value}
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,7 +32,9 @@ def scan_scenario(directory: Path) -> Assessment:
 
 def area_checks(area_module: str) -> list[str]:
     return sorted(
-        c.id for c in REGISTRY.values() if c.function.__module__ == f"c4guard.checks.{area_module}"
+        c.id
+        for c in REGISTRY.values()
+        if c.function.__module__ == f"c4guard.checks.kubernetes.{area_module}"
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from c4guard.checks.secrets import literal_secret
+from c4guard.checks.kubernetes.secrets import literal_secret
 from tests.checks.kube_fixtures import FIXTURES, area_checks, marked_results, scan_scenario
 from tests.conftest import findings_of
 from tests.expectations import scenario_failures

@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from c4guard.checks.registry import check
+from c4guard.checks.registry import Check, add
 from c4guard.classify import DETECTORS
 from c4guard.cli import main
+from c4guard.model import Domain, Severity
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.gate.harness import FAULT_LABEL
@@ -24,19 +25,26 @@ def _fault(workload: Any) -> str | None:
     return (metadata.get("labels") or {}).get(FAULT_LABEL)
 
 
-@check(
-    "TEST-FAULTY-CHECK",
-    requirement="4.1.1",
-    severity="low",
-    title="A check that raises on request",
-    remediation="none: a planted fault",
-)
 def faulty_check(inv: Any) -> Iterator[Any]:
     """Raises for objects labelled for it."""
     for workload in inv.workloads:
         if _fault(workload) == "check":
             raise RuntimeError("planted fault in a check")
     yield from ()
+
+
+add(
+    Check(
+        "TEST-FAULTY-CHECK",
+        "4.1.1",
+        Severity.LOW,
+        "A check that raises on request",
+        "none: a planted fault",
+        Domain.KUBERNETES,
+        (),
+        faulty_check,
+    )
+)
 
 
 def faulty_detector(workload: Any) -> dict[str, str]:

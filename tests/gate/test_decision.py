@@ -9,11 +9,13 @@ from typing import Any
 
 import pytest
 
-from c4guard.checks.registry import REGISTRY, check, failed
+from c4guard.checks.registry import REGISTRY, Check, failed
+from c4guard.checks.registry import add as add_check
 from c4guard.config import Config, ExceptionRule
 from c4guard.gate.admission import parse_review
 from c4guard.gate.decision import BEYOND_THE_OBJECT, Decision, Gate
 from c4guard.gate.policy import GatePolicy, Rule
+from c4guard.model import Domain, Severity
 from tests.gate.harness import review
 from tests.gate.objects import pod, privileged
 
@@ -37,8 +39,17 @@ def register() -> Iterator[Callable[..., None]]:
     added: list[str] = []
 
     def add(check_id: str, function: Callable, severity: str = "critical") -> None:
-        check(check_id, requirement="4.1.1", severity=severity, title=check_id, remediation="-")(
-            function
+        add_check(
+            Check(
+                check_id,
+                "4.1.1",
+                Severity(severity),
+                check_id,
+                "-",
+                Domain.KUBERNETES,
+                (),
+                function,
+            )
         )
         added.append(check_id)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from c4guard.checks.network import go_duration_hours
+from c4guard.checks.kubernetes.network import go_duration_hours
 from c4guard.kube import selectors
 from c4guard.kube.images import parse_image, sigstore_match, wildcard_match
 from c4guard.kube.netpol import calico_selector

@@ -450,7 +450,7 @@ def test_cgroup_v1_tightest_limit_up_the_hierarchy(tmp_path: Path) -> None:
     ],
 )
 def test_secret_like_names(name: str, secret: bool) -> None:
-    from c4guard.checks.host import secret_like
+    from c4guard.views.host import secret_like
 
     assert secret_like(name) is secret
 

@@ -2,7 +2,11 @@
 
 A check reads the inventory and yields `Outcome`s (what it saw on a subject) or
 `NotApplicable` statements; the engine turns outcomes into findings with the check's
-metadata, so a check never repeats its id, severity or remediation.
+metadata, so a check never repeats its id, severity or remediation. A check's domain is the
+package its module lives in (`c4guard.checks.<domain>.<section>`).
+
+This module is the registration API, not a check module: check modules import it (and
+`c4guard.views`), never each other.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from c4guard.model import Location, NotApplicable, ResourceRef, Result, Severity
+from c4guard.model import Domain, Location, NotApplicable, ResourceRef, Result, Severity
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -53,7 +57,7 @@ class Check:
     severity: Severity
     title: str
     remediation: str
-    domain: str
+    domain: Domain
     references: tuple[str, ...]
     function: CheckFunction
 
@@ -65,6 +69,31 @@ class Check:
 REGISTRY: dict[str, Check] = {}
 
 
+CHECKS_PACKAGE = "c4guard.checks"
+
+
+def domain_of(module: str) -> Domain:
+    """The domain of a check module: the package under `c4guard.checks` it lives in."""
+    parts = module.split(".")
+    if len(parts) != 4 or ".".join(parts[:2]) != CHECKS_PACKAGE:
+        raise ValueError(f"{module}: a check module lives in {CHECKS_PACKAGE}.<domain>.<section>")
+    try:
+        return Domain[parts[2].upper()]
+    except KeyError:
+        known = ", ".join(d.name.lower() for d in Domain)
+        raise ValueError(f"{module}: {parts[2]} is not a domain ({known})") from None
+
+
+def add(registered: Check) -> Check:
+    """Add a check to the registry (its domain a `Domain`, its id new)."""
+    if not isinstance(registered.domain, Domain):
+        raise ValueError(f"check {registered.id}: domain {registered.domain!r} is not a Domain")
+    if registered.id in REGISTRY:
+        raise ValueError(f"check {registered.id} is registered twice")
+    REGISTRY[registered.id] = registered
+    return registered
+
+
 def check(
     check_id: str,
     *,
@@ -72,23 +101,23 @@ def check(
     severity: str,
     title: str,
     remediation: str,
-    domain: str = "kubernetes",
     references: tuple[str, ...] = (),
 ) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check function under `check_id` with its metadata."""
+    """Register a check function under `check_id` with its metadata; its domain is the
+    package of its module."""
 
     def register(function: CheckFunction) -> CheckFunction:
-        if check_id in REGISTRY:
-            raise ValueError(f"check {check_id} is registered twice")
-        REGISTRY[check_id] = Check(
-            check_id,
-            requirement,
-            Severity(severity),
-            title,
-            remediation,
-            domain,
-            references,
-            function,
+        add(
+            Check(
+                check_id,
+                requirement,
+                Severity(severity),
+                title,
+                remediation,
+                domain_of(function.__module__),
+                references,
+                function,
+            )
         )
         return function
 

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from c4guard.live.kubeapi import ApiProblem, ClusterError, Connection
-from c4guard.model import EvidenceGap, InputError, Location, Resource
+from c4guard.model import Domain, EvidenceGap, InputError, Location, Resource
 from c4guard.sources import InputSet
-from c4guard.sources.handlers import FINALIZERS
+from c4guard.sources.kinds import FINALIZERS
 from c4guard.sources.kubernetes import ORIGIN as K8S
 from c4guard.sources.structured import mark_json
 from c4guard.workloads import WORKLOAD_KINDS
 
-DOMAIN = "cluster"
+DOMAIN = Domain.CLUSTER
 PAGE_SIZE = 500
 MAX_PAGES = 20_000
 WORKERS = 8

@@ -42,11 +42,11 @@ from c4guard.live.procfs import (
     tcp_listeners,
 )
 from c4guard.live.rootfs import HostRoot, Unreadable
-from c4guard.model import InputError, Location, Resource
+from c4guard.model import Domain, InputError, Location, Origin, Resource
 from c4guard.sources import InputSet
 
-ORIGIN = "host"
-DOMAIN = "host"
+ORIGIN = Origin.HOST
+DOMAIN = Domain.HOST
 CAPABILITY_FIELDS = ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb")
 SERVICE_ACCOUNT_TOKENS = (
     "/var/run/secrets/kubernetes.io/serviceaccount/token",

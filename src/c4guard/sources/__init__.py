@@ -10,25 +10,9 @@ from dataclasses import dataclass, field
 from c4guard.governance.directives import MARKER
 from c4guard.governance.inline import attach_inline_directives
 from c4guard.model import InputError, InputSummary, RenderNotice, Resource
-from c4guard.sources import (  # noqa: F401  (they register their handlers and interpreters)
-    compose,
-    dockerfile,
-    github,
-    gitlab,
-    images,
-    mosquitto,
-    seccomp,
-    secrets,
-)
 from c4guard.sources.discover import SourceFile, discover
-from c4guard.sources.handlers import (
-    CONTENT_SCANNERS,
-    FINALIZERS,
-    STRUCTURED,
-    FileContext,
-    FileHandler,
-    handler_for,
-)
+from c4guard.sources.handlers import FileContext, FileHandler
+from c4guard.sources.kinds import CONTENT_SCANNERS, FINALIZERS, STRUCTURED, handler_for
 from c4guard.sources.layout import analyse_layout
 from c4guard.sources.result import FileResult
 from c4guard.sources.text import (
@@ -177,7 +161,3 @@ def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:
 
 def default_jobs() -> int:
     return max(1, min(8, os.cpu_count() or 1))
-
-
-# Input kinds that register their handlers, interpreters and finalizers on import.
-from c4guard.sources import terraform  # noqa: E402,F401

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from c4guard.sources.structured import Unsupported
+from c4guard.sources.structured import Interpreter, Unsupported
 from c4guard.sources.yamlload import Document
 
 NOT_YET_SUPPORTED = Unsupported("CloudFormation template (not yet supported by c4guard)")
@@ -29,3 +29,7 @@ def is_template(value: Any) -> bool:
 
 def recognise(document: Document, _display: str, _namespace: str | None) -> Unsupported | None:
     return NOT_YET_SUPPORTED if is_template(document.value) else None
+
+
+# Recognises templates only: they are skipped, so no domain is scanned.
+INTERPRETER = Interpreter(None, recognise)

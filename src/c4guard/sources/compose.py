@@ -13,13 +13,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from c4guard.model import Location, Resource
-from c4guard.sources.structured import INTERPRETERS, Interpreter
+from c4guard.model import Domain, Location, Origin, Resource
+from c4guard.sources.structured import Interpreter
 from c4guard.sources.yamlload import Document, Mapping
 from c4guard.workloads.merge import overlay
 
-ORIGIN = "compose"
-DOMAIN = "compose"
+ORIGIN = Origin.COMPOSE
+DOMAIN = Domain.COMPOSE
 KIND = "ComposeService"
 TOP_LEVEL = frozenset(
     {
@@ -139,4 +139,4 @@ def _end_line(services: Mapping, names: list[Any], position: int, document_end: 
     return document_end
 
 
-INTERPRETERS.insert(0, Interpreter(DOMAIN, resources_from_document))
+INTERPRETER = Interpreter(DOMAIN, resources_from_document)

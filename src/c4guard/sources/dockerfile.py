@@ -12,18 +12,18 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from c4guard.model import Location, Resource
+from c4guard.model import Domain, Location, Origin, Resource
 from c4guard.sources.dockerlines import (
     DockerfileSyntaxError,
     Instruction,
     split_instructions,
 )
-from c4guard.sources.handlers import HANDLERS, FileContext, FileHandler
+from c4guard.sources.handlers import FileContext, FileHandler
 from c4guard.sources.result import FileResult
 from c4guard.sources.structured import TEMPLATE_MARKER
 
-ORIGIN = "docker"
-DOMAIN = "docker"
+ORIGIN = Origin.DOCKER
+DOMAIN = Domain.DOCKER
 KIND = "Dockerfile"
 SCRATCH = "scratch"
 UNRENDERED_TEMPLATE = "unrendered template"
@@ -337,4 +337,4 @@ class StageRef:
         return self.dockerfile.stages[self.index]
 
 
-HANDLERS.append(FileHandler("dockerfile", claims, parse))
+HANDLER = FileHandler("dockerfile", claims, parse)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from c4guard.model import Location, Resource
-from c4guard.sources.structured import INTERPRETERS, Interpreter
+from c4guard.model import Domain, Location, Origin, Resource
+from c4guard.sources.structured import Interpreter
 from c4guard.sources.yamlload import Document
 
-ORIGIN = "workflow"
-DOMAIN = "workflows"
+ORIGIN = Origin.GITHUB
+DOMAIN = Domain.CI
 WORKFLOW = "GitHubWorkflow"
 ACTION = "GitHubAction"
 ACTION_FILES = ("action.yml", "action.yaml")
@@ -78,4 +78,4 @@ def is_action(value: dict[str, Any], path: str) -> bool:
     )
 
 
-INTERPRETERS.insert(0, Interpreter(DOMAIN, resources_from_document))
+INTERPRETER = Interpreter(DOMAIN, resources_from_document)

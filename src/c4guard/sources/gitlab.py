@@ -11,13 +11,13 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from c4guard.model import Location, Resource
+from c4guard.model import Domain, Location, Origin, Resource
 from c4guard.sources.github import normalise
-from c4guard.sources.structured import INTERPRETERS, Interpreter
+from c4guard.sources.structured import Interpreter
 from c4guard.sources.yamlload import Document
 
-ORIGIN = "gitlab"
-DOMAIN = "workflows"
+ORIGIN = Origin.GITLAB
+DOMAIN = Domain.CI
 KIND = "GitLabCI"
 ROOT_FILES = (".gitlab-ci.yml", ".gitlab-ci.yaml")
 GLOBAL_KEYWORDS = frozenset(
@@ -100,4 +100,4 @@ def _is_job(key: Any, job: Any) -> bool:
     return has_work and (key.startswith(".") or bool(JOB_KEYWORDS.intersection(job)))
 
 
-INTERPRETERS.insert(0, Interpreter(DOMAIN, resources_from_document))
+INTERPRETER = Interpreter(DOMAIN, resources_from_document)

@@ -1,5 +1,5 @@
-"""The registry of file handlers, text scanners and finalizers: how each kind of input
-file becomes resources.
+"""The shapes of file handlers, text scanners and finalizers: how each kind of input file
+becomes resources. `c4guard.sources.kinds` lists them all, in the order they are asked.
 
 - A `FileHandler` claims files by name and parses one file's text into a `FileResult`
   (runs in worker processes with --jobs, so it must be a top-level function). A handler
@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from c4guard.sources.result import FileResult
-from c4guard.sources.structured import is_structured, parse_structured
 
 if TYPE_CHECKING:
     from c4guard.sources import InputSet
@@ -47,18 +46,3 @@ class ContentScanner:
 
 
 Finalizer = Callable[["InputSet"], None]
-
-
-def _parse_structured(text: str, context: FileContext) -> FileResult:
-    return parse_structured(text, context.display, context.namespace)
-
-
-STRUCTURED = FileHandler("yaml/json", is_structured, _parse_structured)  # also reads stdin
-HANDLERS: list[FileHandler] = [STRUCTURED]
-CONTENT_SCANNERS: list[ContentScanner] = []
-FINALIZERS: list[Finalizer] = []
-
-
-def handler_for(file_name: str) -> FileHandler | None:
-    """The first handler that claims a file name (stdin is YAML/JSON)."""
-    return next((h for h in HANDLERS if h.claims(file_name)), None)

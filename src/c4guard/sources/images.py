@@ -4,14 +4,14 @@ secret deleted by a later layer still reported (it stays in the image)."""
 
 from __future__ import annotations
 
-from c4guard.model import Location, Resource
+from c4guard.model import Domain, Location, Origin, Resource
 from c4guard.secrets import ImageFormatError, ImageScan, scan_image
-from c4guard.sources.handlers import HANDLERS, FileContext, FileHandler
+from c4guard.sources.handlers import FileContext, FileHandler
 from c4guard.sources.result import FileResult
 from c4guard.sources.secrets import secret_resource
 
-ORIGIN = "artifact"
-DOMAIN = "artifacts"
+ORIGIN = Origin.IMAGE
+DOMAIN = Domain.IMAGES
 OCI_LAYOUT_MARKER = "oci-layout"
 IMAGE_SUFFIXES = (".tar",)
 NOT_AN_IMAGE = "tar archive that is not a container image"
@@ -76,4 +76,4 @@ def _secret_resources(scan: ImageScan, display: str) -> list[Resource]:
     return found
 
 
-HANDLERS.append(FileHandler("container image", claims, parse_image, reads_path=True))
+HANDLER = FileHandler("container image", claims, parse_image, reads_path=True)

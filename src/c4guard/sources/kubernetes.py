@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from c4guard.model import Location, Resource
+from c4guard.model import Domain, Location, Origin, Resource
+from c4guard.sources.structured import Interpreter
 from c4guard.sources.yamlload import Document, Mapping
 
-ORIGIN = "k8s"
-DOMAIN = "kubernetes"
+ORIGIN = Origin.KUBERNETES
+DOMAIN = Domain.KUBERNETES
 UNSPECIFIED_NAMESPACE = "<unspecified>"
 
 CLUSTER_SCOPED_KINDS = frozenset(
@@ -140,3 +141,6 @@ def _namespace(kind: str, metadata: dict[str, Any], override: str | None) -> str
         return None
     written = metadata.get("namespace")
     return override or (str(written) if written else UNSPECIFIED_NAMESPACE)
+
+
+INTERPRETER = Interpreter(DOMAIN, resources_from_document)

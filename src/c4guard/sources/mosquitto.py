@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from c4guard.model import Location, Resource
-from c4guard.sources.handlers import HANDLERS, FileContext, FileHandler
+from c4guard.model import Domain, Location, Origin, Resource
+from c4guard.sources.handlers import FileContext, FileHandler
 from c4guard.sources.result import FileResult
 from c4guard.sources.yamlload import Mapping
 
-ORIGIN, DOMAIN, KIND = "config", "config", "MosquittoConfig"
+ORIGIN, DOMAIN, KIND = Origin.CONFIG, Domain.CONFIG, "MosquittoConfig"
 MAX_LINES = 100_000
 # Directives that belong to the listener they follow (the rest are global unless
 # per_listener_settings is on).
@@ -104,4 +104,4 @@ def _claims(name: str) -> bool:
     return lowered.startswith("mosquitto") and lowered.endswith(".conf")
 
 
-HANDLERS.append(FileHandler("mosquitto", _claims, _parse_file))
+HANDLER = FileHandler("mosquitto", _claims, _parse_file)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from c4guard.model import Location, Resource
-from c4guard.sources.structured import INTERPRETERS, Interpreter
+from c4guard.model import Domain, Location, Origin, Resource
+from c4guard.sources.structured import Interpreter
 from c4guard.sources.yamlload import Document
 
-ORIGIN, DOMAIN, KIND = "config", "config", "SeccompProfile"
+ORIGIN, DOMAIN, KIND = Origin.CONFIG, Domain.CONFIG, "SeccompProfile"
 
 
 def _interpret(document: Document, path: str, _namespace: str | None) -> list[Resource] | None:
@@ -33,4 +33,4 @@ def _interpret(document: Document, path: str, _namespace: str | None) -> list[Re
     ]
 
 
-INTERPRETERS.append(Interpreter(DOMAIN, _interpret))
+INTERPRETER = Interpreter(DOMAIN, _interpret)

@@ -5,13 +5,13 @@ the keyed fingerprint, never the secret itself."""
 
 from __future__ import annotations
 
-from c4guard.model import Location, Resource
+from c4guard.model import Domain, Location, Origin, Resource
 from c4guard.secrets import SecretMatch, scan_bytes
-from c4guard.sources.handlers import CONTENT_SCANNERS, ContentScanner, FileContext
+from c4guard.sources.handlers import ContentScanner, FileContext
 from c4guard.sources.result import FileResult
 
-ORIGIN = "secret"
-DOMAIN = "secrets"
+ORIGIN = Origin.SECRET
+DOMAIN = Domain.FILES
 KIND = "EmbeddedSecret"
 NOT_SCANNED = {
     "too_large": "file over the secret-scan size limit",
@@ -50,4 +50,4 @@ def scan_content(data: bytes, context: FileContext) -> FileResult:
     return result
 
 
-CONTENT_SCANNERS.append(ContentScanner("secrets", scan_content))
+SCANNER = ContentScanner("secrets", scan_content)

@@ -1,5 +1,5 @@
 """YAML and JSON files: parsed once, then offered to the interpreters that recognise
-their documents (Kubernetes now; compose, CI workflows and others register here)."""
+their documents (`c4guard.sources.kinds.INTERPRETERS`, in order)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from typing import Any
 
 import yaml
 
-from c4guard.model import Resource
-from c4guard.sources import kubernetes
+from c4guard.model import Domain, Resource
 from c4guard.sources.result import FileResult
 from c4guard.sources.yamlload import Document, Mapping, Sequence, YAMLLimitError, load_documents
 
@@ -34,27 +33,32 @@ class Unsupported:
 
 @dataclass(frozen=True, slots=True)
 class Interpreter:
-    """Turns documents of a file into resources, or declines them (returns None)."""
+    """Turns documents of a file into resources of `domain`, or declines them (returns
+    None). An interpreter that only recognises what c4guard cannot judge has no domain."""
 
-    domain: str
+    domain: Domain | None
     interpret: Callable[[Document, str, str | None], list[Resource] | Unsupported | None]
 
-
-INTERPRETERS: list[Interpreter] = [
-    Interpreter(kubernetes.DOMAIN, kubernetes.resources_from_document),
-]
+    def __post_init__(self) -> None:
+        if self.domain is not None and not isinstance(self.domain, Domain):
+            raise ValueError(
+                f"interpreter {self.interpret.__name__}: {self.domain!r} is not a Domain"
+            )
 
 
 def is_structured(name: str) -> bool:
     return name.lower().endswith(STRUCTURED_SUFFIXES)
 
 
-def parse_structured(text: str, display: str, namespace: str | None = None) -> FileResult:
-    """Parse a YAML stream or JSON file and interpret every document it holds."""
+def parse_structured(
+    text: str, display: str, namespace: str | None, interpreters: tuple[Interpreter, ...]
+) -> FileResult:
+    """Parse a YAML stream or JSON file and offer every document it holds to
+    `interpreters`, in order."""
     result = FileResult()
     documents, error = _documents(text, display)
     for document in documents:
-        _interpret(document, display, namespace, result)
+        _interpret(interpreters, document, display, namespace, result)
     if error is not None:
         line, reason = error
         if not result.resources and TEMPLATE_MARKER.search(text):
@@ -67,15 +71,22 @@ def parse_structured(text: str, display: str, namespace: str | None = None) -> F
     return result
 
 
-def _interpret(document: Document, display: str, namespace: str | None, result: FileResult) -> None:
-    for interpreter in INTERPRETERS:
+def _interpret(
+    interpreters: tuple[Interpreter, ...],
+    document: Document,
+    display: str,
+    namespace: str | None,
+    result: FileResult,
+) -> None:
+    for interpreter in interpreters:
         resources = interpreter.interpret(document, display, namespace)
         if isinstance(resources, Unsupported):
             result.skipped = result.skipped or resources.reason
             return
         if resources is not None:
             result.resources.extend(resources)
-            result.domains.add(interpreter.domain)
+            if interpreter.domain is not None:
+                result.domains.add(interpreter.domain)
             result.claimed = True
             return
 

@@ -13,14 +13,14 @@ from typing import Any
 
 import yaml
 
-from c4guard.model import Location, Resource
+from c4guard.model import Domain, Location, Origin, Resource
 from c4guard.sources.handlers import FileContext
 from c4guard.sources.result import FileResult
 from c4guard.sources.terraform.hcl import Attribute, Block, Expr, HclError, parse_hcl
 from c4guard.sources.yamlload import Mapping, YAMLLimitError, load_documents
 
-DOMAIN = "terraform"
-SOURCE_ORIGIN = "terraform-file"
+DOMAIN = Domain.TERRAFORM
+SOURCE_ORIGIN = Origin.TERRAFORM_FILE
 CONFIG_SUFFIXES = (".tf", ".tf.json")
 VARS_SUFFIXES = (".tfvars", ".tfvars.json")
 # JSON syntax: which top-level keys hold labelled blocks, and how many labels they have.

@@ -19,7 +19,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from c4guard.governance.inline import attach_directives
-from c4guard.model import InputError, Location, Resource
+from c4guard.model import InputError, Location, Origin, Resource
 from c4guard.sources import kubernetes
 from c4guard.sources.terraform.environments import environment_name, namespace_for
 from c4guard.sources.terraform.evaluate import Scope, evaluate
@@ -32,7 +32,7 @@ from c4guard.sources.yamlload import Mapping, Sequence
 if TYPE_CHECKING:
     from c4guard.sources import InputSet
 
-ORIGIN = "terraform"
+ORIGIN = Origin.TERRAFORM
 # Resource.api_version of Terraform resources: where the values come from.
 FROM_CONFIGURATION = "terraform/configuration"
 FROM_PLAN = "terraform/plan"

@@ -1,0 +1,1 @@
+"""Checks of CI pipelines (GitHub Actions workflows, GitLab CI), one module per C4 section."""

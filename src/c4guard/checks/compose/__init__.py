@@ -1,0 +1,1 @@
+"""Checks of Docker Compose files, one module per C4 section."""

@@ -1,0 +1,1 @@
+"""Checks of Dockerfiles, one module per C4 section."""

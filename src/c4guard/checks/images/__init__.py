@@ -1,0 +1,1 @@
+"""Checks of container images (image archives), one module per C4 section."""

@@ -1,0 +1,1 @@
+"""Checks of Kubernetes manifests and live clusters, one module per C4 section."""
