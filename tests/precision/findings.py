@@ -34,6 +34,9 @@ class Finding:
     message: str
     requirement: str
     origin: str
+    kind: str = ""
+    name: str = ""
+    namespace: str | None = None
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -67,6 +70,9 @@ def findings_of(repo: str, report: dict[str, Any]) -> Iterator[Finding]:
                 message=raw["message"],
                 requirement=requirement["id"],
                 origin=raw["resource"]["origin"],
+                kind=raw["resource"]["kind"],
+                name=raw["resource"]["name"],
+                namespace=raw["resource"].get("namespace"),
             )
 
 
