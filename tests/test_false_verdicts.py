@@ -3,13 +3,18 @@ fix. Test names carry the class number."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from c4guard.engine import Assessment
+from c4guard.secrets.files import scan_bytes
 from c4guard.secrets.placeholders import is_placeholder
+from c4guard.secrets.scanner import scan_text
 from tests.conftest import findings_of
 
 Write = Callable[[str, str], Path]
@@ -72,3 +77,73 @@ def test_class03_terraform_placeholder_password_is_not_a_literal(write: Write, s
         """,
     )
     assert sorted(results(scan(), "TF-SECRET-LITERAL")) == ["fail", "pass"]
+
+
+# --- class 2: bundled code, duplicates, public-by-design keys, test files
+
+LONG_LINE = "var x=1;" * 160
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        (
+            "dist/yarn-release.cjs",
+            LONG_LINE + 'o={password:"r.pw),e?n:t",u="Server=h;Password=t),e?r;"};\n',
+        ),
+        ("swagger-ui-bundle.min.js", 'a.password="Qz7,e?t:n)Kp";\n'),
+        ("db_test.go", 'func TestDB(t *testing.T) { password := "Sup3rS3cretPw!x" }\n'),
+        (
+            "tests/test_client.py",
+            'def test_login():\n    client.login(password="Sup3rS3cretPw!x")\n',
+        ),
+        (
+            "docusaurus.config.js",
+            "algolia: {\n  appId: 'BH4D9OD16A',\n"
+            "  apiKey: '25626fae796133dc1e734c6bcaaeac3c',\n}\n",
+        ),
+        (
+            "index.html",
+            "<script defer src='https://static.cloudflareinsights.com/beacon.min.js' "
+            'data-cf-beacon=\'{"token": "4b8c2d1e9f0a4b3c8d7e6f5a4b3c2d1e"}\'></script>\n',
+        ),
+    ],
+)
+def test_class02_code_fragments_public_keys_and_test_literals_are_not_secrets(
+    name: str, text: str
+) -> None:
+    assert scan_text(text, name) == []
+
+
+def test_class02_a_real_literal_in_production_code_is_still_found() -> None:
+    assert scan_text('password = "Sup3rS3cretPw!x"\n', "app/settings.py")
+
+
+def test_class02_one_secret_found_twice_in_a_file_is_one_finding() -> None:
+    text = "password: Sup3rS3cretPw9x\nother:\n  password: Sup3rS3cretPw9x\n"
+    matches = scan_bytes(text.encode(), "values.yaml").matches
+    assert [m.line for m in matches] == [1]
+
+
+# --- class 16: private keys wrapped over lines, and Secret data decoded before scanning
+
+
+def _private_key_pem() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def test_class16_base64_key_wrapped_in_a_block_scalar_is_found() -> None:
+    encoded = base64.b64encode(_private_key_pem().encode()).decode()
+    wrapped = "\n".join("    " + encoded[i : i + 76] for i in range(0, len(encoded), 76))
+    text = f"kind: ConfigMap\ndata:\n  tls.key: |\n{wrapped}\n  other: x\n"
+    assert [m.rule_id for m in scan_text(text, "cm.yaml")] == ["encoded-private-key"]
+
+
+def test_class16_secret_data_is_decoded_before_it_is_scanned() -> None:
+    encoded = base64.b64encode(("\n" + _private_key_pem()).encode()).decode()
+    text = f"apiVersion: v1\nkind: Secret\nmetadata: {{name: k}}\ndata:\n  ssh: {encoded}\n"
+    matches = scan_bytes(text.encode(), "secret.yaml").matches
+    assert [(m.line, m.also_key_material) for m in matches] == [(5, True)]
