@@ -4,13 +4,16 @@ fix. Test names carry the class number."""
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from c4guard.cli import main
 from c4guard.engine import Assessment
 from c4guard.secrets.files import scan_bytes
 from c4guard.secrets.placeholders import is_placeholder
@@ -147,3 +150,99 @@ def test_class16_secret_data_is_decoded_before_it_is_scanned() -> None:
     text = f"apiVersion: v1\nkind: Secret\nmetadata: {{name: k}}\ndata:\n  ssh: {encoded}\n"
     matches = scan_bytes(text.encode(), "secret.yaml").matches
     assert [(m.line, m.also_key_material) for m in matches] == [(5, True)]
+
+
+# --- class 10: requirement status with suppressions
+
+
+def test_class10_only_suppressed_failures_pass_with_exceptions(write: Write, scan: Scan) -> None:
+    write(
+        "app.yaml",
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web, namespace: shop}
+        spec:
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec:
+              containers: [{name: web, image: nginx:1.27}]
+        """,
+    )
+    write(
+        "waf.tf",
+        """
+        # c4guard:ignore TF-RATE-LIMITS reason="rate limits live in the CDN" expires=2099-01-01
+        resource "aws_wafv2_web_acl" "edge" {
+          name  = "edge"
+          scope = "REGIONAL"
+        }
+        """,
+    )
+    result = next(r for r in scan().requirements if r.requirement.id == "4.6.2")
+    assert result.status.value == "pass"
+    assert "exception" in result.reason
+
+
+# --- class 11: Terraform templates are listed like Helm templates
+
+
+def test_class11_terraform_templates_are_not_judged_nor_input_errors(
+    write: Write, scan: Scan
+) -> None:
+    write(
+        "main.tf",
+        """
+        resource "kubernetes_manifest" "m" {
+          manifest = yamldecode(templatefile("${path.module}/manifests/pod.yaml", {ns = "a"}))
+        }
+        """,
+    )
+    write(
+        "manifests/pod.yaml",
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p, namespace: "${ns}"}
+        spec:
+          containers: [{name: c, image: busybox, securityContext: {privileged: true}}]
+        """,
+    )
+    write(
+        "templates/job.tftpl.yaml",
+        """
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: j}
+        spec:
+          template:
+            spec:
+        %{ if gpu }
+              nodeSelector: {gpu: "true"}
+        %{ endif }
+              containers: [{name: c, image: busybox}]
+        """,
+    )
+    assessment = scan()
+    assert not assessment.inputs.input_errors
+    assert not [f for f in assessment.findings() if f.location.path.endswith(".yaml")]
+    assert [n.tool for n in assessment.inputs.render_notices].count("terraform") == 2
+
+
+# --- class 12: content only the secret scanner understood is read and reported
+
+
+def test_class12_a_folder_of_values_files_is_reported_not_nothing_to_assess(
+    write: Write, tmp_path: Path
+) -> None:
+    write("values.yaml", "replicas: 2\nimage: {repository: app, tag: '1.0'}\n")
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["summary"]["files_read"] == 1
+
+
+def test_class12_secret_findings_count_their_files_as_read(write: Write, tmp_path: Path) -> None:
+    write("values.yaml", "database:\n  password: Sup3rS3cretPw9x\n")
+    result = CliRunner().invoke(main, ["scan", str(tmp_path), "--fail-on", "none"])
+    assert "Read 1 files" in result.output, result.output

@@ -232,7 +232,8 @@ def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size
     prepared = prepare(report, targets)
     options = ReadOptions(max_file_bytes=max_file_size * 1024 * 1024, jobs=jobs or default_jobs())
     inputs = _read(targets, options)
-    if not inputs.resources and not inputs.summary.input_errors:
+    understood = inputs.resources or inputs.summary.files_by_domain  # incl. the secret scan
+    if not understood and not inputs.summary.input_errors:
         _nothing_understood(inputs)
     assess_and_exit(inputs, prepared, targets, report)
 
