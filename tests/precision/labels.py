@@ -3,7 +3,8 @@
 Each label names one corpus finding (fingerprint, repository, file; see `findings.py`) with
 the result it had when it was read, and says whether its claim was true. A false finding that
 has been fixed keeps its label, with `fixed:` saying how: `result` (the same resource now gets
-another result) or `gone` (the file or resource is no longer judged by that check). A false
+another result, under its own fingerprint when the setting differs) or `gone` (the file
+or resource is no longer judged by that check). A false
 finding not fixed yet carries `open:` with the issue class it belongs to.
 """
 
@@ -84,7 +85,9 @@ def current(label: Label, found: dict[tuple[str, str, str], list[Finding]]) -> F
 def problems(labels: Iterable[Label], findings: Iterable[Finding]) -> list[str]:
     """What today's findings contradict: true findings that disappeared or changed result,
     false findings that came back, open ones already fixed, and stale labels."""
+    findings = list(findings)
     found = index(findings)
+    judged = {(f.check_id, f.repo, f.relpath) for f in findings}
     issues = []
     for label in labels:
         now = current(label, found)
@@ -97,8 +100,12 @@ def problems(labels: Iterable[Label], findings: Iterable[Finding]) -> list[str]:
                 issues.append(f"open false finding is fixed; record `fixed:`: {label}")
         elif not label.label and came_back:
             issues.append(f"labelled false finding came back: {label} ({label.reason})")
-        elif not label.label and label.fixed == "result" and now is None:
-            issues.append(f"stale label (no finding for its resource any more): {label}")
+        elif (
+            not label.label
+            and label.fixed == "result"
+            and ((label.check, label.repo, label.relpath) not in judged)
+        ):
+            issues.append(f"stale label (its check no longer judges the file): {label}")
         elif not label.label and label.fixed == "gone" and now is not None:
             issues.append(f"fixed-as-gone finding is judged again ({now.result}): {label}")
         elif not label.label and label.fixed is None:
