@@ -246,3 +246,58 @@ def test_class12_secret_findings_count_their_files_as_read(write: Write, tmp_pat
     write("values.yaml", "database:\n  password: Sup3rS3cretPw9x\n")
     result = CliRunner().invoke(main, ["scan", str(tmp_path), "--fail-on", "none"])
     assert "Read 1 files" in result.output, result.output
+
+
+# --- class 1: what cannot be seen from the inputs is unknown, not fail
+
+
+def test_class01_node_pool_of_a_cluster_defined_elsewhere_is_unknown(
+    write: Write, scan: Scan
+) -> None:
+    write(
+        "pools.tf",
+        """
+        data "google_container_cluster" "shared" {
+          name     = var.cluster_name
+          location = var.region
+        }
+        resource "google_container_node_pool" "gpu" {
+          cluster = data.google_container_cluster.shared.name
+          node_config { machine_type = "a2-highgpu-1g" }
+        }
+        resource "google_container_node_pool" "cpu" {
+          cluster = var.cluster_name
+          node_config { machine_type = "e2-standard-4" }
+        }
+        """,
+    )
+    assert results(scan(), "TF-GKE-METADATA") == ["unknown", "unknown"]
+
+
+def test_class01_legacy_gke_metadata_server_spelling_passes(write: Write, scan: Scan) -> None:
+    write(
+        "gke.tf",
+        """
+        resource "google_container_cluster" "c" {
+          name = "c"
+          node_config {
+            workload_metadata_config { node_metadata = "GKE_METADATA_SERVER" }
+          }
+        }
+        """,
+    )
+    assert results(scan(), "TF-GKE-METADATA") == ["pass"]
+
+
+def test_class01_aks_private_cluster_from_a_variable_is_unknown(write: Write, scan: Scan) -> None:
+    write(
+        "aks.tf",
+        """
+        variable "private_cluster" {}
+        resource "azurerm_kubernetes_cluster" "k" {
+          name                    = "k"
+          private_cluster_enabled = var.private_cluster
+        }
+        """,
+    )
+    assert results(scan(), "TF-K8S-API-PUBLIC") == ["unknown"]
