@@ -301,3 +301,23 @@ def test_class01_aks_private_cluster_from_a_variable_is_unknown(write: Write, sc
         """,
     )
     assert results(scan(), "TF-K8S-API-PUBLIC") == ["unknown"]
+
+
+def test_agreement_terraform_string_booleans_and_a_disabled_metadata_endpoint(
+    write: Write, scan: Scan
+) -> None:
+    write(
+        "main.tf",
+        """
+        resource "google_compute_instance" "vm" {
+          name = "vm"
+          shielded_instance_config { enable_secure_boot = "true" }
+        }
+        resource "aws_instance" "no_imds" {
+          metadata_options { http_endpoint = "disabled" }
+        }
+        """,
+    )
+    assessment = scan()
+    assert results(assessment, "TF-SECURE-BOOT") == ["pass"]
+    assert results(assessment, "TF-IMDSV2") == ["pass"]

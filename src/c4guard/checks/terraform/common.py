@@ -42,6 +42,13 @@ def tee_outcomes(
         )
 
 
+def hcl_equal(value: Any, good: Any) -> bool:
+    """Equal as Terraform compares after its type conversion: `"true"` is the bool true."""
+    if isinstance(good, bool) and isinstance(value, str) and value.lower() in ("true", "false"):
+        return (value.lower() == "true") is good
+    return bool(value == good and type(value) is type(good))
+
+
 def expect(item: TfResource, setting: Setting, good: Any, passes: str, fails: str) -> Outcome:
     """Pass when the setting is `good`, unknown when it cannot be known here, else fail
     naming the value and whether it is the provider's default."""
@@ -49,7 +56,7 @@ def expect(item: TfResource, setting: Setting, good: Any, passes: str, fails: st
     reason = unknown_reason(value)
     if reason:
         return unknown(item, f"{setting.path} is unknown: {reason}", setting=setting)
-    if value == good and type(value) is type(good):
+    if hcl_equal(value, good):
         return passed(item, passes, setting=setting)
     shown = str(value).lower() if isinstance(value, bool) else value
     default = "" if setting.present else ", the provider's default"

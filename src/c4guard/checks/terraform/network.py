@@ -260,6 +260,10 @@ def imdsv2_required(inv: Inventory) -> Iterator[Outcome]:
     for item in defaults:
         yield _tokens_outcome(item, item.setting("http_tokens", default="no-preference"), False)
     for item in index.kinds("aws_instance", "aws_launch_template", "aws_launch_configuration"):
+        endpoint = item.setting("metadata_options", "http_endpoint")
+        if str(endpoint.value).lower() == "disabled":
+            yield passed(item, "turns the instance metadata endpoint off", setting=endpoint)
+            continue
         setting = item.setting("metadata_options", "http_tokens", default="optional")
         yield _tokens_outcome(item, setting, item.resource.namespace in required_in)
     for group in index.kinds("aws_eks_node_group"):
