@@ -321,3 +321,20 @@ def test_agreement_terraform_string_booleans_and_a_disabled_metadata_endpoint(
     assessment = scan()
     assert results(assessment, "TF-SECURE-BOOT") == ["pass"]
     assert results(assessment, "TF-IMDSV2") == ["pass"]
+
+
+def test_class03_placeholder_and_ko_images_are_not_tags(write: Write, scan: Scan) -> None:
+    write(
+        "ds.yaml",
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: p}
+        spec:
+          containers:
+            - {name: a, image: "FILLED BY THE OPERATOR"}
+            - {name: b, image: "ko://github.com/sigstore/cosign/v3/test/cmd/getoidctoken"}
+            - {name: c, image: "nginx:1.27"}
+        """,
+    )
+    assert results(scan(), "K8S-IMAGE-DIGEST") == ["unknown", "pass", "fail"]

@@ -92,3 +92,24 @@ def is_placeholder(value: str) -> bool:
     if any(sequence in lowered for sequence in SEQUENCES):
         return True
     return len(set(text)) < min(6, max(2, len(text) // 3))
+
+
+# In a name or reference (an image, a namespace) the words that mark filler are fewer:
+# `google-samples` and `registry.example.com` name real or documented things.
+REFERENCE_WORDS = re.compile(
+    r"filled[_ -]by|your[_-]|changeme|change[_-]me|placeholder|replace[_-]?me|dummy|\bfake\b"
+    r"|\btodo\b",
+    re.IGNORECASE,
+)
+
+
+def is_placeholder_reference(value: str) -> bool:
+    """A name or reference that a tool or person fills in later: template syntax, spaces,
+    or filler words (`FILLED BY THE OPERATOR`, `your-image`, `app:dummy`)."""
+    text = value.strip()
+    return (
+        not text
+        or is_template(text)
+        or any(c.isspace() for c in text)
+        or REFERENCE_WORDS.search(text) is not None
+    )
