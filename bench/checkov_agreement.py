@@ -133,16 +133,52 @@ def checkov_resource(check_id: str, path: str, resource: str) -> str:
     return terraform_address(resource)
 
 
+def _checkov_json(command: list[str], cwd: Path | None = None) -> list[dict[str, Any]] | None:
+    """Checkov's reports for one invocation, None when it crashed (no JSON)."""
+    done = subprocess.run(command, capture_output=True, text=True, timeout=3600, cwd=cwd)
+    try:
+        data = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, list) else [data]
+
+
+def _in_batches(base: list[str], root: Path, files: list[str], size: int) -> list[dict[str, Any]]:
+    """Checkov over files in batches (`-f`), halving a batch it crashes on down to 10 files
+    (Checkov 3.3.30 crashes on some Kubernetes inputs; those files are left out)."""
+    reports: list[dict[str, Any]] = []
+    for start in range(0, len(files), size):
+        batch = files[start : start + size]
+        args = [arg for name in batch for arg in ("-f", name)]
+        found = _checkov_json([*base, *args], cwd=root)
+        if found is not None:
+            reports.extend(found)
+        elif size > 10:
+            reports.extend(_in_batches(base, root, batch, max(10, size // 10)))
+        else:
+            print(f"checkov crashed on {len(batch)} files from {batch[0]}", file=sys.stderr)
+    return reports
+
+
 def run_checkov(checkov: str, repo: str, cache: Path) -> list[dict[str, Any]]:
-    """Checkov's results for one repository (cached), as a list of per-framework reports."""
+    """Checkov's results for one repository (cached), as a list of per-framework reports:
+    the repository as a directory, or its files in batches when Checkov crashes on it."""
     cached = cache / f"{repo}.json"
     if not cached.exists():
-        ids = sorted({i for ids in MAPPING.values() for i in ids})
-        command = [checkov, "-d", str(corpus_root() / repo), "--framework", *FRAMEWORKS]
-        command += ["--check", ",".join(ids), "-o", "json", "--skip-download", "--compact"]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=3600)
+        ids = ",".join(sorted({i for ids in MAPPING.values() for i in ids}))
+        options = ["--check", ids, "-o", "json", "--skip-download", "--compact"]
+        root = corpus_root() / repo
+        reports = _checkov_json([checkov, "-d", str(root), "--framework", *FRAMEWORKS, *options])
+        if reports is None:
+            files = sorted(
+                "./" + str(p.relative_to(root))
+                for p in root.rglob("*")
+                if p.is_file() and p.suffix in (".yaml", ".yml", ".json", ".tf")
+            )
+            base = [checkov, "--framework", *FRAMEWORKS, *options]
+            reports = _in_batches(base, root, files, 100)
         cache.mkdir(parents=True, exist_ok=True)
-        cached.write_text(done.stdout or "[]", encoding="utf-8")
+        cached.write_text(json.dumps(reports), encoding="utf-8")
     data = json.loads(cached.read_text(encoding="utf-8") or "[]")
     return data if isinstance(data, list) else [data]
 
