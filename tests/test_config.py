@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from c4guard.config import ConfigError, load_config
+from c4guard.config import load_config
+from c4guard.errors import ConfigError
 
 
 def errors(write, text: str) -> list[str]:

@@ -9,39 +9,16 @@ environment labels or the namespace's name for environments.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from c4guard.config import CLASS_NAMES, Config
 from c4guard.detect import DETECTORS as BUILT_IN_DETECTORS
+from c4guard.kube.environments import detect_environment
 from c4guard.workloads import Workload
 
 CLASS_ANNOTATION = "c4guard.dev/class"
 ENVIRONMENT_ANNOTATION = "c4guard.dev/environment"
-ENVIRONMENT_LABELS = (
-    "c4guard.dev/environment",
-    "environment",
-    "env",
-    "app.kubernetes.io/environment",
-)
-ENVIRONMENT_WORDS = {
-    "prod": "prod",
-    "production": "prod",
-    "prd": "prod",
-    "live": "prod",
-    "staging": "staging",
-    "stage": "staging",
-    "stg": "staging",
-    "preprod": "staging",
-    "dev": "dev",
-    "development": "dev",
-    "test": "test",
-    "testing": "test",
-    "qa": "test",
-    "uat": "test",
-}
-
 Detector = Callable[[Workload], dict[str, str]]
 DETECTORS: list[Detector] = list(BUILT_IN_DETECTORS)
 
@@ -100,16 +77,16 @@ def workload_labels(workload: Workload) -> dict[str, Any]:
 
 def _from_config(workload: Workload, config: Config) -> None:
     resource = workload.resource
-    facts = {
+    facts: dict[str, Any] = {
         "kind": resource.kind,
         "namespace": resource.namespace,
         "name": resource.name,
         "labels": workload_labels(workload),
         "path": resource.location.path,
     }
-    for index, rule in enumerate(config.classes):
-        if rule.matches(**facts):
-            for name in rule.classes:
+    for index, class_rule in enumerate(config.classes):
+        if class_rule.matches(**facts):
+            for name in class_rule.classes:
                 workload.classes.setdefault(name, f"config classes[{index}] in {config.source}")
     if workload.environment is None:
         for index, rule in enumerate(config.environments):
@@ -127,26 +104,6 @@ def _detect_environment(workload: Workload, namespace_labels: dict[str, Any] | N
     )
     if found is not None:
         _set_environment(workload, *found)
-
-
-def detect_environment(
-    sources: list[tuple[str, dict[str, Any]]], namespace: str
-) -> tuple[str, str] | None:
-    """(environment, reason) from environment labels (first source first), else from a
-    word of the namespace's name (`ml-prod` is prod)."""
-    for what, labels in sources:
-        for key in ENVIRONMENT_LABELS:
-            value = labels.get(key)
-            if isinstance(value, str) and value.strip():
-                return _normalise(value), f"{what} {key}={value}"
-    for token in re.split(r"[-_.]", namespace.lower()):
-        if token in ENVIRONMENT_WORDS:
-            return ENVIRONMENT_WORDS[token], f"namespace name {namespace}"
-    return None
-
-
-def _normalise(value: str) -> str:
-    return ENVIRONMENT_WORDS.get(value.strip().lower(), value.strip().lower())
 
 
 def _set_environment(workload: Workload, environment: str, reason: str) -> None:

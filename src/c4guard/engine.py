@@ -10,7 +10,7 @@ import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
 
 from c4guard.catalog import Catalog, load_catalog
 from c4guard.checks import all_checks
@@ -83,7 +83,7 @@ def assess(
         if (kept := [c for c in ids if REGISTRY[c].domain in domains])
     }
     today = today_utc()
-    governance = apply_exceptions(run.findings, config.exceptions, today)
+    governance: dict[str, Any] = apply_exceptions(run.findings, config.exceptions, today)
     governance["exceptions"] += apply_directives(
         run.findings,
         inventory,
@@ -139,6 +139,10 @@ def root_relative_fingerprints(findings: list[Finding], targets: list[str]) -> N
             )
 
 
+@overload
+def _relative(value: str, roots: list[str]) -> str: ...
+@overload
+def _relative(value: str | None, roots: list[str]) -> str | None: ...
 def _relative(value: str | None, roots: list[str]) -> str | None:
     if not value or "/" not in value:
         return value
@@ -156,6 +160,34 @@ def effective_domains(scanned: set[str]) -> set[str]:
     return scanned | {DOMAIN_EQUIVALENTS[d] for d in scanned if d in DOMAIN_EQUIVALENTS}
 
 
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What one check produced on an inventory: its outcomes and not-applicable statements
+    (those yielded before it crashed, if it did), what it read, and its exception."""
+
+    check: Check
+    items: list[Outcome | NotApplicable]
+    reads: frozenset[KindKey]
+    error: Exception | None = None
+
+    def outcomes(self) -> list[Outcome]:
+        return [item for item in self.items if isinstance(item, Outcome)]
+
+
+def run_check(check: Check, inventory: Inventory) -> CheckResult:
+    """Run one check on the inventory, recording what it read; a check that raises is
+    caught and its exception returned, never allowed to take the caller down."""
+    inventory.reads.clear()
+    items: list[Outcome | NotApplicable] = []
+    error: Exception | None = None
+    try:
+        items.extend(check.function(inventory))
+    except Exception as exc:
+        log.debug("check %s failed:\n%s", check.id, traceback.format_exc())
+        error = exc
+    return CheckResult(check, items, frozenset(inventory.reads), error)
+
+
 def run_checks(inventory: Inventory, checks: list[Check], domains: set[str]) -> CheckRun:
     """Run every check whose domain was scanned; a check that crashes is recorded, never
     allowed to take the scan down or to pass silently."""
@@ -163,17 +195,15 @@ def run_checks(inventory: Inventory, checks: list[Check], domains: set[str]) -> 
     for chk in checks:
         if chk.domain not in domains:
             continue
-        inventory.reads.clear()
-        try:
-            for item in chk.function(inventory):
-                if isinstance(item, NotApplicable):
-                    run.not_applicable.append(item)
-                else:
-                    run.findings.append(to_finding(chk, item))
-        except Exception as exc:
-            log.debug("check %s failed:\n%s", chk.id, traceback.format_exc())
-            run.errors[chk.requirement].append(f"check {chk.id} could not run: {exc!r}")
-        run.reads[chk.requirement] |= inventory.reads
+        result = run_check(chk, inventory)
+        for item in result.items:
+            if isinstance(item, NotApplicable):
+                run.not_applicable.append(item)
+            else:
+                run.findings.append(to_finding(chk, item))
+        if result.error is not None:
+            run.errors[chk.requirement].append(f"check {chk.id} could not run: {result.error!r}")
+        run.reads[chk.requirement] |= result.reads
     return run
 
 

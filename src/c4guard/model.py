@@ -159,7 +159,7 @@ class Resource:
 
     `start_line`..`end_line` is the resource's text span in `location.path` (a YAML
     document, an HCL block, a Dockerfile stage); sources that set it get inline
-    suppression comments attached to `directives` (see `c4guard.governance.inline`).
+    suppression comments attached to `directives` (see `c4guard.sources.inline`).
     """
 
     origin: str

@@ -4,17 +4,15 @@ object cannot settle, and that nothing but the gate policy suppresses a finding.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from c4guard.checks.registry import REGISTRY, Check, failed
-from c4guard.checks.registry import add as add_check
+from c4guard.checks import all_checks
+from c4guard.checks.registry import Check, CheckFunction, failed
 from c4guard.config import Config, ExceptionRule
+from c4guard.config.gate import GatePolicy, Rule
 from c4guard.gate.admission import parse_review
 from c4guard.gate.decision import BEYOND_THE_OBJECT, Decision, Gate
-from c4guard.gate.policy import GatePolicy, Rule
 from c4guard.model import Domain, Severity
 from tests.gate.harness import review
 from tests.gate.objects import pod, privileged
@@ -23,45 +21,35 @@ IMAGE = "registry.example/ml/server@sha256:" + "0" * 64
 
 
 def decide(
-    obj: dict[str, Any], policy: GatePolicy | None = None, config: Config | None = None
+    obj: dict[str, Any],
+    policy: GatePolicy | None = None,
+    config: Config | None = None,
+    checks: list[Check] | None = None,
 ) -> Decision:
     resource = parse_review(json.dumps(review(obj)).encode()).resource()
-    return Gate(config or Config(), policy or GatePolicy(), None).decide(resource)
+    gate = Gate(config or Config(), policy or GatePolicy(), None, checks=checks)
+    return gate.decide(resource)
 
 
 def codes(reasons: list) -> set[str]:
     return {r.code for r in reasons}
 
 
-@pytest.fixture
-def register() -> Iterator[Callable[..., None]]:
-    """Register a check for one test (the gate picks it up from the registry)."""
-    added: list[str] = []
+def with_checks(*extra: Check) -> list[Check]:
+    """Every registered check and `extra` ones (the registry itself is left alone)."""
+    return [*all_checks(), *extra]
 
-    def add(check_id: str, function: Callable, severity: str = "critical") -> None:
-        add_check(
-            Check(
-                check_id,
-                "4.1.1",
-                Severity(severity),
-                check_id,
-                "-",
-                Domain.KUBERNETES,
-                (),
-                function,
-            )
-        )
-        added.append(check_id)
 
-    yield add
-    for check_id in added:
-        del REGISTRY[check_id]
+def kubernetes_check(check_id: str, function: CheckFunction, severity: str = "critical") -> Check:
+    return Check(
+        check_id, "4.1.1", Severity(severity), check_id, "-", Domain.KUBERNETES, (), function
+    )
 
 
 def test_hardened_pod_is_allowed_without_warnings():
     decision = decide(pod(IMAGE))
     assert decision.allowed and not decision.warnings
-    assert decision.checks_run == len([c for c in REGISTRY.values() if c.domain == "kubernetes"])
+    assert decision.checks_run == len([c for c in all_checks() if c.domain == "kubernetes"])
 
 
 def test_default_policy_denies_level_1_high_findings_and_warns_the_rest():
@@ -122,7 +110,7 @@ def test_checks_that_need_the_namespace_are_left_to_the_scan():
     assert "K8S-PSA-RESTRICTED" not in codes(decision.denials + decision.warnings)
 
 
-def test_new_checks_apply_without_listing_them(register):
+def test_new_checks_apply_without_listing_them():
     def no_gpu_sharing(inv: Any) -> Iterator[Any]:
         for c in inv.containers():
             yield failed(c, "shares a GPU")
@@ -132,23 +120,25 @@ def test_new_checks_apply_without_listing_them(register):
             for c in inv.containers():
                 yield failed(c, "has no network policy")
 
-    register("TEST-OBJECT-CHECK", no_gpu_sharing)
-    register("TEST-NAMESPACE-CHECK", needs_network_policies)
+    checks = with_checks(
+        kubernetes_check("TEST-OBJECT-CHECK", no_gpu_sharing),
+        kubernetes_check("TEST-NAMESPACE-CHECK", needs_network_policies),
+    )
 
-    decision = decide(pod(IMAGE))
+    decision = decide(pod(IMAGE), checks=checks)
 
     assert codes(decision.denials) == {"TEST-OBJECT-CHECK"}
     assert {n.check for n in decision.not_judged} >= {"TEST-NAMESPACE-CHECK"}
 
 
-def test_a_check_that_crashes_denies(register):
+def test_a_check_that_crashes_denies():
     def broken(inv: Any) -> Iterator[Any]:
         raise KeyError("spec")
         yield
 
-    register("TEST-BROKEN", broken, severity="low")
-
-    decision = decide(pod(IMAGE))
+    decision = decide(
+        pod(IMAGE), checks=with_checks(kubernetes_check("TEST-BROKEN", broken, "low"))
+    )
 
     assert not decision.allowed and decision.failed_closed
     assert decision.denials[0].code == "check-error"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from c4guard.config import ConfigError, load_config
-from c4guard.gate.policy import GatePolicy
+from c4guard.config import load_config
+from c4guard.config.gate import GatePolicy
+from c4guard.errors import ConfigError
 from c4guard.model import Severity
 
 

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from c4guard.governance.directives import IGNORE_COMMENT, parse_annotation, parse_comment
 from c4guard.model import Location
+from c4guard.sources.directives import IGNORE_COMMENT, parse_annotation, parse_comment
 
 HERE = Location("f.yaml", 3)
 

@@ -3,9 +3,9 @@ text span on its resources."""
 
 from __future__ import annotations
 
-from c4guard.governance.inline import attach_inline_directives
 from c4guard.model import Location, Resource
 from c4guard.sources import read_inputs
+from c4guard.sources.inline import attach_inline_directives
 
 IGNORE = 'c4guard:ignore CHK-A reason="r" expires=2099-01-01'
 

@@ -7,12 +7,14 @@ from typing import Any
 
 import rfc8785
 
+from c4guard.errors import InvalidInput
+
 MAX_DEPTH = 32
 SAFE_INTEGER = 2**53 - 1
 _BMP_END = "\U00010000"
 
 
-class CanonicalJSONError(ValueError):
+class CanonicalJSONError(InvalidInput, ValueError):
     """A value that has no RFC 8785 form (NaN, a huge integer, a non-string key, too deep)."""
 
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 from c4guard.audit.merkle import HASH_SIZE
 from c4guard.audit.note import NoteError, Signer, Verifier, open_note, parse_note, sign_note
+from c4guard.errors import InvalidInput
 
 _SIZE = re.compile(r"0|[1-9][0-9]{0,18}")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(InvalidInput, ValueError):
     """A checkpoint that is malformed or not signed by a trusted key."""
 
 

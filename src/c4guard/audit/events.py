@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from c4guard.audit.canonical import CanonicalJSONError, canonical_json
+from c4guard.errors import InvalidInput
 
 ENTRY_VERSION = 1
 MAX_ENTRY_BYTES = 256 * 1024
@@ -20,7 +21,7 @@ MAX_ACTOR_CHARS = 256
 _SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
-class EventError(ValueError):
+class EventError(InvalidInput, ValueError):
     """An event or a stored entry that breaks the entry format."""
 
 

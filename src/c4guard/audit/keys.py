@@ -7,13 +7,14 @@ import socket
 from pathlib import Path
 
 from c4guard.audit.note import NoteError, Signer, Verifier
+from c4guard.errors import ConfigError
 from c4guard.paths import state_dir
 
 SIGNING_KEY_NAME = "audit-signing.key"
 MAX_KEY_FILE_BYTES = 64 * 1024
 
 
-class KeyFileError(Exception):
+class KeyFileError(ConfigError):
     """A key file that cannot be written or read."""
 
 

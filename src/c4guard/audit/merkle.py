@@ -9,13 +9,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 
+from c4guard.errors import InvalidInput
+
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 NodeReader = Callable[[int, int], bytes]
 
 
-class ProofError(ValueError):
+class ProofError(InvalidInput, ValueError):
     """A proof that does not verify."""
 
 

@@ -23,6 +23,8 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
+from c4guard.errors import InvalidInput
+
 ALGORITHM_ED25519 = 0x01
 SIGNATURE_PREFIX = "\u2014 "
 PRIVATE_KEY_PREFIX = "PRIVATE+KEY+"
@@ -30,7 +32,7 @@ MAX_NOTE_BYTES = 1 << 20
 MAX_SIGNATURES = 100
 
 
-class NoteError(ValueError):
+class NoteError(InvalidInput, ValueError):
     """A malformed note or key, or a signature that does not verify."""
 
 

@@ -18,6 +18,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
+from c4guard.errors import ServiceError
+
 SCHEMA_VERSION = "1"
 KEY_COLUMNS = {
     "c4guard_audit_meta": "name",
@@ -29,7 +31,7 @@ APPEND_ONLY_MESSAGE = "c4guard audit trail is append-only"
 EntryRow = tuple[int, bytes, bytes]
 
 
-class AuditError(Exception):
+class AuditError(ServiceError):
     """The audit trail cannot be opened, read or written."""
 
 

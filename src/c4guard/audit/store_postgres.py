@@ -60,7 +60,7 @@ class PostgresStore(Store):
     def __init__(self, url: str) -> None:
         self.description = describe_url(url)
         try:
-            params = conninfo_to_dict(url)
+            params: dict[str, Any] = conninfo_to_dict(url)
             params.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
             self._db = psycopg.connect(**params, autocommit=True)
         except psycopg.Error as exc:

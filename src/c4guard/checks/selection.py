@@ -16,12 +16,13 @@ from typing import Any
 
 from c4guard.catalog import load_catalog
 from c4guard.checks.registry import REGISTRY, Check
+from c4guard.errors import UsageError
 from c4guard.model import Severity
 
 _SECTION = re.compile(r"^(?:C)?(4\.[1-8])$", re.IGNORECASE)
 
 
-class SelectionError(ValueError):
+class SelectionError(UsageError, ValueError):
     """A selector that names no check, requirement or section."""
 
 

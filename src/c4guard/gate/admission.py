@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
+from c4guard.errors import InvalidInput
 from c4guard.model import Resource
 from c4guard.sources.kubernetes import is_list, resources_from_document
 from c4guard.sources.structured import mark_json
@@ -20,7 +21,7 @@ JUDGED_OPERATIONS = frozenset({"CREATE", "UPDATE"})
 MAX_UID_CHARS = 128
 
 
-class BadReview(ValueError):
+class BadReview(InvalidInput, ValueError):
     """A request body that is not a usable AdmissionReview v1 (answered 400)."""
 
 
@@ -59,10 +60,12 @@ class AdmissionRequest:
         assert self.object is not None
         if is_list(self.object):
             raise BadReview("request.object is a list, not one Kubernetes object")
-        [resource] = resources_from_document(
+        found = resources_from_document(
             Document(self.object, 1, 1), f"<admission {self.uid}>", self.namespace or None
         )
-        return resource
+        if found is None or len(found) != 1:
+            raise BadReview("request.object is not one Kubernetes object")
+        return found[0]
 
     def identity(self) -> dict[str, Any]:
         """The object as the request names it (before its body is read)."""
@@ -120,6 +123,7 @@ def parse_review(body: bytes) -> AdmissionRequest:
         spec_unchanged=(
             operation == "UPDATE"
             and _is_object(old)
+            and _is_object(obj)
             and "spec" in obj
             and old.get("spec") == obj.get("spec")
         ),
@@ -152,7 +156,7 @@ def to_mapping(value: Any, path: str | None = None) -> Any:
         raise BadReview(f"request.object: {exc}") from exc
 
 
-def _is_object(value: Any) -> bool:
+def _is_object(value: Any) -> TypeGuard[dict[str, Any]]:
     return (
         isinstance(value, dict)
         and isinstance(value.get("apiVersion"), str)

@@ -1,10 +1,10 @@
 """One object in, one decision out: the registered Kubernetes checks that one object can
 settle, judged by the gate policy, and `c4guard verify` for every image.
 
-The gate runs each check function itself (as `engine.run_checks` does, a check that raises
-is recorded, here as a denial) because it needs the outcomes, not only the findings: whether
-a failing setting is written in the object or left to a runtime it refers to. Findings are
-made with `engine.to_finding`.
+The gate runs each check with `engine.run_check`, as the scan does (a check that raises is
+recorded, here as a denial), because it needs the outcomes, not only the findings: whether
+a failing setting is written in the object or left to a runtime it refers to, and what the
+check read. Findings are made with `engine.to_finding`.
 
 The gate reads `Finding.result` only, never `Finding.suppression`, and never calls the
 engine's governance: config exceptions, inline `c4guard:ignore` comments and
@@ -22,11 +22,11 @@ from c4guard.catalog import Catalog, load_catalog
 from c4guard.checks import all_checks
 from c4guard.checks.registry import Check, Outcome
 from c4guard.config import Config
-from c4guard.engine import to_finding
+from c4guard.config.gate import GatePolicy
+from c4guard.engine import run_check, to_finding
 from c4guard.gate.admission import object_digest
 from c4guard.gate.images import IMAGE_REQUIREMENT, ImageCheck, ImageVerifier
-from c4guard.gate.policy import GatePolicy
-from c4guard.gate.scope import ObjectInventory
+from c4guard.gate.scope import ObjectInventory, looked_beyond
 from c4guard.model import Finding, Resource, Result
 from c4guard.sources.kubernetes import DOMAIN
 
@@ -131,7 +131,8 @@ class Decision:
 
 class Gate:
     """Decides admission for one object at a time. Holds no state that decides anything:
-    the policy, the checks and a cache of verify verdicts."""
+    the policy, the checks (of `checks`, default every registered one, the Kubernetes ones
+    the policy selects) and a cache of verify verdicts."""
 
     def __init__(
         self,
@@ -139,11 +140,12 @@ class Gate:
         policy: GatePolicy,
         images: ImageVerifier | None,
         catalog: Catalog | None = None,
+        checks: list[Check] | None = None,
     ) -> None:
         self.config = config
         self.policy = policy
         self.images = images
-        self.checks = gated_checks(policy)
+        self.checks = gated_checks(policy, all_checks() if checks is None else checks)
         self.levels = {r.id: r.level for r in (catalog or load_catalog()).requirements}
         self._digests = {
             "gate": policy.digest,
@@ -181,24 +183,22 @@ class Gate:
             )
 
     def _judge_check(self, check: Check, inventory: ObjectInventory, decision: Decision) -> None:
-        inventory.looked_beyond = False
         decision.checks_run += 1
-        try:
-            outcomes = [o for o in check.function(inventory) if isinstance(o, Outcome)]
-        except Exception as exc:
+        result = run_check(check, inventory)
+        if result.error is not None:
             decision.denials.append(
                 Reason(
                     "gate",
                     "check-error",
                     check.requirement,
-                    f"check {check.id} could not run ({exc!r}); the gate fails closed",
+                    f"check {check.id} could not run ({result.error!r}); the gate fails closed",
                 )
             )
             return
-        if inventory.looked_beyond:
+        if looked_beyond(result.reads, inventory.admitted):
             decision.not_judged.append(NotJudged(check.id, BEYOND_THE_OBJECT))
             return
-        for outcome in outcomes:
+        for outcome in result.outcomes():
             if outcome.result is Result.PASS:
                 continue
             finding = to_finding(check, outcome)
@@ -237,9 +237,9 @@ def _unsettled(outcome: Outcome, finding: Finding, inventory: ObjectInventory) -
     return None
 
 
-def gated_checks(policy: GatePolicy) -> list[Check]:
-    """Every registered Kubernetes check the policy selects, in registration order."""
-    return [c for c in all_checks() if c.domain == DOMAIN and policy.checks.selects(c.id)]
+def gated_checks(policy: GatePolicy, checks: list[Check]) -> list[Check]:
+    """The Kubernetes checks among `checks` that the policy selects, in their order."""
+    return [c for c in checks if c.domain == DOMAIN and policy.checks.selects(c.id)]
 
 
 def images_of(inventory: ObjectInventory) -> Iterator[str]:

@@ -1,46 +1,34 @@
-"""What one object can prove: the inventory of a single admitted object, which notices when
-a check looks for evidence beyond it.
+"""What one object can prove: the inventory of a single admitted object, and whether a check
+looked for evidence beyond it.
 
 The gate sees one object at a time. A check that asks the inventory for other kinds
 (NetworkPolicies, ServiceAccounts, Namespaces) or for namespace views gets an empty answer
 that says nothing about the cluster, so its outcomes cannot be judged at admission; the
-scan, which sees whole namespaces, judges them. The gate learns this by watching, so checks
-added to the registry later are classified without being listed anywhere.
+scan, which sees whole namespaces, judges them. The gate learns this from what the check
+read (`Inventory.reads`, the same record the engine keeps, derived views included), so
+checks added to the registry later are classified without being listed anywhere.
 """
 
 from __future__ import annotations
 
+from collections.abc import Set
+
 from c4guard.config import Config
-from c4guard.inventory import Inventory, NamespaceView
-from c4guard.model import Resource
-from c4guard.sources.kubernetes import ORIGIN as K8S
+from c4guard.inventory import WORKLOAD_READS, Inventory
+from c4guard.model import ANY_KIND, KindKey, Resource
 
 
 class ObjectInventory(Inventory):
-    """The inventory of one object; `looked_beyond` is set when a check asks for more."""
+    """The inventory of one admitted object."""
 
     def __init__(self, resource: Resource, config: Config) -> None:
         self.admitted = resource
-        self.looked_beyond = False
         super().__init__([resource], config)
-        self.looked_beyond = False  # indexing namespaces while building is not a check's doing
 
-    @property
-    def namespaces(self) -> dict[str, NamespaceView]:
-        self.looked_beyond = True
-        return self._namespaces
 
-    @namespaces.setter
-    def namespaces(self, value: dict[str, NamespaceView]) -> None:
-        self._namespaces = value
-
-    def kind(self, kind: str, origin: str = K8S, group: str | None = None) -> list[Resource]:
-        if (origin, kind) != (self.admitted.origin, self.admitted.kind):
-            self.looked_beyond = True
-        return super().kind(kind, origin, group)
-
-    def find(self, kind: str, namespace: str | None, name: str) -> Resource | None:
-        found = super().find(kind, namespace, name)
-        if found is not self.admitted:
-            self.looked_beyond = True
-        return found
+def looked_beyond(reads: Set[KindKey], admitted: Resource) -> bool:
+    """Whether a check read more than the admitted object: in a one-object inventory, every
+    resource and every workload is that object; any other kind (a namespace included) is
+    evidence the object does not carry."""
+    own = WORKLOAD_READS | {ANY_KIND, (admitted.origin, admitted.kind)}
+    return not reads <= own

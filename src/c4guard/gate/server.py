@@ -103,7 +103,7 @@ class ReloadingTLS:
 
 Address = tuple[str, int]
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
-_COMMON = {
+_COMMON: dict[str, Any] = {
     "log_config": None,
     "access_log": False,
     "server_header": False,

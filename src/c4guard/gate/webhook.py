@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from c4guard.audit import AppendReceipt
+from c4guard.errors import InvalidInput
 from c4guard.gate.admission import (
     VALIDATE_PATH,
     AdmissionRequest,
@@ -43,8 +44,11 @@ JSON = b"application/json"
 TEXT = b"text/plain; charset=utf-8"
 
 
-class RequestTooLarge(Exception):
+class RequestTooLarge(InvalidInput):
     """The body exceeds the policy's max_request_bytes."""
+
+    def __init__(self) -> None:
+        super().__init__("the request body exceeds max_request_bytes")
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from c4guard import __version__
+from c4guard.errors import InvalidInput
 from c4guard.model import Finding, Result, Suppression
 
 BASELINE_VERSION = 1
@@ -27,7 +28,7 @@ MAX_BASELINE_BYTES = 64 * 1024 * 1024
 SOURCE = "baseline"
 
 
-class BaselineError(Exception):
+class BaselineError(InvalidInput):
     """The baseline file cannot be used."""
 
 

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from c4guard.governance.directives import ANNOTATION, parse_annotation
 from c4guard.model import (
     Directive,
     Finding,
@@ -25,6 +24,7 @@ from c4guard.model import (
     Result,
     Suppression,
 )
+from c4guard.sources.directives import ANNOTATION, parse_annotation
 from c4guard.sources.kubernetes import ORIGIN as K8S
 
 if TYPE_CHECKING:

@@ -7,7 +7,7 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
 from c4guard.model import Location, Resource
-from c4guard.workloads.views import ContainerView
+from c4guard.workloads.views import ContainerView, mapping_at
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -50,8 +50,8 @@ def accelerator_requests(container: ContainerView) -> list[AcceleratorRequest]:
     resources = container.spec.get("resources")
     if not isinstance(resources, dict):
         return []
-    requests = resources.get("requests") if isinstance(resources.get("requests"), dict) else {}
-    limits = resources.get("limits") if isinstance(resources.get("limits"), dict) else {}
+    requests = mapping_at(resources, "requests")
+    limits = mapping_at(resources, "limits")
     found = []
     for name in dict.fromkeys([*limits, *requests]):
         if is_accelerator(str(name)):

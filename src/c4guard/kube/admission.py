@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from c4guard.kube import selectors
 from c4guard.kube.images import ImageRef, sigstore_match, wildcard_match
 from c4guard.kube.objects import ObjectView
+from c4guard.workloads.views import mapping_at
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -146,8 +147,8 @@ def _override(view: ObjectView, namespace: str) -> Any:
 
 
 def _kyverno_matches(rule: Mapping[str, Any], target: Target) -> bool:
-    match = rule.get("match") if isinstance(rule.get("match"), Mapping) else {}
-    exclude = rule.get("exclude") if isinstance(rule.get("exclude"), Mapping) else {}
+    match = mapping_at(rule, "match")
+    exclude = mapping_at(rule, "exclude")
     return _kyverno_filter(match, target, empty=True) and not (
         exclude and _kyverno_filter(exclude, target, empty=False)
     )
@@ -167,7 +168,7 @@ def _kyverno_filter(block: Mapping[str, Any], target: Target, empty: bool) -> bo
 
 
 def _resource_filter(item: Mapping[str, Any], target: Target) -> bool:
-    resources = item.get("resources") if isinstance(item.get("resources"), Mapping) else {}
+    resources = mapping_at(item, "resources")
     kinds = {str(k) for k in resources.get("kinds") or []}
     if kinds and not (kinds & POD_KINDS or target.kind in kinds):
         return False

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from c4guard.kube.accelerators import MIG_PREFIX, SHARED_GPU, gpu_operator_policies
 from c4guard.kube.objects import ObjectView, embedded_yaml
+from c4guard.sources.yamlload import Mapping as LineMapping
+from c4guard.workloads.views import mapping_at
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -52,7 +54,8 @@ def _build(inv: Inventory) -> list[Sharing]:
             continue
         entries = [(k, v) for k, v in data.items() if isinstance(v, str) and "sharing" in v]
         for key, text in entries:
-            parsed = embedded_yaml(text, resource.location.path, data.line_of(key) or 0)
+            line = data.line_of(key) if isinstance(data, LineMapping) else None
+            parsed = embedded_yaml(text, resource.location.path, line or 0)
             method, shared = _sharing(parsed)
             if method is None:
                 continue
@@ -92,9 +95,7 @@ class GpuAccess:
 
 
 def gpu_access(inv: Inventory, pod: PodView, resource: str) -> GpuAccess:
-    selector = (
-        pod.spec.get("nodeSelector") if isinstance(pod.spec.get("nodeSelector"), Mapping) else {}
-    )
+    selector = mapping_at(pod.spec, "nodeSelector")
     if resource.startswith(MIG_PREFIX):
         return GpuAccess("mig", f"a MIG slice ({resource})")
     if selector.get(GKE_PARTITION):

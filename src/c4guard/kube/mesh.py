@@ -197,22 +197,20 @@ def peer_authentication(inv: Inventory, pod: PodView) -> PeerAuth:
         ):
             workload = resource
     mode, source, chain = PERMISSIVE, None, "no PeerAuthentication applies (Istio default)"
-    for level, resource in (
+    for level, applied in (
         ("mesh-wide", mesh_wide),
         ("namespace", ns_wide),
         ("workload", workload),
     ):
-        if resource is None:
+        if applied is None:
             continue
-        own = _mode(resource)
+        own = _mode(applied)
         if own != "UNSET":
             mode, source = (
                 own,
-                ObjectView(
-                    resource, f"PeerAuthentication {resource.name}", ("spec", "mtls", "mode")
-                ),
+                ObjectView(applied, f"PeerAuthentication {applied.name}", ("spec", "mtls", "mode")),
             )
-            chain = f"{level} PeerAuthentication {resource.namespace}/{resource.name}"
+            chain = f"{level} PeerAuthentication {applied.namespace}/{applied.name}"
     return PeerAuth(mode, source, chain, _port_modes(workload))
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from c4guard.kube import selectors
 from c4guard.kube.objects import Key, ObjectView
 from c4guard.model import Resource
+from c4guard.workloads.views import mapping_at
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -335,9 +336,7 @@ def _cilium_spec(resource: Resource, spec: Mapping[str, Any], keys: tuple[Key, .
     selector = spec.get("endpointSelector")
     selector = _strip_cilium(selector) if isinstance(selector, Mapping) else None
     only_namespace = _cilium_namespace(selector) if clusterwide else None
-    default_deny = (
-        spec.get("enableDefaultDeny") if isinstance(spec.get("enableDefaultDeny"), Mapping) else {}
-    )
+    default_deny = mapping_at(spec, "enableDefaultDeny")
     isolates = set()
     for direction in DIRECTIONS:
         named = spec.get(direction) is not None or spec.get(f"{direction}Deny") is not None

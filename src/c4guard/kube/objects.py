@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from c4guard.model import Location, Resource, ResourceRef
-from c4guard.sources.yamlload import YAMLLimitError, load_documents
+from c4guard.sources.yamlload import Mapping, YAMLLimitError, load_documents
 from c4guard.workloads.views import ContainerView, PodView, Setting, dig, locate
 
 Key = str | int
@@ -78,7 +78,7 @@ def annotation_setting(pod: PodView, key: str, value: Any) -> Setting:
     """A pod annotation as a setting, located at its line in the template (or object)."""
     annotations = pod.metadata.get("annotations")
     location = pod.workload.resource.location
-    if hasattr(annotations, "where"):
+    if isinstance(annotations, Mapping):
         path, line = annotations.where(key)
         location = Location(path or location.path, line)
     return Setting(value, location, f"metadata.annotations.{key}", "annotation")

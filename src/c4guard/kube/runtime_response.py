@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from c4guard.kube import selectors
 from c4guard.kube.objects import ObjectView, metadata_map
+from c4guard.workloads.views import mapping_at
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -170,7 +171,7 @@ def _kubearmor(inv: Inventory, namespace: str) -> Iterator[tuple[bool, str, Obje
 def _postures(inv: Inventory, namespace: str) -> dict[str, str]:
     found = {}
     for resource in inv.kind("KubeArmorConfig", group="operator.kubearmor.com"):
-        spec = resource.body.get("spec") if isinstance(resource.body.get("spec"), Mapping) else {}
+        spec = mapping_at(resource.body, "spec")
         for key, field_name in zip(
             POSTURE_KEYS,
             ("defaultFilePosture", "defaultNetworkPosture", "defaultCapabilitiesPosture"),

@@ -72,7 +72,7 @@ def judge_profile(profile: Mapping[str, Any]) -> Verdict:
         return Verdict(
             False, f"allows every syscall not listed (defaultAction {default})", ("defaultAction",)
         )
-    allowed = []
+    allowed: list[str] = []
     first: tuple[Any, ...] = ("defaultAction",)
     for index, rule in enumerate(profile.get("syscalls") or []):
         if not isinstance(rule, Mapping) or str(rule.get("action")) not in ALLOW_ACTIONS:

@@ -28,7 +28,7 @@ def matches(selector: Any, labels: Mapping[str, Any]) -> bool:
 
 
 def _expression(expression: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
-    key = expression.get("key")
+    key: Any = expression.get("key")  # any YAML key, null included
     operator = str(expression.get("operator", ""))
     values = {str(v) for v in expression.get("values") or []}
     present = key in labels

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from c4guard.live.kubeapi import ApiProblem, ClusterError, Connection
@@ -205,9 +206,9 @@ class ClusterReader:
         if not namespaces:
             return [lambda: self._list(kind, None)]
         if kind.namespaced:
-            return [lambda ns=ns: self._list(kind, ns) for ns in namespaces]
+            return [partial(self._list, kind, ns) for ns in namespaces]
         if (kind.group, kind.resource) == ("", "namespaces"):
-            return [lambda ns=ns: self._get(kind, ns) for ns in namespaces]
+            return [partial(self._get, kind, ns) for ns in namespaces]
         return [lambda: self._list(kind, None)]
 
     def _list(self, kind: ApiKind, namespace: str | None) -> _Read:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from c4guard.workloads.merge import MergedMapping
+from c4guard.sources.merge import MergedMapping
 
 
 class Facts(MergedMapping):

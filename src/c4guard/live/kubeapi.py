@@ -16,6 +16,7 @@ from kubernetes.config.incluster_config import SERVICE_HOST_ENV_NAME, InClusterC
 from urllib3.exceptions import HTTPError
 
 from c4guard import __version__
+from c4guard.errors import ServiceError
 
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
@@ -23,17 +24,17 @@ TIMEOUT_S = (10, 120)  # connect, read
 READ_CHUNK = 1024 * 1024
 
 
-class ClusterError(Exception):
+class ClusterError(ServiceError):
     """The cluster cannot be reached or its configuration is unusable (exit 2)."""
 
 
-class ApiProblem(Exception):
+class ApiProblem(ServiceError):
     """The API answered a request with an error status."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(f"HTTP {status}: {message}")
         self.status = status
-        self.message = message
+        self.message = message  # the API's message, without the status
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 DEFAULT_ENDPOINT = "http://169.254.169.254"
 TIMEOUT_S = 2.0
 MAX_BODY_BYTES = 64 * 1024
-QUESTIONS = (
+QUESTIONS: tuple[tuple[str, str, str, dict[str, str]], ...] = (
     (
         "AWS IMDSv2 token",
         "PUT",
@@ -53,7 +53,7 @@ def probe(endpoint: str = DEFAULT_ENDPOINT, timeout: float = TIMEOUT_S) -> Metad
     result = MetadataProbe(endpoint)
     for label, method, path, headers in QUESTIONS:
         try:
-            status = _ask(parts.hostname, parts.port or 80, method, path, headers, timeout)
+            status = _ask(parts.hostname or "", parts.port or 80, method, path, headers, timeout)
         except (OSError, http.client.HTTPException) as exc:
             result.unreachable = _why(exc, timeout)
             break

@@ -14,10 +14,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from c4guard.errors import ServiceError
+
 MAX_RECORDING_BYTES = 4 * 1024 * 1024
 COMPUTE_MODES = {0: "DEFAULT", 1: "EXCLUSIVE_THREAD", 2: "PROHIBITED", 3: "EXCLUSIVE_PROCESS"}
-CC_ENVIRONMENTS = {0: "unavailable", 1: "simulation", 2: "production"}
-CPU_TEES = {0: "none", 1: "AMD SEV", 2: "Intel TDX", 3: "AMD SEV-SNP", 4: "AMD SEV-SNP (vTOM)"}
+CC_ENVIRONMENTS: dict[object, str] = {0: "unavailable", 1: "simulation", 2: "production"}
+CPU_TEES: dict[object, str] = {
+    0: "none",
+    1: "AMD SEV",
+    2: "Intel TDX",
+    3: "AMD SEV-SNP",
+    4: "AMD SEV-SNP (vTOM)",
+}
 # The questions asked per device, and once for the system.
 DEVICE_QUESTIONS = (
     "nvmlDeviceGetName",
@@ -34,7 +42,7 @@ SYSTEM_QUESTIONS = (
 )
 
 
-class NvmlError(Exception):
+class NvmlError(ServiceError):
     """NVML answered with an error (its NVML_ERROR_* name, e.g. NOT_SUPPORTED)."""
 
     def __init__(self, code: str, message: str = "") -> None:
@@ -42,7 +50,7 @@ class NvmlError(Exception):
         self.code = code
 
 
-class NvmlUnavailable(Exception):
+class NvmlUnavailable(ServiceError):
     """NVML cannot be used here (no library, no driver, no permission)."""
 
 

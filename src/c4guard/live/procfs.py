@@ -6,60 +6,17 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-# Linux capability numbers (include/uapi/linux/capability.h), named without the CAP_ prefix.
-CAPABILITIES = (
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "DAC_READ_SEARCH",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "SETGID",
-    "SETUID",
-    "SETPCAP",
-    "LINUX_IMMUTABLE",
-    "NET_BIND_SERVICE",
-    "NET_BROADCAST",
-    "NET_ADMIN",
-    "NET_RAW",
-    "IPC_LOCK",
-    "IPC_OWNER",
-    "SYS_MODULE",
-    "SYS_RAWIO",
-    "SYS_CHROOT",
-    "SYS_PTRACE",
-    "SYS_PACCT",
-    "SYS_ADMIN",
-    "SYS_BOOT",
-    "SYS_NICE",
-    "SYS_RESOURCE",
-    "SYS_TIME",
-    "SYS_TTY_CONFIG",
-    "MKNOD",
-    "LEASE",
-    "AUDIT_WRITE",
-    "AUDIT_CONTROL",
-    "SETFCAP",
-    "MAC_OVERRIDE",
-    "MAC_ADMIN",
-    "SYSLOG",
-    "WAKE_ALARM",
-    "BLOCK_SUSPEND",
-    "AUDIT_READ",
-    "PERFMON",
-    "BPF",
-    "CHECKPOINT_RESTORE",
-)
+from c4guard.errors import InvalidInput
+
 TCP_LISTEN = "0A"
 _OCTAL_ESCAPE = re.compile(r"\\([0-7]{3})")
 
 
-class ProcFormatError(ValueError):
+class ProcFormatError(InvalidInput, ValueError):
     """A procfs file that does not have the format the kernel writes."""
 
     def __init__(self, line: int | None, reason: str) -> None:
-        super().__init__(reason)
-        self.line = line
+        super().__init__(reason, line=line)
 
 
 def status_fields(text: str) -> dict[str, tuple[str, int]]:
@@ -70,15 +27,6 @@ def status_fields(text: str) -> dict[str, tuple[str, int]]:
         if sep:
             fields[key.strip()] = (value.strip(), number)
     return fields
-
-
-def capability_names(mask: int) -> list[str]:
-    """The capabilities set in a capability mask (unknown bits as CAP_<bit>)."""
-    names = []
-    for bit in range(mask.bit_length()):
-        if mask >> bit & 1:
-            names.append(CAPABILITIES[bit] if bit < len(CAPABILITIES) else f"CAP_{bit}")
-    return names
 
 
 def parse_mask(value: str, line: int) -> int:

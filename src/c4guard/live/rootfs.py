@@ -6,14 +6,16 @@ import errno
 import os
 from pathlib import Path
 
+from c4guard.errors import InvalidInput
+
 MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
-class Unreadable(Exception):
+class Unreadable(InvalidInput):
     """A file that is absent or cannot be read; `reason` says which."""
 
     def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+        super().__init__(reason, file=path)
         self.path = path
         self.reason = reason
 

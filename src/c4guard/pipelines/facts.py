@@ -160,9 +160,11 @@ def _publishes(kind: str) -> Callable[[str, dict[str, Any]], StepFacts]:
 
 
 def _fact(**values: Any) -> Callable[[str, dict[str, Any]], StepFacts]:
-    return lambda name, _inputs: StepFacts(
-        **{k: name if v is True else v for k, v in values.items()}
-    )
+    def make(name: str, _inputs: dict[str, Any]) -> StepFacts:
+        fields: dict[str, Any] = {k: name if v is True else v for k, v in values.items()}
+        return StepFacts(**fields)
+
+    return make
 
 
 # Action name (owner/repo[/path]) prefixes and what they do.
@@ -258,7 +260,11 @@ def _artifact(kind: str) -> Callable[[str, str, dict[str, Any]], StepFacts]:
 
 
 def _field(name: str) -> Callable[[str, str, dict[str, Any]], StepFacts]:
-    return lambda label, _line, _env: StepFacts(**{name: label})
+    def make(label: str, _line: str, _env: dict[str, Any]) -> StepFacts:
+        fields: dict[str, Any] = {name: label}
+        return StepFacts(**fields)
+
+    return make
 
 
 def _cosign_attest(label: str, line: str, _env: dict[str, Any]) -> StepFacts:

@@ -110,7 +110,11 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 
 def _job(
-    resource: Resource, job_id: str, spec: Mapping, jobs_block: Any, workflow_env: dict[str, Any]
+    resource: Resource,
+    job_id: str,
+    spec: dict[str, Any],
+    jobs_block: Any,
+    workflow_env: dict[str, Any],
 ) -> Job:
     line = jobs_block.line_of(job_id) if isinstance(jobs_block, Mapping) else None
     needs = spec.get("needs")
@@ -159,7 +163,7 @@ def _steps(
     return found
 
 
-def _label(spec: Mapping, index: int) -> str:
+def _label(spec: dict[str, Any], index: int) -> str:
     """A step's name for findings: its name or id, else the action (without its ref, so that
     updating a pin keeps the finding's identity), else its first command."""
     for key in ("name", "id"):

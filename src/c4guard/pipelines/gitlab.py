@@ -13,8 +13,8 @@ from c4guard.pipelines.model import Job, Pipeline, Run, Step
 from c4guard.shellscan import command_label
 from c4guard.sources.github import normalise
 from c4guard.sources.gitlab import GLOBAL_KEYWORDS, is_root
+from c4guard.sources.merge import overlay
 from c4guard.sources.yamlload import Mapping
-from c4guard.workloads.merge import overlay
 
 SYSTEM = "GitLab CI"
 DEFAULT_STAGES = ("build", "test", "deploy")
@@ -203,7 +203,8 @@ def _pipeline(config: Config) -> Pipeline:
     root = config.root
     pipeline = Pipeline(SYSTEM, root, root.name, notes=config.notes)
     body = config.body
-    variables = body.get("variables") if isinstance(body.get("variables"), dict) else {}
+    declared = body.get("variables")
+    variables = declared if isinstance(declared, dict) else {}
     stages = _stages(body)
     runs: dict[str, Run] = {}
     for name, spec in job_specs(body).items():

@@ -15,10 +15,11 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-import click
+from pydantic import AnyUrl
 
 from c4guard import __version__
 from c4guard.catalog import load_catalog
+from c4guard.errors import UsageError
 from c4guard.model import Assessment, Finding, RequirementResult, Result
 from c4guard.report.common import MET_STATUSES, attestations
 from c4guard.report.sarif import NOT_FILES, artifact_location
@@ -37,7 +38,7 @@ def require() -> None:
     try:
         import trestle.oscal.assessment_results  # noqa: F401
     except ImportError as exc:
-        raise click.UsageError(MISSING) from exc
+        raise UsageError(MISSING) from exc
 
 
 def render(assessment: Assessment) -> str:
@@ -68,7 +69,7 @@ class _Builder:
         return str(uuid.uuid5(_UUIDS, "|".join((self.run, *parts))))
 
     def prop(self, name: str, value: Any) -> common.Property:
-        return self.common.Property(name=name, value=one_line(value), ns=NAMESPACE)
+        return self.common.Property(name=name, value=one_line(value), ns=AnyUrl(NAMESPACE))
 
     def evidence(self, path: str, description: str) -> list[common.RelevantEvidence]:
         href = None if path in NOT_FILES else artifact_location(path)["uri"]
@@ -171,7 +172,11 @@ class _Builder:
 
     def origin(self) -> common.Origin:
         return self.common.Origin(
-            actors=[self.common.OriginActor(type="tool", actor_uuid=self.tool_uuid)]
+            actors=[
+                self.common.OriginActor(
+                    type=self.common.OriginActorValidValues.tool, actor_uuid=self.tool_uuid
+                )
+            ]
         )
 
     def requirement_finding(
@@ -180,7 +185,9 @@ class _Builder:
         req = result.requirement
         met = result.status in MET_STATUSES
         status = self.common.ObjectiveStatus(
-            state="satisfied" if met else "not-satisfied",
+            state=self.common.ObjectiveStatusStateValidValues.satisfied
+            if met
+            else self.common.ObjectiveStatusStateValidValues.not_satisfied,
             reason="pass" if met else ("fail" if result.status.value == "fail" else "other"),
             remarks=result.reason,
         )
@@ -195,7 +202,7 @@ class _Builder:
             ],
             origins=[self.origin()],
             target=self.common.FindingTarget(
-                type="objective-id",
+                type=self.common.FindingTargetTypeValidValues.objective_id,
                 target_id=target_id(req.id),
                 title=one_line(req.title),
                 status=status,
@@ -217,27 +224,27 @@ def build(assessment: Assessment) -> Any:
     catalog = load_catalog()
     observations, findings = [], []
     attested = {a["requirement"]: a for a in attestations(assessment)}
-    for result in assessment.requirements:
-        open_findings = [f for f in result.findings if f.result is not Result.PASS]
+    for judged in assessment.requirements:
+        open_findings = [f for f in judged.findings if f.result is not Result.PASS]
         cited = [b.finding_observation(f, n) for n, f in enumerate(open_findings)]
         cited += [
             b.passes_observation(check_id, passes)
-            for check_id, passes in _passes_by_check(result.findings).items()
+            for check_id, passes in _passes_by_check(judged.findings).items()
         ]
-        if result.requirement.id in attested:
-            cited.append(b.attestation_observation(attested[result.requirement.id]))
+        if judged.requirement.id in attested:
+            cited.append(b.attestation_observation(attested[judged.requirement.id]))
         observations += cited
-        findings.append(b.requirement_finding(result, [o.uuid for o in cited]))
+        findings.append(b.requirement_finding(judged, [o.uuid for o in cited]))
     observations += b.input_error_observations()
     end = b.start + timedelta(seconds=max(assessment.duration_s, 0.0))
     plan = b.uuid("plan")
     tool = common.SystemComponent(
         uuid=b.tool_uuid,
-        type="software",
+        type=common.SystemComponentTypeValidValues.software,
         title="c4guard",
         description=f"c4guard {__version__}: verifies AI infrastructure against "
         f"{catalog.standard} chapter {catalog.chapter}",
-        status=common.Status(state="operational"),
+        status=common.Status(state=common.SystemComponentOperationalStateValidValues.operational),
     )
     result = ar.Result(
         uuid=b.uuid("result"),
@@ -275,7 +282,7 @@ def build(assessment: Assessment) -> Any:
             title=f"{catalog.standard} {catalog.chapter} assessment by c4guard",
             last_modified=end,
             version=__version__,
-            oscal_version=OSCAL_VERSION,
+            oscal_version=common.OscalVersion.model_validate(OSCAL_VERSION),
             props=[b.prop("catalog-version", catalog.version)],
             remarks=catalog.attribution,
         ),

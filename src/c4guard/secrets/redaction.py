@@ -16,6 +16,7 @@ import secrets
 import stat
 from pathlib import Path
 
+from c4guard.errors import ConfigError
 from c4guard.paths import state_dir
 
 KEY_ENV = "C4GUARD_REDACTION_KEY"
@@ -27,7 +28,7 @@ DIGEST_CHARS = 12
 FINGERPRINT_CHARS = 32
 
 
-class RedactionKeyError(RuntimeError):
+class RedactionKeyError(ConfigError, RuntimeError):
     """The redaction key is missing, too short or readable by others."""
 
 

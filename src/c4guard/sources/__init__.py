@@ -7,11 +7,11 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from c4guard.governance.directives import MARKER
-from c4guard.governance.inline import attach_inline_directives
 from c4guard.model import InputError, InputSummary, RenderNotice, Resource
+from c4guard.sources.directives import MARKER
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import FileContext, FileHandler
+from c4guard.sources.inline import attach_inline_directives
 from c4guard.sources.kinds import CONTENT_SCANNERS, FINALIZERS, STRUCTURED, handler_for
 from c4guard.sources.layout import analyse_layout
 from c4guard.sources.result import FileResult

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from c4guard.model import Domain, Location, Origin, Resource
+from c4guard.sources.merge import overlay
 from c4guard.sources.structured import Interpreter
 from c4guard.sources.yamlload import Document, Mapping
-from c4guard.workloads.merge import overlay
 
 ORIGIN = Origin.COMPOSE
 DOMAIN = Domain.COMPOSE
@@ -63,7 +63,7 @@ def resources_from_document(
     value = document.value
     if not _is_compose(value, path):
         return None
-    services = value.get("services") or {}
+    services = value.get("services") or Mapping(path)
     project = str(
         value.get("name") or os.path.basename(os.path.dirname(os.path.abspath(path))) or "compose"
     )

@@ -13,6 +13,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from c4guard.errors import InvalidInput
+
 MAX_INSTRUCTIONS = 20_000
 MAX_HEREDOCS = 64
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
@@ -43,12 +45,11 @@ _DIRECTIVE = re.compile(r"#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.*?)\s*$")
 _HEREDOC = re.compile(r"<<(-?)(?:\"([^\"\s]+)\"|'([^'\s]+)'|([A-Za-z_][A-Za-z0-9_]*))")
 
 
-class DockerfileSyntaxError(ValueError):
+class DockerfileSyntaxError(InvalidInput, ValueError):
     """Input that BuildKit would refuse, with the line where it is."""
 
     def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.line = line
+        super().__init__(message, line=line)
 
 
 @dataclass(frozen=True, slots=True)

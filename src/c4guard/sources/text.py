@@ -6,23 +6,26 @@ import codecs
 import sys
 from pathlib import Path
 
+from c4guard.errors import InvalidInput
 from c4guard.sources.discover import STDIN
 
 DEFAULT_MAX_FILE_BYTES = 20 * 1024 * 1024
 _BINARY_SNIFF = 8192
 
 
-class InputProblem(Exception):
+class InputProblem(InvalidInput):
     """A file that should be scanned cannot be: the reason, and the line where known."""
 
     def __init__(self, reason: str, line: int | None = None) -> None:
-        super().__init__(reason)
+        super().__init__(reason, line=line)
         self.reason = reason
-        self.line = line
 
 
-class BinaryFile(Exception):
+class BinaryFile(InvalidInput):
     """The file is binary: skipped, not an error."""
+
+    def __init__(self) -> None:
+        super().__init__("binary file")
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:

@@ -17,10 +17,14 @@ from typing import Any
 import yaml
 from yaml import events as ev
 
+from c4guard.errors import InvalidInput
+
 try:
     from yaml._yaml import CParser as _Parser
+
+    HAVE_LIBYAML = True
 except ImportError:  # pragma: no cover - PyYAML built without LibYAML
-    _Parser = None
+    HAVE_LIBYAML = False
 
 MAX_DEPTH = 256
 MAX_EXPANDED_NODES = 5_000_000
@@ -58,12 +62,11 @@ class Sequence(list):
         self.item_lines: list[int] = []
 
 
-class YAMLLimitError(ValueError):
+class YAMLLimitError(InvalidInput, ValueError):
     """A document exceeded a depth or alias-expansion limit."""
 
     def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.line = line
+        super().__init__(message, line=line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +278,7 @@ def load_documents(text: str, path: str | None = None) -> Iterator[Document]:
     Raises `yaml.YAMLError` (with a problem mark) or `YAMLLimitError` at the first bad
     document; the documents before it have been yielded already.
     """
-    if _Parser is None:  # pragma: no cover
+    if not HAVE_LIBYAML:  # pragma: no cover
         raise RuntimeError("PyYAML was built without LibYAML; c4guard needs the C parser")
     parser = _Parser(text)
     try:
@@ -285,16 +288,16 @@ def load_documents(text: str, path: str | None = None) -> Iterator[Document]:
             event = parser.get_event()
             kind = type(event)
             if builder is not None:
-                if kind is ev.ScalarEvent:
+                if isinstance(event, ev.ScalarEvent):
                     builder.scalar(event)
                     continue
-                if kind is ev.MappingStartEvent or kind is ev.SequenceStartEvent:
+                if isinstance(event, ev.CollectionStartEvent):
                     builder.open(event, kind is ev.SequenceStartEvent)
                     continue
-                if kind is ev.MappingEndEvent or kind is ev.SequenceEndEvent:
+                if isinstance(event, ev.CollectionEndEvent):
                     builder.close()
                     continue
-                if kind is ev.AliasEvent:
+                if isinstance(event, ev.AliasEvent):
                     builder.alias(event)
                     continue
             if event is None or kind is ev.StreamEndEvent:

@@ -13,6 +13,8 @@ from typing import Any, ParamSpec, TypeVar
 from securesystemslib.dsse import Envelope as SslibEnvelope
 from securesystemslib.signer import Signer
 
+from c4guard.errors import InvalidInput
+
 IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json"
 STATEMENT_TYPES = ("https://in-toto.io/Statement/v0.1", "https://in-toto.io/Statement/v1")
 STATEMENT_V1 = STATEMENT_TYPES[1]
@@ -29,7 +31,7 @@ PREDICATE_KINDS = {
 }
 
 
-class EvidenceError(Exception):
+class EvidenceError(InvalidInput):
     """Evidence that is malformed: not DSSE, not an in-toto statement, bad SLSA fields."""
 
 

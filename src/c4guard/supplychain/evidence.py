@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from c4guard.errors import InvalidInput
 from c4guard.supplychain.attestations import EvidenceError, load_json
 from c4guard.supplychain.oci import Registry, cosign_tag
 from c4guard.supplychain.sbom import looks_like_sbom
@@ -25,7 +26,7 @@ BUNDLE_SIDECARS = (".sigstore.json", ".sigstore")
 Kind = Literal["signature", "dsse", "bundle", "statement", "sbom", "vulns"]
 
 
-class EvidenceInputError(Exception):
+class EvidenceInputError(InvalidInput):
     """An evidence file that cannot be read or is of no known kind."""
 
 

@@ -16,6 +16,8 @@ from typing import Any
 
 import httpx
 
+from c4guard.errors import ServiceError
+
 MAX_MANIFEST_BYTES = 4 << 20
 MAX_BLOB_BYTES = 64 << 20
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -37,7 +39,7 @@ _REFERENCE = re.compile(
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
 
 
-class RegistryError(Exception):
+class RegistryError(ServiceError):
     """A registry that cannot be reached, refuses, or serves content that fails its digest."""
 
     def __init__(self, message: str, code: str = "registry-error") -> None:

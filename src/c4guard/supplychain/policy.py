@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from c4guard.errors import ConfigError
+
 MAX_POLICY_BYTES = 1 << 20
 MAX_POLICY_DEPTH = 32
 
@@ -21,13 +23,13 @@ Severity = Literal["negligible", "low", "medium", "high", "critical"]
 SEVERITY_RANK = {name: rank for rank, name in enumerate(SEVERITIES)}
 
 
-class PolicyError(Exception):
+class PolicyError(ConfigError):
     """A trust policy that cannot be used, located at file and line."""
 
     def __init__(self, path: Path | str, line: int | None, message: str) -> None:
-        self.path, self.line, self.message = str(path), line, message
-        where = f"{path}:{line}" if line else str(path)
-        super().__init__(f"{where}: {message}")
+        super().__init__(message, file=str(path), line=line)
+        self.path = str(path)
+        self.message = message
 
 
 class _Strict(BaseModel):

@@ -15,12 +15,13 @@ from sigstore.models import Bundle, TrustedRoot
 from sigstore.verify import Verifier
 from sigstore.verify.policy import Identity
 
+from c4guard.errors import ConfigError
 from c4guard.supplychain.policy import Keyless, TrustPolicy
 
 RSA_SCHEME = "rsa-pkcs1v15-sha256"  # what cosign signs with for RSA keys
 
 
-class SignerError(Exception):
+class SignerError(ConfigError):
     """A key or trusted root that cannot be used."""
 
 

@@ -8,8 +8,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from c4guard.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
 Decision = Literal["allow", "deny", "error"]
-EXIT_CODES = {"allow": 0, "deny": 1, "error": 2}
+EXIT_CODES = {"allow": EXIT_OK, "deny": EXIT_FINDINGS, "error": EXIT_USAGE}
 
 
 class Check(BaseModel):

@@ -584,8 +584,8 @@ def check_vulnerabilities(ctx: Context, rule: VulnerabilityRule, allowed: list[s
                 filter(
                     None,
                     [
-                        rule.max_severity and f"max severity {rule.max_severity}",
-                        rule.max_cvss is not None and f"max CVSS {rule.max_cvss}",
+                        f"max severity {rule.max_severity}" if rule.max_severity else None,
+                        f"max CVSS {rule.max_cvss}" if rule.max_cvss is not None else None,
                     ],
                 )
             )

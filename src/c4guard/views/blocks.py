@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from c4guard.model import Location, ResourceRef
+from c4guard.sources.merge import where
 from c4guard.sources.yamlload import Mapping
-from c4guard.workloads.merge import where
 from c4guard.workloads.views import Setting, dig
 
 

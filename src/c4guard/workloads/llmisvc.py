@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from c4guard.model import Resource
+from c4guard.sources.merge import overlay
 from c4guard.sources.yamlload import Mapping
 from c4guard.workloads.kinds import mapping, spec_of
-from c4guard.workloads.merge import overlay
 from c4guard.workloads.runtimes import SERVING_GROUP, RuntimeIndex
 from c4guard.workloads.views import EMPTY, PodTemplate
 

@@ -4,8 +4,8 @@ operator merges them (containers by name)."""
 from __future__ import annotations
 
 from c4guard.model import Resource
+from c4guard.sources.merge import overlay
 from c4guard.workloads.kinds import mapping, spec_of
-from c4guard.workloads.merge import overlay
 from c4guard.workloads.runtimes import SELDON_GROUP, RuntimeIndex
 from c4guard.workloads.views import EMPTY, PodTemplate
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from c4guard.model import Resource
+from c4guard.sources.merge import MergedMapping, overlay, where
 from c4guard.sources.yamlload import Mapping, Sequence
 from c4guard.workloads.kinds import jobset_templates, mapping, spec_of
-from c4guard.workloads.merge import MergedMapping, overlay, where
 from c4guard.workloads.runtimes import RuntimeIndex
 from c4guard.workloads.views import EMPTY, PodTemplate
 
@@ -93,7 +93,7 @@ def _target_jobs(override: Mapping) -> set[str]:
 def _with_trainer(containers: Any, trainer: Mapping, spec: Mapping) -> Sequence:
     items = [c for c in containers or [] if isinstance(c, Mapping)]
     named = [c for c in items if c.get("name") == TRAINER_CONTAINER]
-    target = (named or items or [None])[0]
+    target = (named or items)[0] if items else None
     merged = overlay(target or EMPTY, trainer)
     merged.setdefault("name", TRAINER_CONTAINER)
     return _sequence([merged if c is target else c for c in items] or [merged], spec)

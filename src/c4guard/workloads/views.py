@@ -3,12 +3,13 @@ where a setting is written, or where it should be."""
 
 from __future__ import annotations
 
+from collections import abc
 from dataclasses import dataclass, field
 from typing import Any
 
 from c4guard.model import Location, Resource, ResourceRef
+from c4guard.sources.merge import where
 from c4guard.sources.yamlload import Mapping, Sequence
-from c4guard.workloads.merge import where
 
 CONTAINER_GROUPS = ("initContainers", "containers", "ephemeralContainers")
 # securityContext fields that a pod sets for all its containers (containers override them).
@@ -183,6 +184,12 @@ class ContainerView:
                     inherited, self.pod.locate(*keys), f"{self.pod.path}.{'.'.join(keys)}", "pod"
                 )
         return Setting(None, self.locate(*keys), f"{self.path}.{'.'.join(keys)}", None)
+
+
+def mapping_at(block: abc.Mapping[str, Any], key: str) -> abc.Mapping[str, Any]:
+    """The mapping under `key`, else an empty one (absent, or not a mapping)."""
+    value = block.get(key)
+    return value if isinstance(value, abc.Mapping) else {}
 
 
 def dig(block: Any, keys: tuple[str | int, ...]) -> Any:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.host.common import tee_outcomes
 from c4guard.checks.registry import Outcome, check, failed, passed, unknown
-from c4guard.live.procfs import CAPABILITIES, capability_names
+from c4guard.linux import CAPABILITIES, capability_names
 from c4guard.model import NotApplicable, Result
 from c4guard.views.host import HostSubject, nodes, processes, subjects
 from c4guard.workloads.views import Setting

@@ -12,10 +12,12 @@ import tarfile
 from pathlib import Path
 from typing import IO, Protocol
 
+from c4guard.errors import InvalidInput
+
 MAX_LINK_HOPS = 8
 
 
-class ImageFormatError(ValueError):
+class ImageFormatError(InvalidInput, ValueError):
     """The input is not a readable image archive (message names what is wrong)."""
 
 
@@ -80,7 +82,9 @@ class TarArchive:
     def _resolve(self, name: str) -> tarfile.TarInfo | None:
         clean = normalized_name(name)
         for _ in range(MAX_LINK_HOPS):
-            member = self._members.get(clean) if clean else None
+            if not clean:
+                return None
+            member = self._members.get(clean)
             if member is None or member.isreg():
                 return member
             if member.issym():

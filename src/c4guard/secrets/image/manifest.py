@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from c4guard.secrets.image.archive import Archive, ImageFormatError, printable, read_json
@@ -116,7 +116,7 @@ def _oci_layer(descriptor: object) -> LayerRef:
     return LayerRef(blob_name(digest), digest)
 
 
-def _check_layer_count(layers: list[object], name: str, limits: ImageLimits) -> None:
+def _check_layer_count(layers: Sequence[object], name: str, limits: ImageLimits) -> None:
     if len(layers) > limits.max_layers:
         raise ImageFormatError(f"{name} has more than {limits.max_layers} layers")
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from c4guard.secrets.image.archive import (
     Archive,
@@ -94,7 +95,7 @@ def _scan_one(
         result.errors.append(f"{image.name}: config {err}")
         config = {}
     config = config if isinstance(config, dict) else {}
-    settings = config.get("config") if isinstance(config.get("config"), dict) else {}
+    settings = _mapping_at(config, "config")
     result.images.append(
         ImageInfo(
             image.name,
@@ -133,17 +134,26 @@ def _layer(
     return layers[digest]
 
 
-def _env_names(settings: dict[str, object]) -> Iterator[str]:
-    for entry in settings.get("Env") or []:
+def _mapping_at(block: dict[str, Any], key: str) -> dict[str, Any]:
+    value = block.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _list_at(block: dict[str, Any], key: str) -> list[Any]:
+    """The list under `key`, else an empty one (a config is untrusted: `"Env": 5`)."""
+    value = block.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _env_names(settings: dict[str, Any]) -> Iterator[str]:
+    for entry in _list_at(settings, "Env"):
         if isinstance(entry, str):
             yield printable(entry.split("=", 1)[0])
 
 
-def _config_texts(
-    config: dict[str, object], settings: dict[str, object]
-) -> Iterator[tuple[str, str]]:
+def _config_texts(config: dict[str, Any], settings: dict[str, Any]) -> Iterator[tuple[str, str]]:
     """(where, text) for every config value that can hold a secret."""
-    for i, entry in enumerate(settings.get("Env") or []):
+    for i, entry in enumerate(_list_at(settings, "Env")):
         yield f"config.Env[{i}]", str(entry)
     labels = settings.get("Labels") or {}
     if isinstance(labels, dict):
@@ -153,7 +163,7 @@ def _config_texts(
         command = settings.get(name)
         if isinstance(command, list):
             yield f"config.{name}", " ".join(str(part) for part in command)
-    for i, step in enumerate(config.get("history") or []):
+    for i, step in enumerate(_list_at(config, "history")):
         if isinstance(step, dict) and step.get("created_by"):
             yield f"history[{i}].created_by", str(step["created_by"])
 

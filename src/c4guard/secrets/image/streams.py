@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from typing import IO
+from typing import IO, Protocol, cast
 
 import zstandard
+
+from c4guard.errors import InvalidInput
 
 GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 CHUNK = 1 << 20
 
 
-class LimitExceeded(Exception):
+class LimitExceeded(InvalidInput):
     """A size or decompression-ratio limit stopped the read."""
 
 
@@ -59,16 +61,27 @@ class DigestReader:
         return f"{self.algorithm}:{self._hash.hexdigest()}"
 
 
-def decompressed(blob: DigestReader) -> IO[bytes]:
+def _as_file(blob: DigestReader) -> IO[bytes]:
+    """The reader as the file object gzip and zstandard read from (they call only read())."""
+    return cast("IO[bytes]", blob)
+
+
+class Readable(Protocol):
+    """What the layer readers need of a stream."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def decompressed(blob: DigestReader) -> Readable:
     """The layer tar inside a blob: gzip and zstd recognised by their magic bytes."""
     magic = blob.peek(len(ZSTD_MAGIC))
     if magic.startswith(GZIP_MAGIC):
-        return gzip.GzipFile(fileobj=blob, mode="rb")  # type: ignore[arg-type]
+        return gzip.GzipFile(fileobj=_as_file(blob), mode="rb")
     if magic.startswith(ZSTD_MAGIC):
         return zstandard.ZstdDecompressor().stream_reader(
-            blob, read_across_frames=True, closefd=False
+            _as_file(blob), read_across_frames=True, closefd=False
         )
-    return blob  # type: ignore[return-value]
+    return blob
 
 
 class LimitedReader:
@@ -77,7 +90,7 @@ class LimitedReader:
 
     def __init__(
         self,
-        stream: IO[bytes],
+        stream: Readable,
         blob: DigestReader,
         max_bytes: int,
         max_ratio: float,

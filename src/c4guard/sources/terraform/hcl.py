@@ -15,6 +15,8 @@ from typing import Any
 import tree_sitter
 import tree_sitter_hcl
 
+from c4guard.errors import InvalidInput
+
 MAX_DEPTH = 200
 
 # An expression is a tuple whose first item names its form:
@@ -35,12 +37,11 @@ _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)|\$\$\{|%%\{")
 _SIMPLE_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
 
 
-class HclError(ValueError):
+class HclError(InvalidInput, ValueError):
     """The text is not valid HCL; `line` is where the parser gave up."""
 
     def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.line = line
+        super().__init__(message, line=line)
 
 
 @dataclass(slots=True)
@@ -168,7 +169,7 @@ class _Converter:
         if kind == "index":
             return ("index", value, self.index_key(node.named_children[0], depth))
         if kind == "splat":
-            ops = []
+            ops: list[tuple[str, Any]] = []
             for part in node.named_children[0].named_children:
                 if part.type == "get_attr":
                     ops.append(("attr", self.text(part.named_children[-1])))

@@ -15,12 +15,13 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from c4guard.governance.inline import attach_directives
 from c4guard.model import InputError, Location, Origin, Resource
 from c4guard.sources import kubernetes
+from c4guard.sources.inline import attach_directives
 from c4guard.sources.terraform.environments import environment_name, namespace_for
 from c4guard.sources.terraform.evaluate import Scope, evaluate
 from c4guard.sources.terraform.files import SOURCE_ORIGIN, TerraformFile
@@ -166,7 +167,11 @@ def root_variants(module: ModuleDir) -> list[tuple[str | None, Inputs]]:
 
 
 def _thunks(values: dict[str, Any]) -> Inputs:
-    return {name: (lambda v=value: v) for name, value in values.items()}
+    return {name: _constant(value) for name, value in values.items()}
+
+
+def _constant(value: Any) -> Callable[[], Any]:
+    return lambda: value
 
 
 class _NoModule:
@@ -350,8 +355,8 @@ class ModuleInstance:
                 yield key, None, why
                 continue
             scope = self.scope.bind(**bound)
-            inputs = {
-                arg: (lambda e=attribute.expr, s=scope: evaluate(e, s))
+            inputs: Inputs = {
+                arg: partial(evaluate, attribute.expr, scope)
                 for arg, attribute in block.attributes.items()
                 if arg not in META_ATTRIBUTES and arg != "source" and arg != "version"
             }

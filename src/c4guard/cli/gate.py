@@ -11,27 +11,28 @@ import json
 import socket
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
 
-from c4guard.audit.recording import (
+from c4guard.cli.recording import (
     DEFAULT_TRAIL,
+    F,
     audit_option,
     receipt_line,
     record,
     trail_location,
 )
-from c4guard.config import Config, ConfigError, find_config, load_config
-from c4guard.gate.policy import GatePolicy
-from c4guard.supplychain.cli import registry_options
+from c4guard.cli.supplychain import registry_options
+from c4guard.config import Config, find_config, load_config
+from c4guard.config.gate import GatePolicy
+from c4guard.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, ServiceError, UsageError
 
 if TYPE_CHECKING:
     from c4guard.gate.decision import Decision, Gate, Reason
     from c4guard.model import Resource
 
-EXIT_ALLOWED, EXIT_DENIED, EXIT_USAGE = 0, 1, 2
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -41,7 +42,7 @@ def gate() -> None:
     (`check`)."""
 
 
-def gate_options(func):  # type: ignore[no-untyped-def]
+def gate_options(func: F) -> F:
     """The options `serve` and `check` share: config, trust policy, registry access."""
     func = registry_options(func)
     func = click.option(
@@ -153,11 +154,11 @@ def serve(
     try:
         tls = ReloadingTLS(TLSFiles(tls_cert, tls_key, client_ca), metrics)
     except (OSError, ValueError) as exc:
-        _usage_error(f"cannot load the TLS certificate and key: {exc}")
+        raise UsageError(f"cannot load the TLS certificate and key: {exc}") from exc
     try:
         recorder = DecisionRecorder(_trail(audit_location, config), _actor(actor, config))
     except (AuditError, OSError, ValueError) as exc:
-        _usage_error(f"audit trail unavailable: {exc}")
+        raise ServiceError(f"audit trail unavailable: {exc}") from exc
     executor = ThreadPoolExecutor(threads, thread_name_prefix="c4guard-gate")
     app = GateApp(decider, recorder, metrics=metrics, executor=executor)
     logs.log_event(
@@ -205,7 +206,7 @@ def check(
     decisions = [(r, decider.decide(r)) for r in _gated(inputs.resources)]
     errors = [f"{e.path}:{e.line or 1}: {e.reason}" for e in inputs.summary.input_errors]
     if not decisions and not errors:
-        _usage_error("no workload among the inputs: nothing to decide")
+        raise UsageError("no workload among the inputs: nothing to decide")
     if fmt == "json":
         click.echo(
             json.dumps(
@@ -222,7 +223,7 @@ def check(
         events = [_check_event(r, d, decider, actor) for r, d in decisions]
         click.echo(receipt_line(record(location, events)), err=True)
     denied = errors or any(not d.allowed for _, d in decisions)
-    sys.exit(EXIT_DENIED if denied else EXIT_ALLOWED)
+    sys.exit(EXIT_FINDINGS if denied else EXIT_OK)
 
 
 @gate.command("webhook-config")
@@ -285,7 +286,7 @@ def webhook_config(
             else wc.service_client_config(namespace, service, port, ca)
         )
     except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     document = wc.webhook_configuration(
         name=name,
         client_config=client,
@@ -318,7 +319,7 @@ def build_gate(
         return Gate(config, policy, None)
     path = trust_policy or _relative(config, images.trust_policy)
     if path is None:
-        _usage_error(
+        raise ConfigError(
             "image verification needs a trust policy: set gate.images.trust_policy "
             "in the config or pass --trust-policy (or set gate.images.verify: false)"
         )
@@ -338,15 +339,12 @@ def build_gate(
             on_lookup=on_cache_lookup,
         )
     except (PolicyError, SignerError, OSError, ValueError) as exc:
-        _usage_error(f"trust policy: {exc}")
+        raise ConfigError(f"trust policy: {exc}") from exc
     return Gate(config, policy, verifier)
 
 
 def _config(path: Path | None, targets: list[str] | None = None) -> Config:
-    try:
-        return load_config(find_config(str(path) if path else None, targets or ["-"]))
-    except ConfigError as exc:
-        _usage_error("configuration error:\n  " + "\n  ".join(exc.messages))
+    return load_config(find_config(str(path) if path else None, targets or ["-"]))
 
 
 def _policy(config: Config) -> GatePolicy:
@@ -364,7 +362,7 @@ def _relative(config: Config, value: str | None) -> Path | None:
 def _trail(option: str | None, config: Config) -> str | None:
     configured = config.audit.db if config.audit else None
     location = trail_location(option, configured)
-    return None if location is False else location  # type: ignore[return-value]
+    return None if location is False else location
 
 
 def _actor(option: str | None, config: Config) -> str:
@@ -377,11 +375,6 @@ def _listen_address(listen: str, option: str) -> tuple[str, int]:
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise click.BadParameter(f"{listen!r} is not HOST:PORT", param_hint=option)
     return host.strip("[]"), int(port)
-
-
-def _usage_error(message: str) -> NoReturn:
-    click.echo(f"c4guard: {message}", err=True)
-    sys.exit(EXIT_USAGE)
 
 
 # -- gate check output ------------------------------------------------------------------

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import click
 
 from c4guard.audit.events import Event, assessment_payload, default_actor
 from c4guard.audit.store import AuditError
 from c4guard.audit.trail import AppendReceipt, open_trail
+from c4guard.errors import ServiceError
 
 DEFAULT_TRAIL = "default"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -30,7 +31,9 @@ def audit_option(func: F) -> F:
     )(func)
 
 
-def trail_location(option: str | None, configured: str | None = None) -> str | bool | None:
+def trail_location(
+    option: str | None, configured: str | None = None
+) -> str | Literal[False] | None:
     """Where to record: False for nowhere, None for the default trail, else the location."""
     if option is None and configured is None:
         return False
@@ -39,7 +42,8 @@ def trail_location(option: str | None, configured: str | None = None) -> str | b
 
 
 def record(location: str | None, events: list[Event]) -> list[AppendReceipt]:
-    """Append `events` in one transaction; an unreachable trail is a click error (exit 2)."""
+    """Append `events` in one transaction; an unreachable trail is `AuditUnavailable`
+    (exit 2)."""
     try:
         with open_trail(location) as trail:
             return trail.append_many(events)
@@ -47,8 +51,8 @@ def record(location: str | None, events: list[Event]) -> list[AppendReceipt]:
         raise AuditUnavailable(f"audit trail unavailable: {exc}") from exc
 
 
-class AuditUnavailable(click.ClickException):
-    exit_code = 2
+class AuditUnavailable(ServiceError):
+    """The audit trail cannot be opened or appended to."""
 
 
 def scan_events(

@@ -7,13 +7,8 @@ from pathlib import Path
 
 import click
 
-from c4guard.cli import (
-    ReportOptions,
-    assess_and_exit,
-    fail_usage,
-    prepare,
-    report_options,
-)
+from c4guard.cli.common import ReportOptions, assess_and_exit, prepare, report_options
+from c4guard.errors import UsageError
 from c4guard.live.metadata import DEFAULT_ENDPOINT, check_endpoint
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -88,12 +83,12 @@ def host(
     from c4guard.live.nvml import NvmlSource, NvmlUnavailable, RecordedNvml
 
     if not (pid == "self" or pid.isdigit()):
-        fail_usage(f"--pid must be a process id or `self`, not {pid!r}")
+        raise UsageError(f"--pid must be a process id or `self`, not {pid!r}")
     if probe_metadata:
         try:
             check_endpoint(metadata_endpoint)
         except ValueError as exc:
-            fail_usage(str(exc))
+            raise UsageError(str(exc)) from exc
     prepared = prepare(report, ["."])
     if record_nvml is not None:
         _record_nvml(record_nvml)
@@ -102,7 +97,7 @@ def host(
         try:
             nvml = RecordedNvml(nvml_answers)
         except NvmlUnavailable as exc:
-            fail_usage(f"--nvml-answers: {exc}")
+            raise UsageError(f"--nvml-answers: {exc}") from exc
     options = HostOptions(
         root=root,
         pid=pid,
@@ -113,7 +108,7 @@ def host(
     inputs = read_host(options)
     if not inputs.resources:
         problems = "; ".join(f"{e.path}: {e.reason}" for e in inputs.summary.input_errors)
-        fail_usage(f"nothing to assess under {root}: {problems}")
+        raise UsageError(f"nothing to assess under {root}: {problems}")
     target = f"host {root}" + ("" if pid == "self" else f" (pid {pid})")
     assess_and_exit(inputs, prepared, [target], report)
 
@@ -124,7 +119,7 @@ def _record_nvml(path: Path) -> None:
     try:
         source = DriverNvml()
     except NvmlUnavailable as exc:
-        fail_usage(f"cannot record NVML answers: {exc}")
+        raise UsageError(f"cannot record NVML answers: {exc}") from exc
     try:
         recording = record(source)
     finally:
@@ -164,20 +159,17 @@ def cluster(
 ) -> None:
     """Read a live cluster through the Kubernetes API and run the Kubernetes checks on it."""
     from c4guard.live.cluster import ClusterOptions, read_cluster
-    from c4guard.live.kubeapi import ClusterError, ConnectOptions, connect
+    from c4guard.live.kubeapi import ConnectOptions, connect
 
     prepared = prepare(report, ["."])
+    conn = connect(ConnectOptions(kubeconfig, context, in_cluster))  # ClusterError: exit 2
     try:
-        conn = connect(ConnectOptions(kubeconfig, context, in_cluster))
-        try:
-            inputs = read_cluster(conn, ClusterOptions(namespaces=tuple(dict.fromkeys(namespaces))))
-        finally:
-            conn.close()
-    except ClusterError as exc:
-        fail_usage(str(exc))
+        inputs = read_cluster(conn, ClusterOptions(namespaces=tuple(dict.fromkeys(namespaces))))
+    finally:
+        conn.close()
     if not inputs.resources:
         reasons = [g.reason for g in inputs.summary.gaps[:5]]
-        fail_usage(
+        raise UsageError(
             "nothing to assess: no object could be read from the cluster"
             + "".join(f"\n  {r}" for r in reasons)
         )

@@ -30,14 +30,16 @@ from c4guard.audit.note import NoteError, Signer, Verifier
 from c4guard.audit.store import AuditError
 from c4guard.audit.trail import Trail, open_trail
 from c4guard.audit.verify import VerifyReport, verify_trail
+from c4guard.errors import EXIT_FINDINGS, EXIT_OK, ConfigError, InvalidInput, UsageError
 
 BRIEF_CHARS = 100
 
 
-class ConfigError(click.ClickException):
-    """A usage or configuration error: exit 2."""
+class TrailBroken(InvalidInput):
+    """The trail opened but an entry or checkpoint in it is broken: exit 1, like a failed
+    verification."""
 
-    exit_code = 2
+    exit_code = EXIT_FINDINGS
 
 
 db_option = click.option(
@@ -53,25 +55,19 @@ key_file = click.Path(dir_okay=False, path_type=Path)
 
 @contextmanager
 def _opened(location: str | None, create: bool = False) -> Iterator[Trail]:
-    try:
-        trail = open_trail(location, create=create)
-    except AuditError as exc:
-        raise ConfigError(str(exc)) from exc
+    trail = open_trail(location, create=create)  # AuditError: exit 2
     try:
         with trail:
             yield trail
     except (AuditError, EventError, CheckpointError) as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise TrailBroken(str(exc)) from exc
 
 
 def _verifiers(keys: tuple[Path, ...]) -> list[Verifier]:
     if not keys:
         default = public_key_path(default_signing_key())
         keys = (default,) if default.exists() else ()
-    try:
-        return load_verifiers(list(keys))
-    except KeyFileError as exc:
-        raise ConfigError(str(exc)) from exc
+    return load_verifiers(list(keys))  # KeyFileError: exit 2
 
 
 @click.group("audit")
@@ -98,8 +94,8 @@ def keygen(name: str, out: Path | None) -> None:
     private = out or default_signing_key()
     try:
         public = write_key_pair(Signer.generate(name), private)
-    except (KeyFileError, NoteError) as exc:
-        raise ConfigError(str(exc)) from exc
+    except NoteError as exc:
+        raise UsageError(str(exc)) from exc
     click.echo(f"signing key: {private}")
     click.echo(f"public key:  {public}")
     click.echo(public.read_text().strip())
@@ -110,13 +106,8 @@ def keygen(name: str, out: Path | None) -> None:
 @click.option("--origin", help="The log's name in its checkpoints (default: generated).")
 def init(location: str | None, origin: str | None) -> None:
     """Create the trail's tables and triggers (as the database owner, for PostgreSQL)."""
-    try:
-        with open_trail(location, create=True, origin=origin) as trail:
-            click.echo(
-                f"audit trail {trail.description}: log {trail.origin}, {trail.size()} entries"
-            )
-    except AuditError as exc:
-        raise ConfigError(str(exc)) from exc
+    with open_trail(location, create=True, origin=origin) as trail:
+        click.echo(f"audit trail {trail.description}: log {trail.origin}, {trail.size()} entries")
 
 
 def _brief(payload: dict[str, Any]) -> str:
@@ -204,14 +195,14 @@ def verify(location: str | None, keys: tuple[Path, ...], offline: Any, against: 
     verifiers = _verifiers(keys)
     if offline is not None:
         if against is not None:
-            raise ConfigError("--offline and --against do not combine")
+            raise UsageError("--offline and --against do not combine")
         report = verify_export(offline, verifiers)
         _print_report(report, f"export {offline.name}")
     else:
         with _opened(location) as trail:
             report = verify_trail(trail, verifiers, against.read() if against else None)
             _print_report(report, trail.description)
-    sys.exit(0 if report.ok else 1)
+    sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
 @audit.command()

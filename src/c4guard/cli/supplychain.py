@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import click
 
 from c4guard.audit.events import Event, default_actor
-from c4guard.audit.recording import audit_option, receipt_line, record, trail_location
+from c4guard.cli.recording import F, audit_option, receipt_line, record, trail_location
+from c4guard.errors import InvalidInput
 
 if TYPE_CHECKING:
     from c4guard.supplychain.verdict import Verdict
@@ -23,13 +24,7 @@ if TYPE_CHECKING:
 _PATH = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-class AttestError(click.ClickException):
-    """`attest` could not produce the attestation (exit 2, like other errors)."""
-
-    exit_code = 2
-
-
-def registry_options(func):  # type: ignore[no-untyped-def]
+def registry_options(func: F) -> F:
     """The options that say how to reach a registry."""
     func = click.option(
         "--plain-http",
@@ -87,13 +82,10 @@ def verify(
 ) -> None:
     """Verify REFERENCE (an OCI image reference, a file or a model directory) against a
     trust policy. Exit 0 allow, 1 deny, 2 error."""
-    from c4guard.supplychain.policy import PolicyError, load_policy
+    from c4guard.supplychain.policy import load_policy
     from c4guard.supplychain.verifier import RegistryOptions, verify_artifact
 
-    try:
-        policy = load_policy(policy_path)
-    except PolicyError as exc:
-        raise click.UsageError(str(exc)) from exc
+    policy = load_policy(policy_path)  # PolicyError: exit 2
     verdict = verify_artifact(
         reference,
         policy,
@@ -183,9 +175,8 @@ def attest(
     """Sign a `c4guard scan` JSON REPORT as an in-toto statement about SUBJECT, predicate
     type https://c4guard.dev/assessment/v1."""
     from c4guard.supplychain.assessment import PREDICATE_TYPE, assessment_predicate
-    from c4guard.supplychain.attestations import EvidenceError, make_statement, sign_envelope
-    from c4guard.supplychain.oci import RegistryError
-    from c4guard.supplychain.signatures import SignerError, load_signer
+    from c4guard.supplychain.attestations import make_statement, sign_envelope
+    from c4guard.supplychain.signatures import load_signer
     from c4guard.supplychain.verifier import RegistryOptions
 
     password = os.environ.get(key_password_env, "").encode() if key_password_env else None
@@ -199,8 +190,8 @@ def attest(
         if push:
             where = _push_attestation(subject, digest, envelope, options, referrer)
             click.echo(f"attached {PREDICATE_TYPE} attestation to {where}", err=True)
-    except (SignerError, EvidenceError, RegistryError, ValueError) as exc:
-        raise AttestError(str(exc)) from exc
+    except ValueError as exc:  # SignerError, EvidenceError, RegistryError: exit 2 as they are
+        raise InvalidInput(str(exc)) from exc
     if output:
         output.write_bytes(envelope + b"\n")
     elif not push:

@@ -10,21 +10,14 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from c4guard.gate.policy import GatePolicy
+from c4guard.config.gate import GatePolicy
+from c4guard.errors import ConfigError
 from c4guard.model import Severity
 from c4guard.sources.yamlload import Mapping, Sequence, YAMLLimitError, load_documents
 
 CONFIG_NAMES = ("c4guard.yaml", "c4guard.yml", ".c4guard.yaml", ".c4guard.yml")
 CLASS_NAMES = ("ai", "untrusted-model", "high-risk", "confidential")
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; every message names file, line and key."""
-
-    def __init__(self, messages: list[str]) -> None:
-        super().__init__("\n".join(messages))
-        self.messages = messages
 
 
 class _Strict(BaseModel):

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from c4guard.governance.directives import IGNORE_COMMENT, MARKER, parse_comment
 from c4guard.model import Directive, Location, Resource
+from c4guard.sources.directives import IGNORE_COMMENT, MARKER, parse_comment
 
 # Line breaks as LibYAML counts them, so lines agree with the parsers'.
 _LINES = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
