@@ -144,8 +144,9 @@ def test_input_error_fails_the_exit_code_but_is_reported(tmp_path: Path) -> None
 
 
 def test_scan_that_reads_nothing_is_a_usage_error(tmp_path: Path) -> None:
-    (tmp_path / "README.md").write_text("hello")
-    (tmp_path / "values.yaml").write_text("replicas: 2\n")
+    # Binary content is read by no handler and no content scanner. (Text files are read by
+    # the secret scan, so a folder of values files is assessed: issue 15, class 12.)
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64))
     result = CliRunner().invoke(main, ["scan", str(tmp_path)])
     assert result.exit_code == 2
     assert "nothing to assess" in result.output

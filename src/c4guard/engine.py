@@ -332,6 +332,9 @@ def judge(
         and not unread
     ):
         result.status, result.reason = Status.PASS, _pass_reason(passing, excepted)
+    elif excepted and not passing and not unknowns and not unread:
+        # Only suppressed failures: the scope was not empty (DESIGN.md, rule 2).
+        result.status, result.reason = _all_excepted(req, run, excepted, attestation)
     elif attestation is not None:
         result.status, result.reason = Status.ATTESTED, _attested_reason(attestation)
     elif declared := next((n for n in config.not_applicable if n.requirement == req.id), None):
@@ -346,6 +349,22 @@ def judge(
         reasons.append(_review_reason(req, run, config, domains, passing, unknowns, today))
         result.reason = "; ".join(r for r in reasons if r)
     return result
+
+
+def _all_excepted(
+    req: Requirement, run: CheckRun, excepted: int, attestation: Attestation | None
+) -> tuple[Status, str]:
+    """A requirement whose every failing finding is suppressed: pass with exceptions where
+    it is fully automatable, otherwise attested or review; never not applicable."""
+    plural = "s" if excepted != 1 else ""
+    if req.automation is Automation.FULL and not run.errors.get(req.id):
+        return Status.PASS, f"pass with {excepted} exception{plural}: every failure is suppressed"
+    if attestation is not None:
+        return Status.ATTESTED, _attested_reason(attestation)
+    return Status.REVIEW, (
+        f"{excepted} failing finding{plural} suppressed by exceptions and no passing finding; "
+        "automation is not full, so a person must review it"
+    )
 
 
 def _attestation(

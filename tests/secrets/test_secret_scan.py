@@ -41,7 +41,7 @@ def test_clean_files_give_passing_evidence(tmp_path: Path) -> None:
     (tmp_path / "pod.yaml").write_text(POD)
     (tmp_path / "README.md").write_text("nothing to see\n")
     [finding] = findings_of(scan_paths([str(tmp_path)]), "SECRET-IN-FILE")
-    assert finding.result.value == "pass" and "2 text files" in finding.message
+    assert finding.result.value == "pass" and "(2 scanned)" in finding.message
 
 
 def test_private_key_files_also_fail_4_4_2(tmp_path: Path) -> None:

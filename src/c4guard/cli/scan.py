@@ -54,7 +54,8 @@ def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size
         config_dir=Path(config.source).parent if config.source else None,
     )
     inputs = _read(targets, options, show_progress=not report.quiet)
-    if not inputs.resources and not inputs.summary.input_errors:
+    understood = inputs.resources or inputs.summary.files_by_domain  # incl. the secret scan
+    if not understood and not inputs.summary.input_errors:
         _nothing_understood(inputs)
     assess_and_exit(inputs, prepared, targets, report)
 

@@ -44,14 +44,19 @@ def service_account(match: re.Match[str], secret: str, ctx: Context) -> bool:
     return ctx.is_service_account_json and private_key(match, secret, ctx)
 
 
+_WHITESPACE = re.compile(r"\s+")
+
+
 def encoded_private_key(match: re.Match[str], secret: str, ctx: Context) -> bool:
-    return formats.encoded_private_key_body(secret) is not None
+    return formats.encoded_private_key_body(_WHITESPACE.sub("", secret)) is not None
 
 
 def encoded_key_body(secret: str) -> str:
-    """Normalise base64 of a PEM key to the key's own body, so both share a fingerprint."""
-    body = formats.encoded_private_key_body(secret)
-    return secret if body is None else formats.pem_body_base64(body)
+    """Normalise base64 of a PEM key (wrapped over lines or not) to the key's own body, so
+    all its spellings share a fingerprint."""
+    joined = _WHITESPACE.sub("", secret)
+    body = formats.encoded_private_key_body(joined)
+    return joined if body is None else formats.pem_body_base64(body)
 
 
 _SAS_VERSION = re.compile(r"[?&]sv=\d{4}-\d{2}-\d{2}")
@@ -71,7 +76,7 @@ def literal_password(value: str) -> bool:
 
 
 def password_value(match: re.Match[str], secret: str, ctx: Context) -> bool:
-    return literal_password(secret)
+    return not (ctx.is_bundle or ctx.is_test_file) and literal_password(secret)
 
 
 DATABASE_SCHEMES = word_set(
@@ -96,6 +101,8 @@ def url_scheme(lowered: str, colon: int) -> str:
 def url_password(match: re.Match[str], secret: str, ctx: Context) -> bool:
     """`scheme://user:password@host`: any literal password for database and broker
     schemes; for web and VCS URLs only a token-like one (docs are full of `user:pass@`)."""
+    if ctx.is_bundle or ctx.is_test_file:
+        return False
     scheme = url_scheme(ctx.lowered, match.start())
     base = scheme.split("+", 1)[0]
     if secret == ctx.group(match, "user") or not literal_password(secret):

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from c4guard.secrets.scanner import SecretMatch, scan_text
+from c4guard.secrets.scanner import SecretMatch
+from c4guard.secrets.secretdata import scan_with_secret_data
 
 SNIFF_BYTES = 8192
 MAX_FILE_BYTES = 16 * 1024 * 1024
@@ -71,7 +72,7 @@ def scan_bytes(data: bytes, path: str) -> FileScan:
         return FileScan(path, "too_large", reason=_too_large(len(data)))
     if is_probably_binary(data):
         return FileScan(path, "binary")
-    return FileScan(path, "scanned", scan_text(decode_text(data), path))
+    return FileScan(path, "scanned", scan_with_secret_data(decode_text(data), path))
 
 
 def scan_file(path: Path, display_path: str | None = None) -> FileScan:

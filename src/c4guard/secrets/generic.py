@@ -48,6 +48,11 @@ _NOT_SECRET_NAME = re.compile(
     r"|previous|prev|input|output|bearer|max|num|total|count)[_-]?tokens?$"
     r"|(?:^|[_.-])(?:public|pub)[_-]?key$|^(?:no|disable|enable|use|require)[_-]"
 )
+# Keys that are public by design: hosted-search keys made for browsers (Algolia/DocSearch
+# search-only keys) and analytics beacon tokens (Cloudflare Web Analytics, Plausible).
+_PUBLIC_KEY_NAME = re.compile(r"search[_-]?(?:only[_-]?)?(?:api[_-]?)?key$")
+_PUBLIC_KEY_CONTEXT = re.compile(r"algolia|docsearch|beacon|web[_-]?analytics|plausible")
+_PUBLIC_CONTEXT_CHARS = 300
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _PASSWORD_NAME = re.compile(r"(?i)(?:pass(?:wd|word|phrase)?|pwd)$")
 _BASE64_VALUE = re.compile(r"^(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$")
@@ -127,10 +132,26 @@ def _not_a_secret_name(name: str) -> bool:
     return bool(_NOT_SECRET_NAME.search(_snake_case(name))) or _is_other_word(name)
 
 
+def public_by_design(name: str, ctx: Context, offset: int) -> bool:
+    """A search-only or analytics key: made to be shipped to browsers, not a secret."""
+    if _PUBLIC_KEY_NAME.search(_snake_case(name)):
+        return True
+    window = ctx.lowered[max(0, offset - _PUBLIC_CONTEXT_CHARS) : offset + 80]
+    return _PUBLIC_KEY_CONTEXT.search(window) is not None
+
+
+def not_production_text(ctx: Context) -> bool:
+    """Bundled build output (where assignments are code fragments) and test sources (whose
+    literals are fixtures): the generic and connection-string rules do not apply there."""
+    return ctx.is_bundle or ctx.is_test_file
+
+
 def confirm(match: re.Match[str], secret: str, ctx: Context) -> bool:
     start, end = _name_span(match, ctx)
     name = ctx.text[start:end]
     if _not_a_secret_name(name) or _not_a_setting(ctx, start) or ctx.is_sealed_secret:
+        return False
+    if not_production_text(ctx) or public_by_design(name, ctx, start):
         return False
     if _is_bare(match) and ctx.is_code:
         return False

@@ -30,6 +30,13 @@ BASE64_CHARS = frozenset(string.ascii_letters + string.digits + "+/")
 
 
 _SERVICE_ACCOUNT_TYPE = re.compile(r'"type"\s*:\s*"service_account"')
+# Bundled or minified JavaScript: a build output, where `password=` and `://a:b@` are code.
+BUNDLE_SUFFIXES = word_set(".js .mjs .cjs")
+BUNDLE_LINE_CHARS = 1000
+# Test sources: literals there are fixtures, not production secrets.
+_TEST_FILE = re.compile(
+    r"(?:^|/)(?:test_[^/]+\.py|[^/]+_test\.(?:py|go)|[^/]+\.(?:test|spec)\.[jt]sx?|conftest\.py)$"
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,21 @@ class Context:
     @cached_property
     def is_code(self) -> bool:
         return PurePosixPath(self.path).suffix.lower() in CODE_SUFFIXES
+
+    @cached_property
+    def is_bundle(self) -> bool:
+        """Minified or bundled JavaScript (`.min.js`, or a line over 1000 characters)."""
+        name = PurePosixPath(self.path).name.lower()
+        if PurePosixPath(name).suffix not in BUNDLE_SUFFIXES:
+            return False
+        if ".min." in name or ".bundle." in name:
+            return True
+        return any(len(line) > BUNDLE_LINE_CHARS for line in self.text.splitlines())
+
+    @cached_property
+    def is_test_file(self) -> bool:
+        """A test source (`test_*.py`, `*_test.go`, `*.spec.ts`): its literals are fixtures."""
+        return _TEST_FILE.search(self.path.replace("\\", "/")) is not None
 
     @cached_property
     def is_sealed_secret(self) -> bool:

@@ -182,7 +182,11 @@ _KEYS = (
     Rule(
         "encoded-private-key",
         "Base64-encoded private key (kubeconfig client-key-data, Secret data)",
-        re.compile(r"(?P<secret>LS0tLS1CRUdJTi[A-Za-z0-9+/]{100,}={0,2})"),
+        # one line, or wrapped over the lines of a YAML block scalar
+        re.compile(
+            r"(?P<secret>LS0tLS1CRUdJTi(?:[A-Za-z0-9+/]"
+            r"|\r?\n[ \t]*(?=[A-Za-z0-9+/]+={0,2}[ \t]*(?:\r?\n|$))){100,}={0,2})"
+        ),
         ("ls0tls1crudjti",),
         confirm.encoded_private_key,
         key_material=True,

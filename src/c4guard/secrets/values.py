@@ -1,4 +1,5 @@
-"""Judging a candidate value: entropy, placeholders, references and dummy values.
+"""Judging a candidate value: entropy, references and dummy values; placeholders are one
+rule for every check (`placeholders.py`).
 
 These filters are what keeps the generic assignment rule precise; the token rules use the
 placeholder filter too, so that `hf_xxxx…` or `AKIA…EXAMPLE` in documentation is not a finding.
@@ -6,55 +7,13 @@ placeholder filter too, so that `hf_xxxx…` or `AKIA…EXAMPLE` in documentatio
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 from collections import Counter
 
-# Public example credentials from vendor documentation and emulators, as SHA-256 of the
-# value (AWS documentation keys, the Azurite emulator account key, the jwt.io sample
-# token, the Stripe documentation test key, the Kubernetes documentation Secret values),
-# so the source holds no credential-shaped text.
-PUBLIC_EXAMPLES = frozenset(
-    {
-        "1a5d44a2dca19669d72edf4c4f1c27c4c1ca4b4408fbb17f6ce4ad452d78ddb3",
-        "78314b11be2e581549ac1c4f616563fad3fdf0c3b71678f6e2299182080e0598",
-        "0011cc25eb4320717494d2703e8cba85743e71b500283c21c8b88147992f9059",
-        "7f75367e7881255134e1375e723d1dea8ad5f6a4fdb79d938df1f1754a830606",
-        "2cafc0970149a84f3b9e62eaf169f36f59907a3b3e31f7b82e68c69cd27f7326",
-        "13fe7a38a57c46053ee3a4716358619ff37ebc5674976f1a09fc189be5a3e5dd",
-        "28d296be3bf525f09d97eb59dee8b3fd1d69b85b6bc085752c653a51ccdd0a53",
-    }
-)
+from c4guard.secrets.placeholders import is_placeholder, is_public_example
 
-# Words that mark filler. Long ones count anywhere; the short ones only in values up to
-# `_SHORT_WORD_MAX_CHARS`, since in a long blob (a key body, a certificate) four or five
-# letters spell a word by chance.
-_LONG_PLACEHOLDER_WORDS = re.compile(
-    r"example|sample|placeholder|changeme|change[_-]me|replace[_-]?(?:me|with|this)"
-    r"|redacted|insert[_-]?(?:your|here)|secret[_-]?here",
-    re.IGNORECASE,
-)
-_SHORT_PLACEHOLDER_WORDS = re.compile(
-    r"your[_-]|your(?:own|api|key|token|secret|pass|user|access|client)|dummy|fake|mock|todo"
-    r"|fixme",
-    re.IGNORECASE,
-)
-_SHORT_WORD_MAX_CHARS = 128
-# Filler that marks an elided or masked value even inside a long blob.
-_PLACEHOLDER_MARKS = re.compile(r"x{4,}|X{4,}|\*{3,}|\.{3}|…|•{3,}|<[^<>]*>|\[[a-z _-]*\]")
-_SEQUENCES = (
-    "abcdefgh",
-    "12345678",
-    "qwertyui",
-    "asdfghjk",
-    "01234567",
-    "98765432",
-    "a1b2c3",
-    "1a2b3c",
-    "abcd1234",
-    "1234abcd",
-)
+__all__ = ["is_placeholder", "is_public_example"]
 
 # Template and reference syntax: the value names a secret held elsewhere.
 _REFERENCE = re.compile(
@@ -100,28 +59,6 @@ def shannon_entropy(value: str) -> float:
         return 0.0
     length = len(value)
     return -sum(n / length * math.log2(n / length) for n in Counter(value).values())
-
-
-def is_public_example(value: str) -> bool:
-    """A credential published by its vendor as an example (see PUBLIC_EXAMPLES)."""
-    return hashlib.sha256(value.encode("utf-8")).hexdigest() in PUBLIC_EXAMPLES
-
-
-def is_placeholder(value: str) -> bool:
-    """Documentation filler: `example`, `xxxx`, `<your-token>`, `***`, sequences, or a value
-    with almost no variety of characters."""
-    if (
-        _PLACEHOLDER_MARKS.search(value)
-        or _LONG_PLACEHOLDER_WORDS.search(value)
-        or is_public_example(value)
-    ):
-        return True
-    if len(value) <= _SHORT_WORD_MAX_CHARS and _SHORT_PLACEHOLDER_WORDS.search(value):
-        return True
-    lowered = value.lower()
-    if any(seq in lowered for seq in _SEQUENCES):
-        return True
-    return len(set(value)) < min(6, max(2, len(value) // 3))
 
 
 def is_reference(value: str) -> bool:

@@ -176,7 +176,7 @@ def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:
     summary.input_errors.extend(
         InputError(file.display, line, reason) for line, reason in result.errors
     )
-    if result.claimed:
+    if result.claimed or result.domains:  # a content scanner that judged the file read it
         summary.files_read += 1
     for domain in result.domains:
         summary.files_by_domain[domain] = summary.files_by_domain.get(domain, 0) + 1

@@ -1,4 +1,4 @@
-"""Helm charts and Kustomize overlays among the inputs.
+"""Helm charts, Kustomize overlays and Terraform templates among the inputs.
 
 Chart templates and Kustomize patches are not manifests: parsing them would produce false
 findings. They are left out here and judged through their render (`sources.render`), which
@@ -18,6 +18,7 @@ import yaml
 from c4guard.sources.discover import SourceFile
 from c4guard.sources.render.overlays import Kustomization
 from c4guard.sources.text import BinaryFile, InputProblem, read_text
+from c4guard.sources.tftemplates import terraform_templates
 from c4guard.sources.yamlload import YAMLLimitError, load_documents
 
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
@@ -41,6 +42,9 @@ def analyse_layout(files: list[SourceFile]) -> Layout:
     by_path = {_norm(f.path): f for f in files if f.display != "<stdin>"}
     _helm_charts(files, by_path, layout)
     _oci_layouts(files, by_path, layout)
+    templates, notices = terraform_templates(files)
+    layout.excluded.update(templates)
+    layout.notices.extend(notices)
     for file in files:
         if file.path.name in KUSTOMIZATION_NAMES:
             _kustomization(file, by_path, layout)

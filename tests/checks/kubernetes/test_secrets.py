@@ -20,13 +20,13 @@ def test_every_marked_finding_is_reported_at_its_line() -> None:
 def test_secret_values_never_appear_in_findings() -> None:
     assessment = scan_scenario(AREA / "env")
     text = " ".join(f.message + str(f.evidence) for f in assessment.findings())
-    assert "hunter22" not in text and "abcdefghijklmnop" not in text
+    assert "hunter22" not in text and "Qm7TzR2wLp9KxV4n" not in text
 
 
 @pytest.mark.parametrize(
     ("name", "value", "secret"),
     [
-        ("HF_TOKEN", "hf_abcdefghijklmnopqrstuvwxyz0123", True),
+        ("HF_TOKEN", "hf_Qm7TzR2wLp9KxV4nB8sJdF3gH6cYeA1u", True),
         ("WEIRD", "postgres://app:s3cret@db:5432/app", True),
         ("API_KEY", "$(API_KEY_FROM_FILE)", False),
         ("TOKENIZERS_PARALLELISM", "false", False),

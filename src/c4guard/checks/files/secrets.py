@@ -38,7 +38,7 @@ def no_secret_in_files(inv: Inventory) -> Iterator[Outcome]:
         )
     scanned = inv.files_by_domain.get(secrets.DOMAIN, 0)
     if not found and scanned:
-        yield passed(ScannedFiles(scanned), "hold no embedded secret")
+        yield passed(ScannedFiles(scanned), f"hold no embedded secret ({scanned} scanned)")
 
 
 @check(

@@ -16,6 +16,7 @@ from c4guard.kube.admission import (
 from c4guard.kube.netpol import NAMESPACE_NAME_LABEL
 from c4guard.kube.objects import container_setting
 from c4guard.workloads.images import parse_image
+from c4guard.secrets.placeholders import is_placeholder_reference
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -117,6 +118,10 @@ def policies_enforce(inv: Inventory) -> Iterator[Outcome]:
         )
 
 
+# ko (`ko resolve`/`ko apply`) replaces `ko://<import path>` with `<repo>@sha256:<digest>`.
+BUILD_REFERENCES = ("ko://",)
+
+
 @check(
     "K8S-IMAGE-DIGEST",
     requirement="4.2.3",
@@ -136,6 +141,19 @@ def image_digests(inv: Inventory) -> Iterator[Outcome]:
         setting = container_setting(container, "image")
         if reference.pinned:
             yield passed(container, f"pins image {reference.repository} by digest", setting=setting)
+        elif container.image.startswith(BUILD_REFERENCES):
+            yield passed(
+                container,
+                f"names {container.image}, which the build tool replaces with the image "
+                "it pushes, by digest",
+                setting=setting,
+            )
+        elif is_placeholder_reference(container.image):
+            yield unknown(
+                container,
+                f"image {container.image!r} is a placeholder filled in at deployment",
+                setting=setting,
+            )
         else:
             tag = reference.tag or "latest (implicit)"
             yield failed(

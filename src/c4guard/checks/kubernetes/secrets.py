@@ -14,6 +14,7 @@ from c4guard.kube.environments import namespace_environments
 from c4guard.kube.objects import ObjectView, annotation_setting, container_setting
 from c4guard.kube.rbac import broad_subject, rbac, reads_secrets
 from c4guard.workloads.views import mapping_at
+from c4guard.secrets.placeholders import is_placeholder
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -416,7 +417,7 @@ def no_literal_env_secrets(inv: Inventory) -> Iterator[Outcome]:
 def literal_secret(name: str, value: str) -> str | None:
     """Why an env value looks like a secret, or None."""
     text = value.strip()
-    if not text or NOT_A_VALUE.match(text):
+    if not text or NOT_A_VALUE.match(text) or is_placeholder(text):
         return None
     for label, shape in TOKEN_SHAPES:
         if shape.search(text):

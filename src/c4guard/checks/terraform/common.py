@@ -40,6 +40,13 @@ def tee_outcomes(
         )
 
 
+def hcl_equal(value: Any, good: Any) -> bool:
+    """Equal as Terraform compares after its type conversion: `"true"` is the bool true."""
+    if isinstance(good, bool) and isinstance(value, str) and value.lower() in ("true", "false"):
+        return (value.lower() == "true") is good
+    return bool(value == good and type(value) is type(good))
+
+
 def expect_known(item: TfResource, setting: Setting, good: Any, passes: str, fails: str) -> Outcome:
     """`expect` for Terraform: unknown when the value cannot be known before apply; a failure
     names the value and whether it is the provider's default."""
@@ -47,6 +54,8 @@ def expect_known(item: TfResource, setting: Setting, good: Any, passes: str, fai
     if reason:
         return unknown(item, f"{setting.path} is unknown: {reason}", setting=setting)
     value = setting.value
+    if hcl_equal(value, good):
+        good = value  # `"true"` where `true` is expected: what Terraform converts it to
     shown = str(value).lower() if isinstance(value, bool) else value
     default = "" if setting.present else ", the provider's default"
     key = setting.path.rsplit(".", 1)[-1]

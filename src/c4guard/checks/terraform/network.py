@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, check, failed, passed, unknown
-from c4guard.checks.terraform.common import expect
+from c4guard.checks.terraform.common import expect_known as expect
 from c4guard.sources.terraform.values import is_known
 from c4guard.views.terraform import (
     WORLD,
@@ -260,6 +260,10 @@ def imdsv2_required(inv: Inventory) -> Iterator[Outcome]:
     for item in defaults:
         yield _tokens_outcome(item, item.setting("http_tokens", default="no-preference"), False)
     for item in index.kinds("aws_instance", "aws_launch_template", "aws_launch_configuration"):
+        endpoint = item.setting("metadata_options", "http_endpoint")
+        if str(endpoint.value).lower() == "disabled":
+            yield passed(item, "turns the instance metadata endpoint off", setting=endpoint)
+            continue
         setting = item.setting("metadata_options", "http_tokens", default="optional")
         yield _tokens_outcome(item, setting, item.resource.namespace in required_in)
     for group in index.kinds("aws_eks_node_group"):
@@ -345,17 +349,27 @@ def gke_metadata(inv: Inventory) -> Iterator[Outcome]:
         if has_default_node_pool(cluster):
             yield _metadata_outcome(cluster, cluster, ("node_config",))
     for pool in index.kinds("google_container_node_pool"):
-        owner = index.resolve(pool.get("cluster"), pool, "google_container_cluster")
-        yield _metadata_outcome(pool, owner, ("node_config",))
+        cluster = index.resolve(pool.get("cluster"), pool, "google_container_cluster")
+        yield _metadata_outcome(pool, cluster, ("node_config",), attached=True)
+
+
+# The google provider before 4.0 spelled GKE_METADATA as node_metadata = GKE_METADATA_SERVER.
+LEGACY_METADATA = ("workload_metadata_config", "node_metadata")
 
 
 def _metadata_outcome(
-    item: TfResource, cluster: TfResource | None, prefix: tuple[str, ...]
+    item: TfResource,
+    cluster: TfResource | None,
+    prefix: tuple[str, ...],
+    attached: bool = False,
 ) -> Outcome:
     setting = item.setting(*prefix, "workload_metadata_config", "mode")
     mode = setting.value
-    if mode == "GKE_METADATA":
+    legacy = item.setting(*prefix, *LEGACY_METADATA)
+    if mode == "GKE_METADATA" or (not setting.present and legacy.value == "GKE_METADATA_SERVER"):
         return passed(item, "uses the GKE metadata server", setting=setting)
+    if not setting.present and legacy.present:
+        setting, mode = legacy, legacy.value
     if setting.present and is_known(mode):
         return failed(item, f"exposes the node's metadata to pods (mode {mode})", setting=setting)
     if setting.present:
@@ -365,6 +379,15 @@ def _metadata_outcome(
             item,
             "inherits GKE_METADATA from the cluster's Workload Identity",
             setting=cluster.setting("workload_identity_config", "workload_pool"),
+        )
+    if attached and cluster is None:
+        # A cluster defined elsewhere (data source, other root module, variable) may enable
+        # Workload Identity, which new node pools inherit: not visible here.
+        return unknown(
+            item,
+            "sets no metadata mode and its cluster is not among the inputs, so whether it "
+            "inherits GKE_METADATA from the cluster's Workload Identity is not known",
+            setting=item.setting("cluster"),
         )
     return failed(
         item,
@@ -461,7 +484,15 @@ def kubernetes_api_exposure(inv: Inventory) -> Iterator[Outcome]:
             cluster, not private, cidrs, cluster.setting("master_authorized_networks_config")
         )
     for cluster in index.kinds("azurerm_kubernetes_cluster"):
-        private = cluster.get("private_cluster_enabled") is True
+        private_setting = cluster.setting("private_cluster_enabled")
+        if unknown_reason(private_setting.value):
+            yield unknown(
+                cluster,
+                f"private_cluster_enabled is unknown: {unknown_reason(private_setting.value)}",
+                setting=private_setting,
+            )
+            continue
+        private = private_setting.value is True
         ranges = cluster.get("api_server_access_profile", "authorized_ip_ranges") or cluster.get(
             "api_server_authorized_ip_ranges"
         )

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, check, failed, passed, unknown, verdict
+from c4guard.secrets.placeholders import is_placeholder
 from c4guard.sources.terraform.values import Reference, Unknown
 from c4guard.views.terraform import (
     TfResource,
@@ -459,6 +460,10 @@ def secret_literals(inv: Inventory) -> Iterator[Outcome]:
                 )
             elif item.from_plan:
                 continue  # a plan shows the value it will set, not where it was written
+            elif isinstance(setting.value, str) and is_placeholder(setting.value):
+                yield passed(
+                    item, f"holds a placeholder as its {key}, not a secret", setting=setting
+                )
             else:
                 yield failed(
                     item, f"has its {key} written in the code or a .tfvars file", setting=setting
