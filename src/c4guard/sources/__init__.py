@@ -61,6 +61,7 @@ def read_inputs(
         summary.skip(reason, count)
     summary.input_errors.extend(InputError(path, None, reason) for path, reason in found.errors)
     summary.input_errors.extend(InputError(p, line, reason) for p, line, reason in layout.errors)
+    summary.render_notices.extend(layout.notices)
     rendered = render_tree(
         [f for f in found.files if f.display != STDIN_DISPLAY],
         layout.kustomizations,

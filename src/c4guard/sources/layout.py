@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from c4guard.model import RenderNotice
 from c4guard.sources.discover import SourceFile
 from c4guard.sources.render.overlays import Kustomization
 from c4guard.sources.text import BinaryFile, InputProblem, read_text
@@ -34,6 +35,7 @@ class Layout:
     namespaces: dict[str, str] = field(default_factory=dict)
     kustomizations: list[Kustomization] = field(default_factory=list)
     errors: list[tuple[str, int | None, str]] = field(default_factory=list)
+    notices: list[RenderNotice] = field(default_factory=list)
 
 
 def analyse_layout(files: list[SourceFile]) -> Layout:

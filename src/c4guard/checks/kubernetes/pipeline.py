@@ -15,8 +15,8 @@ from c4guard.kube.admission import (
 )
 from c4guard.kube.netpol import NAMESPACE_NAME_LABEL
 from c4guard.kube.objects import container_setting
-from c4guard.workloads.images import parse_image
 from c4guard.secrets.placeholders import is_placeholder_reference
+from c4guard.workloads.images import parse_image
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory

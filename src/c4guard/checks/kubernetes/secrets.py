@@ -13,8 +13,8 @@ from c4guard.checks.registry import Outcome, check, failed, passed
 from c4guard.kube.environments import namespace_environments
 from c4guard.kube.objects import ObjectView, annotation_setting, container_setting
 from c4guard.kube.rbac import broad_subject, rbac, reads_secrets
-from c4guard.workloads.views import mapping_at
 from c4guard.secrets.placeholders import is_placeholder
+from c4guard.workloads.views import mapping_at
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory

@@ -349,8 +349,8 @@ def gke_metadata(inv: Inventory) -> Iterator[Outcome]:
         if has_default_node_pool(cluster):
             yield _metadata_outcome(cluster, cluster, ("node_config",))
     for pool in index.kinds("google_container_node_pool"):
-        cluster = index.resolve(pool.get("cluster"), pool, "google_container_cluster")
-        yield _metadata_outcome(pool, cluster, ("node_config",), attached=True)
+        owner = index.resolve(pool.get("cluster"), pool, "google_container_cluster")
+        yield _metadata_outcome(pool, owner, ("node_config",), attached=True)
 
 
 # The google provider before 4.0 spelled GKE_METADATA as node_metadata = GKE_METADATA_SERVER.

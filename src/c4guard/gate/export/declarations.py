@@ -32,7 +32,7 @@ from c4guard.gate.export.cel import (
     over_templates,
     present,
 )
-from c4guard.kube.accelerators import ACCELERATOR_RESOURCES
+from c4guard.workloads.accelerators import ACCELERATOR_RESOURCES
 
 ParamValue = Callable[[Config], str]
 
