@@ -57,6 +57,8 @@ class TfResource:
     def subject(self) -> str:
         return self.resource.name
 
+    address = subject  # a resource's address is its name
+
     @property
     def path(self) -> str:
         return ""
@@ -75,10 +77,6 @@ class TfResource:
     def from_plan(self) -> bool:
         """True for resources of a `terraform show -json` plan or state."""
         return self.resource.api_version == FROM_PLAN
-
-    @property
-    def address(self) -> str:
-        return self.resource.name
 
     @property
     def body(self) -> Mapping:
@@ -218,13 +216,7 @@ class TerraformIndex:
         tags = {str(k): v for k, v in item.tags.items()}
         found: set[str] = set()
         for rule in self.inventory.config.classes:
-            if rule.matches(
-                kind=item.kind,
-                namespace=item.resource.namespace,
-                name=item.address,
-                labels=tags,
-                path=item.resource.location.path,
-            ):
+            if _selects(rule, item, tags):
                 found.update(rule.classes)
         for key in CLASS_TAGS:
             value = tags.get(key) or _node_labels(item).get(key)
@@ -238,13 +230,7 @@ class TerraformIndex:
         config = self.inventory.config
         tags = {str(k): v for k, v in item.tags.items()}
         for rule in config.environments:
-            if rule.matches(
-                kind=item.kind,
-                namespace=item.resource.namespace,
-                name=item.address,
-                labels=tags,
-                path=item.resource.location.path,
-            ):
+            if _selects(rule, item, tags):
                 return rule.environment
         for key, value in tags.items():
             if key.lower() in ENVIRONMENT_KEYS and is_known(value):
@@ -482,3 +468,16 @@ TEE_READERS = {
     "azurerm_linux_virtual_machine": _azure_vm,
     "azurerm_windows_virtual_machine": _azure_vm,
 }
+
+
+def _selects(rule: Any, item: TfResource, tags: dict[str, Any]) -> bool:
+    """Whether a config selector (`classes` or `environments` rule) matches the resource."""
+    return bool(
+        rule.matches(
+            kind=item.kind,
+            namespace=item.resource.namespace,
+            name=item.address,
+            labels=tags,
+            path=item.resource.location.path,
+        )
+    )

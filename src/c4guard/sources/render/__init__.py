@@ -83,9 +83,10 @@ def render_tree(
     for missing in configured_charts_missing(charts, settings.helm, options.config_dir):
         outcome.errors.append(InputError(missing, None, "render.helm.charts: no chart there"))
     limits = Limits(settings.timeout_s, settings.max_output_mib * 1024 * 1024)
-    jobs = _HelmJobs(renderers.helm, limits, options, files, settings, outcome)
+    run = _RenderRun(limits, options, files, outcome)
+    jobs = _HelmJobs(renderers.helm, run, settings)
     tasks = [t for chart in charts for t in jobs.tasks(chart)]
-    builds = _KustomizeJobs(renderers.kustomize, limits, options, files, kustomizations, outcome)
+    builds = _KustomizeJobs(renderers.kustomize, run, kustomizations)
     tasks += [t for overlay in overlays for t in builds.tasks(overlay)]
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
         for result in pool.map(lambda task: task(), tasks):
@@ -94,18 +95,20 @@ def render_tree(
     return outcome
 
 
+@dataclass(frozen=True, slots=True)
+class _RenderRun:
+    """What the render jobs of every tool share within one scan."""
+
+    limits: Limits
+    options: RenderOptions
+    files: list[SourceFile]
+    outcome: RenderOutcome
+
+
 class _HelmJobs:
-    def __init__(
-        self,
-        renderer: Renderer | None,
-        limits: Limits,
-        options: RenderOptions,
-        files: list[SourceFile],
-        settings: RenderSection,
-        outcome: RenderOutcome,
-    ) -> None:
-        self.renderer, self.limits, self.options = renderer, limits, options
-        self.files, self.settings, self.outcome = files, settings, outcome
+    def __init__(self, renderer: Renderer | None, run: _RenderRun, settings: RenderSection) -> None:
+        self.renderer, self.limits, self.options = renderer, run.limits, run.options
+        self.files, self.settings, self.outcome = run.files, settings, run.outcome
         self.cache: RenderCache[Rendered] = RenderCache()
 
     def tasks(self, chart: Chart):  # type: ignore[no-untyped-def]
@@ -201,17 +204,12 @@ def _variant_key(variant: Variant) -> list[str | bytes]:
 
 class _KustomizeJobs:
     def __init__(
-        self,
-        renderer: Renderer | None,
-        limits: Limits,
-        options: RenderOptions,
-        files: list[SourceFile],
-        kustomizations: list[Kustomization],
-        outcome: RenderOutcome,
+        self, renderer: Renderer | None, run: _RenderRun, kustomizations: list[Kustomization]
     ) -> None:
-        self.renderer, self.limits, self.options, self.outcome = renderer, limits, options, outcome
+        self.renderer, self.limits, self.options = renderer, run.limits, run.options
+        self.outcome = run.outcome
         self.by_dir = {k.directory: k for k in kustomizations}
-        self.display = {os.path.realpath(f.path): f.display for f in files}
+        self.display = {os.path.realpath(f.path): f.display for f in run.files}
 
     def tasks(self, overlay: Kustomization):  # type: ignore[no-untyped-def]
         members = closure(overlay, self.by_dir)
