@@ -40,7 +40,7 @@ def verify(args: list[str], tmp_path: Path, timeout: float = 60) -> tuple[Run, d
     """Run verify with JSON output into a trail; (run, verdict, audited verdict)."""
     trail = tmp_path / "audit.db"
     run = c4guard(
-        ["verify", *args, "--format", "json", "--audit", str(trail)],
+        ["verify", *args, "--format", "json", "--audit-db", str(trail)],
         timeout,
         tmp_path / "state",
     )
