@@ -36,6 +36,7 @@ class Label:
     reason: str
     fixed: str | None = None
     open: str | None = None
+    missing: str | None = None  # a true finding today's scan no longer reports: why (a miss)
 
     @property
     def relpath(self) -> str:
@@ -62,6 +63,8 @@ def load_labels(path: Path = LABELS) -> list[Label]:
             raise ValueError(f"{label}: fixed must be one of {FIXES}, not {label.fixed!r}")
         if label.label and (label.fixed or label.open):
             raise ValueError(f"{label}: a true label is neither fixed nor open")
+        if label.missing is not None and not label.label:
+            raise ValueError(f"{label}: only a true finding can be missing")
     return labels
 
 
@@ -92,7 +95,10 @@ def problems(labels: Iterable[Label], findings: Iterable[Finding]) -> list[str]:
     for label in labels:
         now = current(label, found)
         came_back = now is not None and now.result == label.result
-        if label.label and not came_back:
+        if label.label and label.missing is not None:
+            if came_back:
+                issues.append(f"missing true finding is reported again; drop `missing:`: {label}")
+        elif label.label and not came_back:
             what = "disappeared" if now is None else f"is now {now.result}"
             issues.append(f"labelled true finding {what}: {label}")
         elif not label.label and label.open:
