@@ -13,6 +13,7 @@ from c4guard.sources.render.sandbox import (
     network_namespace,
     run_bounded,
 )
+from tests.conftest import unavailable
 
 PY = sys.executable
 
@@ -58,7 +59,7 @@ def test_a_failing_renderer_gives_its_message_without_log_noise() -> None:
 
 def test_where_namespaces_are_allowed_a_render_has_no_network() -> None:
     if not network_namespace():
-        pytest.skip("this kernel does not let an unprivileged user make a network namespace")
+        unavailable("this kernel does not let an unprivileged user make a network namespace")
     script = (
         "import socket\n"
         "s = socket.socket()\n"
