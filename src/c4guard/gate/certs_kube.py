@@ -13,11 +13,12 @@ from typing import Any, cast
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from c4guard.errors import ServiceError
 from c4guard.gate.certs import Bundle
 from c4guard.gate.certs_store import bundle_from_secrets, secret_manifests
 
 
-class KubeCertsError(Exception):
+class KubeCertsError(ServiceError):
     """The API refused or failed a request the certificates need."""
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import uvicorn
 
+from c4guard.errors import ServiceError
 from c4guard.gate.connections import (
     ConnectionLimits,
     GuardedServer,
@@ -183,7 +184,7 @@ def serve_app(
             thread.join(timeout=5)
 
 
-class ListenError(Exception):
+class ListenError(ServiceError):
     """An address the gate cannot listen on (in use, not local, not permitted)."""
 
 

@@ -19,6 +19,7 @@ from c4guard.checks.kubernetes.isolation import (
     CONFINED_SECCOMP,
     HOST_NAMESPACES,
 )
+from c4guard.checks.kubernetes.pipeline import BUILD_REFERENCES
 from c4guard.config import Config
 from c4guard.gate.export.cel import (
     CONTAINER_GROUPS,
@@ -32,6 +33,7 @@ from c4guard.gate.export.cel import (
     over_templates,
     present,
 )
+from c4guard.secrets.placeholders import REFERENCE_WORDS, TEMPLATE
 from c4guard.workloads.accelerators import ACCELERATOR_RESOURCES
 
 ParamValue = Callable[[Config], str]
@@ -247,10 +249,17 @@ def _accelerators(c: str, t: str) -> str:
 DIGEST_REFERENCE = r"^\s*[^@]*@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]{32,}\s*$"
 
 
+# What K8S-IMAGE-DIGEST does not fail: a reference the build tool replaces (`ko://`), or a
+# placeholder filled in at deployment (unknown in the scan), in RE2.
+_PLACEHOLDER_REFERENCE = f"(?i){TEMPLATE.pattern}|{REFERENCE_WORDS.pattern}|\\s"
+
+
 def _image_digest(c: str, t: str) -> str:
+    build = " || ".join(f"{c}.image.startsWith({literal(p)})" for p in BUILD_REFERENCES)
     return (
         f"({present(c, 'image')} && {c}.image != '' && "
-        f"!{c}.image.matches({literal(DIGEST_REFERENCE)}))"
+        f"!{c}.image.matches({literal(DIGEST_REFERENCE)}) && !({build}) && "
+        f"!{c}.image.matches({literal(_PLACEHOLDER_REFERENCE)}))"
     )
 
 

@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from c4guard.errors import InvalidInput
+
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MAX_OUTPUT = 64 * 1024 * 1024
 MAX_MESSAGE = 2000
@@ -28,7 +30,7 @@ CLOSED_PROXY = "http://127.0.0.1:9"
 _KLOG = re.compile(r'^[EWIF]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] "command failed" err=<?\s*', re.M)
 
 
-class RenderFailed(Exception):
+class RenderFailed(InvalidInput):
     """The renderer ran and refused, failed, timed out or wrote too much."""
 
 
