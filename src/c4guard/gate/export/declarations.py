@@ -33,7 +33,6 @@ from c4guard.gate.export.cel import (
     over_templates,
     present,
 )
-from c4guard.secrets.placeholders import REFERENCE_WORDS, TEMPLATE
 from c4guard.workloads.accelerators import ACCELERATOR_RESOURCES
 
 ParamValue = Callable[[Config], str]
