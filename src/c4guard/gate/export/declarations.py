@@ -248,17 +248,13 @@ def _accelerators(c: str, t: str) -> str:
 DIGEST_REFERENCE = r"^\s*[^@]*@[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]{32,}\s*$"
 
 
-# What K8S-IMAGE-DIGEST does not fail: a reference the build tool replaces (`ko://`), or a
-# placeholder filled in at deployment (unknown in the scan), in RE2.
-_PLACEHOLDER_REFERENCE = f"(?i){TEMPLATE.pattern}|{REFERENCE_WORDS.pattern}|\\s"
-
-
 def _image_digest(c: str, t: str) -> str:
+    """Fails a tag reference; a reference the build tool replaces (`ko://`) passes, as in the
+    scan. (A placeholder image, unknown in the scan, is denied at admission like any unknown.)"""
     build = " || ".join(f"{c}.image.startsWith({literal(p)})" for p in BUILD_REFERENCES)
     return (
         f"({present(c, 'image')} && {c}.image != '' && "
-        f"!{c}.image.matches({literal(DIGEST_REFERENCE)}) && !({build}) && "
-        f"!{c}.image.matches({literal(_PLACEHOLDER_REFERENCE)}))"
+        f"!{c}.image.matches({literal(DIGEST_REFERENCE)}) && !({build}))"
     )
 
 
