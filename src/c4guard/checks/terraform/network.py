@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from c4guard.checks.registry import Outcome, check, failed, passed, unknown
-from c4guard.checks.terraform.common import expect_known as expect
+from c4guard.checks.terraform.common import expect_known
 from c4guard.sources.terraform.values import is_known
 from c4guard.views.terraform import (
     WORLD,
@@ -640,7 +640,7 @@ def sagemaker_internet(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     for notebook in index.kinds("aws_sagemaker_notebook_instance"):
         setting = notebook.setting("direct_internet_access", default="Enabled")
-        yield expect(
+        yield expect_known(
             notebook,
             setting,
             "Disabled",
@@ -649,7 +649,7 @@ def sagemaker_internet(inv: Inventory) -> Iterator[Outcome]:
         )
     for domain in index.kinds("aws_sagemaker_domain"):
         setting = domain.setting("app_network_access_type", default="PublicInternetOnly")
-        yield expect(
+        yield expect_known(
             domain,
             setting,
             "VpcOnly",
@@ -676,10 +676,14 @@ def notebook_public_ip(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     for item in index.kinds("google_workbench_instance"):
         setting = item.setting("gce_setup", "disable_public_ip", default=False)
-        yield expect(item, setting, True, "has no public IP address", "has a public IP address")
+        yield expect_known(
+            item, setting, True, "has no public IP address", "has a public IP address"
+        )
     for item in index.kinds("google_notebooks_instance"):
         setting = item.setting("no_public_ip", default=False)
-        yield expect(item, setting, True, "has no public IP address", "has a public IP address")
+        yield expect_known(
+            item, setting, True, "has no public IP address", "has a public IP address"
+        )
     for item in index.kinds(
         "azurerm_machine_learning_workspace", "azurerm_machine_learning_compute_instance"
     ):
@@ -688,7 +692,7 @@ def notebook_public_ip(inv: Inventory) -> Iterator[Outcome]:
             if "workspace" in item.kind
             else "node_public_ip_enabled"
         )
-        yield expect(
+        yield expect_known(
             item,
             item.setting(key, default=True),
             False,
