@@ -147,3 +147,18 @@ def test_a_generated_object_is_located_at_the_overlay_kustomization(
     )
     [config_map] = read_inputs([str(tmp_path)]).resources
     assert config_map.kind == "ConfigMap" and config_map.location.path == str(overlay)
+
+
+def test_a_failed_build_names_paths_as_the_user_gave_the_root(
+    write, tmp_path: Path, renderers, monkeypatch
+) -> None:
+    """The renderer resolves paths absolutely; the report speaks in the root as given, so
+    the same tree reports the same wherever it lies."""
+    tree(write)
+    write("overlays/prod/kustomization.yaml", "resources: [../../base, missing.yaml]\n")
+    monkeypatch.chdir(tmp_path.parent)
+    code, report = scan(Path(tmp_path.name))
+    [error] = report["input_errors"]
+    assert code == 1 and error["path"] == f"{tmp_path.name}/overlays/prod"
+    assert f"{tmp_path.name}/overlays/prod/missing.yaml" in error["reason"]
+    assert str(tmp_path) not in error["reason"], error["reason"]
