@@ -223,9 +223,7 @@ class _KustomizeJobs:
 
         def run():  # type: ignore[no-untyped-def]
             try:
-                output, wrapper = build_overlay(
-                    overlay, renderer, self.limits, self.options.roots
-                )
+                output, wrapper = build_overlay(overlay, renderer, self.limits, self.options.roots)
                 resources, used = overlay_resources(
                     output, wrapper, members, Files(self.display), label
                 )
