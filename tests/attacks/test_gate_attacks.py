@@ -5,6 +5,9 @@ must not make an unrelated small Pod wait past the time budget."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import ssl
 import textwrap
 import time
 from collections.abc import Iterator
@@ -171,3 +174,24 @@ def test_heavy_objects_do_not_hold_up_a_small_pod(
     for elapsed, response in heavy_answers:
         assert elapsed < 2 * BUDGET_S, [(round(e, 2), r.status_code) for e, r in heavy_answers]
         assert response.status_code in (200, 503), response.text
+
+
+def test_registry_clients_share_their_tls_context(tmp_path: Path, pki: PKI) -> None:  # noqa: F811
+    """Every verification connects a new registry client: loading a trust store for each
+    cost 10-200 ms of CPU, which dripping images asked for several times a second. The
+    context is built once per CA file, and again when the file changes."""
+
+    def context(client: Registry) -> ssl.SSLContext:
+        transport = client._client._transport  # type: ignore[union-attr]
+        return transport._pool._ssl_context
+
+    ca = tmp_path / "ca.pem"
+    shutil.copy(pki.ca.path, ca)
+    with Registry("127.0.0.1:1") as one, Registry("127.0.0.1:2", plain_http=True) as two:
+        assert context(one) is context(two)
+    with Registry("127.0.0.1:1", ca_file=ca) as one, Registry("127.0.0.1:2", ca_file=ca) as two:
+        shared = context(one)
+        assert shared is context(two)
+    os.utime(ca, ns=(time.time_ns(), time.time_ns() + 10**9))
+    with Registry("127.0.0.1:1", ca_file=ca) as changed:
+        assert context(changed) is not shared
