@@ -132,6 +132,40 @@ def test_dripping_registry_does_not_wedge_the_gate(
     assert max(dripping.requests.values()) <= 2
 
 
+def test_failed_verification_is_reused(
+    tmp_path: Path,
+    pki: PKI,  # noqa: F811
+    release_keys: tuple[KeyPair, KeyPair],  # noqa: F811
+    dripping: HostileRegistry,
+) -> None:
+    """A dripping image's verification ends at the deadline; the next Pod of that image,
+    within images.error_cache_ttl, is denied with the same failure at once instead of
+    waiting for the registry again (and holding a verification slot)."""
+    release, _ = release_keys
+    config = write_config(
+        tmp_path / "config",
+        f"""\
+        version: 1
+        signers: {{release: {{key: {release.public}}}}}
+        artifacts:
+          - {{match: "{dripping.host}/*", signers: [release], signature: {{}}}}
+        """,
+        "{trust_policy: trust.yaml, plain_http: true, error_cache_ttl: 30}",
+    )
+    image = dripping_images(dripping)[0]
+    with running_gate(
+        tmp_path / "gate", pki.ca.path, pki.server, config=config, audit=str(tmp_path / "a.db")
+    ) as gate:
+        first_s, first = timed_post(gate, review(pod(image), dry_run=True))
+        again_s, again = timed_post(gate, review(pod(image), dry_run=True))
+    assert first_s >= BUDGET_S - RESERVE_S
+    # the request's budget ends a moment before the verification's deadline
+    assert "time-budget" in denial(first) or "registry-deadline" in denial(first)
+    assert "registry-deadline" in denial(again)
+    assert again_s < BUDGET_S - RESERVE_S
+    assert sum(dripping.requests.values()) == 1
+
+
 def heavy_pod(image: str) -> dict[str, Any]:
     """A Pod of about 2.8 MB: many containers with many environment variables."""
     obj = pod(image, name="heavy")
