@@ -342,6 +342,7 @@ def report(
     print(
         f"gate soak: {args.rate:g} req/s for {args.duration:g} s; {args.idle} idle attacker "
         f"connections; 1 % heavy (2.8 MB), ~6 % dry-run Pods of 6 dripping-registry images"
+        + (f"; without {', '.join(args.without)}" if args.without else "")
     )
     print(
         f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at the start, "
@@ -380,6 +381,13 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
     parser.add_argument("--duration", type=float, default=1800.0, help="seconds of load")
     parser.add_argument("--idle", type=int, default=5000, help="idle attacker connections")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        choices=["heavy", "drip"],
+        help="leave a class out of the mix (to see what it costs the legitimate requests)",
+    )
     args = parser.parse_args()
     load = os.getloadavg()[0]
     with (
@@ -394,6 +402,7 @@ def main() -> None:
         attacker = Attacker(gate.port, args.idle, until)
         watcher = Watcher(gate.process.pid, probe_port, until)
         watcher.start()
+        requests = [request for request in requests if request.kind not in args.without]
         tally = run(drive(gate, requests, args.rate, args.duration, attacker))
         attacker.join()
         watcher.join()
