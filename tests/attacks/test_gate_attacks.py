@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import ssl
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from c4guard.supplychain.oci import Registry
 from tests.attacks.hostile_registry import HostileRegistry, digest_of, image_manifest
 from tests.gate.conftest import PKI, pki, release_keys  # noqa: F401  (fixtures)
 from tests.gate.harness import GateProcess, review, running_gate
-from tests.gate.objects import pod
+from tests.gate.objects import pod, privileged
 from tests.supplychain.conftest import registry_host  # noqa: F401  (fixture)
 from tests.supplychain.publish import KeyPair, push_image, sign_image
 
@@ -33,12 +34,12 @@ SLACK_S = 0.5  # loopback, TLS and a loaded 2-core machine
 HEAVY_BYTES = 2_800_000
 
 
-def write_config(folder: Path, trust: str, images: str) -> Path:
+def write_config(folder: Path, trust: str, images: str, budget: float = BUDGET_S) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "trust.yaml").write_text(textwrap.dedent(trust))
     config = folder / "c4guard.yaml"
     config.write_text(
-        f"version: 1\ngate:\n  time_budget: {BUDGET_S}\n  audit_reserve: {RESERVE_S}\n"
+        f"version: 1\ngate:\n  time_budget: {budget}\n  audit_reserve: {RESERVE_S}\n"
         f"  images: {images}\n"
     )
     return config
@@ -166,9 +167,9 @@ def test_failed_verification_is_reused(
     assert sum(dripping.requests.values()) == 1
 
 
-def heavy_pod(image: str) -> dict[str, Any]:
-    """A Pod of about 2.8 MB: many containers with many environment variables."""
-    obj = pod(image, name="heavy")
+def heavy_pod(image: str, base: Callable[..., dict[str, Any]] = pod) -> dict[str, Any]:
+    """A Pod of about 2.8 MB (`base`'s): many containers with many environment variables."""
+    obj = base(image, name="heavy")
     template = obj["spec"]["containers"][0]
     env = [{"name": f"V{i}", "value": "x" * 40} for i in range(20)]
     obj["spec"]["containers"] = [
@@ -229,3 +230,43 @@ def test_registry_clients_share_their_tls_context(tmp_path: Path, pki: PKI) -> N
     os.utime(ca, ns=(time.time_ns(), time.time_ns() + 10**9))
     with Registry("127.0.0.1:1", ca_file=ca) as changed:
         assert context(changed) is not shared
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_heavy_objects_are_judged_in_a_worker_process(tmp_path: Path, pki: PKI) -> None:  # noqa: F811
+    """Objects over 256 KiB are parsed and judged in a worker process forked from the gate,
+    so that their second of CPU is not taken from the event loop's GIL: a heavy privileged
+    Pod is denied for it as a small one is, and a worker that dies is replaced."""
+    # a budget a loaded machine can judge a heavy object in
+    config = write_config(tmp_path / "config", "version: 1\n", "{verify: false}", budget=20)
+    image = "registry.example/app@sha256:" + "a" * 64
+    heavy = json.dumps(review(heavy_pod(image, privileged))).encode()
+    with running_gate(
+        tmp_path / "gate", pki.ca.path, pki.server, config=config, audit=str(tmp_path / "a.db")
+    ) as gate:
+        workers = children(gate.process.pid)
+        _, small = timed_post(gate, review(privileged(image)))
+        _, large = timed_post(gate, heavy)
+        os.kill(workers[0], signal.SIGKILL)
+        _, broken = timed_post(gate, heavy)  # the worker died under it: fails closed
+        _, again = timed_post(gate, heavy)
+        replaced = children(gate.process.pid)
+    assert len(workers) == 1
+    assert "K8S-PRIVILEGED" in denial(small)
+    assert "K8S-PRIVILEGED" in denial(large)
+    assert broken.status_code != 200 or not broken.json()["response"]["allowed"]
+    assert "K8S-PRIVILEGED" in denial(again)
+    assert len(replaced) == 1 and replaced != workers
