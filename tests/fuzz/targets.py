@@ -62,7 +62,7 @@ def _as_file(name: str) -> Callable[[bytes], object]:
     def run(data: bytes) -> object:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        return parse_file((SourceFile(path, name), None, DEFAULT_MAX_FILE_BYTES, False))
+        return parse_file((SourceFile(path, name), None, DEFAULT_MAX_FILE_BYTES, False, None))
 
     return run
 

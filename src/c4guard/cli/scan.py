@@ -36,7 +36,19 @@ from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
     show_default=True,
     help="Largest file to read, in MiB; larger ones are input errors.",
 )
-def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size: int) -> None:
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep parse results in DIR and reuse them for files whose bytes did not change "
+    '(docs/configuration.md, "Parse cache").',
+)
+def scan(
+    paths: tuple[str, ...],
+    report: ReportOptions,
+    jobs: int,
+    max_file_size: int,
+    cache_dir: Path | None,
+) -> None:
     """Scan files, directories or `-` (stdin) and report AISVS C4 conformance."""
     targets = list(paths) or ["."]
     check_paths(targets)
@@ -47,6 +59,7 @@ def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size
         jobs=jobs or default_jobs(),
         render=config.render,
         config_dir=Path(config.source).parent if config.source else None,
+        cache_dir=cache_dir,
     )
     inputs = _read(targets, options, show_progress=not report.quiet)
     understood = inputs.resources or inputs.summary.files_by_domain  # incl. the secret scan

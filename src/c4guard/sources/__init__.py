@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from c4guard.model import Domain, InputError, RenderNotice
+from c4guard.sources.cache import ParseCache
 from c4guard.sources.directives import MARKER
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import FileContext, FileHandler
@@ -34,8 +35,9 @@ MARKER_BYTES = MARKER.encode()
 NOT_INFRASTRUCTURE_FILE = "not an infrastructure file"
 JUDGED_THROUGH_RENDER = "judged through a chart or overlay render"
 ProgressCallback = Callable[[int, int], None]
-# a file, the Kustomize namespace for it, the size limit, whether a render judged its objects
-ParseTask = tuple[SourceFile, str | None, int, bool]
+# a file, the Kustomize namespace for it, the size limit, whether a render judged its
+# objects, the parse cache
+ParseTask = tuple[SourceFile, str | None, int, bool, ParseCache | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class ReadOptions:
     render: Any = None  # config.RenderSection; None: the defaults
     config_dir: Path | None = None  # where render.helm paths are relative to
     renderers: Renderers | None = None  # None: the best found on this machine
+    cache_dir: Path | None = None  # the parse cache (`scan --cache-dir`); None: no cache
 
 
 def read_inputs(
@@ -70,6 +73,7 @@ def read_inputs(
         ),
     )
     _collect_rendered(rendered, inputs)
+    cache = ParseCache.open(options.cache_dir) if options.cache_dir else None
     tasks: list[ParseTask] = []
     for file in found.files:
         excluded = layout.excluded.get(file.display)
@@ -78,7 +82,7 @@ def read_inputs(
             continue
         through_render = os.path.realpath(file.path) in rendered.consumed
         namespace = layout.namespaces.get(file.display)
-        tasks.append((file, namespace, options.max_file_bytes, through_render))
+        tasks.append((file, namespace, options.max_file_bytes, through_render, cache))
     for done, (file, result) in enumerate(_parse_all(tasks, options.jobs), start=1):
         _collect(file, result, inputs)
         if progress:
@@ -112,7 +116,7 @@ def _parse_all(
 def parse_file(task: ParseTask) -> FileResult:
     """Read and parse one file (runs in worker processes with --jobs): once, for its
     handler and for every content scanner."""
-    file, namespace, max_bytes, through_render = task
+    file, namespace, max_bytes, through_render, cache = task
     context = FileContext(file.display, file.path, namespace)
     handler = STRUCTURED if file.display == STDIN_DISPLAY else handler_for(file.path.name)
     if through_render:  # its objects were judged in the render; secrets are still looked for
@@ -127,13 +131,28 @@ def parse_file(task: ParseTask) -> FileResult:
         if handler is None:
             return FileResult(skipped=f"other file not read ({problem.reason})")
         return FileResult(errors=[(problem.line, problem.reason)])
+    if cache is None:
+        return _parse_data(handler, data, context, through_render)
+    identity = (file.display, os.fspath(file.path), namespace, max_bytes, through_render)
+    key = cache.key(identity, data)
+    result = cache.load(key)
+    if result is None:
+        result = _parse_data(handler, data, context, through_render)
+        cache.store(key, result)
+    return result
+
+
+def _parse_data(
+    handler: FileHandler | None, data: bytes, context: FileContext, through_render: bool
+) -> FileResult:
+    """Parse one file's bytes with its handler and every content scanner."""
     result = _parse_content(handler, data, context)
     for scanner in CONTENT_SCANNERS:
         result.merge(scanner.scan(data, context))
     if through_render and not result.claimed:
         result.skipped = JUDGED_THROUGH_RENDER
     if result.resources and MARKER_BYTES in data:  # decode again only when comments exist
-        attach_inline_directives(data.decode("utf-8", "replace"), result.resources, file.display)
+        attach_inline_directives(data.decode("utf-8", "replace"), result.resources, context.display)
     return result
 
 
@@ -187,4 +206,12 @@ def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:
 
 
 def default_jobs() -> int:
-    return max(1, min(8, os.cpu_count() or 1))
+    """The cores this process may run on: its CPU affinity (a container's or `taskset`'s
+    limit), else the machine's count."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counter is not None:
+        return max(1, counter() or 1)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no CPU affinity on this platform
+        return max(1, os.cpu_count() or 1)
