@@ -65,15 +65,20 @@ def read_inputs(
     summary.input_errors.extend(InputError(path, None, reason) for path, reason in found.errors)
     summary.input_errors.extend(InputError(p, line, reason) for p, line, reason in layout.errors)
     summary.render_notices.extend(layout.notices)
+    cache = ParseCache.open(options.cache_dir) if options.cache_dir else None
     rendered = render_tree(
         [f for f in found.files if f.display != STDIN_DISPLAY],
         layout.kustomizations,
         RenderOptions(
-            options.render, options.config_dir, options.jobs, options.renderers, tuple(targets)
+            options.render,
+            options.config_dir,
+            options.jobs,
+            options.renderers,
+            tuple(targets),
+            cache,
         ),
     )
     _collect_rendered(rendered, inputs)
-    cache = ParseCache.open(options.cache_dir) if options.cache_dir else None
     tasks: list[ParseTask] = []
     for file in found.files:
         excluded = layout.excluded.get(file.display)

@@ -27,6 +27,7 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import c4guard
 from c4guard.errors import UsageError
@@ -68,6 +69,28 @@ class ParseCache:
 
     def load(self, key: str) -> FileResult | None:
         """The cached result for `key`, or None when there is none or it is not sound."""
+        value = self.load_value(key)
+        try:
+            return None if value is None else decode_result(value)
+        except InvalidEntry:
+            return None
+
+    def store(self, key: str, result: FileResult) -> None:
+        """Keep `result` under `key`; a result the codec cannot reproduce exactly is not
+        kept (the file is parsed again next time)."""
+        try:
+            self.store_value(key, encode_result(result))
+        except Uncacheable:
+            return
+
+    def derived_key(self, kind: str, parts: list[object]) -> str:
+        """The key of something other than a parse result (`kind`: "helm", "kustomize")."""
+        digest = hashlib.sha256(self.context.encode() + b"\0" + kind.encode() + b"\0")
+        digest.update(json.dumps(parts, ensure_ascii=True).encode())
+        return digest.hexdigest()
+
+    def load_value(self, key: str) -> Any:
+        """The JSON value kept under `key`, or None when there is none or it is not sound."""
         try:
             fd = os.open(self._path(key), os.O_RDONLY | os.O_NOFOLLOW)
             with os.fdopen(fd, "rb") as handle:
@@ -83,19 +106,14 @@ class ParseCache:
             entry = json.loads(payload)
             if entry["key"] != key or entry["format"] != CACHE_FORMAT:
                 return None
-            return decode_result(entry["result"])
-        except (ValueError, KeyError, TypeError, InvalidEntry):
+            return entry["value"]
+        except (ValueError, KeyError, TypeError):
             return None
 
-    def store(self, key: str, result: FileResult) -> None:
-        """Keep `result` under `key`, atomically; a result the codec cannot reproduce, or a
-        failed write, leaves no entry (the file is parsed again next time)."""
-        try:
-            encoded = encode_result(result)
-        except Uncacheable:
-            return
+    def store_value(self, key: str, value: Any) -> None:
+        """Keep a JSON value under `key`, atomically; a failed write leaves no entry."""
         payload = json.dumps(
-            {"format": CACHE_FORMAT, "key": key, "result": encoded},
+            {"format": CACHE_FORMAT, "key": key, "value": value},
             ensure_ascii=False,
             separators=(",", ":"),
         ).encode("utf-8", "surrogatepass")

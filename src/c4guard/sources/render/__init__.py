@@ -1,7 +1,8 @@
 """Rendering Helm charts and Kustomize overlays so that what they deploy is judged.
 
 Every chart judged on its own is rendered with each of its values variants, every top-level
-overlay is built, in parallel (`--jobs`) and cached within the run; the objects are judged
+overlay is built, in parallel (`--jobs`) and cached within the run (and across runs in
+`scan --cache-dir`); the objects are judged
 like any manifest, located in the templates, values, patches and bases that wrote them.
 A chart or overlay that is not rendered (no renderer, not offline-buildable, or a failed
 render) is named in the report and is an evidence gap: nothing passes on its account.
@@ -15,8 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from c4guard.model import EvidenceGap, InputError, Origin, RenderNotice, Resource
+from c4guard.sources.cache import ParseCache
 from c4guard.sources.discover import SourceFile
-from c4guard.sources.render.cache import RenderCache, key_of, tree_digest
+from c4guard.sources.render.cache import (
+    RenderCache,
+    kept,
+    key_of,
+    renderer_identity,
+    text_pairs,
+    tree_digest,
+)
 from c4guard.sources.render.charts import (
     Chart,
     Variant,
@@ -47,6 +56,7 @@ class RenderOptions:
     jobs: int = 1
     renderers: Renderers | None = None  # None: the best found on this machine
     roots: tuple[str, ...] = ()
+    cache: ParseCache | None = None  # keeps renders across runs (`scan --cache-dir`)
 
 
 @dataclass(slots=True)
@@ -148,12 +158,22 @@ class _HelmJobs:
         key = None if digest is None else key_of([renderer.name, digest, *_variant_key(variant)])
         where = relative_label("helm", chart.display, list(self.options.roots))
         label = f"{where} [{variant.name}] release {variant.release}"
+        store = self.options.cache
+        stored = None
+        if store is not None and key is not None:
+            limits = [self.limits.timeout_s, self.limits.max_output]
+            stored = store.derived_key("helm", [key, *limits, *renderer_identity(renderer.argv)])
+        produce = kept(
+            store,
+            stored,
+            lambda: render_chart(chart, variant, renderer, self.limits),
+            list,
+            text_pairs,
+        )
 
         def run():  # type: ignore[no-untyped-def]
             try:
-                rendered = self.cache.get(
-                    key, lambda: render_chart(chart, variant, renderer, self.limits)
-                )
+                rendered = self.cache.get(key, produce)
                 resources = chart_resources(chart, variant, rendered, label)
                 failure = None
             except (RenderFailed, ValueError) as exc:
@@ -220,10 +240,17 @@ class _KustomizeJobs:
             return []
         renderer = self.renderer
         label = relative_label("kustomize", overlay.display_dir, list(self.options.roots))
+        build = kept(
+            self.options.cache,
+            self._stored_key(overlay, members, renderer),
+            lambda: build_overlay(overlay, renderer, self.limits, self.options.roots),
+            list,
+            _text_pair,
+        )
 
         def run():  # type: ignore[no-untyped-def]
             try:
-                output, wrapper = build_overlay(overlay, renderer, self.limits, self.options.roots)
+                output, wrapper = build()
                 resources, used = overlay_resources(
                     output, wrapper, members, Files(self.display), label
                 )
@@ -248,3 +275,25 @@ class _KustomizeJobs:
             return merge
 
         return [run]
+
+    def _stored_key(
+        self, overlay: Kustomization, members: list[Kustomization], renderer: Renderer
+    ) -> str | None:
+        """The key of the overlay's build across runs: every file under the directory of
+        each kustomization it uses (kustomize loads files only within a kustomization's
+        root), and the renderer. None without a cache, or for a tree too large to digest."""
+        store = self.options.cache
+        if store is None:
+            return None
+        directories = sorted({d for k in members for d in (k.directory, *k.uses)})
+        digests = [tree_digest(Path(d)) for d in directories]
+        if None in digests:
+            return None
+        limits = [self.limits.timeout_s, self.limits.max_output]
+        parts = [overlay.directory, *directories, *digests, *limits]
+        return store.derived_key("kustomize", [*parts, *renderer_identity(renderer.argv)])
+
+
+def _text_pair(value: object) -> tuple[str, str]:
+    [pair] = text_pairs([value])
+    return pair
