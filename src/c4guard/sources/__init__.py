@@ -106,16 +106,31 @@ def _parse_all(
     for task in stdin_tasks:
         yield task[0], parse_file(task)
     if jobs > 1 and len(file_tasks) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            chunk = max(1, min(64, len(file_tasks) // (jobs * 8)))
-            yield from zip(
-                (t[0] for t in file_tasks),
-                pool.map(parse_file, file_tasks, chunksize=chunk),
-                strict=True,
-            )
+        yield from zip((t[0] for t in file_tasks), _parse_in_pool(file_tasks, jobs), strict=True)
     else:
         for task in file_tasks:
             yield task[0], parse_file(task)
+
+
+def _parse_in_pool(tasks: list[ParseTask], jobs: int) -> list[FileResult]:
+    """The tasks' results in their order, parsed by `jobs` processes largest file first, so
+    that a few large files (vendored bundles, CRDs) next to each other in the tree do not
+    all land in the last worker's share."""
+    order = sorted(range(len(tasks)), key=lambda i: -_size(tasks[i][0]))
+    results: list[FileResult | None] = [None] * len(tasks)
+    chunk = max(1, min(16, len(tasks) // (jobs * 32)))
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        done = pool.map(parse_file, [tasks[i] for i in order], chunksize=chunk)
+        for index, result in zip(order, done, strict=True):
+            results[index] = result
+    return [r for r in results if r is not None]
+
+
+def _size(file: SourceFile) -> int:
+    try:
+        return file.path.stat().st_size
+    except OSError:
+        return 0
 
 
 def parse_file(task: ParseTask) -> FileResult:
