@@ -183,7 +183,7 @@ class _Decoder:
         return built
 
     def _dataclass(self, a: list[Any]) -> Any:
-        kind = _resolve(a[1], object)
+        kind: type = _resolve(a[1], object)
         if not dataclasses.is_dataclass(kind):
             raise InvalidEntry(f"{a[1]} is not a dataclass")
         fields = dataclasses.fields(kind)
