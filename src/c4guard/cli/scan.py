@@ -39,8 +39,8 @@ from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
 @click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Keep parse results in DIR and reuse them for files whose bytes did not change "
-    '(docs/configuration.md, "Parse cache").',
+    help="Keep parse results, chart renders and overlay builds in DIR and reuse them "
+    'while the files they come from do not change (docs/configuration.md, "Parse cache").',
 )
 def scan(
     paths: tuple[str, ...],
