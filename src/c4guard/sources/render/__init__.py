@@ -230,6 +230,7 @@ class _KustomizeJobs:
         self.outcome = run.outcome
         self.by_dir = {k.directory: k for k in kustomizations}
         self.display = {os.path.realpath(f.path): f.display for f in run.files}
+        self.digests: dict[str, str | None] = {}  # directory -> tree_digest, once per run
 
     def tasks(self, overlay: Kustomization):  # type: ignore[no-untyped-def]
         members = closure(overlay, self.by_dir)
@@ -286,7 +287,10 @@ class _KustomizeJobs:
         if store is None:
             return None
         directories = sorted({d for k in members for d in (k.directory, *k.uses)})
-        digests = [tree_digest(Path(d)) for d in directories]
+        for d in directories:
+            if d not in self.digests:
+                self.digests[d] = tree_digest(Path(d))
+        digests = [self.digests[d] for d in directories]
         if None in digests:
             return None
         limits = [self.limits.timeout_s, self.limits.max_output]
