@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import socket
 import ssl
@@ -94,7 +95,7 @@ async def drive(
     requests: list[Request],
     rate: float,
     duration: float,
-    attack: threading.Thread,
+    attack: Attacker,
 ) -> Tally:
     """Open the keep-alive connections (as the API server holds them), start the attack,
     then send the load."""
@@ -167,32 +168,64 @@ async def reconnect(port: int, context: ssl.SSLContext) -> Connection:
     return await Connection.open(port, context)
 
 
-class Attacker(threading.Thread):
-    """Holds `count` idle TCP connections to `port` open: replaces each the gate closes."""
+class Attacker:
+    """Holds `count` idle TCP connections to `port` open from a process of its own (so that
+    its loop over thousands of sockets does not slow the client that measures): replaces
+    each the gate closes, and counts every second how many are connected and still open."""
 
     def __init__(self, port: int, count: int, until: float) -> None:
-        super().__init__(daemon=True)
         self.port, self.count, self.until = port, count, until
+        self.results: multiprocessing.Queue = multiprocessing.Queue()
+        self.process = multiprocessing.Process(
+            target=_attack, args=(port, count, until, self.results), daemon=True
+        )
         self.opened = self.closed_by_gate = 0
+        self.held: list[int] = []
 
-    def _connect(self) -> socket.socket:
+    def start(self) -> None:
+        self.process.start()
+
+    def join(self) -> None:
+        self.opened, self.closed_by_gate, self.held = self.results.get(
+            timeout=max(10.0, self.until - time.monotonic() + 30)
+        )
+        self.process.join()
+
+
+def _attack(port: int, count: int, until: float, results: multiprocessing.Queue) -> None:
+    opened = closed = 0
+
+    def connect() -> socket.socket:
+        nonlocal opened
         sock = socket.socket()
         sock.setblocking(False)
-        sock.connect_ex(("127.0.0.1", self.port))
-        self.opened += 1
+        sock.connect_ex(("127.0.0.1", port))
+        opened += 1
         return sock
 
-    def run(self) -> None:
-        sockets = [self._connect() for _ in range(self.count)]
-        while time.monotonic() < self.until:
-            time.sleep(1.0)
-            for n, sock in enumerate(sockets):
-                if _closed(sock):
-                    sock.close()
-                    self.closed_by_gate += 1
-                    sockets[n] = self._connect()
-        for sock in sockets:
-            sock.close()
+    sockets, held = [connect() for _ in range(count)], []
+    while time.monotonic() < until:
+        time.sleep(1.0)
+        up = 0
+        for n, sock in enumerate(sockets):
+            if _closed(sock):
+                sock.close()
+                closed += 1
+                sockets[n] = connect()
+            else:
+                up += _connected(sock)
+        held.append(up)
+    for sock in sockets:
+        sock.close()
+    results.put((opened, closed, held))
+
+
+def _connected(sock: socket.socket) -> bool:
+    try:
+        sock.getpeername()
+        return True
+    except OSError:
+        return False
 
 
 def _closed(sock: socket.socket) -> bool:
@@ -213,7 +246,7 @@ class Watcher(threading.Thread):
         self.pid, self.probe_port, self.until = pid, probe_port, until
         self.probe_ok = self.probe_failed = 0
         self.probe_worst = 0.0
-        self.samples: list[tuple[float, float, int]] = []  # (seconds, RSS MB, fds)
+        self.samples: list[tuple[float, float, int, float]] = []  # s, RSS MB, fds, CPU s
 
     def run(self) -> None:
         start = time.monotonic()
@@ -229,7 +262,9 @@ class Watcher(threading.Thread):
                     self.probe_failed += 1
                 self.probe_worst = max(self.probe_worst, time.monotonic() - began)
                 if time.monotonic() >= next_sample:
-                    self.samples.append((time.monotonic() - start, rss_mb(self.pid), fds(self.pid)))
+                    self.samples.append(
+                        (time.monotonic() - start, rss_mb(self.pid), fds(self.pid), cpu(self.pid))
+                    )
                     next_sample += SAMPLE_EVERY_S
                 time.sleep(max(0.0, 1.0 - (time.monotonic() - began)))
 
@@ -243,6 +278,12 @@ def rss_mb(pid: int) -> float:
 
 def fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def cpu(pid: int) -> float:
+    """CPU seconds (user and system) the process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @contextmanager
@@ -295,31 +336,44 @@ def environment(folder: Path) -> Iterator[tuple[GateProcess, int, list[Request]]
         yield gate, probe_port, requests
 
 
-def report(args: argparse.Namespace, tally: Tally, attacker: Attacker, watcher: Watcher) -> None:
+def report(
+    args: argparse.Namespace, tally: Tally, attacker: Attacker, watcher: Watcher, load: float
+) -> None:
     print(
         f"gate soak: {args.rate:g} req/s for {args.duration:g} s; {args.idle} idle attacker "
         f"connections; 1 % heavy (2.8 MB), ~6 % dry-run Pods of 6 dripping-registry images"
+        + (f"; without {', '.join(args.without)}" if args.without else "")
     )
-    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load:.2f} at the start, "
+        f"{os.getloadavg()[0]:.2f} at the end"
+    )
     for kind, seconds in sorted(tally.latencies.items()):
         ms = [s * 1000 for s in seconds]
         print(
             f"{kind:<6} {len(ms):>7} answered  p50 {percentile(ms, 0.5):8.1f} ms  "
-            f"p99 {percentile(ms, 0.99):8.1f} ms  max {max(ms):8.1f} ms"
+            f"p95 {percentile(ms, 0.95):8.1f} ms  p99 {percentile(ms, 0.99):8.1f} ms  "
+            f"max {max(ms):8.1f} ms"
         )
     print(f"errors: {sum(tally.errors.values())} {tally.errors or ''}".rstrip())
     print(f"outcomes: {tally.outcomes}")
+    up = "up" if watcher.probe_failed == 0 and watcher.probe_ok > 0 else "DOWN at times"
     print(
-        f"probe /healthz: {watcher.probe_ok} ok, {watcher.probe_failed} failed, "
+        f"probe port: {up}: /healthz {watcher.probe_ok} ok, {watcher.probe_failed} failed, "
         f"slowest {watcher.probe_worst * 1000:.1f} ms"
     )
+    held = sorted(attacker.held[3:-3] or attacker.held or [0])  # under load, not ramping
     print(
-        f"attacker: {attacker.opened} connections opened, "
-        f"{attacker.closed_by_gate} closed by the gate"
+        f"attacker: idle connections held open (connected, not closed by the gate): "
+        f"min {held[0]}, median {held[len(held) // 2]}, max {held[-1]} of {args.idle}; "
+        f"{attacker.opened} opened, {attacker.closed_by_gate} closed by the gate"
     )
-    print("gate over time:  seconds  RSS MB  fds")
-    for seconds, rss, count in watcher.samples:
-        print(f"                 {seconds:7.0f}  {rss:6.1f}  {count:>4}")
+    print("gate over time:  seconds  RSS MB   fds  CPU share")
+    previous: tuple[float, float] | None = None
+    for seconds, rss, count, used in watcher.samples:
+        share = (used - previous[1]) / (seconds - previous[0]) if previous else 0.0
+        previous = (seconds, used)
+        print(f"                 {seconds:7.0f}  {rss:6.1f}  {count:>4}  {share:8.2f}")
 
 
 def main() -> None:
@@ -327,7 +381,15 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
     parser.add_argument("--duration", type=float, default=1800.0, help="seconds of load")
     parser.add_argument("--idle", type=int, default=5000, help="idle attacker connections")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        choices=["heavy", "drip"],
+        help="leave a class out of the mix (to see what it costs the legitimate requests)",
+    )
     args = parser.parse_args()
+    load = os.getloadavg()[0]
     with (
         tempfile.TemporaryDirectory(prefix="c4guard-gate-soak-") as tmp,
         environment(Path(tmp)) as (
@@ -340,10 +402,11 @@ def main() -> None:
         attacker = Attacker(gate.port, args.idle, until)
         watcher = Watcher(gate.process.pid, probe_port, until)
         watcher.start()
+        requests = [request for request in requests if request.kind not in args.without]
         tally = run(drive(gate, requests, args.rate, args.duration, attacker))
         attacker.join()
         watcher.join()
-    report(args, tally, attacker, watcher)
+    report(args, tally, attacker, watcher, load)
 
 
 if __name__ == "__main__":

@@ -5,9 +5,13 @@ must not make an unrelated small Pod wait past the time budget."""
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import ssl
 import textwrap
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -19,7 +23,7 @@ from c4guard.supplychain.oci import Registry
 from tests.attacks.hostile_registry import HostileRegistry, digest_of, image_manifest
 from tests.gate.conftest import PKI, pki, release_keys  # noqa: F401  (fixtures)
 from tests.gate.harness import GateProcess, review, running_gate
-from tests.gate.objects import pod
+from tests.gate.objects import pod, privileged
 from tests.supplychain.conftest import registry_host  # noqa: F401  (fixture)
 from tests.supplychain.publish import KeyPair, push_image, sign_image
 
@@ -30,12 +34,12 @@ SLACK_S = 0.5  # loopback, TLS and a loaded 2-core machine
 HEAVY_BYTES = 2_800_000
 
 
-def write_config(folder: Path, trust: str, images: str) -> Path:
+def write_config(folder: Path, trust: str, images: str, budget: float = BUDGET_S) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "trust.yaml").write_text(textwrap.dedent(trust))
     config = folder / "c4guard.yaml"
     config.write_text(
-        f"version: 1\ngate:\n  time_budget: {BUDGET_S}\n  audit_reserve: {RESERVE_S}\n"
+        f"version: 1\ngate:\n  time_budget: {budget}\n  audit_reserve: {RESERVE_S}\n"
         f"  images: {images}\n"
     )
     return config
@@ -129,9 +133,43 @@ def test_dripping_registry_does_not_wedge_the_gate(
     assert max(dripping.requests.values()) <= 2
 
 
-def heavy_pod(image: str) -> dict[str, Any]:
-    """A Pod of about 2.8 MB: many containers with many environment variables."""
-    obj = pod(image, name="heavy")
+def test_failed_verification_is_reused(
+    tmp_path: Path,
+    pki: PKI,  # noqa: F811
+    release_keys: tuple[KeyPair, KeyPair],  # noqa: F811
+    dripping: HostileRegistry,
+) -> None:
+    """A dripping image's verification ends at the deadline; the next Pod of that image,
+    within images.error_cache_ttl, is denied with the same failure at once instead of
+    waiting for the registry again (and holding a verification slot)."""
+    release, _ = release_keys
+    config = write_config(
+        tmp_path / "config",
+        f"""\
+        version: 1
+        signers: {{release: {{key: {release.public}}}}}
+        artifacts:
+          - {{match: "{dripping.host}/*", signers: [release], signature: {{}}}}
+        """,
+        "{trust_policy: trust.yaml, plain_http: true, error_cache_ttl: 30}",
+    )
+    image = dripping_images(dripping)[0]
+    with running_gate(
+        tmp_path / "gate", pki.ca.path, pki.server, config=config, audit=str(tmp_path / "a.db")
+    ) as gate:
+        first_s, first = timed_post(gate, review(pod(image), dry_run=True))
+        again_s, again = timed_post(gate, review(pod(image), dry_run=True))
+    assert first_s >= BUDGET_S - RESERVE_S
+    # the request's budget ends a moment before the verification's deadline
+    assert "time-budget" in denial(first) or "registry-deadline" in denial(first)
+    assert "registry-deadline" in denial(again)
+    assert again_s < BUDGET_S - RESERVE_S
+    assert sum(dripping.requests.values()) == 1
+
+
+def heavy_pod(image: str, base: Callable[..., dict[str, Any]] = pod) -> dict[str, Any]:
+    """A Pod of about 2.8 MB (`base`'s): many containers with many environment variables."""
+    obj = base(image, name="heavy")
     template = obj["spec"]["containers"][0]
     env = [{"name": f"V{i}", "value": "x" * 40} for i in range(20)]
     obj["spec"]["containers"] = [
@@ -171,3 +209,64 @@ def test_heavy_objects_do_not_hold_up_a_small_pod(
     for elapsed, response in heavy_answers:
         assert elapsed < 2 * BUDGET_S, [(round(e, 2), r.status_code) for e, r in heavy_answers]
         assert response.status_code in (200, 503), response.text
+
+
+def test_registry_clients_share_their_tls_context(tmp_path: Path, pki: PKI) -> None:  # noqa: F811
+    """Every verification connects a new registry client: loading a trust store for each
+    cost 10-200 ms of CPU, which dripping images asked for several times a second. The
+    context is built once per CA file, and again when the file changes."""
+
+    def context(client: Registry) -> ssl.SSLContext:
+        transport = client._client._transport  # type: ignore[union-attr]
+        return transport._pool._ssl_context
+
+    ca = tmp_path / "ca.pem"
+    shutil.copy(pki.ca.path, ca)
+    with Registry("127.0.0.1:1") as one, Registry("127.0.0.1:2", plain_http=True) as two:
+        assert context(one) is context(two)
+    with Registry("127.0.0.1:1", ca_file=ca) as one, Registry("127.0.0.1:2", ca_file=ca) as two:
+        shared = context(one)
+        assert shared is context(two)
+    os.utime(ca, ns=(time.time_ns(), time.time_ns() + 10**9))
+    with Registry("127.0.0.1:1", ca_file=ca) as changed:
+        assert context(changed) is not shared
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_heavy_objects_are_judged_in_a_worker_process(tmp_path: Path, pki: PKI) -> None:  # noqa: F811
+    """Objects over 256 KiB are parsed and judged in a worker process forked from the gate,
+    so that their second of CPU is not taken from the event loop's GIL: a heavy privileged
+    Pod is denied for it as a small one is, and a worker that dies is replaced."""
+    # a budget a loaded machine can judge a heavy object in
+    config = write_config(tmp_path / "config", "version: 1\n", "{verify: false}", budget=20)
+    image = "registry.example/app@sha256:" + "a" * 64
+    heavy = json.dumps(review(heavy_pod(image, privileged))).encode()
+    with running_gate(
+        tmp_path / "gate", pki.ca.path, pki.server, config=config, audit=str(tmp_path / "a.db")
+    ) as gate:
+        workers = children(gate.process.pid)
+        _, small = timed_post(gate, review(privileged(image)))
+        _, large = timed_post(gate, heavy)
+        os.kill(workers[0], signal.SIGKILL)
+        _, broken = timed_post(gate, heavy)  # the worker died under it: fails closed
+        _, again = timed_post(gate, heavy)
+        replaced = children(gate.process.pid)
+    assert len(workers) == 1
+    assert "K8S-PRIVILEGED" in denial(small)
+    assert "K8S-PRIVILEGED" in denial(large)
+    assert broken.status_code != 200 or not broken.json()["response"]["allowed"]
+    assert "K8S-PRIVILEGED" in denial(again)
+    assert len(replaced) == 1 and replaced != workers

@@ -1,6 +1,7 @@
 """Connection exhaustion without credentials (issue 17, finding 3), against the real gate
-process over TLS on loopback: 2,000 idle TCP connections that never start a TLS handshake,
-on a gate limited to 1,024 open files, while its certificate rotates."""
+process over TLS on loopback: 2,000 connections that send the first bytes of a TLS record
+and then nothing, on a gate limited to 1,024 open files, while its certificate rotates; and
+silent connections, which the kernel keeps from the gate until they speak."""
 
 from __future__ import annotations
 
@@ -26,9 +27,12 @@ OPEN_FILES = 1024
 HANDSHAKE_S = 2.0
 
 
+PARTIAL_CLIENT_HELLO = b"\x16\x03\x01"  # a TLS handshake record's first bytes
+
+
 @contextmanager
-def idle_connections(port: int, count: int) -> Iterator[list[socket.socket]]:
-    """`count` TCP connections to `port` that send nothing."""
+def idle_connections(port: int, count: int, first: bytes = b"") -> Iterator[list[socket.socket]]:
+    """`count` TCP connections to `port` that send `first` and then nothing."""
     sockets = []
     try:
         for _ in range(count):
@@ -36,10 +40,27 @@ def idle_connections(port: int, count: int) -> Iterator[list[socket.socket]]:
             sock.setblocking(False)
             sock.connect_ex(("127.0.0.1", port))
             sockets.append(sock)
+        if first:
+            _send_when_connected(sockets, first)
         yield sockets
     finally:
         for sock in sockets:
             sock.close()
+
+
+def _send_when_connected(sockets: list[socket.socket], data: bytes) -> None:
+    """Send `data` on each socket once its connection is up (a few seconds at most)."""
+    waiting, deadline = list(sockets), time.monotonic() + 10.0
+    while waiting and time.monotonic() < deadline:
+        for sock in list(waiting):
+            try:
+                sock.send(data)
+                waiting.remove(sock)
+            except (BlockingIOError, InterruptedError):
+                pass
+            except OSError:
+                waiting.remove(sock)  # refused or reset: nothing to send
+        time.sleep(0.05)
 
 
 def closed_by_peer(sock: socket.socket) -> bool:
@@ -55,12 +76,17 @@ def descriptors(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-def test_idle_connections_do_not_exhaust_the_gate(tmp_path: Path, pki: PKI) -> None:  # noqa: F811
-    config = tmp_path / "c4guard.yaml"
+def write_config(folder: Path) -> Path:
+    config = folder / "c4guard.yaml"
     config.write_text(
         f"version: 1\ngate:\n  time_budget: {BUDGET_S}\n  audit_reserve: {RESERVE_S}\n"
         "  images: {verify: false}\n"
     )
+    return config
+
+
+def test_idle_connections_do_not_exhaust_the_gate(tmp_path: Path, pki: PKI) -> None:  # noqa: F811
+    config = write_config(tmp_path)
     # the gate reads its certificate from copies that the test rotates
     cert, key = tmp_path / "tls.crt", tmp_path / "tls.key"
     shutil.copy(pki.server.cert, cert)
@@ -83,9 +109,9 @@ def test_idle_connections_do_not_exhaust_the_gate(tmp_path: Path, pki: PKI) -> N
             ),
             open_files=OPEN_FILES,
         ) as gate,
-        idle_connections(gate.port, IDLE_CONNECTIONS) as idle,
+        idle_connections(gate.port, IDLE_CONNECTIONS, PARTIAL_CLIENT_HELLO) as idle,
     ):
-        time.sleep(1.0)  # the gate has accepted what it will accept
+        time.sleep(1.5)  # the gate has accepted what it will accept, and can evict it
         rotated = pki.ca.issue("rotated")
         shutil.copy(rotated.key, key)
         shutil.copy(rotated.cert, cert)
@@ -104,3 +130,34 @@ def test_idle_connections_do_not_exhaust_the_gate(tmp_path: Path, pki: PKI) -> N
     assert peak < OPEN_FILES
     assert dropped > 0 and settled < peak
     assert settled < 200, f"{settled} descriptors open after the handshake deadline"
+
+
+SILENT_CONNECTIONS = 500
+
+
+@pytest.mark.skipif(not hasattr(socket, "TCP_DEFER_ACCEPT"), reason="Linux's deferred accept")
+def test_silent_connections_never_reach_the_gate(tmp_path: Path, pki: PKI) -> None:  # noqa: F811
+    """500 connections that never send a byte: the kernel holds them (deferred accept), so
+    the gate spends no descriptor on them, and /validate and the probe port answer."""
+    probe_port = free_port()
+    with (
+        running_gate(
+            tmp_path / "gate",
+            pki.ca.path,
+            pki.server,
+            config=write_config(tmp_path),
+            audit=str(tmp_path / "audit.db"),
+            args=("--probe-listen", f"127.0.0.1:{probe_port}"),
+        ) as gate,
+        idle_connections(gate.port, SILENT_CONNECTIONS) as idle,
+    ):
+        time.sleep(1.0)  # connected: the client side of each is established
+        probe = httpx.get(f"http://127.0.0.1:{probe_port}/healthz", timeout=BUDGET_S)
+        seconds, answer = timed_post(gate, review(pod("registry.example/a@sha256:" + "a" * 64)))
+        held = descriptors(gate.process.pid)
+        connected = sum(sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0 for sock in idle)
+    assert connected == SILENT_CONNECTIONS
+    assert probe.status_code == 200
+    assert answer.status_code == 200 and answer.json()["response"]["allowed"], answer.text
+    assert seconds < BUDGET_S
+    assert held < 100, f"the gate holds {held} descriptors for {SILENT_CONNECTIONS} silent peers"

@@ -534,6 +534,7 @@ def build_gate(
             load_policy(path),
             options,
             ttl=images.cache_ttl,
+            error_ttl=images.error_cache_ttl,
             cache_size=images.cache_size,
             on_lookup=on_cache_lookup,
         )

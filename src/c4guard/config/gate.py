@@ -80,6 +80,12 @@ class ImageVerification(_Strict):
         default=300.0, ge=0, le=86400, description="seconds a verdict is reused for the same digest"
     )
     cache_size: int = Field(default=10000, ge=0, le=1_000_000)
+    error_cache_ttl: float = Field(
+        default=10.0,
+        ge=0,
+        le=3600,
+        description="seconds a failed verification (slow or failing registry) is reused",
+    )
     plain_http: bool = False
     registry_ca: str | None = None
     docker_config: str | None = None

@@ -207,13 +207,20 @@ class GuardedConnection(asyncio.Protocol):
 
 
 class GuardedServer(uvicorn.Server):
-    """uvicorn's server with its listener behind a ConnectionGuard (and TLS done there)."""
+    """uvicorn's server with its listener behind a ConnectionGuard (and TLS done there).
+
+    `config.backlog` is how many connections asyncio accepts in one go; `queue`, when
+    given, how many the kernel queues on the caller's socket (see server.bind)."""
 
     def __init__(
-        self, config: uvicorn.Config, context: ssl.SSLContext | None, limits: ConnectionLimits
+        self,
+        config: uvicorn.Config,
+        context: ssl.SSLContext | None,
+        limits: ConnectionLimits,
+        queue: int | None = None,
     ) -> None:
         super().__init__(config)
-        self.context, self.limits = context, limits
+        self.context, self.limits, self.queue = context, limits, queue
         self.guard: ConnectionGuard | None = None
         self._sweeper: asyncio.Task[None] | None = None
 
@@ -238,6 +245,8 @@ class GuardedServer(uvicorn.Server):
                 server = await loop.create_server(
                     self.guard.protocol, sock=sockets[0], backlog=config.backlog
                 )
+                if self.queue is not None:  # create_server set the kernel's queue to the batch
+                    sockets[0].listen(self.queue)
             else:
                 server = await loop.create_server(
                     self.guard.protocol, host=config.host, port=config.port, backlog=config.backlog

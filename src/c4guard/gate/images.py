@@ -75,18 +75,23 @@ class VerdictCache:
             self._entries.move_to_end(key)
             return entry[1]
 
-    def put(self, key: CacheKey, verdict: Verdict) -> None:
-        if self.ttl <= 0 or self.size <= 0:
+    def put(self, key: CacheKey, verdict: Verdict, ttl: float | None = None) -> None:
+        """Keep `verdict` for `ttl` seconds (by default the cache's)."""
+        ttl = self.ttl if ttl is None else ttl
+        if ttl <= 0 or self.size <= 0:
             return
         with self._lock:
-            self._entries[key] = (time.monotonic() + self.ttl, verdict)
+            self._entries[key] = (time.monotonic() + ttl, verdict)
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
 
 
 class ImageVerifier:
-    """Verifies image references for the gate, one registry round per digest at a time."""
+    """Verifies image references for the gate, one registry round per digest at a time.
+    Verdicts are cached for `ttl` seconds, failed verifications (a registry that drips,
+    refuses or is unreachable) for `error_ttl`: requests for the same image meanwhile are
+    denied at once with that failure instead of waiting for the registry again."""
 
     def __init__(
         self,
@@ -95,6 +100,7 @@ class ImageVerifier:
         *,
         ttl: float,
         cache_size: int,
+        error_ttl: float = 0.0,
         on_lookup: Callable[[bool], None] | None = None,
     ) -> None:
         self.policy = policy
@@ -102,6 +108,7 @@ class ImageVerifier:
         self.registry = registry
         self.signers = TrustedSigners(policy)
         self.cache = VerdictCache(ttl, cache_size)
+        self.error_ttl = min(error_ttl, ttl)
         self._on_lookup = on_lookup or (lambda hit: None)
         self._inflight: dict[CacheKey, Future[Verdict]] = {}
         self._lock = threading.Lock()
@@ -159,8 +166,7 @@ class ImageVerifier:
                 local_paths=False,
                 deadline=deadline,
             )
-            if verdict.decision != "error":
-                self.cache.put(key, verdict)
+            self.cache.put(key, verdict, self.error_ttl if verdict.decision == "error" else None)
             mine.set_result(verdict)
             return verdict
         except BaseException as exc:

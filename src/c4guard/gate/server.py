@@ -112,7 +112,15 @@ class ReloadingTLS:
 Address = tuple[str, int]
 PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 DEFAULT_LIMITS = ConnectionLimits()
-BACKLOG, PROBE_BACKLOG = 128, 16  # small: excess SYNs are retried by the client kernel with backoff
+# Accepted by asyncio in one go (small, so that a flood of connections costs the event loop
+# short turns) and queued by the kernel (capped by net.core.somaxconn).
+BACKLOG, PROBE_BACKLOG = 128, 16
+QUEUE, PROBE_QUEUE = 4096, 128
+# TLS and HTTP clients speak first: the kernel hands a connection over only once its first
+# bytes arrived, or after this many seconds (rounded up to its SYN-ACK retransmission
+# schedule, 31 s). An idle connection costs the gate no descriptor, no Python object and
+# no turn of the event loop meanwhile; excess beyond QUEUE still arrive at once.
+DEFER_ACCEPT_S = 30
 PROBE_LIMITS = ConnectionLimits(max_connections=64, handshake_timeout=5.0, idle_timeout=30.0)
 _COMMON: dict[str, Any] = {
     "log_config": None,
@@ -146,6 +154,7 @@ def serve_app(
         ),
         tls.base,
         limits,
+        QUEUE,
     )
     probe = None
     if probes is not None:
@@ -160,11 +169,12 @@ def serve_app(
             ),
             None,
             PROBE_LIMITS,
+            PROBE_QUEUE,
         )
     # Bound here, before uvicorn starts: an address in use is one JSON line and exit 2,
     # not a traceback from inside the event loop.
-    main_socket = bind(listen, main.config.backlog)
-    probe_socket = bind(probes, PROBE_BACKLOG) if probes is not None else None
+    main_socket = bind(listen, QUEUE)
+    probe_socket = bind(probes, PROBE_QUEUE) if probes is not None else None
     # uvicorn handles SIGTERM while it serves (a graceful shutdown) and raises it again once
     # stopped: by then there is nothing left to do, so the re-raised signal is ignored and
     # serve_app returns (the caller's cleanup runs, the exit code is 0).
@@ -189,12 +199,16 @@ class ListenError(ServiceError):
 
 
 def bind(address: Address, backlog: int) -> socket.socket:
-    """A listening TCP socket on `address`; ListenError names the address and why."""
+    """A listening TCP socket on `address` whose connections are handed over once they
+    sent something (DEFER_ACCEPT_S, where the system has TCP_DEFER_ACCEPT); ListenError
+    names the address and why."""
     host, port = address
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if hasattr(socket, "TCP_DEFER_ACCEPT"):  # Linux
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, DEFER_ACCEPT_S)
         sock.bind((host, port))
         sock.listen(backlog)
     except OSError as exc:

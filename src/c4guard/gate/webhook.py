@@ -16,9 +16,9 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from c4guard.audit import AppendReceipt
 from c4guard.errors import InvalidInput
@@ -30,6 +30,7 @@ from c4guard.gate.admission import (
     review_response,
 )
 from c4guard.gate.decision import Decision, Gate, NotJudged
+from c4guard.gate.heavy import HeavyLane, Judged
 from c4guard.gate.images import VerificationLanes
 from c4guard.gate.logs import LOGGER
 from c4guard.gate.metrics import CONTENT_TYPE, GateMetrics
@@ -43,7 +44,6 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 INLINE_BODY_BYTES = 256 * 1024
 JSON = b"application/json"
 TEXT = b"text/plain; charset=utf-8"
-T = TypeVar("T")
 
 
 def loop_time(monotonic_deadline: float) -> float:
@@ -55,25 +55,6 @@ def _parsed(body: bytes) -> tuple[AdmissionRequest, Resource | None]:
     """The review, and the object to judge unless the request is not judged."""
     request = parse_review(body)
     return request, request.resource() if request.not_judged_because is None else None
-
-
-class HeavyLane:
-    """Work on large objects (parsing, checks), a few at a time in threads of its own, so
-    that they neither hold the event loop nor crowd it out of the GIL: a request waits on
-    the loop for a free worker until its deadline, and is answered at the deadline if none
-    came free or the work did not finish."""
-
-    def __init__(self, workers: int) -> None:
-        self.executor = ThreadPoolExecutor(workers, thread_name_prefix="c4guard-heavy")
-        self.slots = asyncio.Semaphore(workers)
-
-    async def run(self, function: Callable[..., T], *args: Any, until: float) -> T:
-        loop = asyncio.get_running_loop()
-        async with asyncio.timeout_at(loop_time(until)):
-            await self.slots.acquire()
-            running = self.executor.submit(function, *args)
-            running.add_done_callback(lambda _: loop.call_soon_threadsafe(self.slots.release))
-            return await asyncio.wrap_future(running)
 
 
 class RequestTooLarge(InvalidInput):
@@ -128,7 +109,7 @@ class GateApp:
         self.recorder = recorder
         self.metrics = metrics
         self.executor = executor
-        self.heavy = HeavyLane(heavy_workers)
+        self.heavy = HeavyLane(gate, heavy_workers)
         self.lanes = (
             VerificationLanes(
                 gate.images,
@@ -168,6 +149,7 @@ class GateApp:
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.started = False
+                self.heavy.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -206,8 +188,9 @@ class GateApp:
                 body = await self._read_body(scope, receive)
             if len(body) <= INLINE_BODY_BYTES:
                 request, resource = _parsed(body)
+                judged: Judged = None
             else:
-                request, resource = await self.heavy.run(_parsed, body, until=until)
+                (request, judged), resource = await self.heavy.judge(body, until), None
         except RequestTooLarge:
             return self._reject(
                 413,
@@ -220,12 +203,12 @@ class GateApp:
             return self._reject(
                 503,
                 "overloaded",
-                "time-budget: the gate could not read this large object within its time "
-                f"budget ({self.policy.decision_budget:g} s); it fails closed",
+                "time-budget: the gate could not read and judge this large object within "
+                f"its time budget ({self.policy.decision_budget:g} s); it fails closed",
             )
         except BadReview as exc:
             return self._reject(400, "malformed", f"not a valid AdmissionReview: {exc}")
-        decision = await self._decide(request, resource, len(body), until)
+        decision = await self._decide(request, resource, judged, until)
         receipt = None
         if not request.dry_run:
             decision, receipt = await self._record(
@@ -268,12 +251,12 @@ class GateApp:
         return Response.json(status, {"error": message})
 
     async def _decide(
-        self, request: AdmissionRequest, resource: Resource | None, size: int, until: float
+        self, request: AdmissionRequest, resource: Resource | None, judged: Judged, until: float
     ) -> Decision:
         """The decision, or a denial when it fails or does not finish in time."""
         try:
             async with asyncio.timeout_at(loop_time(until)):
-                return await self._decision(request, resource, size, until)
+                return await self._decision(request, resource, judged)
         except TimeoutError:
             return Decision.fail_closed(
                 "time-budget",
@@ -294,22 +277,23 @@ class GateApp:
             )
 
     async def _decision(
-        self, request: AdmissionRequest, resource: Resource | None, size: int, until: float
+        self, request: AdmissionRequest, resource: Resource | None, judged: Judged
     ) -> Decision:
         """Checks on the event loop for objects small enough to take well under a
-        millisecond, in the heavy lane otherwise; cached image verdicts at once, the others
-        verified in their registry's lane, in parallel."""
-        if resource is None:
+        millisecond (those judged in the heavy lane come with their judgement); cached
+        image verdicts at once, the others verified in their registry's lane, in
+        parallel."""
+        if request.not_judged_because is not None:
             return Decision(
                 subject=request.identity(),
-                not_judged=[NotJudged("*", request.not_judged_because or "")],
+                not_judged=[NotJudged("*", request.not_judged_because)],
             )
-        if size <= INLINE_BODY_BYTES:
-            decision, references = self.gate.judge_object(resource)
-        else:
-            decision, references = await self.heavy.run(
-                self.gate.judge_object, resource, until=until
-            )
+        if isinstance(judged, Exception):
+            raise judged
+        if judged is None:
+            assert resource is not None
+            judged = self.gate.judge_object(resource)
+        decision, references = judged
         images, lanes = self.gate.images, self.lanes
         if images is None or lanes is None:
             return decision

@@ -5,6 +5,7 @@ referrers tag schema where a registry lacks it, as Debian's docker-registry 2.8 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -126,6 +127,26 @@ class _DeadlineBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
+def client_context(ca_file: Path | None) -> ssl.SSLContext:
+    """The TLS context for registries: certifi's trust store, or `ca_file`. Loading a
+    trust store takes milliseconds of CPU, so a context is built once and shared by every
+    client (a context is safe to share between threads); a changed CA file gets a new one."""
+    if ca_file is None:
+        return _context(None, 0)
+    try:
+        changed = ca_file.stat().st_mtime_ns
+    except OSError:
+        changed = 0  # loading it reports the error
+    return _context(str(ca_file), changed)
+
+
+@functools.lru_cache(maxsize=16)
+def _context(ca_file: str | None, _changed: int) -> ssl.SSLContext:
+    if ca_file is None:
+        return httpx.create_ssl_context(trust_env=False)  # certifi's bundle, as httpx's default
+    return ssl.create_default_context(cafile=ca_file)
+
+
 def deadline_transport(verify: ssl.SSLContext | bool, deadline: Deadline) -> httpx.HTTPTransport:
     """httpx's transport on the deadline-capped backend (no proxies from the environment:
     a registry is reached directly)."""
@@ -232,12 +253,9 @@ class Registry:
     _client: httpx.Client | None = None
 
     def __post_init__(self) -> None:
-        verify: ssl.SSLContext | bool = True
-        if self.ca_file is not None:
-            verify = ssl.create_default_context(cafile=str(self.ca_file))
         self._deadline = Deadline(self.deadline)
         self._client = httpx.Client(
-            transport=deadline_transport(verify, self._deadline),
+            transport=deadline_transport(client_context(self.ca_file), self._deadline),
             timeout=self.timeout,
             follow_redirects=True,
         )
