@@ -20,6 +20,8 @@ Problem = tuple[int | None, str]
 STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json")
 NOT_INFRASTRUCTURE = "YAML/JSON that is not infrastructure"
 UNRENDERED_TEMPLATE = "unrendered template"
+STDIN = "<stdin>"
+JSON_START = re.compile(r"\s*[\[{]")
 # Helm/Jinja markers; `${{ … }}` is GitHub Actions expression syntax, not a template.
 TEMPLATE_MARKER = re.compile(r"(?<!\$)\{\{|\{%")
 
@@ -99,8 +101,13 @@ def _interpret(
 
 
 def _documents(text: str, display: str) -> tuple[list[Document], Problem | None]:
-    if display.lower().endswith(".json") and len(text) > MAX_LINED_JSON_CHARS:
-        return _json_documents(text, display)
+    if len(text) > MAX_LINED_JSON_CHARS:
+        if display.lower().endswith(".json"):
+            return _json_documents(text, display)
+        if display == STDIN and JSON_START.match(text):  # a cluster dump, say
+            documents, problem = _json_documents(text, display)
+            if problem is None:
+                return documents, None
     documents: list[Document] = []
     try:
         for document in load_documents(text, display):
