@@ -9,8 +9,9 @@
 - `--scaling 10000,30000,100000`: issue 18's big cluster (per 100 objects a Namespace, 10
   Deployments with their ReplicaSets and 50 Pods, 15 Services, 14 NetworkPolicies) at each
   size, read by `c4guard cluster` from the recorded API server and by `c4guard scan -` as one
-  JSON List, each in a child process; prints wall time and the child's peak RSS, and the
-  growth exponents between the smallest and the largest size (1.0 is linear).
+  JSON List (with a --max-file-size that admits it), each in a child process writing the
+  default text report; prints wall time, CPU time and the child's peak RSS, and the growth
+  exponents between the smallest and the largest size (1.0 is linear).
 
 Usage: python bench/live_bench.py [--workloads N] [--scaling N,N,...]
 """
@@ -159,7 +160,7 @@ def _child(args: list[str], stdin: Path | None = None) -> tuple[float, float, in
     started = time.perf_counter()
     with open(stdin or os.devnull, "rb") as feed:
         child = subprocess.Popen(
-            [sys.executable, "-m", "c4guard", *args, "--format", "json", "-o", os.devnull],
+            [sys.executable, "-m", "c4guard", *args, "-o", os.devnull],
             stdin=feed,
             stderr=subprocess.DEVNULL,
         )
@@ -193,7 +194,8 @@ def bench_scaling(counts: list[int]) -> None:
                 rows["cluster"].append((count, *_child(["cluster", "--kubeconfig", kubeconfig])))
                 pages = sum("limit=" in r for r in api.behaviour.requests)
             print(f"cluster {count:>7} objects: {_figures(rows['cluster'][-1])}, {pages} pages)")
-            rows["scan -"].append((count, *_child(["scan", "-"], stdin=dump)))
+            size_limit = ["--max-file-size", str(dump.stat().st_size // 1048576 + 1)]
+            rows["scan -"].append((count, *_child(["scan", "-", *size_limit], stdin=dump)))
             size = dump.stat().st_size / 1048576
             print(f"scan -  {count:>7} objects: {_figures(rows['scan -'][-1])}, {size:.0f} MiB)")
             sys.stdout.flush()

@@ -29,6 +29,7 @@ _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
 ITEMS = "items"
+MAX_INTERNED_CHARS = 40
 
 
 # Beyond MAX_NODES values, a List may hold one object or array per this many characters
@@ -160,13 +161,16 @@ def mark_json(value: Any, path: str | None, budget: Budget | None = None) -> Any
                 target[sys.intern(key) if type(key) is str else key] = marked
             else:
                 target.append(marked)
-            if marked is not item:
+            if isinstance(marked, Mapping | Sequence):
                 stack.append((item, marked, depth + 1))
     return root
 
 
 def _container(value: Any, path: str | None) -> Any:
-    """An empty `Mapping`/`Sequence` for a dict/list (filled by the caller), else `value`."""
+    """An empty `Mapping`/`Sequence` for a dict/list (filled by the caller), else `value`
+    (short strings interned: "TCP", "IfNotPresent", label values repeat in every object)."""
+    if type(value) is str:
+        return sys.intern(value) if len(value) <= MAX_INTERNED_CHARS else value
     if isinstance(value, dict):
         return Mapping(path, None)
     if isinstance(value, list):
