@@ -210,7 +210,7 @@ class Shared:
         self.values: dict[Any, Any] = {}
 
     def __call__(self, value: T) -> T:
-        return self.values.setdefault(value, value)  # type: ignore[no-any-return]
+        return self.values.setdefault(value, value)
 
 
 NO_EVIDENCE: dict[str, Any] = {}  # shared by the findings without evidence: never written
