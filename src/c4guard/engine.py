@@ -252,8 +252,10 @@ def to_finding(chk: Check, outcome: Outcome, shared: Shared | None = None) -> Fi
         severity=chk.severity,
         resource=share(subject.ref),
         location=share(location),
-        message=message,
-        remediation=outcome.fix or chk.remediation if outcome.result is not Result.PASS else "",
+        message=share(message),
+        remediation=share(outcome.fix or chk.remediation)
+        if outcome.result is not Result.PASS
+        else "",
         title=chk.title,
         subject=name,
         setting=share(setting.path if setting is not None else subject.path),
