@@ -247,11 +247,18 @@ class Finding:
     setting: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
     suppression: Suppression | None = None
-    fingerprint: str = ""
+    stable_id: str = ""  # the fingerprint, where it is not the one of the fields below
 
-    def __post_init__(self) -> None:
-        if not self.fingerprint:
-            self.fingerprint = fingerprint(self.check_id, self.resource, self.subject, self.setting)
+    @property
+    def fingerprint(self) -> str:
+        """Computed when read, not stored: a big cluster has a million findings."""
+        return self.stable_id or fingerprint(
+            self.check_id, self.resource, self.subject, self.setting
+        )
+
+    @fingerprint.setter
+    def fingerprint(self, value: str) -> None:
+        self.stable_id = value
 
     @property
     def counts_as_failure(self) -> bool:

@@ -41,19 +41,31 @@ MIN_ALIAS_BYTES = 1024 * 1024
 
 
 class Mapping(dict):
-    """A YAML mapping that knows where it and each of its keys stand."""
+    """A YAML mapping that knows where it and each of its keys stand. Values without lines
+    (JSON read by the C parser) get their `key_lines` only when something writes them."""
 
-    __slots__ = ("key_lines", "line", "path")
+    __slots__ = ("_key_lines", "line", "path")
 
     def __init__(self, path: str | None = None, line: int | None = None) -> None:
         super().__init__()
         self.path = path
         self.line = line
-        self.key_lines: dict[Any, int] = {}
+        self._key_lines: dict[Any, int] | None = {} if line is not None else None
+
+    @property
+    def key_lines(self) -> dict[Any, int]:
+        if self._key_lines is None:
+            self._key_lines = {}
+        return self._key_lines
+
+    @key_lines.setter
+    def key_lines(self, lines: dict[Any, int]) -> None:
+        self._key_lines = lines
 
     def line_of(self, key: Any) -> int | None:
         """Line of `key` in this mapping, else the mapping's own line."""
-        return self.key_lines.get(key, self.line)
+        lines = self._key_lines
+        return lines.get(key, self.line) if lines else self.line
 
     def where(self, key: Any) -> tuple[str | None, int | None]:
         """(path, line) of `key`, else of the mapping itself."""
@@ -61,15 +73,26 @@ class Mapping(dict):
 
 
 class Sequence(list):
-    """A YAML sequence that knows where it and each of its items stand."""
+    """A YAML sequence that knows where it and each of its items stand (`item_lines` made
+    on first use for values without lines, as `Mapping.key_lines`)."""
 
-    __slots__ = ("item_lines", "line", "path")
+    __slots__ = ("_item_lines", "line", "path")
 
     def __init__(self, path: str | None = None, line: int | None = None) -> None:
         super().__init__()
         self.path = path
         self.line = line
-        self.item_lines: list[int] = []
+        self._item_lines: list[int] | None = [] if line is not None else None
+
+    @property
+    def item_lines(self) -> list[int]:
+        if self._item_lines is None:
+            self._item_lines = []
+        return self._item_lines
+
+    @item_lines.setter
+    def item_lines(self, lines: list[int]) -> None:
+        self._item_lines = lines
 
 
 class YAMLLimitError(InvalidInput, ValueError):
