@@ -132,3 +132,32 @@ def test_local_and_unknown_addresses_are_not_registry_modules() -> None:
     assert parse_source("./modules/x", None) is None
     assert parse_source("s3::https://bucket/module.zip", None) is None
     assert installed_major("8a0efdbb", 21) is None
+
+
+def test_unknown_inputs_give_unknown_results(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'variable "enc" {}\nvariable "public" {}\n'
+        'module "eks" {\n  source  = "terraform-aws-modules/eks/aws"\n  version = "~> 20.0"\n'
+        "  cluster_encryption_config      = var.enc\n"
+        "  cluster_endpoint_public_access = var.public\n}\n"
+    )
+    assessment = scan_paths([str(tmp_path)])
+    for check_id in ("TF-K8S-API-PUBLIC", "TF-K8S-SECRETS-ENCRYPTION"):
+        (finding,) = findings_of(assessment, check_id)
+        assert finding.result.value == "unknown", finding.message
+        assert "has no default" in finding.message
+
+
+def test_known_module_outputs_lead_to_the_resources_they_name(tmp_path: Path) -> None:
+    """A bucket made by the s3-bucket module, encrypted with the kms module's key."""
+    (tmp_path / "main.tf").write_text(
+        'module "kms" {\n  source = "terraform-aws-modules/kms/aws"\n}\n'
+        'module "weights" {\n  source = "terraform-aws-modules/s3-bucket/aws"\n'
+        '  bucket = "model-weights"\n'
+        "  server_side_encryption_configuration = {\n"
+        "    rule = { apply_server_side_encryption_by_default = {\n"
+        '      sse_algorithm = "aws:kms", kms_master_key_id = module.kms.key_arn } }\n  }\n}\n'
+    )
+    (finding,) = findings_of(scan_paths([str(tmp_path)]), "TF-MODEL-KEYS-HSM")
+    assert finding.result.value == "pass"
+    assert "module.kms.aws_kms_key.this[0]" in finding.message

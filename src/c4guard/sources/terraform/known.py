@@ -113,6 +113,7 @@ Builder = Callable[[Call], list[Made]]
 class KnownModule:
     latest: int  # the newest major version the table describes
     build: Builder
+    outputs: dict[str, tuple[str, str]]  # output -> (resource made, its attribute)
 
 
 def _truthy(value: Any) -> bool | None:
@@ -318,13 +319,53 @@ _GKE_VARIANTS = (
 )
 
 KNOWN: dict[tuple[str, str], KnownModule] = {
-    ("terraform-aws-modules/eks/aws", ""): KnownModule(21, _eks),
-    ("terraform-aws-modules/vpc/aws", ""): KnownModule(6, _vpc),
-    ("terraform-aws-modules/kms/aws", ""): KnownModule(4, _kms),
-    ("terraform-aws-modules/s3-bucket/aws", ""): KnownModule(5, _s3_bucket),
-    ("azure/aks/azurerm", ""): KnownModule(11, _aks),
+    ("terraform-aws-modules/eks/aws", ""): KnownModule(
+        21,
+        _eks,
+        {
+            "cluster_arn": ("aws_eks_cluster.this[0]", "arn"),
+            "cluster_name": ("aws_eks_cluster.this[0]", "name"),
+            "cluster_id": ("aws_eks_cluster.this[0]", "id"),
+            "kms_key_arn": ("module.kms.aws_kms_key.this[0]", "arn"),
+        },
+    ),
+    ("terraform-aws-modules/vpc/aws", ""): KnownModule(
+        6,
+        _vpc,
+        {
+            "vpc_id": ("aws_vpc.this[0]", "id"),
+            "vpc_arn": ("aws_vpc.this[0]", "arn"),
+            "default_security_group_id": ("aws_default_security_group.this[0]", "id"),
+        },
+    ),
+    ("terraform-aws-modules/kms/aws", ""): KnownModule(
+        4,
+        _kms,
+        {
+            "key_arn": ("aws_kms_key.this[0]", "arn"),
+            "key_id": ("aws_kms_key.this[0]", "key_id"),
+        },
+    ),
+    ("terraform-aws-modules/s3-bucket/aws", ""): KnownModule(
+        5,
+        _s3_bucket,
+        {
+            "s3_bucket_id": ("aws_s3_bucket.this[0]", "id"),
+            "s3_bucket_arn": ("aws_s3_bucket.this[0]", "arn"),
+        },
+    ),
+    ("azure/aks/azurerm", ""): KnownModule(
+        11, _aks, {"aks_id": ("azurerm_kubernetes_cluster.main", "id")}
+    ),
     **{
-        ("terraform-google-modules/kubernetes-engine/google", variant): KnownModule(44, _gke)
+        ("terraform-google-modules/kubernetes-engine/google", variant): KnownModule(
+            44,
+            _gke,
+            {
+                "cluster_id": ("google_container_cluster.primary", "id"),
+                "name": ("google_container_cluster.primary", "name"),
+            },
+        )
         for variant in _GKE_VARIANTS
     },
 }
@@ -348,6 +389,13 @@ def make_call(
     return Call(
         source, display, block, inputs, installed_major(source.version, known.latest), address
     )
+
+
+def known_outputs(source: ModuleSource, address: str) -> dict[str, Reference]:
+    """The outputs of a known module's call at `address`, as references to what it makes."""
+    known = known_module(source)
+    outputs = known.outputs if known else {}
+    return {name: Reference(f"{address}.{local}", attr) for name, (local, attr) in outputs.items()}
 
 
 def made_resources(call: Call) -> list[Made]:

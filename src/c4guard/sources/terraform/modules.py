@@ -27,9 +27,14 @@ from c4guard.sources.terraform.environments import environment_name, namespace_f
 from c4guard.sources.terraform.evaluate import Scope, evaluate
 from c4guard.sources.terraform.files import SOURCE_ORIGIN, TerraformFile
 from c4guard.sources.terraform.hcl import Block
-from c4guard.sources.terraform.known import made_resources, make_call
+from c4guard.sources.terraform.known import (
+    known_module,
+    known_outputs,
+    made_resources,
+    make_call,
+)
 from c4guard.sources.terraform.manifests import kubernetes_objects
-from c4guard.sources.terraform.values import Unknown, is_known
+from c4guard.sources.terraform.values import Outputs, Unknown, is_known
 from c4guard.sources.terraform.vendored import downloaded_modules
 from c4guard.sources.yamlload import Mapping, Sequence
 
@@ -327,10 +332,18 @@ class ModuleInstance:
         instances = self.children(name)
         if not instances:
             return Unknown(f"module.{name} is not declared")
-        outputs = {
-            key: (child.outputs() if child else Unknown(why)) for key, child, why in instances
-        }
         block = self._calls[name]
+        source = _remote_source(block)
+        outputs = {
+            key: (
+                child.outputs()
+                if child
+                else Outputs(known_outputs(source, f"{self.prefix}module.{name}{key}"), why)
+                if source and known_module(source)
+                else Unknown(why)
+            )
+            for key, child, why in instances
+        }
         if "count" in block.attributes or "for_each" in block.attributes:
             keys = list(outputs)
             is_count = "count" in block.attributes
