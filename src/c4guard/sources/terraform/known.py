@@ -12,6 +12,7 @@ Only what the table names is made: the other resources of the module stay unjudg
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -291,6 +292,33 @@ def _gke_pool(cluster: Made, entry: Any, line: int, metadata: tuple[Any, int]) -
     return pool
 
 
+def _network(call: Call) -> list[Made]:
+    """terraform-google-modules/network/google (its subnets submodule, or the submodule
+    called alone): one subnetwork per `subnets` entry, with flow logs when the entry's
+    `subnet_flow_logs` is true. The network and its firewall rules are not made."""
+    subnets, line = call.get("subnets", [])
+    region, _ = call.get("subnets_region", None)
+    inner = "" if call.source.subdir else "module.subnets."
+    made = []
+    for entry in (subnets if isinstance(subnets, list) else [])[:MAX_MADE_BLOCKS]:
+        if not isinstance(entry, dict):
+            continue
+        key = json.dumps(f"{region or entry.get('subnet_region')}/{entry.get('subnet_name')}")
+        subnet = Made(
+            call, "google_compute_subnetwork", f"{inner}google_compute_subnetwork.subnetwork[{key}]"
+        )
+        subnet.put("name", (entry.get("subnet_name"), line))
+        logs = entry.get("subnet_flow_logs")
+        if logs is True or str(logs).lower() == "true":
+            subnet.put(
+                "log_config.aggregation_interval", (entry.get("subnet_flow_logs_interval"), line)
+            )
+        elif not is_known(logs):
+            subnet.put("log_config", (logs, line))
+        made.append(subnet)
+    return made
+
+
 # ------------------------------------------------------------------ Azure
 
 
@@ -357,6 +385,10 @@ KNOWN: dict[tuple[str, str], KnownModule] = {
     ("azure/aks/azurerm", ""): KnownModule(
         11, _aks, {"aks_id": ("azurerm_kubernetes_cluster.main", "id")}
     ),
+    **{
+        ("terraform-google-modules/network/google", subdir): KnownModule(18, _network, {})
+        for subdir in ("", "modules/subnets", "modules/subnets-beta")
+    },
     **{
         ("terraform-google-modules/kubernetes-engine/google", variant): KnownModule(
             44,
