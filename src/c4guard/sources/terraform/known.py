@@ -127,6 +127,8 @@ def _truthy(value: Any) -> bool | None:
 
 def _eks(call: Call) -> list[Made]:
     """terraform-aws-modules/eks/aws: `cluster_*` inputs up to v20, unprefixed from v21."""
+    if call.get("create", True)[0] is False:
+        return []
     cluster = Made(call, "aws_eks_cluster", "aws_eks_cluster.this[0]")
     cluster.put(
         "vpc_config.endpoint_public_access",
