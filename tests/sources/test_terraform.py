@@ -244,6 +244,9 @@ def test_local_module_arguments_and_outputs(write, tmp_path) -> None:
         "module.net.aws_security_group.sg",
         "aws_instance.i",
         "aws_instance.j",
+        # a known registry module, not downloaded: made from its inputs (docs/terraform.md)
+        "module.remote.aws_vpc.this[0]",
+        "module.remote.aws_default_security_group.this[0]",
     }
     sg = resources["module.net.aws_security_group.sg"]
     assert sg.body["egress"][0]["cidr_blocks"] == ["0.0.0.0/0"]

@@ -11,6 +11,7 @@ from c4guard.secrets.placeholders import is_placeholder
 from c4guard.sources.terraform.values import Reference, Unknown
 from c4guard.views.terraform import (
     TfResource,
+    as_list,
     policy_statements,
     principal_is_anyone,
     statement_list,
@@ -107,11 +108,17 @@ def kubernetes_secrets_encryption(inv: Inventory) -> Iterator[Outcome]:
 
 def _eks_encryption(cluster: TfResource) -> Outcome:
     setting = cluster.setting("encryption_config", "resources")
-    if "secrets" in [str(r) for r in setting.value or []]:
+    if "secrets" in [str(r) for r in as_list(setting.value)]:
         return passed(
             cluster,
             "envelope-encrypts Secrets with a customer-managed KMS key",
             setting=cluster.setting("encryption_config", "provider", "key_arn"),
+        )
+    if unknown_reason(setting.value):
+        return unknown(
+            cluster,
+            f"encryption_config.resources is unknown: {unknown_reason(setting.value)}",
+            setting=setting,
         )
     version = cluster.get("version")
     if isinstance(version, str) and _version(version) < (1, 28):
