@@ -80,7 +80,7 @@ def _resource(
     template.defaults_used = {}
     properties = body.get("Properties")
     resolved = template.resolve(properties if isinstance(properties, dict) else {})
-    out = Properties(display, getattr(properties, "line", None) or line)
+    out = Properties(display, line)  # what is not written is reported at the resource
     out.update(resolved)
     out.key_lines.update(getattr(resolved, "key_lines", {}))
     notes += [
