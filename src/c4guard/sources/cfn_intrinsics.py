@@ -10,6 +10,7 @@ an `Unknown` that says why, so no check judges it by guess. Nothing is executed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from c4guard.sources.terraform.values import Reference, Unknown, is_known, unknown_from
@@ -230,7 +231,7 @@ def _section(template: dict[str, Any], name: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-_HANDLERS = {
+_HANDLERS: dict[str, Callable[[Template, Any, int], Any]] = {
     "Ref": Template.ref,
     "Fn::GetAtt": Template._get_att,
     "Fn::Sub": Template._sub,

@@ -226,9 +226,7 @@ EQUIVALENTS: dict[str, Equivalent] = {
     "AWS::EC2::Instance": Equivalent("aws_instance", shape=_instance_metadata),
     "AWS::EC2::LaunchTemplate": Equivalent("aws_launch_template", shape=_launch_template_data),
     "AWS::RDS::DBInstance": Equivalent("aws_db_instance", MASTER_PASSWORD),
-    "AWS::RDS::DBCluster": Equivalent(
-        "aws_rds_cluster", {"MasterUserPassword": "master_password"}
-    ),
+    "AWS::RDS::DBCluster": Equivalent("aws_rds_cluster", {"MasterUserPassword": "master_password"}),
     "AWS::IAM::Policy": Equivalent("aws_iam_policy", POLICY),
     "AWS::IAM::ManagedPolicy": Equivalent("aws_iam_policy", POLICY),
     "AWS::IAM::Role": Equivalent(
