@@ -9,9 +9,13 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import jsonschema
 import pytest
+from click.testing import CliRunner
 
+from c4guard.cli import main
 from c4guard.model import Assessment
+from c4guard.report.json import report_schema
 from tests.conftest import findings_of, scan_paths
 from tests.expectations import expectations, unmet
 
@@ -178,3 +182,13 @@ def test_cloudformation_default_egress_is_judged(write, tmp_path) -> None:
     assert results["open"].result.value == "fail"
     assert results["open"].location.line == 2
     assert results["closed"].result.value == "pass"
+
+
+def test_the_json_report_of_a_template_validates_against_the_schema() -> None:
+    result = CliRunner().invoke(
+        main, ["scan", str(FIXTURES / "cdk"), "--format", "json"], catch_exceptions=False
+    )
+    report = json.loads(result.output)
+    jsonschema.Draft202012Validator(report_schema()).validate(report)
+    assert {"cloudformation", "terraform"} <= set(report["scanned_domains"])
+    assert report["summary"]["files_by_domain"]["cloudformation"] == 1
