@@ -19,7 +19,7 @@ from typing import Any
 
 from c4guard.model import Resource
 from c4guard.sources.cloudformation import ORIGIN
-from c4guard.sources.terraform.values import Unknown
+from c4guard.sources.terraform.values import Unknown, references_in
 from c4guard.sources.yamlload import Mapping, Sequence
 
 _FIRST_CAP = re.compile(r"(.)([A-Z][a-z]+)")
@@ -275,7 +275,33 @@ def translated(resources: list[Resource]) -> list[Translated]:
             facts.notes = notes
             out.append(Translated(resource, equivalent.kind, facts))
         out.extend(_inline(resource, properties, notes))
+    _instances_follow_their_launch_templates(out)
     return out
+
+
+def _instances_follow_their_launch_templates(items: list[Translated]) -> None:
+    """An instance launched from a launch template of its own template has that launch
+    template's metadata options (located there)."""
+    templates = {
+        (t.resource.location.path, t.resource.name): t.body
+        for t in items
+        if t.kind == "aws_launch_template"
+    }
+    for item in items:
+        launch = item.resource.body.get("LaunchTemplate") if item.kind == "aws_instance" else None
+        if not isinstance(launch, dict):
+            continue
+        for key in ("LaunchTemplateId", "LaunchTemplateName"):
+            for ref in references_in(launch.get(key)):
+                body = templates.get((item.resource.location.path, ref.address))
+                if body is None:
+                    continue
+                options = body.get("metadata_options")
+                if isinstance(options, Facts):
+                    item.body["metadata_options"] = options
+                else:  # not written in the launch template: AWS's defaults apply
+                    item.body.pop("metadata_options", None)
+                item.body.names["metadata_options"] = f"LaunchTemplate {ref.address}"
 
 
 def _inline(resource: Resource, properties: Mapping, notes: tuple[str, ...]) -> list[Translated]:

@@ -192,3 +192,35 @@ def test_the_json_report_of_a_template_validates_against_the_schema() -> None:
     jsonschema.Draft202012Validator(report_schema()).validate(report)
     assert {"cloudformation", "terraform"} <= set(report["scanned_domains"])
     assert report["summary"]["files_by_domain"]["cloudformation"] == 1
+
+
+def test_an_instance_has_its_launch_templates_metadata_options(write, tmp_path) -> None:
+    write(
+        "instances.yaml",
+        """
+        Resources:
+          nodes:
+            Type: AWS::EC2::LaunchTemplate
+            Properties:
+              LaunchTemplateData:
+                MetadataOptions:
+                  HttpTokens: required
+          local:
+            Type: AWS::EC2::Instance
+            Properties:
+              LaunchTemplate:
+                LaunchTemplateId: !Ref nodes
+                Version: !GetAtt nodes.LatestVersionNumber
+          elsewhere:
+            Type: AWS::EC2::Instance
+            Properties:
+              LaunchTemplate:
+                LaunchTemplateId: lt-0123456789abcdef0
+                Version: "1"
+        """,
+    )
+    results = {f.resource.name: f for f in findings_of(scan_paths([str(tmp_path)]), "TF-IMDSV2")}
+    assert results["local"].result.value == "pass"
+    assert results["local"].location.line == 7  # HttpTokens, in the launch template
+    assert results["elsewhere"].result.value == "unknown"
+    assert "launch template" in results["elsewhere"].message
