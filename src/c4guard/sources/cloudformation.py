@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from c4guard.model import Domain, Location, Origin, Resource
-from c4guard.sources.cfn_intrinsics import Template
+from c4guard.sources.cfn_intrinsics import NO_VALUE, Template
 from c4guard.sources.structured import Interpreter
 from c4guard.sources.terraform.values import is_known
 from c4guard.sources.yamlload import Document, Mapping
@@ -21,14 +21,16 @@ CDK_PATH = "aws:cdk:path"
 
 
 class Properties(Mapping):
-    """A resource's evaluated properties, with what a reader should know of them: the
-    parameters taken at their default, its condition, its AWS CDK construct path."""
+    """A resource's evaluated properties, with what a reader should know of them: its
+    condition and AWS CDK construct path (`notes`), and per property the parameters it
+    took at their default (`defaults`)."""
 
-    __slots__ = ("notes",)
+    __slots__ = ("defaults", "notes")
 
     def __init__(self, path: str | None = None, line: int | None = None) -> None:
         super().__init__(path, line)
         self.notes: tuple[str, ...] = ()
+        self.defaults: dict[str, tuple[str, ...]] = {}
 
 
 def is_template(value: Any) -> bool:
@@ -77,16 +79,10 @@ def _resource(
             return None
         if holds is None:
             notes.append(f"created only when condition {condition} holds at deployment")
-    template.defaults_used = {}
     properties = body.get("Properties")
-    resolved = template.resolve(properties if isinstance(properties, dict) else {})
     out = Properties(display, line)  # what is not written is reported at the resource
-    out.update(resolved)
-    out.key_lines.update(getattr(resolved, "key_lines", {}))
-    notes += [
-        f"parameter {p} taken at its default ({_shown(template, p, v)})"
-        for p, v in template.defaults_used.items()
-    ]
+    if isinstance(properties, dict):
+        _resolve_properties(template, properties, out)
     metadata = body.get("Metadata")
     cdk_path = metadata.get(CDK_PATH) if isinstance(metadata, dict) else None
     if isinstance(cdk_path, str):
@@ -101,6 +97,23 @@ def _resource(
         Location(display, line),
         start_line=line,
     )
+
+
+def _resolve_properties(template: Template, properties: dict[str, Any], out: Properties) -> None:
+    """Each property evaluated, with the parameter defaults it took."""
+    for key, value in properties.items():
+        template.defaults_used = {}
+        resolved = template.resolve(value)
+        if resolved is NO_VALUE:
+            continue
+        out[key] = resolved
+        if isinstance(properties, Mapping):
+            out.key_lines[key] = properties.line_of(key) or 0
+        if template.defaults_used:
+            out.defaults[str(key)] = tuple(
+                f"parameter {p} taken at its default ({_shown(template, p, v)})"
+                for p, v in template.defaults_used.items()
+            )
 
 
 def _line(resources: dict[str, Any], name: Any, fallback: int) -> int:

@@ -80,11 +80,18 @@ class TfResource:
     @property
     def notes(self) -> tuple[str, ...]:
         """Shown after every finding's message: where a module's resource was called, or
-        what a CloudFormation resource's values assume (parameter defaults, conditions)."""
+        what a CloudFormation resource's existence assumes (a condition, a CDK construct)."""
         if self.equivalent:
             return self.equivalent.body.notes
         called = getattr(self.resource.body, "called_from", ())
         return (f"created by {' -> '.join(called)}",) if called else ()
+
+    def notes_for(self, setting: str | None) -> tuple[str, ...]:
+        """The notes, and for a CloudFormation setting the parameter defaults its property
+        took (`setting` in the template's names: its first part is the property)."""
+        defaults = getattr(self.resource.body, "defaults", {}) if self.equivalent else {}
+        prop = setting.split(".", 1)[0] if setting else None
+        return (*self.notes, *defaults.get(prop, ()))
 
     @property
     def from_plan(self) -> bool:

@@ -98,6 +98,12 @@ def test_a_parameter_default_is_used_and_said() -> None:
     )
     assert public.result.value == "fail"
     assert "parameter PublicEndpoint taken at its default (true)" in public.message
+    encryption = next(
+        f
+        for f in findings_of(assessment, "TF-K8S-SECRETS-ENCRYPTION")
+        if f.resource.name == "public"
+    )
+    assert "PublicEndpoint" not in encryption.message  # said only of the property that took it
 
 
 def test_unresolved_values_are_unknown_with_their_reason() -> None:
