@@ -38,7 +38,7 @@ class Template:
     def resolve(self, value: Any, depth: int = 0) -> Any:
         """`value` with every intrinsic evaluated (or made a Reference/Unknown)."""
         if depth > MAX_DEPTH:
-            return Unknown("intrinsic functions nested too deeply")
+            return Unknown(f"nested deeper than the {MAX_DEPTH} levels c4guard evaluates")
         if isinstance(value, dict):
             function = _function(value)
             if function is not None:

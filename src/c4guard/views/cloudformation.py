@@ -28,14 +28,16 @@ _ALL_CAP = re.compile(r"([a-z0-9])([A-Z])")
 
 class Facts(Mapping):
     """A translated body: Terraform's names for CloudFormation's properties, each key's line
-    that of the property it came from, and the property's own name (`names`)."""
+    that of the property it came from, and the property's own name (`names`); what the
+    translation assumed of a property (`property_notes`, by CloudFormation name)."""
 
-    __slots__ = ("names", "notes")
+    __slots__ = ("names", "notes", "property_notes")
 
     def __init__(self, path: str | None = None, line: int | None = None) -> None:
         super().__init__(path, line)
         self.names: dict[str, str] = {}
         self.notes: tuple[str, ...] = ()
+        self.property_notes: dict[str, tuple[str, ...]] = {}
 
     @property
     def called_from(self) -> tuple[str, ...]:
@@ -118,7 +120,9 @@ def source_path(body: Any, keys: tuple[str | int, ...]) -> str:
 
 
 def _camel(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+    """A Terraform name as CloudFormation spells it: a known rename, else CamelCase."""
+    renamed = _REVERSE.get(name)
+    return renamed or "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
 
 # ---------------------------------------------------------------------------- shapes
@@ -134,7 +138,10 @@ def _default_egress(properties: Mapping, facts: Facts) -> None:
     rule.key_lines.update({"cidr_blocks": facts.line or 0, "protocol": facts.line or 0})
     facts["egress"] = [rule]
     facts.key_lines["egress"] = facts.line or 0
-    facts.names["egress"] = "SecurityGroupEgress (absent: AWS's default allow-all rule)"
+    facts.names["egress"] = "SecurityGroupEgress"
+    facts.property_notes["SecurityGroupEgress"] = (
+        "no SecurityGroupEgress: CloudFormation keeps AWS's default rule, all egress to 0.0.0.0/0",
+    )
 
 
 def _launch_template_data(properties: Mapping, facts: Facts) -> None:
@@ -235,6 +242,8 @@ EQUIVALENTS: dict[str, Equivalent] = {
     "AWS::IAM::User": Equivalent("aws_iam_user"),
     "AWS::IAM::AccessKey": Equivalent("aws_iam_access_key", {"UserName": "user"}),
 }
+
+_REVERSE = {tf: cfn for eq in EQUIVALENTS.values() for cfn, tf in eq.renames.items()}
 
 # Resources that CloudFormation writes inside another: (property, kind, value key, renames).
 # A secret's `SecretString` is what `aws_secretsmanager_secret_version` holds in Terraform;

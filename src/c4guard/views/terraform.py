@@ -89,9 +89,11 @@ class TfResource:
     def notes_for(self, setting: str | None) -> tuple[str, ...]:
         """The notes, and for a CloudFormation setting the parameter defaults its property
         took (`setting` in the template's names: its first part is the property)."""
-        defaults = getattr(self.resource.body, "defaults", {}) if self.equivalent else {}
-        prop = setting.split(".", 1)[0] if setting else None
-        return (*self.notes, *defaults.get(prop, ()))
+        if not (self.equivalent and setting):
+            return self.notes
+        prop = setting.split(".", 1)[0]
+        defaults = getattr(self.resource.body, "defaults", {}).get(prop, ())
+        return (*self.notes, *self.equivalent.body.property_notes.get(prop, ()), *defaults)
 
     @property
     def from_plan(self) -> bool:

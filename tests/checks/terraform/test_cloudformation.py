@@ -187,6 +187,8 @@ def test_cloudformation_default_egress_is_judged(write, tmp_path) -> None:
     }
     assert results["open"].result.value == "fail"
     assert results["open"].location.line == 2
+    assert results["open"].setting == "SecurityGroupEgress.0.CidrIp"
+    assert "CloudFormation keeps AWS's default rule" in results["open"].message
     assert results["closed"].result.value == "pass"
 
 
