@@ -232,3 +232,22 @@ def test_an_instance_has_its_launch_templates_metadata_options(write, tmp_path) 
     assert results["local"].location.line == 7  # HttpTokens, in the launch template
     assert results["elsewhere"].result.value == "unknown"
     assert "launch template" in results["elsewhere"].message
+
+
+def test_an_inline_ignore_in_a_template_suppresses_its_resources_finding(write, tmp_path) -> None:
+    write(
+        "keys.yaml",
+        """
+        Resources:
+          legacy:
+            # c4guard:ignore TF-KEY-ROTATION reason="rotated by hand" expires=2099-01-31
+            Type: AWS::KMS::Key
+          fresh:
+            Type: AWS::KMS::Key
+        """,
+    )
+    results = {
+        f.resource.name: f for f in findings_of(scan_paths([str(tmp_path)]), "TF-KEY-ROTATION")
+    }
+    assert results["legacy"].suppression is not None
+    assert results["fresh"].suppression is None and results["fresh"].result.value == "fail"
