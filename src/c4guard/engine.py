@@ -242,7 +242,7 @@ def to_finding(chk: Check, outcome: Outcome, shared: Shared | None = None) -> Fi
     subject = outcome.subject
     setting = outcome.setting
     location = setting.location if setting is not None else subject.locate()
-    notes = _notes(subject)
+    notes = _notes(subject, setting.path if setting is not None else None)
     name = share(subject.subject)
     message = f"{name} {outcome.message}" + (f" ({'; '.join(notes)})" if notes else "")
     return Finding(
@@ -267,8 +267,13 @@ def _unshared(value: T) -> T:
     return value
 
 
-def _notes(subject: Any) -> tuple[str, ...]:
+def _notes(subject: Any, setting: str | None) -> tuple[str, ...]:
+    """What the subject says of every finding on it (`notes`), or of the one on `setting`
+    (`notes_for`: a CloudFormation property that took a parameter's default)."""
     pod = getattr(subject, "pod", subject)
+    notes_for = getattr(pod, "notes_for", None)
+    if notes_for is not None:
+        return tuple(notes_for(setting))
     return tuple(getattr(pod, "notes", ()) or ())
 
 

@@ -74,6 +74,7 @@ class Domain(StrEnum):
     CLUSTER = "cluster"
     CONFIG = "config"
     TERRAFORM = "terraform"
+    CLOUDFORMATION = "cloudformation"
     CI = "workflows"
 
 
@@ -83,6 +84,7 @@ class Origin(StrEnum):
     KUBERNETES = "k8s"
     TERRAFORM = "terraform"
     TERRAFORM_FILE = "terraform-file"
+    CLOUDFORMATION = "cloudformation"
     DOCKER = "docker"
     COMPOSE = "compose"
     GITHUB = "workflow"
@@ -94,7 +96,12 @@ class Origin(StrEnum):
 
 
 DOMAINS = tuple(d.value for d in Domain)
-DOMAIN_EQUIVALENTS = {Domain.CLUSTER.value: Domain.KUBERNETES.value}
+# A live cluster is Kubernetes evidence; CloudFormation templates are judged by the
+# Terraform checks, through the same facts (`c4guard.views.cloudformation`).
+DOMAIN_EQUIVALENTS = {
+    Domain.CLUSTER.value: Domain.KUBERNETES.value,
+    Domain.CLOUDFORMATION.value: Domain.TERRAFORM.value,
+}
 
 
 class CheckInfo(Protocol):

@@ -1,5 +1,6 @@
 """Terraform sources: HCL parsing with lines, module evaluation (variables, tfvars, locals,
-count/for_each, modules, dynamic blocks), unknown values, plan JSON, CloudFormation."""
+count/for_each, modules, dynamic blocks), unknown values, plan JSON (CloudFormation:
+tests/sources/test_cloudformation.py)."""
 
 from __future__ import annotations
 
@@ -400,28 +401,6 @@ def test_plan_unknown_values_keep_their_references() -> None:
     assert sse["bucket"] == Reference("aws_s3_bucket.weights", "id")
     rule = resources["module.network.aws_vpc_security_group_ingress_rule.ssh"].body
     assert rule["security_group_id"] == Reference("module.network.aws_security_group.nodes", "id")
-
-
-# ---------------------------------------------------------------------------- CloudFormation
-
-
-def test_cloudformation_is_recognised_as_not_yet_supported(write, tmp_path) -> None:
-    write(
-        "stack.yaml",
-        """
-        AWSTemplateFormatVersion: "2010-09-09"
-        Resources:
-          Bucket:
-            Type: AWS::S3::Bucket
-            Properties:
-              BucketName: !Sub "${AWS::StackName}-models"
-    """,
-    )
-    write("sam.json", '{"Resources": {"Fn": {"Type": "AWS::Serverless::Function"}}}')
-    write("main.tf", 'resource "aws_s3_bucket" "b" {}\n')
-    inputs = read_inputs([str(tmp_path)])
-    assert inputs.summary.input_errors == []
-    assert inputs.summary.skipped == {"CloudFormation template (not yet supported by c4guard)": 2}
 
 
 # ---------------------------------------------------------------------------- corpus

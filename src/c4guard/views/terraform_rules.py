@@ -43,7 +43,7 @@ class NetRule:
 
     @property
     def setting(self) -> Setting:
-        return Setting(list(self.peers), self.location, self.path, "terraform")
+        return Setting(list(self.peers), self.location, self.path, self.owner.source)
 
     def world(self) -> bool | None:
         """True when the far side is anyone; None when it is unknown."""
@@ -139,7 +139,7 @@ def _aws_rule(
     high: Any,
 ) -> NetRule:
     location = owner.locate(*keys)
-    path = ".".join(str(k) for k in keys)
+    path = owner.setting_path(keys)
     return NetRule(
         owner,
         group,

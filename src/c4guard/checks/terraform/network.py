@@ -256,7 +256,7 @@ def imdsv2_required(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     defaults = index.kinds("aws_ec2_instance_metadata_defaults")
     # Account defaults count for the resources of the same configuration (same account).
-    required_in = {d.resource.namespace for d in defaults if d.get("http_tokens") == "required"}
+    required_in = {d.scope for d in defaults if d.get("http_tokens") == "required"}
     for item in defaults:
         yield _tokens_outcome(item, item.setting("http_tokens", default="no-preference"), False)
     for item in index.kinds("aws_instance", "aws_launch_template", "aws_launch_configuration"):
@@ -265,7 +265,7 @@ def imdsv2_required(inv: Inventory) -> Iterator[Outcome]:
             yield passed(item, "turns the instance metadata endpoint off", setting=endpoint)
             continue
         setting = item.setting("metadata_options", "http_tokens", default="optional")
-        yield _tokens_outcome(item, setting, item.resource.namespace in required_in)
+        yield _tokens_outcome(item, setting, item.scope in required_in)
     for group in index.kinds("aws_eks_node_group"):
         if not group.blocks("launch_template"):
             yield failed(
