@@ -734,3 +734,37 @@ def test_class19_volcano_rollouts_scaledjobs_and_unknown_kinds_are_workloads(
         "TrainingThing": "fail",
     }
     assert "embeds a pod template at spec.launcher.template" in found["TrainingThing"].message
+
+
+# --- class 9: a remediation must not break the workload
+
+
+def test_class09_device_plugins_are_not_told_to_mount_their_socket_dir_read_only(
+    write: Write, scan: Scan
+) -> None:
+    write(
+        "plugin.yaml",
+        """
+        apiVersion: apps/v1
+        kind: DaemonSet
+        metadata: {name: nvidia-device-plugin, namespace: gpu}
+        spec:
+          template:
+            spec:
+              containers:
+                - name: plugin
+                  image: nvcr.io/nvidia/k8s-device-plugin:v0.15.0
+                  volumeMounts:
+                    - {name: dp, mountPath: /var/lib/kubelet/device-plugins}
+                    - {name: logs, mountPath: /host/var/log}
+              volumes:
+                - {name: dp, hostPath: {path: /var/lib/kubelet/device-plugins}}
+                - {name: logs, hostPath: {path: /var/log}}
+        """,
+    )
+    fixes = {
+        f.evidence["hostPath"]: f.remediation for f in findings_of(scan(), "K8S-HOSTPATH-WRITABLE")
+    }
+    assert "readOnly: true" not in fixes["/var/lib/kubelet/device-plugins"]
+    assert "must stay writable" in fixes["/var/lib/kubelet/device-plugins"]
+    assert "readOnly: true" in fixes["/var/log"]

@@ -58,7 +58,8 @@ MODEL_FLAGS = (
     "--model_name",
     "--hf-model",
 )
-MODEL_ENV = frozenset({"HF_MODEL_ID", "MODEL_ID", "HF_MODEL", "MODEL_NAME_OR_PATH"})
+HUB_MODEL_ENV = frozenset({"HF_MODEL_ID", "HF_MODEL"})
+MODEL_ENV = frozenset({"MODEL_ID", "MODEL_NAME_OR_PATH"})
 DOWNLOAD_COMMANDS = (("huggingface-cli", "download"), ("hf", "download"), ("vllm", "serve"))
 URI_KEYS = frozenset({"storageUri", "uri", "modelUri", "storage_uri", "modelURI"})
 REMOTE_CODE = re.compile(r"--trust[-_]remote[-_]code\b|trust_remote_code\s*=\s*True", re.I)
@@ -207,11 +208,12 @@ def _hub_reference(container: Any) -> str | None:
                 value = words[index + 2] if index + 2 < len(words) else ""
                 if HUB_NAME.match(value):
                     return f"loads the hub model {value} ({command} {verb}, {location})"
-    if not _model_server(container) and not any(accelerator_requests(container)):
-        return None  # a client names the model it calls (MODEL_ID) without loading it
+    loads = _model_server(container) or any(accelerator_requests(container))
     for name, value, location in _env(container):
+        # A client names the model it calls (MODEL_ID) without loading it: the generic names
+        # count only in a model server; the hub-download names (HF_*) always do.
         if (
-            name in MODEL_ENV
+            (name in HUB_MODEL_ENV or (loads and name in MODEL_ENV))
             and isinstance(value, str)
             and (HUB_NAME.match(value) or HUB_URI.match(value))
         ):
