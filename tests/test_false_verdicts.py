@@ -768,3 +768,45 @@ def test_class09_device_plugins_are_not_told_to_mount_their_socket_dir_read_only
     assert "readOnly: true" not in fixes["/var/lib/kubelet/device-plugins"]
     assert "must stay writable" in fixes["/var/lib/kubelet/device-plugins"]
     assert "readOnly: true" in fixes["/var/log"]
+
+
+# --- class 5: named build contexts are not images
+
+
+def test_class05_named_build_contexts_are_not_unpinned_images(write: Write, scan: Scan) -> None:
+    write(
+        "Dockerfile",
+        """
+        FROM base_ctx
+        COPY --from=my_context /src /src
+        COPY --from=pinned /bin/tool /bin/tool
+        COPY --from=busybox /bin/sh /bin/sh
+        USER 1000
+        """,
+    )
+    write(
+        ".github/workflows/build.yaml",
+        """
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: >-
+                  docker buildx build --build-context my_context=./src
+                  --build-context pinned=docker-image://alpine@sha256:%s .
+              - uses: docker/build-push-action@v6
+                with:
+                  build-contexts: |
+                    base_ctx=docker-image://debian:12
+        """
+        % ("0" * 64),
+    )
+    found = {
+        f.location.line: (f.result.value, f.message)
+        for f in findings_of(scan(), "DOCKER-BASE-DIGEST")
+    }
+    assert found[1] == ("fail", "final stage uses debian:12 by tag, not by digest")
+    assert found[2][0] == "pass" and "named build context my_context (./src" in found[2][1]
+    assert found[3][0] == "pass" and "pins alpine by digest" in found[3][1]
+    assert found[4][0] == "fail" and "busybox" in found[4][1]
