@@ -810,3 +810,47 @@ def test_class05_named_build_contexts_are_not_unpinned_images(write: Write, scan
     assert found[2][0] == "pass" and "named build context my_context (./src" in found[2][1]
     assert found[3][0] == "pass" and "pins alpine by digest" in found[3][1]
     assert found[4][0] == "fail" and "busybox" in found[4][1]
+
+
+# --- class 13: Services that model controllers generate count for exposure
+
+
+def test_class13_ray_service_exposed_through_its_generated_services(
+    write: Write, scan: Scan
+) -> None:
+    cluster = (
+        "{headGroupSpec: {template: {spec: {containers: [{name: head, "
+        "image: rayproject/ray-ml:2.9.0, resources: {limits: {nvidia.com/gpu: 1}}}]}}}}"
+    )
+    write(
+        "ray.yaml",
+        f"""
+        apiVersion: ray.io/v1
+        kind: RayService
+        metadata: {{name: llm, namespace: ai}}
+        spec:
+          rayClusterConfig: {cluster}
+        ---
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {{name: llm, namespace: ai}}
+        spec:
+          rules:
+            - http:
+                paths:
+                  - path: /
+                    pathType: Prefix
+                    backend: {{service: {{name: llm-serve-svc, port: {{number: 8000}}}}}}
+        ---
+        apiVersion: ray.io/v1
+        kind: RayService
+        metadata: {{name: lb, namespace: ai}}
+        spec:
+          serveService:
+            spec: {{type: LoadBalancer}}
+          rayClusterConfig: {cluster}
+        """,
+    )
+    found = {f.resource.name: f.message for f in findings_of(scan(), "K8S-EXHAUSTION-PROTECTION")}
+    assert "Ingress llm routes to KubeRay's Service llm-serve-svc" in found["llm"]
+    assert "KubeRay's Service lb-serve-svc of type LoadBalancer" in found["lb"]
