@@ -212,9 +212,18 @@ def admin_ports_closed(inv: Inventory) -> Iterator[Outcome]:
         holder = rule.group or rule.owner
         judged[id(holder)] = holder
         exposed = [name for port, name in ADMIN_PORTS.items() if rule.covers(port)]
+        state = rule.world()
+        if state is not False and not rule.ports_known:
+            yield unknown(
+                rule.owner,
+                f"admits traffic from {_peers(rule)} on a protocol or ports not known before "
+                "apply (or not valid)",
+                setting=rule.setting,
+            )
+            bad.add(id(holder))
+            continue
         if not exposed:
             continue
-        state = rule.world()
         what = "all ports" if rule.ports is None else "/".join(exposed)
         if state is None:
             yield unknown(
@@ -466,10 +475,12 @@ def kubernetes_api_exposure(inv: Inventory) -> Iterator[Outcome]:
                 setting=public,
             )
             continue
+        # An empty list is no list: AWS then applies its default, 0.0.0.0/0.
+        cidrs = as_list(allowed.value) or ["0.0.0.0/0"]
         yield _api_outcome(
             cluster,
             public.value is not False,
-            as_list(allowed.value),
+            cidrs,
             allowed if public.value is not False else public,
         )
     for cluster in index.kinds("google_container_cluster"):
