@@ -32,6 +32,7 @@ from c4guard.sources.render.charts import (
     configured_charts_missing,
     find_charts,
     missing_dependencies,
+    real_paths,
     variants,
 )
 from c4guard.sources.render.helm import Rendered, render_chart
@@ -93,7 +94,7 @@ def render_tree(
     for missing in configured_charts_missing(charts, settings.helm, options.config_dir):
         outcome.errors.append(InputError(missing, None, "render.helm.charts: no chart there"))
     limits = Limits(settings.timeout_s, settings.max_output_mib * 1024 * 1024)
-    run = _RenderRun(limits, options, files, outcome)
+    run = _RenderRun(limits, options, real_paths(files), outcome)
     jobs = _HelmJobs(renderers.helm, run, settings)
     tasks = [t for chart in charts for t in jobs.tasks(chart)]
     builds = _KustomizeJobs(renderers.kustomize, run, kustomizations)
@@ -111,7 +112,7 @@ class _RenderRun:
 
     limits: Limits
     options: RenderOptions
-    files: list[SourceFile]
+    files: list[tuple[str, SourceFile]]  # with their real paths
     outcome: RenderOutcome
 
 
@@ -198,13 +199,12 @@ class _HelmJobs:
         return run
 
 
-def _chart_files(chart: Chart, files: list[SourceFile]) -> set[str]:
+def _chart_files(chart: Chart, files: list[tuple[str, SourceFile]]) -> set[str]:
     """Real paths of the chart's files that are read through its render: all but `crds/`
     (which Helm applies as written, and which are read as written)."""
     root = os.path.realpath(chart.directory) + os.sep
     crds = root + "crds" + os.sep
-    reals = (os.path.realpath(f.path) for f in files)
-    return {r for r in reals if r.startswith(root) and not r.startswith(crds)}
+    return {r for r, _file in files if r.startswith(root) and not r.startswith(crds)}
 
 
 def _variant_key(variant: Variant) -> list[str | bytes]:
@@ -229,7 +229,7 @@ class _KustomizeJobs:
         self.renderer, self.limits, self.options = renderer, run.limits, run.options
         self.outcome = run.outcome
         self.by_dir = {k.directory: k for k in kustomizations}
-        self.display = {os.path.realpath(f.path): f.display for f in run.files}
+        self.display = {real: f.display for real, f in run.files}
         self.digests: dict[str, str | None] = {}  # directory -> tree_digest, once per run
 
     def tasks(self, overlay: Kustomization):  # type: ignore[no-untyped-def]
