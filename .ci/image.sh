@@ -7,18 +7,24 @@
 #      by `buildah bud` with the bases' digests as build arguments;
 #   3. the image runs `c4guard --version`, a scan of the examples and `gate serve` (its
 #      /healthz answers on loopback), with a read-only root filesystem as UID 65532;
-#   4. `c4guard scan image.tar` finds no secret in its layers, `c4guard scan Dockerfile`
-#      no failing check.
-# Prints the time of each step. Usage: bash .ci/image.sh [WORKDIR]
+#   4. the image's own CLI scans the image (no secret in its layers) and the Dockerfile (no
+#      failing check at level 2).
+# Self-contained (its own copy of the source and its own pip), so that .ci/run can run it
+# beside the test suite. Prints the time of each step. Usage: bash .ci/image.sh [WORKDIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 WORK=${1:-$(mktemp -d /tmp/c4guard-image.XXXXXX)}
 CACHE=${C4GUARD_CI_CACHE:-/var/cache/c4guard-ci}
-C4GUARD=${C4GUARD:-$ROOT/.venv/bin/c4guard}
-PIP=${PIP:-$ROOT/.venv/bin/pip}
 export BUILDAH_ISOLATION=chroot STORAGE_DRIVER=vfs
 mkdir -p "$WORK" "$CACHE"
+# The source as it is now (tracked and untracked, not ignored files), copied: the build
+# writes nothing into the working tree another job may be building from.
+SOURCE=$WORK/source
+mkdir -p "$SOURCE"
+git ls-files -z --cached --others --exclude-standard \
+  | tar --null -T - --ignore-failed-read -cf - 2>/dev/null | tar -xf - -C "$SOURCE"
+python3 -m venv "$WORK/pip"
+PIP=$WORK/pip/bin/pip
 
 step_start=$SECONDS
 step() { echo "image.sh: $1 ($((SECONDS - step_start)) s so far)"; }
@@ -89,13 +95,13 @@ cp Dockerfile "$CONTEXT/"
 # Dependencies' wheels are cached by pyproject.toml; c4guard's own wheel is always rebuilt.
 WHEELS=$CACHE/wheels-$(sha256sum pyproject.toml | cut -c1-16)
 if [ ! -d "$WHEELS" ]; then
-  "$PIP" wheel --quiet --wheel-dir "$WHEELS.partial" "$ROOT" 2>&1 | grep -v '^WARNING: Location' || true
+  "$PIP" wheel --quiet --wheel-dir "$WHEELS.partial" "$SOURCE" 2>&1 | grep -v '^WARNING: Location' || true
   rm -f "$WHEELS".partial/c4guard-*.whl
   mv "$WHEELS.partial" "$WHEELS"
   find "$CACHE" -maxdepth 1 -name 'wheels-*' ! -name "$(basename "$WHEELS")" -exec rm -rf {} +
 fi
 cp -r "$WHEELS" "$CONTEXT/wheels"
-"$PIP" wheel --quiet --no-deps --wheel-dir "$CONTEXT/wheels" "$ROOT" 2>&1 | grep -v '^WARNING: Location' || true
+"$PIP" wheel --quiet --no-deps --wheel-dir "$CONTEXT/wheels" "$SOURCE" 2>&1 | grep -v '^WARNING: Location' || true
 step "wheels built"
 IMAGE=localhost/c4guard:ci
 buildah bud --quiet --layers=false --pull=never \
@@ -106,11 +112,14 @@ step "image built: $IMAGE"
 
 # -- run it ------------------------------------------------------------------------------
 CTR=$(buildah from --pull-never "$IMAGE")
-MNT_EXAMPLES=$ROOT/examples
+OUT=$WORK/out
+mkdir -p "$OUT" && chmod 0777 "$OUT"
 run() {  # the image's entrypoint, read-only root, UID 65532, /tmp a fresh tmpfs
   buildah run --isolation chroot --user 65532:65532 \
     --mount "type=tmpfs,destination=/tmp" \
-    --mount "type=bind,source=$MNT_EXAMPLES,destination=/scan/examples,ro" \
+    --mount "type=bind,source=$SOURCE/examples,destination=/scan/examples,ro" \
+    --mount "type=bind,source=$SOURCE/Dockerfile,destination=/scan/Dockerfile,ro" \
+    --mount "type=bind,source=$OUT,destination=/out,rw" \
     "$CTR" -- /opt/c4guard/bin/c4guard "$@"
 }
 run --version
@@ -155,12 +164,14 @@ if [ -z "$healthy" ]; then cat "$WORK/gate.log" >&2; echo "image.sh: the gate di
 step "gate served /healthz over HTTP and HTTPS from the image"
 
 # -- scan the image and its Dockerfile ---------------------------------------------------
-buildah push --quiet "$IMAGE" "docker-archive:$WORK/image.tar:$IMAGE" >/dev/null
-"$C4GUARD" scan "$WORK/image.tar" --check SECRET-IN-IMAGE --format json -o "$WORK/image-scan.json" --fail-on none
+# ... with the image's own CLI.
+buildah push --quiet "$IMAGE" "docker-archive:$OUT/image.tar:$IMAGE" >/dev/null
+chmod 0644 "$OUT/image.tar"
+run scan /out/image.tar --check SECRET-IN-IMAGE --format json -o /out/image-scan.json --fail-on none
 # No secret in what c4guard puts into the image: its own package, its configuration and the
 # base. Findings in third-party packages' source and tests (docstring examples, test
 # fixtures such as kubernetes' kube_config_test.py) are counted and listed, not failed.
-python3 - "$WORK/image-scan.json" <<'PY'
+python3 - "$OUT/image-scan.json" <<'PY'
 import json, re, sys
 report = json.load(open(sys.argv[1]))
 assert report["summary"]["files_read"] > 0 or report["summary"]["resources"] > 0, "image not read"
@@ -173,6 +184,6 @@ print(f"image.sh: image secrets: {len(ours)} in c4guard's files and the base, "
       f"{len(findings) - len(ours)} in third-party packages (reported, not failed)")
 sys.exit(1 if ours else 0)
 PY
-"$C4GUARD" scan Dockerfile --level 2 --fail-on fail --format json -o "$WORK/dockerfile-scan.json"
-step "image and Dockerfile scanned: image.tar $(du -m "$WORK/image.tar" | cut -f1) MiB"
+run scan Dockerfile --level 2 --fail-on fail --format json -o /out/dockerfile-scan.json
+step "image and Dockerfile scanned: image.tar $(du -m "$OUT/image.tar" | cut -f1) MiB"
 echo "image.sh: done in $SECONDS s"

@@ -1,6 +1,6 @@
 """Agreement of c4guard with Checkov on the checks both tools have (issue 15).
 
-    python bench/checkov_agreement.py [--checkov /tmp/checkov-venv/bin/checkov]
+    python bench/checkov_agreement.py [--checkov .venv-checkov/bin/checkov]
         [--cache /tmp/checkov-cache] [--repo NAME ...] [--scan] [--disagreements]
 
 Checkov (`pip install checkov` into its own virtual environment) runs on each corpus
@@ -218,7 +218,7 @@ def c4guard_verdicts(findings: list[Finding]) -> dict[Key, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--checkov", default="/tmp/checkov-venv/bin/checkov")
+    parser.add_argument("--checkov", default=str(REPO / ".venv-checkov" / "bin" / "checkov"))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/checkov-cache"))
     parser.add_argument("--repo", action="append", help="only these corpus repositories")
     parser.add_argument("--scan", action="store_true", help="scan with c4guard afresh")

@@ -1,27 +1,58 @@
 #!/usr/bin/env python3
-"""Benchmark `c4guard scan` (and Checkov, when installed) on the same files.
+"""Benchmark `c4guard scan` against Checkov and against the parse floor, in one run.
 
-Prints files/s and peak RSS for:
-  - the shared corpus of third-party AI infrastructure (../shared/corpus), and
-  - a generated corpus of N Kubernetes manifests (Deployments, InferenceServices,
-    RayClusters, PyTorchJobs), written to a temporary directory.
+Prints wall time, CPU time (user + system of the process and its children), files/s and
+peak RSS for:
+  1. c4guard (every domain) vs Checkov with all frameworks and with each framework alone
+     (kubernetes, terraform, dockerfile, github_actions, helm, kustomize, secrets) on the
+     shared corpus (../shared/corpus);
+  2. c4guard vs the parse floor (bench/floor.py: reading every byte, LibYAML events and
+     compose_all, tree-sitter HCL, the Dockerfile tokenizer) on the corpus and on its
+     Kubernetes trees (--k8s-tree);
+  3. c4guard (and Checkov's kubernetes framework) on N generated Kubernetes manifests.
 
-Usage: python bench/scan_bench.py [--manifests N] [--jobs J] [--corpus PATH] [--no-checkov]
+Ratios are taken on CPU time, which a loaded machine disturbs much less than wall time;
+the floor is the parse alone (measured inside its process), c4guard the whole command
+(start-up, discovery, checks and the JSON report included).
+
+Checkov is looked for in --checkov PATH, then on PATH, then in .venv-checkov/bin (a
+separate virtual environment: `python3 -m venv .venv-checkov && .venv-checkov/bin/pip
+install checkov`).
+
+Usage: python bench/scan_bench.py [--corpus PATH] [--checkov PATH | --no-checkov]
+           [--frameworks all,kubernetes,...] [--k8s-tree NAME ...] [--manifests N] [--jobs J]
+           [--only checkov,floor,generated]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
+DEFAULT_CORPUS = Path(os.environ.get("C4GUARD_SHARED", REPO.parent / "shared")) / "corpus"
+FLOOR_SCRIPT = Path(__file__).resolve().parent / "floor.py"
+FRAMEWORKS = (
+    "all",
+    "kubernetes",
+    "terraform",
+    "dockerfile",
+    "github_actions",
+    "helm",
+    "kustomize",
+    "secrets",
+)
+FLOOR_KINDS = ("read", "yaml-events", "yaml-compose", "hcl", "dockerfile", "floor")
+DEFAULT_K8S_TREES = ("kubeflow__manifests", "kserve__kserve")
+SECTIONS = ("checkov", "floor", "generated")
 
 TEMPLATES = [
     """apiVersion: apps/v1
@@ -86,24 +117,41 @@ def count_files(path: Path) -> int:
     return sum(1 for p in path.rglob("*") if p.is_file())
 
 
-def measure(command: list[str]) -> tuple[float, float, int]:
-    """(seconds, peak RSS in MiB, exit status) of a command run to completion."""
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One command run to completion: wall and CPU seconds, peak RSS, exit status, stdout."""
+
+    seconds: float
+    cpu_seconds: float
+    rss_mib: float
+    code: int
+    stdout: str = ""
+
+
+def measure(command: list[str], capture: bool = False) -> Run:
+    """Run `command`; its CPU time and peak RSS come from the kernel (`wait4`)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out = subprocess.PIPE if capture else subprocess.DEVNULL
+    process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, text=True)
+    stdout = process.stdout.read() if process.stdout else ""
     _pid, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
-    return elapsed, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    code = os.waitstatus_to_exitcode(status)
+    return Run(elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code, stdout)
 
 
-def report(label: str, tool: str, files: int, result: tuple[float, float, int]) -> None:
-    seconds, rss, code = result
+def report(label: str, tool: str, files: int, run: Run, note: str = "") -> None:
+    rate = files / run.seconds if run.seconds else float("inf")
     print(
-        f"{label:<28} {tool:<9} {files:>6} files {seconds:>8.2f} s "
-        f"{files / seconds:>9.1f} files/s  peak RSS {rss:>7.1f} MiB  (exit {code})"
+        f"{label:<24} {tool:<26} {files:>6} files {run.seconds:>8.2f} s "
+        f"cpu {run.cpu_seconds:>7.2f} s {rate:>8.1f} files/s  "
+        f"RSS {run.rss_mib:>7.1f} MiB{f'  exit {run.code}' if run.code else ''}{note}",
+        flush=True,
     )
 
 
-def c4guard_command(path: Path, jobs: int) -> list[str]:
+def c4guard_command(path: Path, jobs: int, output: str = os.devnull) -> list[str]:
+    """A full scan, every domain, JSON report."""
     return [
         sys.executable,
         "-m",
@@ -117,20 +165,25 @@ def c4guard_command(path: Path, jobs: int) -> list[str]:
         "--jobs",
         str(jobs),
         "-o",
-        os.devnull,
+        output,
     ]
 
 
-def checkov_command(path: Path) -> list[str] | None:
-    checkov = shutil.which("checkov")
-    if checkov is None:
-        return None
+def find_checkov(option: str | None) -> str | None:
+    """--checkov PATH, else `checkov` on PATH, else the repository's .venv-checkov."""
+    if option:
+        return option
+    local = REPO / ".venv-checkov" / "bin" / "checkov"
+    return shutil.which("checkov") or (str(local) if local.is_file() else None)
+
+
+def checkov_command(checkov: str, path: Path, framework: str) -> list[str]:
     return [
         checkov,
         "-d",
         str(path),
         "--framework",
-        "kubernetes",
+        framework,
         "--quiet",
         "--compact",
         "-o",
@@ -139,32 +192,90 @@ def checkov_command(path: Path) -> list[str] | None:
     ]
 
 
-def bench(label: str, path: Path, jobs: int, with_checkov: bool) -> None:
+def ratio(slower: Run, faster: Run) -> str:
+    return f"{slower.cpu_seconds / faster.cpu_seconds:.1f}x" if faster.cpu_seconds else "-"
+
+
+def vs_checkov(label: str, path: Path, c4guard: Run, checkov: str, frameworks: list[str]) -> None:
+    """Checkov on each framework; the note says how many times c4guard's CPU time it took."""
     files = count_files(path)
-    report(label, "c4guard", files, measure(c4guard_command(path, 1)))
+    for framework in frameworks:
+        run = measure(checkov_command(checkov, path, framework))
+        note = f"  = {ratio(run, c4guard)} c4guard (all domains)"
+        report(label, f"checkov --framework {framework}", files, run, note)
+
+
+@dataclass(frozen=True, slots=True)
+class Floor:
+    kind: str
+    files: int
+    process: Run
+    cpu_seconds: float  # of the parse alone, inside the process
+    seconds: float
+
+
+def floor(kind: str, path: Path) -> Floor:
+    run = measure([sys.executable, str(FLOOR_SCRIPT), kind, str(path)], capture=True)
+    if run.code:
+        raise SystemExit(f"bench/floor.py {kind} {path} failed (exit {run.code})")
+    result = json.loads(run.stdout)
+    return Floor(kind, result["files"], run, result["cpu_seconds"], result["seconds"])
+
+
+def vs_floor(label: str, path: Path, c4guard: Run) -> None:
+    """The parsers alone on the same files, and how far c4guard's whole scan is above them."""
+    for kind in FLOOR_KINDS:
+        result = floor(kind, path)
+        parse_run = Run(result.seconds, result.cpu_seconds, result.process.rss_mib, 0)
+        note = f"  c4guard = {ratio(c4guard, parse_run)} this"
+        report(label, f"floor {kind}", result.files, parse_run, note)
+
+
+def c4guard_runs(label: str, path: Path, jobs: int) -> Run:
+    files = count_files(path)
+    first = measure(c4guard_command(path, 1))
+    report(label, "c4guard -j1", files, first)
     if jobs > 1:
-        report(label, f"c4guard-j{jobs}", files, measure(c4guard_command(path, jobs)))
-    command = checkov_command(path) if with_checkov else None
-    if command:
-        report(label, "checkov", files, measure(command))
-    elif with_checkov:
-        print(f"{label:<28} checkov   not installed (pip install checkov to compare)")
+        report(label, f"c4guard -j{jobs}", files, measure(c4guard_command(path, jobs)))
+    return first
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--manifests", type=int, default=2000)
-    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--checkov", help="the checkov executable (default: PATH, .venv-checkov)")
     parser.add_argument("--no-checkov", action="store_true")
+    parser.add_argument("--frameworks", default=",".join(FRAMEWORKS))
+    parser.add_argument("--k8s-tree", action="append", help="corpus subfolder (repeatable)")
+    parser.add_argument("--manifests", type=int, default=2000)
+    parser.add_argument("--jobs", type=int, default=1, help="also run c4guard with -jJ")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="sections to run")
     args = parser.parse_args()
-    if args.corpus.is_dir():
-        bench("shared corpus", args.corpus, args.jobs, not args.no_checkov)
-    else:
-        print(f"shared corpus not found at {args.corpus}")
-    with tempfile.TemporaryDirectory(prefix="c4guard-bench-") as tmp:
-        generate(Path(tmp), args.manifests)
-        bench(f"generated {args.manifests} manifests", Path(tmp), args.jobs, not args.no_checkov)
+    sections = set(args.only.split(","))
+    checkov = None if args.no_checkov else find_checkov(args.checkov)
+    if not args.corpus.is_dir():
+        raise SystemExit(f"corpus not found at {args.corpus} (--corpus or C4GUARD_SHARED)")
+    print(
+        f"corpus {args.corpus}; checkov: {checkov or 'not used'}; python {sys.version.split()[0]}"
+    )
+    corpus_run = c4guard_runs("corpus", args.corpus, args.jobs)
+    if "checkov" in sections:
+        if checkov:
+            vs_checkov("corpus", args.corpus, corpus_run, checkov, args.frameworks.split(","))
+        else:
+            print("checkov not found (--checkov PATH, or pip install checkov)")
+    if "floor" in sections:
+        vs_floor("corpus", args.corpus, corpus_run)
+        for tree in args.k8s_tree or DEFAULT_K8S_TREES:
+            path = args.corpus / tree
+            vs_floor(tree, path, c4guard_runs(tree, path, 1))
+    if "generated" in sections:
+        with tempfile.TemporaryDirectory(prefix="c4guard-bench-") as tmp:
+            label = f"{args.manifests} generated"
+            generate(Path(tmp), args.manifests)
+            run = c4guard_runs(label, Path(tmp), args.jobs)
+            if checkov:
+                vs_checkov(label, Path(tmp), run, checkov, ["kubernetes"])
 
 
 if __name__ == "__main__":

@@ -58,11 +58,15 @@ MODEL_FLAGS = (
     "--model_name",
     "--hf-model",
 )
-MODEL_ENV = frozenset({"HF_MODEL_ID", "MODEL_ID", "HF_MODEL", "MODEL_NAME_OR_PATH"})
+HUB_MODEL_ENV = frozenset({"HF_MODEL_ID", "HF_MODEL"})
+MODEL_ENV = frozenset({"MODEL_ID", "MODEL_NAME_OR_PATH"})
 DOWNLOAD_COMMANDS = (("huggingface-cli", "download"), ("hf", "download"), ("vllm", "serve"))
 URI_KEYS = frozenset({"storageUri", "uri", "modelUri", "storage_uri", "modelURI"})
 REMOTE_CODE = re.compile(r"--trust[-_]remote[-_]code\b|trust_remote_code\s*=\s*True", re.I)
 TRUE_WORDS = frozenset({"true", "1", "yes"})
+# Ray Serve LLM: `model_loading_config: {model_id: <served name>, model_source: <hub id>}`.
+SERVE_MODEL_SOURCE = re.compile(r"""\bmodel_source\s*:\s*['"]?([^'"\s#,}]+)""")
+MAX_SERVE_CONFIG = 1_000_000
 MAX_WALK = 20_000
 
 
@@ -82,11 +86,15 @@ def accelerators(workload: Workload) -> dict[str, str]:
     return {}
 
 
+def _model_server(container: Any) -> bool:
+    image = container.image.lower()
+    name = f"{parse_image(image).registry}/{parse_image(image).repository}" if image else ""
+    return bool(name and MODEL_SERVER_IMAGES.search(name))
+
+
 def model_server_image(workload: Workload) -> dict[str, str]:
     for container in workload.containers():
-        image = container.image.lower()
-        name = f"{parse_image(image).registry}/{parse_image(image).repository}" if image else ""
-        if name and MODEL_SERVER_IMAGES.search(name):
+        if _model_server(container):
             return {
                 "ai": f"runs the model-server image {container.image} in "
                 f"{container.subject} ({container.locate('image')})"
@@ -98,6 +106,12 @@ def hub_model(workload: Workload) -> dict[str, str]:
     for text, location in _uris(workload):
         if HUB_URI.match(text):
             return {"untrusted-model": f"pulls {text} from a public model hub ({location})"}
+    for text, location in _serve_model_sources(workload):
+        if HUB_NAME.match(text) or HUB_URI.match(text):
+            return {
+                "untrusted-model": f"loads the hub model {text} (Ray Serve "
+                f"model_loading_config.model_source, {location})"
+            }
     for container in workload.containers():
         found = _hub_reference(container)
         if found:
@@ -124,6 +138,19 @@ def remote_code(workload: Workload) -> dict[str, str]:
 
 
 DETECTORS = [ai_kind, accelerators, model_server_image, hub_model, remote_code]
+
+
+def _serve_model_sources(workload: Workload) -> Iterator[tuple[str, Location]]:
+    """`model_source` values in a RayService's `serveConfigV2` (a YAML text: Ray Serve LLM
+    applications' `model_loading_config`), read as text, with their lines."""
+    spec = workload.resource.body.get("spec")
+    config = spec.get("serveConfigV2") if isinstance(spec, Mapping) else None
+    if not isinstance(config, str):
+        return
+    start = spec.line_of("serveConfigV2") or workload.resource.location.line or 0
+    path = getattr(spec, "path", None) or workload.resource.location.path
+    for match in SERVE_MODEL_SOURCE.finditer(config[:MAX_SERVE_CONFIG]):
+        yield match[1], Location(path, start + 1 + config.count("\n", 0, match.start()))
 
 
 def _uris(workload: Workload) -> Iterator[tuple[str, Location]]:
@@ -181,9 +208,12 @@ def _hub_reference(container: Any) -> str | None:
                 value = words[index + 2] if index + 2 < len(words) else ""
                 if HUB_NAME.match(value):
                     return f"loads the hub model {value} ({command} {verb}, {location})"
+    loads = _model_server(container) or any(accelerator_requests(container))
     for name, value, location in _env(container):
+        # A client names the model it calls (MODEL_ID) without loading it: the generic names
+        # count only in a model server; the hub-download names (HF_*) always do.
         if (
-            name in MODEL_ENV
+            (name in HUB_MODEL_ENV or (loads and name in MODEL_ENV))
             and isinstance(value, str)
             and (HUB_NAME.match(value) or HUB_URI.match(value))
         ):

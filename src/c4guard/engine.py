@@ -10,7 +10,7 @@ import traceback
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from c4guard.catalog import Catalog, load_catalog
 from c4guard.checks import all_checks
@@ -38,6 +38,7 @@ from c4guard.model import (
 from c4guard.sources import InputSet
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -50,6 +51,16 @@ class CheckRun:
     # requirement -> the (origin, kind) its checks read
     reads: dict[str, set[KindKey]] = field(default_factory=lambda: defaultdict(set))
     left_out: dict[str, list[str]] = field(default_factory=dict)  # requirement -> check ids
+    _grouped: dict[str, list[Finding]] | None = None
+
+    def by_requirement(self, requirement: str) -> list[Finding]:
+        """The findings of one requirement, in run order (grouped on the first call)."""
+        if self._grouped is None:
+            grouped: dict[str, list[Finding]] = defaultdict(list)
+            for finding in self.findings:
+                grouped[finding.requirement].append(finding)
+            self._grouped = grouped
+        return list(self._grouped.get(requirement, ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,10 +199,28 @@ def run_check(check: Check, inventory: Inventory) -> CheckResult:
     return CheckResult(check, items, frozenset(inventory.reads), error)
 
 
+class Shared:
+    """One object for each equal resource, location, subject and setting among the
+    findings of a run: a Pod's 16 findings share its reference and where it is, 50,000 Pods
+    share their setting paths (most of what a finding weighs, were they each its own)."""
+
+    __slots__ = ("values",)
+
+    def __init__(self) -> None:
+        self.values: dict[Any, Any] = {}
+
+    def __call__(self, value: T) -> T:
+        return self.values.setdefault(value, value)
+
+
+NO_EVIDENCE: dict[str, Any] = {}  # shared by the findings without evidence: never written
+
+
 def run_checks(inventory: Inventory, checks: list[Check], domains: set[str]) -> CheckRun:
     """Run every check whose domain was scanned; a check that crashes is recorded, never
     allowed to take the scan down or to pass silently."""
     run = CheckRun()
+    shared = Shared()
     for chk in checks:
         if chk.domain not in domains:
             continue
@@ -200,37 +229,51 @@ def run_checks(inventory: Inventory, checks: list[Check], domains: set[str]) -> 
             if isinstance(item, NotApplicable):
                 run.not_applicable.append(item)
             else:
-                run.findings.append(to_finding(chk, item))
+                run.findings.append(to_finding(chk, item, shared))
         if result.error is not None:
             run.errors[chk.requirement].append(f"check {chk.id} could not run: {result.error!r}")
         run.reads[chk.requirement] |= result.reads
     return run
 
 
-def to_finding(chk: Check, outcome: Outcome) -> Finding:
+def to_finding(chk: Check, outcome: Outcome, shared: Shared | None = None) -> Finding:
+    """The finding of one outcome; `shared` makes equal parts of a run's findings one."""
+    share = shared or _unshared
     subject = outcome.subject
     setting = outcome.setting
     location = setting.location if setting is not None else subject.locate()
-    notes = _notes(subject)
-    message = f"{subject.subject} {outcome.message}" + (f" ({'; '.join(notes)})" if notes else "")
+    notes = _notes(subject, setting.path if setting is not None else None)
+    name = share(subject.subject)
+    message = f"{name} {outcome.message}" + (f" ({'; '.join(notes)})" if notes else "")
     return Finding(
         check_id=chk.id,
         requirement=chk.requirement,
         result=outcome.result,
         severity=chk.severity,
-        resource=subject.ref,
-        location=location,
-        message=message,
-        remediation=outcome.fix or chk.remediation if outcome.result is not Result.PASS else "",
+        resource=share(subject.ref),
+        location=share(location),
+        message=share(message),
+        remediation=share(outcome.fix or chk.remediation)
+        if outcome.result is not Result.PASS
+        else "",
         title=chk.title,
-        subject=subject.subject,
-        setting=setting.path if setting is not None else subject.path,
-        evidence=outcome.evidence,
+        subject=name,
+        setting=share(setting.path if setting is not None else subject.path),
+        evidence=outcome.evidence or NO_EVIDENCE,
     )
 
 
-def _notes(subject: Any) -> tuple[str, ...]:
+def _unshared(value: T) -> T:
+    return value
+
+
+def _notes(subject: Any, setting: str | None) -> tuple[str, ...]:
+    """What the subject says of every finding on it (`notes`), or of the one on `setting`
+    (`notes_for`: a CloudFormation property that took a parameter's default)."""
     pod = getattr(subject, "pod", subject)
+    notes_for = getattr(pod, "notes_for", None)
+    if notes_for is not None:
+        return tuple(notes_for(setting))
     return tuple(getattr(pod, "notes", ()) or ())
 
 
@@ -315,7 +358,7 @@ def judge(
     """The requirement's status, first rule that applies (DESIGN.md). Evidence its checks
     read but the inputs lack (`gaps`) keeps it from passing or being not applicable."""
     unread = [g for g in gaps or () if g.affects(run.reads.get(req.id, set()))]
-    findings = [f for f in run.findings if f.requirement == req.id]
+    findings = run.by_requirement(req.id)
     failing = [f for f in findings if f.counts_as_failure]
     excepted = sum(1 for f in findings if f.result is not Result.PASS and f.suppression)
     passing = [f for f in findings if f.result is Result.PASS]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -18,6 +19,9 @@ from c4guard.workloads.views import locate
 
 WORKLOAD_READS = frozenset((K8S, kind) for _, kind in WORKLOAD_KINDS)
 NAMESPACE_READS = WORKLOAD_READS | {(K8S, "Namespace")}
+# A namespace name Kubernetes accepts (a DNS-1123 label). Any other name
+# (`FILLED_BY_VALIDATOR`, `{{ .Release.Namespace }}`) is a placeholder a tool fills in.
+NAMESPACE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 T = TypeVar("T")
 
 
@@ -86,6 +90,8 @@ class Inventory:
         for resource in resources:
             self._by_kind[(resource.origin, resource.kind)].append(resource)
         self._workloads = build_workloads([r for r in resources if r.origin == K8S])
+        # Kinds that are workloads here: the known ones, and any that embed a pod template.
+        self._workload_reads = WORKLOAD_READS | {(K8S, w.resource.kind) for w in self._workloads}
         classify(self._workloads, self.config, self._namespace_labels())
         self._namespaces = self._index_namespaces()
         self._derived: dict[Callable[[Inventory], Any], tuple[Any, set[KindKey]]] = {}
@@ -111,13 +117,13 @@ class Inventory:
 
     @property
     def workloads(self) -> list[Workload]:
-        self.reads.update(WORKLOAD_READS)
+        self.reads.update(self._workload_reads)
         return self._workloads
 
     @property
     def namespaces(self) -> dict[str, NamespaceView]:
         """Namespaces declared or implied (dict name -> view)."""
-        self.reads.update(NAMESPACE_READS)
+        self.reads.update(NAMESPACE_READS | self._workload_reads)
         return self._namespaces
 
     def kind(self, kind: str, origin: str = K8S, group: str | None = None) -> list[Resource]:
@@ -141,7 +147,13 @@ class Inventory:
         )
 
     def namespaces_with_workloads(self) -> list[NamespaceView]:
-        return [ns for ns in self.namespaces.values() if ns.workloads]
+        """Namespaces with workloads, as namespace-level checks judge them: a name that
+        Kubernetes would reject is a placeholder, not a namespace to judge."""
+        return [
+            ns
+            for ns in self.namespaces.values()
+            if ns.workloads and (ns.unspecified or NAMESPACE_NAME.fullmatch(ns.name))
+        ]
 
     def _namespace_labels(self) -> dict[str, dict[str, Any]]:
         return {r.name: NamespaceView(r.name, r).labels for r in self.kind("Namespace")}

@@ -74,6 +74,7 @@ class Domain(StrEnum):
     CLUSTER = "cluster"
     CONFIG = "config"
     TERRAFORM = "terraform"
+    CLOUDFORMATION = "cloudformation"
     CI = "workflows"
 
 
@@ -83,6 +84,7 @@ class Origin(StrEnum):
     KUBERNETES = "k8s"
     TERRAFORM = "terraform"
     TERRAFORM_FILE = "terraform-file"
+    CLOUDFORMATION = "cloudformation"
     DOCKER = "docker"
     COMPOSE = "compose"
     GITHUB = "workflow"
@@ -94,7 +96,12 @@ class Origin(StrEnum):
 
 
 DOMAINS = tuple(d.value for d in Domain)
-DOMAIN_EQUIVALENTS = {Domain.CLUSTER.value: Domain.KUBERNETES.value}
+# A live cluster is Kubernetes evidence; CloudFormation templates are judged by the
+# Terraform checks, through the same facts (`c4guard.views.cloudformation`).
+DOMAIN_EQUIVALENTS = {
+    Domain.CLUSTER.value: Domain.KUBERNETES.value,
+    Domain.CLOUDFORMATION.value: Domain.TERRAFORM.value,
+}
 
 
 class CheckInfo(Protocol):
@@ -247,11 +254,18 @@ class Finding:
     setting: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
     suppression: Suppression | None = None
-    fingerprint: str = ""
+    stable_id: str = ""  # the fingerprint, where it is not the one of the fields below
 
-    def __post_init__(self) -> None:
-        if not self.fingerprint:
-            self.fingerprint = fingerprint(self.check_id, self.resource, self.subject, self.setting)
+    @property
+    def fingerprint(self) -> str:
+        """Computed when read, not stored: a big cluster has a million findings."""
+        return self.stable_id or fingerprint(
+            self.check_id, self.resource, self.subject, self.setting
+        )
+
+    @fingerprint.setter
+    def fingerprint(self, value: str) -> None:
+        self.stable_id = value
 
     @property
     def counts_as_failure(self) -> bool:

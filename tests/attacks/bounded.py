@@ -62,16 +62,22 @@ def run_c4guard(
     timeout: float,
     cwd: Path | None = None,
     unprivileged: bool = False,
+    stdin: Path | None = None,
 ) -> Outcome:
     """`python -m c4guard ARGS` under the 512 MB ceiling; killed at `timeout` seconds.
-    `unprivileged`: permission bits bind the child even when the tests run as root."""
+    `unprivileged`: permission bits bind the child even when the tests run as root;
+    `stdin`: a file to read as standard input."""
     prefix = _without_dac_override() if unprivileged else []
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "NO_COLOR": "1"}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        open(stdin or os.devnull, "rb") as feed,
+    ):
         started = time.monotonic()
         child = subprocess.Popen(
             [*prefix, sys.executable, "-m", "c4guard", *args],
-            stdin=subprocess.DEVNULL,
+            stdin=feed,
             stdout=out,
             stderr=err,
             cwd=cwd,

@@ -158,3 +158,15 @@ def test_a_json_list_of_50000_pods_is_ordinary_input(tmp_path: Path) -> None:
     _within_limits(outcome)
     assert "Read 1 files, 50000 resources" in outcome.stdout
     assert outcome.returncode == 0
+
+
+@pytest.mark.slow
+def test_a_json_list_of_50000_pods_on_stdin_is_judged_by_every_check(tmp_path: Path) -> None:
+    """A cluster dump piped in: every check, 800,000 findings, under the 512 MB ceiling
+    (2.4 GB before: the YAML builder read stdin, and every finding held its own copies)."""
+    path = tmp_path / "pods.json"
+    path.write_text(inputs.pod_list_json(50_000))
+    outcome = run_c4guard(["scan", "-"], timeout=time_limit(path.stat().st_size), stdin=path)
+    _within_limits(outcome)
+    assert "Read 1 files, 50000 resources" in outcome.stdout
+    assert outcome.returncode == 1  # the Pods fail checks: a verdict

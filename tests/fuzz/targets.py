@@ -3,8 +3,8 @@ errors that are the parser's own way of saying "bad input" (anything else is a b
 
 Files go through the pipeline `scan` uses (`parse_file`: read, decode, the handler for
 the name, the content scanners), so the whole reader of each input kind is exercised.
-A CloudFormation reader, when it lands, gets its target here (`cloudformation` reads
-templates through the structured-file path until then).
+The CloudFormation reader's target (`cloudformation`) feeds templates through the same
+structured-file path, with intrinsic functions (`!If`, `Fn::Sub`, conditions) to splice.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def _as_file(name: str) -> Callable[[bytes], object]:
     def run(data: bytes) -> object:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-        return parse_file((SourceFile(path, name), None, DEFAULT_MAX_FILE_BYTES, False))
+        return parse_file((SourceFile(path, name), None, DEFAULT_MAX_FILE_BYTES, False, None))
 
     return run
 
@@ -148,6 +148,8 @@ def _audit_export(data: bytes) -> object:
 
 YAML_TOKENS = (b"&a ", b"*a", b"<<: *a", b"- ", b": ", b"{", b"}", b"[", b"]", b"!!str ", b"---\n")
 YAML_TOKENS += (b"\n  ", b"? ", b"|\n", b"'", b'"', b"#", b"%YAML 1.1\n", b"!Ref ")
+CFN_TOKENS = (b"!If [", b"!Sub ", b"!GetAtt ", b"!Join [", b"!Select [", b"!Condition ", b"${")
+CFN_TOKENS += (b"Fn::FindInMap", b"AWS::NoValue", b"Condition: ", b"Default: ", b"Type: AWS::")
 JSON_TOKENS = (b"{", b"}", b"[", b"]", b'"', b":", b",", b"null", b"1e999", b"\\u0000")
 HCL_TOKENS = (b"${", b"}", b"%{", b"{", b"[", b"]", b"(", b")", b" + ", b" ? ", b" : ")
 HCL_TOKENS += (b"for x in ", b"var.", b"local.", b"...", b"<<EOT\n", b"\nEOT\n", b"module ")
@@ -220,9 +222,14 @@ TARGETS: dict[str, Target] = {
     "cloudformation": Target(
         _as_file("template.yaml"),
         (),
-        ("corpus/**/*cloudformation*/**/*.y*ml", "corpus/**/*.template"),
-        YAML_TOKENS,
-        ("c4guard.sources.cloudformation",),
+        (
+            "corpus/**/*cloudformation*/**/*.y*ml",
+            "corpus/**/*.template",
+            "tests/checks/fixtures/cloudformation/**/*.y*ml",
+            "tests/checks/fixtures/cloudformation/**/*.json",
+        ),
+        YAML_TOKENS + CFN_TOKENS,
+        ("c4guard.sources.cloudformation", "c4guard.sources.cfn_intrinsics"),
     ),
     "image-archive": Target(
         _image,

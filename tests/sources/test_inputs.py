@@ -205,6 +205,15 @@ def test_parallel_parsing_reads_the_same_resources(write, tmp_path: Path) -> Non
     assert {r.location for r in serial.resources} == {r.location for r in parallel.resources}
 
 
+def test_parallel_parsing_keeps_the_order_of_the_files(write, tmp_path: Path) -> None:
+    for i in range(60):  # sizes out of name order: parsed largest first, reported in order
+        write(f"p{i:02}.yaml", POD.format(name=f"p{i}") + f"# {'x' * ((i * 37) % 500)}\n")
+    serial = read_inputs([str(tmp_path)])
+    parallel = read_inputs([str(tmp_path)], ReadOptions(jobs=3))
+    assert [r.name for r in parallel.resources] == [r.name for r in serial.resources]
+    assert [r.location for r in parallel.resources] == [r.location for r in serial.resources]
+
+
 def test_broken_workflow_with_expressions_is_an_error_not_a_template(write, tmp_path: Path) -> None:
     write(
         ".github/workflows/ci.yml",

@@ -49,3 +49,45 @@ def test_a_large_json_list_of_pods_is_read_by_the_json_parser() -> None:
     result = read_structured(text, "dump.json")
     assert not result.errors
     assert len(result.resources) == 6000
+
+
+def _list(items: list[object]) -> str:
+    return json.dumps({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {}})
+
+
+def test_a_list_holds_more_values_than_a_file_each_item_within_a_files_budget() -> None:
+    """Item by item, as 100,000 objects of a cluster dump would be in separate files."""
+    items = [{"a": [{"k": "abcdefgh"}] * 40} for _ in range(MAX_NODES // 40 + 10)]
+    value = load_json(_list(items), "dump.json")
+    assert len(value["items"]) == len(items) and value["kind"] == "List"
+    assert isinstance(value["items"][0]["a"][0], Mapping)
+
+
+def test_a_list_item_over_a_files_budget_is_refused() -> None:
+    text = _list([{"a": [{"k": "abcdefgh"}] * (MAX_NODES + 1)}])
+    with pytest.raises(YAMLLimitError, match="a JSON value holds"):
+        load_json(text)
+
+
+def test_a_dense_list_is_refused_before_parsing() -> None:
+    text = _list([{} for _ in range(2 * MAX_NODES)])
+    with pytest.raises(YAMLLimitError, match="objects and arrays, more than"):
+        load_json(text)
+
+
+def test_broken_list_json_is_a_json_error() -> None:
+    with pytest.raises(json.JSONDecodeError):
+        load_json('{"kind": "List", "items": [{}, {}')
+    with pytest.raises(json.JSONDecodeError):
+        load_json('{"kind": "List", "items": []} extra')
+
+
+def test_a_large_json_list_on_stdin_is_read_by_the_json_parser() -> None:
+    """Lines are lost (as for large .json files), the C parser's speed is won."""
+    pod = {"apiVersion": "v1", "kind": "Pod"}
+    text = _list([{**pod, "metadata": {"name": f"p{i:05d}" + "x" * 200}} for i in range(6000)])
+    result = read_structured(text, "<stdin>")
+    assert not result.errors and len(result.resources) == 6000
+    assert result.resources[0].location.line is None
+    yaml_flow = "{kind: List, apiVersion: v1, items: [" + "{a: b}, " * 200_000 + "]}"
+    assert not read_structured(yaml_flow, "<stdin>").errors  # JSON-looking YAML stays YAML

@@ -1,5 +1,6 @@
 """Terraform sources: HCL parsing with lines, module evaluation (variables, tfvars, locals,
-count/for_each, modules, dynamic blocks), unknown values, plan JSON, CloudFormation."""
+count/for_each, modules, dynamic blocks), unknown values, plan JSON (CloudFormation:
+tests/sources/test_cloudformation.py)."""
 
 from __future__ import annotations
 
@@ -244,6 +245,9 @@ def test_local_module_arguments_and_outputs(write, tmp_path) -> None:
         "module.net.aws_security_group.sg",
         "aws_instance.i",
         "aws_instance.j",
+        # a known registry module, not downloaded: made from its inputs (docs/terraform.md)
+        "module.remote.aws_vpc.this[0]",
+        "module.remote.aws_default_security_group.this[0]",
     }
     sg = resources["module.net.aws_security_group.sg"]
     assert sg.body["egress"][0]["cidr_blocks"] == ["0.0.0.0/0"]
@@ -397,28 +401,6 @@ def test_plan_unknown_values_keep_their_references() -> None:
     assert sse["bucket"] == Reference("aws_s3_bucket.weights", "id")
     rule = resources["module.network.aws_vpc_security_group_ingress_rule.ssh"].body
     assert rule["security_group_id"] == Reference("module.network.aws_security_group.nodes", "id")
-
-
-# ---------------------------------------------------------------------------- CloudFormation
-
-
-def test_cloudformation_is_recognised_as_not_yet_supported(write, tmp_path) -> None:
-    write(
-        "stack.yaml",
-        """
-        AWSTemplateFormatVersion: "2010-09-09"
-        Resources:
-          Bucket:
-            Type: AWS::S3::Bucket
-            Properties:
-              BucketName: !Sub "${AWS::StackName}-models"
-    """,
-    )
-    write("sam.json", '{"Resources": {"Fn": {"Type": "AWS::Serverless::Function"}}}')
-    write("main.tf", 'resource "aws_s3_bucket" "b" {}\n')
-    inputs = read_inputs([str(tmp_path)])
-    assert inputs.summary.input_errors == []
-    assert inputs.summary.skipped == {"CloudFormation template (not yet supported by c4guard)": 2}
 
 
 # ---------------------------------------------------------------------------- corpus

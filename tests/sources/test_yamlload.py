@@ -14,7 +14,9 @@ def one(text: str):
 
 
 def test_scalars_resolve_like_yaml_1_1_and_keys_stay_text() -> None:
-    value = one("on: yes\nn: 0x1F\nf: 1.5\ns: '1.5'\nz: ~\nd: 2024-01-02\nt: !Ref Name\n")
+    value = one(
+        "on: yes\nn: 0x1F\nf: 1.5\ns: '1.5'\nz: ~\nd: 2024-01-02\nt: !Ref Name\nu: !Tag x\n"
+    )
     assert value == {
         "on": True,
         "n": 31,
@@ -22,7 +24,8 @@ def test_scalars_resolve_like_yaml_1_1_and_keys_stay_text() -> None:
         "s": "1.5",
         "z": None,
         "d": "2024-01-02",
-        "t": "Name",
+        "t": {"Ref": "Name"},  # CloudFormation's short form, as its long form
+        "u": "x",  # other custom tags stay text
     }
 
 

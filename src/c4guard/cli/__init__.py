@@ -4,32 +4,54 @@ Exit codes (`c4guard.errors`): 0 the level is met at `--fail-on` and every input
 1 a requirement within the level is at or worse than `--fail-on`, or an input could not be
 read; 2 usage or configuration error, or a scan that read nothing it understood.
 
-The commands live in one module per face (`scan`, `live`, `gate`, `supplychain`, `audit`);
-the faces' own packages never import the command line. A `C4GuardError` that leaves a
+The commands live in one module per face (`scan`, `catalog`, `live`, `gate`,
+`supplychain`, `audit`); the faces' own packages never import the command line. A command's
+module is imported when that command runs (or `--help` lists it), so `c4guard --version`
+and `c4guard controls` load neither the checks nor a face. A `C4GuardError` that leaves a
 command becomes its exit code here, and only here.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import click
 
 from c4guard import __version__
-from c4guard.cli.audit import audit
-from c4guard.cli.common import FORMATS, exit_code
-from c4guard.cli.gate import gate
-from c4guard.cli.live import cluster, host
-from c4guard.cli.scan import controls, explain, scan
-from c4guard.cli.supplychain import attest, verify
 from c4guard.errors import C4GuardError
 
 __all__ = ["FORMATS", "exit_code", "main"]
 
+# command name -> the module (under c4guard.cli) that defines it
+COMMANDS = {
+    "scan": "scan",
+    "controls": "catalog",
+    "explain": "catalog",
+    "verify": "supplychain",
+    "attest": "supplychain",
+    "audit": "audit",
+    "gate": "gate",
+    "host": "live",
+    "cluster": "live",
+}
+
 
 class C4GuardGroup(click.Group):
-    """The top-level group: turns a `C4GuardError` into `c4guard: <message>` on standard
-    error and the error's exit code."""
+    """The top-level group: loads a command's module when the command is asked for, and
+    turns a `C4GuardError` into `c4guard: <message>` on standard error and the error's exit
+    code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        command = getattr(importlib.import_module(f"{__name__}.{module}"), cmd_name)
+        assert isinstance(command, click.Command)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -48,5 +70,8 @@ def main() -> None:
     """Verify AI infrastructure against OWASP AISVS chapter C4."""
 
 
-for _command in (scan, controls, explain, verify, attest, audit, gate, host, cluster):
-    main.add_command(_command)
+def __getattr__(name: str) -> Any:
+    """`FORMATS` and `exit_code` come from `c4guard.cli.common`, loaded on first use."""
+    if name in ("FORMATS", "exit_code"):
+        return getattr(importlib.import_module(f"{__name__}.common"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,11 +4,13 @@ configuration they load, and the assess-and-exit path (DESIGN.md, "Command-line 
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any, NoReturn
 
 import click
@@ -27,21 +29,30 @@ from c4guard.engine import ScanRequest, assess
 from c4guard.errors import EXIT_FINDINGS, EXIT_OK, UsageError
 from c4guard.governance.baseline import write_baseline
 from c4guard.model import Assessment
-from c4guard.report import html, junit, markdown, oscal, sarif
 from c4guard.report import json as json_report
-from c4guard.report import text as text_report
 from c4guard.report.common import gating_statuses, within_level
 from c4guard.sources import InputSet
 
-FORMATS = {
-    "text": text_report,
-    "json": json_report,
-    "sarif": sarif,
-    "junit": junit,
-    "html": html,
-    "markdown": markdown,
-    "oscal": oscal,
-}
+
+class Formats(Mapping[str, ModuleType]):
+    """The report formats by name, each module `c4guard.report.<name>` imported when that
+    format is asked for (rich, the HTML and OSCAL stacks load only when used)."""
+
+    NAMES = ("text", "json", "sarif", "junit", "html", "markdown", "oscal")
+
+    def __getitem__(self, name: str) -> ModuleType:
+        if name not in self.NAMES:
+            raise KeyError(name)
+        return importlib.import_module(f"c4guard.report.{name}")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.NAMES)
+
+    def __len__(self) -> int:
+        return len(self.NAMES)
+
+
+FORMATS = Formats()
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +252,7 @@ def _emit(assessment: Assessment, report: ReportOptions) -> None:
             if report.color is not None
             else (report.output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR"))
         )
-        rendered = text_report.render(
+        rendered = FORMATS["text"].render(
             assessment, color=use_color, show_passes=report.show_passes, quiet=report.quiet
         )
     else:

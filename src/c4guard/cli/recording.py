@@ -5,14 +5,15 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import click
 
-from c4guard.audit.events import Event, assessment_payload, default_actor
-from c4guard.audit.store import AuditError
-from c4guard.audit.trail import AppendReceipt, open_trail
 from c4guard.errors import ServiceError
+
+if TYPE_CHECKING:  # the audit stack (cryptography, database drivers) loads when recording
+    from c4guard.audit.events import Event
+    from c4guard.audit.trail import AppendReceipt
 
 DEFAULT_TRAIL = "default"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,6 +58,9 @@ def trail_location(
 def record(location: str | None, events: list[Event]) -> list[AppendReceipt]:
     """Append `events` in one transaction; an unreachable trail is `AuditUnavailable`
     (exit 2)."""
+    from c4guard.audit.store import AuditError
+    from c4guard.audit.trail import open_trail
+
     try:
         with open_trail(location) as trail:
             return trail.append_many(events)
@@ -72,6 +76,8 @@ def scan_events(
     report: dict[str, Any], report_bytes: bytes, actor: str | None = None
 ) -> list[Event]:
     """The assessment, and every exception and attestation that took part in it."""
+    from c4guard.audit.events import Event, assessment_payload, default_actor
+
     who = actor or default_actor()
     events = [Event("scan.assessment", assessment_payload(report_bytes, report["summary"]), who)]
     governance = report.get("governance", {})

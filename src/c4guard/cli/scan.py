@@ -1,16 +1,12 @@
-"""`c4guard scan`, `c4guard controls` and `c4guard explain`."""
+"""`c4guard scan`."""
 
 from __future__ import annotations
 
-import json
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
 import click
 
-from c4guard.catalog import load_catalog
-from c4guard.checks import REGISTRY, checks_for
 from c4guard.cli.common import (
     ReportOptions,
     assess_and_exit,
@@ -19,7 +15,6 @@ from c4guard.cli.common import (
     report_options,
 )
 from c4guard.errors import UsageError
-from c4guard.model import Automation, Requirement
 from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
 
 
@@ -29,10 +24,10 @@ from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
 @click.option(
     "--jobs",
     "-j",
-    type=click.IntRange(0, 64),
-    default=1,
-    show_default=True,
-    help="Parse files in N processes and run N chart and overlay renders at once (0: one per CPU).",
+    type=click.IntRange(0, 256),
+    default=0,
+    help="Parse files in N processes and run N chart and overlay renders at once "
+    "[default: 0, one per usable core].",
 )
 @click.option(
     "--max-file-size",
@@ -41,7 +36,19 @@ from c4guard.sources import InputSet, ReadOptions, default_jobs, read_inputs
     show_default=True,
     help="Largest file to read, in MiB; larger ones are input errors.",
 )
-def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size: int) -> None:
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Keep parse results, chart renders and overlay builds in DIR and reuse them "
+    'while the files they come from do not change (docs/configuration.md, "Parse cache").',
+)
+def scan(
+    paths: tuple[str, ...],
+    report: ReportOptions,
+    jobs: int,
+    max_file_size: int,
+    cache_dir: Path | None,
+) -> None:
     """Scan files, directories or `-` (stdin) and report AISVS C4 conformance."""
     targets = list(paths) or ["."]
     check_paths(targets)
@@ -52,6 +59,7 @@ def scan(paths: tuple[str, ...], report: ReportOptions, jobs: int, max_file_size
         jobs=jobs or default_jobs(),
         render=config.render,
         config_dir=Path(config.source).parent if config.source else None,
+        cache_dir=cache_dir,
     )
     inputs = _read(targets, options, show_progress=not report.quiet)
     understood = inputs.resources or inputs.summary.files_by_domain  # incl. the secret scan
@@ -82,123 +90,3 @@ def _nothing_understood(inputs: InputSet) -> None:
         skipped = ", ".join(f"{n} {why}" for why, n in sorted(inputs.summary.skipped.items()))
         lines.append(f"  skipped: {skipped}")
     raise UsageError("\n".join(lines))
-
-
-@click.command()
-@click.option("--level", type=click.IntRange(1, 3), help="Only requirements up to this level.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-def controls(level: int | None, fmt: str) -> None:
-    """List the requirements of the catalog (OWASP AISVS C4)."""
-    catalog = load_catalog()
-    requirements = [r for r in catalog.requirements if level is None or r.level <= level]
-    if fmt == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "standard": catalog.standard,
-                    "chapter": catalog.chapter,
-                    "version": catalog.version,
-                    "license": catalog.license,
-                    "attribution": catalog.attribution,
-                    "requirements": [_requirement_dict(r) for r in requirements],
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
-        return
-    for section in catalog.sections:
-        members = [r for r in requirements if r.section == section.id]
-        if members:
-            click.echo(f"{section.id} {section.title}")
-        for r in members:
-            assumed = " (level assumed)" if r.level_assumed else ""
-            click.echo(f"  {r.id}  L{r.level}{assumed}  {r.automation.value:<7}  {r.title}")
-
-
-def _requirement_dict(r: Requirement) -> dict[str, object]:
-    data = asdict(r)
-    data["automation"] = data["automation"].value
-    data["checks"] = [c.id for c in checks_for(data["id"])]
-    return data
-
-
-@click.command()
-@click.argument("item")
-def explain(item: str) -> None:
-    """Explain a requirement (4.1.1) or a check (K8S-PRIVILEGED)."""
-    catalog = load_catalog()
-    requirement = catalog.get(item)
-    if requirement is not None:
-        click.echo(_explain_requirement(requirement.id))
-    elif item.upper() in REGISTRY:
-        click.echo(_explain_check(item.upper()))
-    else:
-        raise UsageError(
-            f"no requirement or check {item!r}; see `c4guard controls` and `c4guard explain 4.1.1`"
-        )
-
-
-def _explain_requirement(requirement_id: str) -> str:
-    catalog = load_catalog()
-    r = catalog.get(requirement_id)
-    assert r is not None
-    lines = [
-        f"{r.id}  {r.title}",
-        f"Section {r.section} {r.section_title}; level {r.level}"
-        f"{' (assumed: the standard gives none)' if r.level_assumed else ''}; roles "
-        f"{'/'.join(r.roles)}; automation {r.automation.value}",
-        "",
-        r.text,
-    ]
-    if r.text_ja:
-        lines += ["", f"Original: {r.text_ja}"]
-    lines += [
-        "",
-        f"Evidence c4guard reads: {r.evidence}",
-        f"Evidence domains: {', '.join(r.domains) or 'none (attestation only)'}",
-        "",
-    ]
-    checks = checks_for(r.id)
-    if checks:
-        lines.append("Checks:")
-        for c in checks:
-            lines += [
-                f"  {c.id} ({c.severity.value}, {c.domain}): {c.title}",
-                f"      fix: {c.remediation}",
-            ]
-    elif r.automation is Automation.NONE:
-        lines.append(
-            "Checks: none. No configuration can show this requirement: an attestation "
-            "in c4guard.yaml (`attestations:`) settles it, or `not_applicable`."
-        )
-    else:
-        lines.append(
-            "Checks: none yet. Until one exists the requirement is `review` unless an "
-            "attestation or a not_applicable entry in c4guard.yaml settles it."
-        )
-    kubernetes = ", ".join(c.id for c in checks if c.domain == "kubernetes")
-    lines += ["", f"Kubernetes checks: {kubernetes or 'none. ' + (r.kubernetes_gap or '')}"]
-    return "\n".join(lines)
-
-
-def _explain_check(check_id: str) -> str:
-    c = REGISTRY[check_id]
-    requirement = load_catalog().get(c.requirement)
-    lines = [
-        f"{c.id}  {c.title}",
-        f"Requirement {c.requirement}"
-        f"{f' ({requirement.title})' if requirement else ''}; severity {c.severity.value}; "
-        f"domain {c.domain}",
-    ]
-    if c.doc:
-        lines += ["", c.doc]
-    lines += ["", f"Remediation: {c.remediation}"]
-    if c.references:
-        lines += ["References:", *[f"  {ref}" for ref in c.references]]
-    from c4guard.gate.export.declarations import native_status
-
-    native = native_status(c.id, c.domain)
-    return "\n".join([*lines, "", f"Native admission policies: {native}"] if native else lines)

@@ -7,7 +7,9 @@ Resources a `scan` of manifests produces, so that every Kubernetes check applies
   Endpoints..., and Secrets, whose values a scanner has no business reading).
 - Lists are paged (`limit` and `continue`); an expired continue token restarts the list once.
 - Objects a listed workload controls (a Deployment's ReplicaSets, their Pods, a CronJob's
-  Jobs, an InferenceService's Deployment) are judged through that workload, not twice.
+  Jobs, an InferenceService's Deployment) are judged through that workload, not twice. The
+  kinds that control others are listed first, so that the objects they control (50,000 Pods
+  in a large cluster) are dropped page by page as they arrive, never held.
 - A kind the API will not list (403) becomes an evidence gap naming the permission to grant:
   the requirements whose checks read that kind become `review`. Other failures are also
   input errors.
@@ -98,6 +100,7 @@ class _Read:
     resources: list[Resource] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # objects that could not be taken in
     problem: ApiProblem | None = None
+    dropped: int = 0  # objects a listed workload controls, dropped as they arrived
 
 
 def discover(conn: Connection, workers: int = WORKERS) -> tuple[list[ApiKind], list[str]]:
@@ -178,15 +181,24 @@ class ClusterReader:
         self.conn = conn
         self.options = options
         self.inputs = InputSet()
+        self.controllers: frozenset[str] = frozenset()  # uids of the controlling kinds' objects
 
     def read(self) -> InputSet:
         kinds, unavailable = discover(self.conn, self.options.workers)
         for group in unavailable:
             self.inputs.summary.skip(f"API group not answering discovery: {group}")
-        tasks = [task for kind in kinds for task in self._tasks(kind)]
-        with ThreadPoolExecutor(max_workers=self.options.workers) as pool:
-            reads = list(pool.map(lambda task: task(), tasks))
+        first = [kind for kind in kinds if _controls_others(kind)]
+        reads = self._run(first)
+        self.controllers = frozenset(
+            uid
+            for read in reads
+            if read.problem is None
+            for r in read.resources
+            if (uid := _uid(r)) is not None
+        )
+        reads += self._run([kind for kind in kinds if not _controls_others(kind)])
         resources = []
+        dropped = 0
         for read in reads:
             self.inputs.summary.input_errors.extend(
                 InputError(f"{self.conn.name}:{read.path}", None, error) for error in read.errors
@@ -195,11 +207,17 @@ class ClusterReader:
                 self._not_read(read)
             else:
                 resources.extend(read.resources)
-        self._keep_judged(resources)
+                dropped += read.dropped
+        self._keep_judged(resources, dropped)
         self.inputs.domains.add(DOMAIN)
         for finalize in FINALIZERS:
             finalize(self.inputs)
         return self.inputs
+
+    def _run(self, kinds: list[ApiKind]) -> list[_Read]:
+        tasks = [task for kind in kinds for task in self._tasks(kind)]
+        with ThreadPoolExecutor(max_workers=self.options.workers) as pool:
+            return list(pool.map(lambda task: task(), tasks))
 
     def _tasks(self, kind: ApiKind) -> list[Callable[[], _Read]]:
         namespaces = self.options.namespaces
@@ -223,7 +241,7 @@ class ClusterReader:
                 page = self.conn.get(read.path, query)
             except ApiProblem as problem:
                 if problem.status == 410 and token and not restarted:
-                    read.resources, read.errors = [], []  # the continue token expired
+                    read.resources, read.errors, read.dropped = [], [], 0  # the token expired
                     token, restarted = None, True
                     continue
                 read.problem = problem
@@ -250,6 +268,9 @@ class ClusterReader:
     def _take(self, read: _Read, items: list[Any]) -> None:
         """Objects of one answer as resources (in the worker, so raw answers do not pile up)."""
         for item in items:
+            if self.controllers and _item_controllers(item) & self.controllers:
+                read.dropped += 1
+                continue
             try:
                 resource = self._resource(read.kind, item)
             except ValueError as exc:
@@ -280,12 +301,15 @@ class ClusterReader:
             api_version=kind.group_version,
         )
 
-    def _keep_judged(self, resources: list[Resource]) -> None:
+    def _keep_judged(self, resources: list[Resource], dropped: int) -> None:
         """Drop objects that a listed workload controls: it is judged in their place."""
-        workloads = {_uid(r) for r in resources if (r.api_group, r.kind) in WORKLOAD_KINDS}
+        workloads = self.controllers | {
+            _uid(r) for r in resources if (r.api_group, r.kind) in WORKLOAD_KINDS
+        }
         kept = [r for r in resources if not (_controller_uids(r) & workloads)]
-        if len(kept) < len(resources):
-            self.inputs.summary.skip(CONTROLLED, len(resources) - len(kept))
+        dropped += len(resources) - len(kept)
+        if dropped:
+            self.inputs.summary.skip(CONTROLLED, dropped)
         self.inputs.resources = kept
         self.inputs.summary.resources = len(kept)
 
@@ -317,8 +341,19 @@ def _uid(resource: Resource) -> str | None:
     return uid if isinstance(uid, str) else None
 
 
+def _controls_others(kind: ApiKind) -> bool:
+    """A workload kind whose objects may control others (a Pod controls nothing)."""
+    return (kind.group, kind.kind) in WORKLOAD_KINDS and (kind.group, kind.kind) != ("", "Pod")
+
+
 def _controller_uids(resource: Resource) -> set[str]:
-    owners = resource.body.get("metadata", {}).get("ownerReferences")
+    return _item_controllers(resource.body)
+
+
+def _item_controllers(item: Any) -> set[str]:
+    """The uids of an object's controllers (ownerReferences with `controller: true`)."""
+    metadata = item.get("metadata") if isinstance(item, dict) else None
+    owners = metadata.get("ownerReferences") if isinstance(metadata, dict) else None
     if not isinstance(owners, list):
         return set()
     return {

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from c4guard.model import Domain, InputError, RenderNotice
+from c4guard.sources.cache import ParseCache
 from c4guard.sources.directives import MARKER
 from c4guard.sources.discover import SourceFile, discover
 from c4guard.sources.handlers import FileContext, FileHandler
@@ -34,8 +35,9 @@ MARKER_BYTES = MARKER.encode()
 NOT_INFRASTRUCTURE_FILE = "not an infrastructure file"
 JUDGED_THROUGH_RENDER = "judged through a chart or overlay render"
 ProgressCallback = Callable[[int, int], None]
-# a file, the Kustomize namespace for it, the size limit, whether a render judged its objects
-ParseTask = tuple[SourceFile, str | None, int, bool]
+# a file, the Kustomize namespace for it, the size limit, whether a render judged its
+# objects, the parse cache
+ParseTask = tuple[SourceFile, str | None, int, bool, ParseCache | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,7 @@ class ReadOptions:
     render: Any = None  # config.RenderSection; None: the defaults
     config_dir: Path | None = None  # where render.helm paths are relative to
     renderers: Renderers | None = None  # None: the best found on this machine
+    cache_dir: Path | None = None  # the parse cache (`scan --cache-dir`); None: no cache
 
 
 def read_inputs(
@@ -62,11 +65,17 @@ def read_inputs(
     summary.input_errors.extend(InputError(path, None, reason) for path, reason in found.errors)
     summary.input_errors.extend(InputError(p, line, reason) for p, line, reason in layout.errors)
     summary.render_notices.extend(layout.notices)
+    cache = ParseCache.open(options.cache_dir) if options.cache_dir else None
     rendered = render_tree(
         [f for f in found.files if f.display != STDIN_DISPLAY],
         layout.kustomizations,
         RenderOptions(
-            options.render, options.config_dir, options.jobs, options.renderers, tuple(targets)
+            options.render,
+            options.config_dir,
+            options.jobs,
+            options.renderers,
+            tuple(targets),
+            cache,
         ),
     )
     _collect_rendered(rendered, inputs)
@@ -78,7 +87,7 @@ def read_inputs(
             continue
         through_render = os.path.realpath(file.path) in rendered.consumed
         namespace = layout.namespaces.get(file.display)
-        tasks.append((file, namespace, options.max_file_bytes, through_render))
+        tasks.append((file, namespace, options.max_file_bytes, through_render, cache))
     for done, (file, result) in enumerate(_parse_all(tasks, options.jobs), start=1):
         _collect(file, result, inputs)
         if progress:
@@ -97,22 +106,37 @@ def _parse_all(
     for task in stdin_tasks:
         yield task[0], parse_file(task)
     if jobs > 1 and len(file_tasks) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            chunk = max(1, min(64, len(file_tasks) // (jobs * 8)))
-            yield from zip(
-                (t[0] for t in file_tasks),
-                pool.map(parse_file, file_tasks, chunksize=chunk),
-                strict=True,
-            )
+        yield from zip((t[0] for t in file_tasks), _parse_in_pool(file_tasks, jobs), strict=True)
     else:
         for task in file_tasks:
             yield task[0], parse_file(task)
 
 
+def _parse_in_pool(tasks: list[ParseTask], jobs: int) -> list[FileResult]:
+    """The tasks' results in their order, parsed by `jobs` processes largest file first, so
+    that a few large files (vendored bundles, CRDs) next to each other in the tree do not
+    all land in the last worker's share."""
+    order = sorted(range(len(tasks)), key=lambda i: -_size(tasks[i][0]))
+    results: list[FileResult | None] = [None] * len(tasks)
+    chunk = max(1, min(16, len(tasks) // (jobs * 32)))
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        done = pool.map(parse_file, [tasks[i] for i in order], chunksize=chunk)
+        for index, result in zip(order, done, strict=True):
+            results[index] = result
+    return [r for r in results if r is not None]
+
+
+def _size(file: SourceFile) -> int:
+    try:
+        return file.path.stat().st_size
+    except OSError:
+        return 0
+
+
 def parse_file(task: ParseTask) -> FileResult:
     """Read and parse one file (runs in worker processes with --jobs): once, for its
     handler and for every content scanner."""
-    file, namespace, max_bytes, through_render = task
+    file, namespace, max_bytes, through_render, cache = task
     context = FileContext(file.display, file.path, namespace)
     handler = STRUCTURED if file.display == STDIN_DISPLAY else handler_for(file.path.name)
     if through_render:  # its objects were judged in the render; secrets are still looked for
@@ -127,13 +151,28 @@ def parse_file(task: ParseTask) -> FileResult:
         if handler is None:
             return FileResult(skipped=f"other file not read ({problem.reason})")
         return FileResult(errors=[(problem.line, problem.reason)])
+    if cache is None:
+        return _parse_data(handler, data, context, through_render)
+    identity = (file.display, os.fspath(file.path), namespace, max_bytes, through_render)
+    key = cache.key(identity, data)
+    result = cache.load(key)
+    if result is None:
+        result = _parse_data(handler, data, context, through_render)
+        cache.store(key, result)
+    return result
+
+
+def _parse_data(
+    handler: FileHandler | None, data: bytes, context: FileContext, through_render: bool
+) -> FileResult:
+    """Parse one file's bytes with its handler and every content scanner."""
     result = _parse_content(handler, data, context)
     for scanner in CONTENT_SCANNERS:
         result.merge(scanner.scan(data, context))
     if through_render and not result.claimed:
         result.skipped = JUDGED_THROUGH_RENDER
     if result.resources and MARKER_BYTES in data:  # decode again only when comments exist
-        attach_inline_directives(data.decode("utf-8", "replace"), result.resources, file.display)
+        attach_inline_directives(data.decode("utf-8", "replace"), result.resources, context.display)
     return result
 
 
@@ -187,4 +226,12 @@ def _collect(file: SourceFile, result: FileResult, inputs: InputSet) -> None:
 
 
 def default_jobs() -> int:
-    return max(1, min(8, os.cpu_count() or 1))
+    """The cores this process may run on: its CPU affinity (a container's or `taskset`'s
+    limit), else the machine's count."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counter is not None:
+        return max(1, counter() or 1)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no CPU affinity on this platform
+        return max(1, os.cpu_count() or 1)

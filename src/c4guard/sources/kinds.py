@@ -33,7 +33,7 @@ INTERPRETERS: tuple[Interpreter, ...] = (
     compose.INTERPRETER,
     kubernetes.INTERPRETER,
     seccomp.INTERPRETER,
-    cloudformation.INTERPRETER,  # recognised, skipped as not yet supported
+    cloudformation.INTERPRETER,  # judged by the Terraform checks (views.cloudformation)
 )
 
 

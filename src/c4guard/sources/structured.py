@@ -20,6 +20,9 @@ Problem = tuple[int | None, str]
 STRUCTURED_SUFFIXES = (".yaml", ".yml", ".json")
 NOT_INFRASTRUCTURE = "YAML/JSON that is not infrastructure"
 UNRENDERED_TEMPLATE = "unrendered template"
+STDIN = "<stdin>"
+INVALID_JSON = "invalid JSON"
+JSON_START = re.compile(r"\s*[\[{]")
 # Helm/Jinja markers; `${{ … }}` is GitHub Actions expression syntax, not a template.
 TEMPLATE_MARKER = re.compile(r"(?<!\$)\{\{|\{%")
 
@@ -99,8 +102,13 @@ def _interpret(
 
 
 def _documents(text: str, display: str) -> tuple[list[Document], Problem | None]:
-    if display.lower().endswith(".json") and len(text) > MAX_LINED_JSON_CHARS:
-        return _json_documents(text, display)
+    if len(text) > MAX_LINED_JSON_CHARS:
+        if display.lower().endswith(".json"):
+            return _json_documents(text, display)
+        if display == STDIN and JSON_START.match(text):  # a cluster dump, say
+            dumped, problem = _json_documents(text, display)
+            if problem is None or not problem[1].startswith(INVALID_JSON):  # else YAML, maybe
+                return dumped, problem
     documents: list[Document] = []
     try:
         for document in load_documents(text, display):
@@ -128,7 +136,7 @@ def _json_documents(text: str, display: str) -> tuple[list[Document], Problem | 
     try:
         value = load_json(text, display)
     except json.JSONDecodeError as exc:
-        return [], (exc.lineno, f"invalid JSON: {exc.msg}")
+        return [], (exc.lineno, f"{INVALID_JSON}: {exc.msg}")
     except YAMLLimitError as exc:
         return [], (exc.line, str(exc))
     return [Document(value, 1, text.count("\n") + 1)], None

@@ -41,19 +41,31 @@ MIN_ALIAS_BYTES = 1024 * 1024
 
 
 class Mapping(dict):
-    """A YAML mapping that knows where it and each of its keys stand."""
+    """A YAML mapping that knows where it and each of its keys stand. Values without lines
+    (JSON read by the C parser) get their `key_lines` only when something writes them."""
 
-    __slots__ = ("key_lines", "line", "path")
+    __slots__ = ("_key_lines", "line", "path")
 
     def __init__(self, path: str | None = None, line: int | None = None) -> None:
         super().__init__()
         self.path = path
         self.line = line
-        self.key_lines: dict[Any, int] = {}
+        self._key_lines: dict[Any, int] | None = {} if line is not None else None
+
+    @property
+    def key_lines(self) -> dict[Any, int]:
+        if self._key_lines is None:
+            self._key_lines = {}
+        return self._key_lines
+
+    @key_lines.setter
+    def key_lines(self, lines: dict[Any, int]) -> None:
+        self._key_lines = lines
 
     def line_of(self, key: Any) -> int | None:
         """Line of `key` in this mapping, else the mapping's own line."""
-        return self.key_lines.get(key, self.line)
+        lines = self._key_lines
+        return lines.get(key, self.line) if lines else self.line
 
     def where(self, key: Any) -> tuple[str | None, int | None]:
         """(path, line) of `key`, else of the mapping itself."""
@@ -61,15 +73,26 @@ class Mapping(dict):
 
 
 class Sequence(list):
-    """A YAML sequence that knows where it and each of its items stand."""
+    """A YAML sequence that knows where it and each of its items stand (`item_lines` made
+    on first use for values without lines, as `Mapping.key_lines`)."""
 
-    __slots__ = ("item_lines", "line", "path")
+    __slots__ = ("_item_lines", "line", "path")
 
     def __init__(self, path: str | None = None, line: int | None = None) -> None:
         super().__init__()
         self.path = path
         self.line = line
-        self.item_lines: list[int] = []
+        self._item_lines: list[int] | None = [] if line is not None else None
+
+    @property
+    def item_lines(self) -> list[int]:
+        if self._item_lines is None:
+            self._item_lines = []
+        return self._item_lines
+
+    @item_lines.setter
+    def item_lines(self, lines: list[int]) -> None:
+        self._item_lines = lines
 
 
 class YAMLLimitError(InvalidInput, ValueError):
@@ -156,6 +179,19 @@ _STR_TAGS = {"tag:yaml.org,2002:str", "tag:yaml.org,2002:timestamp", "tag:yaml.o
 
 _SPECIAL_FIRST = frozenset("yYtToOnNfF~-+0123456789.")
 
+# CloudFormation's short-form intrinsics (`!Ref x`, `!If [c, a, b]`) become their long
+# form as data (`{"Ref": "x"}`, `{"Fn::If": [...]}`): nothing is evaluated here.
+_INTRINSIC_FUNCTIONS = (
+    *("And", "Base64", "Cidr", "Equals", "FindInMap", "GetAtt", "GetAZs", "If"),
+    *("ImportValue", "Join", "Length", "Not", "Or", "Select", "Split", "Sub"),
+    *("ToJsonString", "Transform"),
+)
+INTRINSIC_TAGS = {
+    "!Ref": "Ref",
+    "!Condition": "Condition",
+    **{f"!{name}": f"Fn::{name}" for name in _INTRINSIC_FUNCTIONS},
+}
+
 
 def _resolve_plain(text: str) -> Any:
     """Resolve a plain scalar the way YAML 1.1 (and so kubectl) does."""
@@ -198,8 +234,17 @@ def _scalar_value(event: ev.ScalarEvent) -> Any:
 _NO_KEY = object()
 _MERGE = object()
 # A frame of the builder's stack: [container, is_sequence, anchor, (nodes, bytes) at start,
-# pending_key, merges]
-_CONTAINER, _IS_SEQ, _ANCHOR, _STARTED, _KEY, _MERGES = range(6)
+# pending_key, merges, intrinsic tag]
+_CONTAINER, _IS_SEQ, _ANCHOR, _STARTED, _KEY, _MERGES, _TAG = range(7)
+
+
+def _intrinsic(tag: str, value: Any, path: str | None, line: int | None) -> Mapping:
+    """The long form of a short-form intrinsic: a one-key mapping on the tag's line."""
+    wrapped = Mapping(path, line)
+    name = INTRINSIC_TAGS[tag]
+    wrapped[name] = value
+    wrapped.key_lines[name] = line or 0
+    return wrapped
 
 
 class _Builder:
@@ -229,6 +274,8 @@ class _Builder:
                 self._key(frame, event, line)  # keys are kept as written, never resolved
                 return
         value = _scalar_value(event)
+        if event.tag in INTRINSIC_TAGS:
+            value = _intrinsic(event.tag, value, self.path, line)
         if event.anchor:
             self.anchors[event.anchor] = (value, 1, len(event.value) + 1)
         self._place(value, line, event)
@@ -252,17 +299,19 @@ class _Builder:
         if event.anchor:
             self.open_anchors.add(event.anchor)
         started = (self.nodes, self.bytes)
-        self.stack.append([container, sequence, event.anchor, started, _NO_KEY, None])
+        tag = event.tag if event.tag in INTRINSIC_TAGS else None
+        self.stack.append([container, sequence, event.anchor, started, _NO_KEY, None, tag])
 
     def close(self) -> None:
-        container, _seq, anchor, started, _key, merges = self.stack.pop()
+        container, _seq, anchor, started, _key, merges, tag = self.stack.pop()
         if merges:
             _apply_merges(container, merges)
+        value = _intrinsic(tag, container, self.path, container.line) if tag else container
         if anchor:
             self.open_anchors.discard(anchor)
             nodes, size = self.nodes - started[0] + 1, self.bytes - started[1] + 1
-            self.anchors[anchor] = (container, nodes, size)
-        self._place(container, container.line, None)
+            self.anchors[anchor] = (value, nodes, size)
+        self._place(value, container.line, None)
 
     def alias(self, event: ev.AliasEvent) -> None:
         line = event.start_mark.line + 1

@@ -32,6 +32,32 @@ BUILD_CHECKS = "https://docs.docker.com/reference/build-checks/"
 
 ROOT_USERS = frozenset({"root", "0"})
 
+# Image repositories whose images run as a non-root user by default, and who that is.
+# Jupyter Docker Stacks end with `USER ${NB_UID}` (jovyan, uid 1000).
+NONROOT_REPOSITORIES = (
+    ("jupyter/", "jovyan (uid 1000) of Jupyter Docker Stacks"),
+    ("quay.io/jupyter/", "jovyan (uid 1000) of Jupyter Docker Stacks"),
+)
+
+
+def nonroot_user(image: str) -> str | None:
+    """The non-root user an image runs as by default when that is well known (a `nonroot`
+    tag or name, Jupyter Docker Stacks), else None."""
+    if "nonroot" in image.rsplit("/", 1)[-1].lower():
+        return "its non-root user"
+    for prefix, user in NONROOT_REPOSITORIES:
+        if image.lower().startswith(prefix):
+            return user
+    return None
+
+
+def runs_nothing(stage: Stage) -> bool:
+    """A `FROM scratch` stage with no ENTRYPOINT or CMD: a data-only image (an operator
+    bundle, an artifact carrier) with no program of its own to run."""
+    return (stage.image or stage.base).lower() == "scratch" and not any(
+        stage.of("ENTRYPOINT", "CMD")
+    )
+
 
 @dataclass(frozen=True, slots=True)
 class StageView:

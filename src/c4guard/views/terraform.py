@@ -19,6 +19,7 @@ from c4guard.sources.terraform.environments import environment_name, workspace_o
 from c4guard.sources.terraform.modules import FROM_PLAN
 from c4guard.sources.terraform.values import Reference, Unknown, is_known, references_in
 from c4guard.sources.yamlload import Mapping
+from c4guard.views.cloudformation import Translated, source_path, translated
 from c4guard.workloads.views import Setting
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ class TfResource:
     resource: Resource
     environment: str | None = None
     classes: frozenset[str] = frozenset()
+    equivalent: Translated | None = None  # a CloudFormation resource, in Terraform's terms
 
     @property
     def ref(self) -> ResourceRef:
@@ -65,13 +67,33 @@ class TfResource:
 
     @property
     def kind(self) -> str:
-        return self.resource.kind
+        """The Terraform resource type (a CloudFormation resource's equivalent type)."""
+        return self.equivalent.kind if self.equivalent else self.resource.kind
+
+    @property
+    def scope(self) -> tuple[str | None, str | None]:
+        """Where its references resolve: a Terraform module, or one CloudFormation template."""
+        if self.equivalent:
+            return ("cloudformation", self.resource.location.path)
+        return ("terraform", self.resource.namespace)
 
     @property
     def notes(self) -> tuple[str, ...]:
-        """Shown after every finding's message: where a module's resource was called."""
+        """Shown after every finding's message: where a module's resource was called, or
+        what a CloudFormation resource's existence assumes (a condition, a CDK construct)."""
+        if self.equivalent:
+            return self.equivalent.body.notes
         called = getattr(self.resource.body, "called_from", ())
         return (f"created by {' -> '.join(called)}",) if called else ()
+
+    def notes_for(self, setting: str | None) -> tuple[str, ...]:
+        """The notes, and for a CloudFormation setting the parameter defaults its property
+        took (`setting` in the template's names: its first part is the property)."""
+        if not (self.equivalent and setting):
+            return self.notes
+        prop = setting.split(".", 1)[0]
+        defaults = getattr(self.resource.body, "defaults", {}).get(prop, ())
+        return (*self.notes, *self.equivalent.body.property_notes.get(prop, ()), *defaults)
 
     @property
     def from_plan(self) -> bool:
@@ -80,7 +102,11 @@ class TfResource:
 
     @property
     def body(self) -> Mapping:
-        return self.resource.body
+        return self.equivalent.body if self.equivalent else self.resource.body
+
+    @property
+    def source(self) -> str:
+        return "cloudformation" if self.equivalent else "terraform"
 
     @property
     def tags(self) -> dict[str, Any]:
@@ -105,10 +131,16 @@ class TfResource:
         """The value at `keys`, where it is written (or the innermost block that should hold
         it), and the provider's `default` when it is absent."""
         value, location, found = dig(self.body, keys)
-        path = ".".join(str(k) for k in keys)
+        path = self.setting_path(keys)
         if found:
-            return Setting(value, location or self.resource.location, path, "terraform")
+            return Setting(value, location or self.resource.location, path, self.source)
         return Setting(default, location or self.resource.location, path, None)
+
+    def setting_path(self, keys: tuple[str | int, ...]) -> str:
+        """How the resource's own language names the setting at `keys`."""
+        if self.equivalent:
+            return source_path(self.body, keys)
+        return ".".join(str(k) for k in keys)
 
 
 def dig(body: Any, keys: Iterable[str | int]) -> tuple[Any, Location | None, bool]:
@@ -170,15 +202,17 @@ class TerraformIndex:
         self.inventory = inv
         resources = [r for r in inv.resources if r.origin == ORIGIN]
         self.all = [TfResource(r) for r in [*resources, *_inline_node_pools(resources)]]
+        self.all += [TfResource(t.resource, equivalent=t) for t in translated(inv.resources)]
         self.by_kind: dict[str, list[TfResource]] = defaultdict(list)
-        self.by_address: dict[tuple[str | None, str], TfResource] = {}
+        self.by_address: dict[tuple[Any, str], TfResource] = {}
         for item in self.all:
             self.by_kind[item.kind].append(item)
-            self.by_address[(item.resource.namespace, item.address)] = item
+            if item.equivalent is None:
+                self.by_address[(item.scope, item.address)] = item
+            else:  # a CloudFormation name is its resource, not what it writes inline
+                self.by_address.setdefault((item.scope, item.address), item)
         for item in self.all:  # `aws_x.y` also names the first instance of a counted one
-            self.by_address.setdefault(
-                (item.resource.namespace, _instance_free(item.address)), item
-            )
+            self.by_address.setdefault((item.scope, _instance_free(item.address)), item)
         for item in self.all:
             item.environment = self._environment(item)
             item.classes = self._classes(item)
@@ -189,14 +223,14 @@ class TerraformIndex:
     def resolve(self, value: Any, near: TfResource, *kinds: str) -> TfResource | None:
         """The resource `value` points at: a reference, or a known id/name/ARN."""
         for ref in references_in(value):
-            found = self.by_address.get(
-                (near.resource.namespace, ref.address)
-            ) or self.by_address.get((near.resource.namespace, _instance_free(ref.address)))
+            found = self.by_address.get((near.scope, ref.address)) or self.by_address.get(
+                (near.scope, _instance_free(ref.address))
+            )
             if found and (not kinds or found.kind in kinds):
                 return found
         if isinstance(value, str) and value:
             for candidate in self.kinds(*kinds) if kinds else self.all:
-                if candidate.resource.namespace == near.resource.namespace and any(
+                if candidate.scope == near.scope and any(
                     candidate.get(key) == value for key in _ID_ATTRIBUTES
                 ):
                     return candidate

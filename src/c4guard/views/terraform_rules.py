@@ -40,10 +40,13 @@ class NetRule:
     peers: tuple[Any, ...]  # CIDRs / prefixes on the far side
     all_protocols: bool | None
     ports: tuple[tuple[int, int], ...] | None  # None: every port
+    # False when the protocol or ports are not known before apply (a variable without a
+    # value) or are not valid (`protocol = ""`): `ports` is then a guess of every port.
+    ports_known: bool = True
 
     @property
     def setting(self) -> Setting:
-        return Setting(list(self.peers), self.location, self.path, "terraform")
+        return Setting(list(self.peers), self.location, self.path, self.owner.source)
 
     def world(self) -> bool | None:
         """True when the far side is anyone; None when it is unknown."""
@@ -139,7 +142,7 @@ def _aws_rule(
     high: Any,
 ) -> NetRule:
     location = owner.locate(*keys)
-    path = ".".join(str(k) for k in keys)
+    path = owner.setting_path(keys)
     return NetRule(
         owner,
         group,
@@ -150,7 +153,14 @@ def _aws_rule(
         peers,
         _is_all_protocols(protocol),
         _port_range(low, high, protocol),
+        _ports_known(protocol, low, high),
     )
+
+
+def _ports_known(protocol: Any, low: Any, high: Any) -> bool:
+    """AWS protocol and ports are known values, and the protocol is not empty."""
+    known = all(is_known(v) for v in (protocol, low, high))
+    return known and str(protocol).strip() != ""
 
 
 def gcp_rules(index: TerraformIndex) -> Iterator[NetRule]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from c4guard.model import Resource
 from c4guard.workloads.argo import workflow_templates
-from c4guard.workloads.kinds import EXTRACTORS
+from c4guard.workloads.kinds import EXTRACTORS, embedded_templates
 from c4guard.workloads.kserve import inference_service_templates
 from c4guard.workloads.llmisvc import llm_config_templates, llm_service_templates
 from c4guard.workloads.runtimes import RUNTIME_KINDS, RuntimeIndex
@@ -55,6 +55,8 @@ def build_workloads(resources: list[Resource]) -> list[Workload]:
             deferred.append(resource)
         elif key in EXTRACTORS:
             workloads.append(_workload(resource, EXTRACTORS[key](resource)))
+        elif templates := embedded_templates(resource):
+            workloads.append(_workload(resource, templates))
     for runtime in deferred:
         if id(runtime) not in runtimes.used:
             extract = EXTRACTORS[(runtime.api_group, runtime.kind)]

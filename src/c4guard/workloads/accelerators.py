@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import Any
 
 from c4guard.model import Location
@@ -29,6 +30,7 @@ MIG_PREFIX = "nvidia.com/mig-"
 SHARED_GPU = "nvidia.com/gpu.shared"
 
 
+@lru_cache(maxsize=1024)  # a cluster names a handful of resources, a million times over
 def is_accelerator(name: str) -> bool:
     return any(fnmatchcase(name, pattern) for pattern in ACCELERATOR_RESOURCES)
 

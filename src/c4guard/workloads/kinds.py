@@ -162,6 +162,61 @@ def _kueue_workload(resource: Resource) -> list[PodTemplate]:
     return found
 
 
+def _volcano_job(resource: Resource) -> list[PodTemplate]:
+    """Volcano `Job`: one pod template per task."""
+    found: list[PodTemplate] = []
+    for index, task in enumerate(spec_of(resource).get("tasks") or []):
+        if isinstance(task, Mapping):
+            name = str(task.get("name") or index)
+            found += template_at(task.get("template"), name, f"spec.tasks[{name}].template")
+    return found
+
+
+def _scaled_job(resource: Resource) -> list[PodTemplate]:
+    """KEDA `ScaledJob`: the Job spec it creates, under `jobTargetRef`."""
+    target = mapping(spec_of(resource).get("jobTargetRef")) or EMPTY
+    return template_at(target.get("template"), "", "spec.jobTargetRef.template")
+
+
+def embedded_templates(resource: Resource) -> list[PodTemplate]:
+    """An object of a kind c4guard does not know that embeds a pod template where
+    controllers conventionally keep one: `spec.template`, `spec.jobTemplate.spec.template`,
+    `spec.<field>.template` or `spec.<field>[].template`, with containers that name images.
+    Each template says how it was recognised."""
+    spec = spec_of(resource)
+    job = mapping(spec.get("jobTemplate")) or EMPTY
+    candidates = [
+        (spec.get("template"), "", "spec.template"),
+        ((mapping(job.get("spec")) or EMPTY).get("template"), "", "spec.jobTemplate.spec.template"),
+    ]
+    for key, value in spec.items():
+        if key in ("template", "jobTemplate"):
+            continue
+        items = value if isinstance(value, Sequence) else [value]
+        for index, item in enumerate(items):
+            if isinstance(item, Mapping):
+                where = f"spec.{key}[{index}]" if isinstance(value, Sequence) else f"spec.{key}"
+                role = str(item.get("name") or key) if isinstance(value, Sequence) else str(key)
+                candidates.append((item.get("template"), role, f"{where}.template"))
+    found = []
+    for template, role, path in candidates:
+        for pod in template_at(template, role, path):
+            if _runs_images(pod.spec):
+                note = (
+                    f"{resource.kind} ({resource.api_group or 'core'}) is judged as a workload: "
+                    f"it embeds a pod template at {path}"
+                )
+                found.append(PodTemplate(pod.role, pod.spec, pod.metadata, pod.path, (note,)))
+    return found
+
+
+def _runs_images(pod_spec: Mapping) -> bool:
+    containers = pod_spec.get("containers")
+    return isinstance(containers, Sequence) and any(
+        isinstance(c, Mapping) and isinstance(c.get("image"), str) for c in containers
+    )
+
+
 def _training_runtime(resource: Resource) -> list[PodTemplate]:
     template = mapping(spec_of(resource).get("template")) or EMPTY
     return jobset_templates(template.get("spec"), "spec.template.spec")
@@ -197,4 +252,7 @@ EXTRACTORS: dict[tuple[str, str], Extractor] = {
     ("kubeflow.org", "Notebook"): _templated,
     ("machinelearning.seldon.io", "SeldonDeployment"): _seldon_deployment,
     ("kueue.x-k8s.io", "Workload"): _kueue_workload,
+    ("batch.volcano.sh", "Job"): _volcano_job,
+    ("argoproj.io", "Rollout"): _templated,
+    ("keda.sh", "ScaledJob"): _scaled_job,
 }

@@ -1,6 +1,7 @@
 """KServe LLMInferenceService: the decode, worker, prefill and scheduler pods, with the
 LLMInferenceServiceConfigs named in `baseRefs` laid under the service's own spec in order,
-as the controller merges them."""
+as the controller merges them, and under those the controller's well-known presets
+(`kserve-config-llm-template` and its kin) that it always applies first."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from c4guard.sources.merge import overlay
 from c4guard.sources.yamlload import Mapping
 from c4guard.workloads.kinds import mapping, spec_of
 from c4guard.workloads.runtimes import SERVING_GROUP, RuntimeIndex
-from c4guard.workloads.views import EMPTY, PodTemplate
+from c4guard.workloads.views import EMPTY, PodTemplate, mapping_at
 
 CONFIG_KIND = "LLMInferenceServiceConfig"
+PRESET = "kserve-config-llm-"
 # (role, path of a pod spec inside the LLMInferenceService spec)
 POD_SPECS = (
     ("decode", ("template",)),
@@ -36,7 +38,29 @@ def llm_service_templates(resource: Resource, runtimes: RuntimeIndex) -> list[Po
             )
         else:
             spec = overlay(spec_of(config), spec)
+    for name in reversed(well_known_presets(spec)):
+        preset = runtimes.preset(SERVING_GROUP, CONFIG_KIND, name)
+        if preset is not None:
+            spec = overlay(spec_of(preset), spec)
     return pod_specs(spec, tuple(notes))
+
+
+def well_known_presets(spec: Any) -> list[str]:
+    """The presets KServe's controller lays under every service before its `baseRefs`
+    (pkg/controller/llmisvc, config_merge.go), in the order it applies them."""
+    router = mapping_at(spec, "router")
+    names = []
+    scheduler = mapping(router.get("scheduler"))
+    if scheduler is not None and not mapping_at(scheduler, "pool").get("ref"):
+        names.append(PRESET + "scheduler")
+    route = mapping(router.get("route"))
+    if route is not None and not mapping_at(route, "http").get("refs"):
+        names.append(PRESET + "router-route")
+    worker = spec.get("worker") is not None
+    if spec.get("prefill") is not None:
+        mode = "-worker-data-parallel" if worker else "-template"
+        return [*names, PRESET + "prefill" + mode, PRESET + "decode" + mode]
+    return [*names, PRESET + ("worker-data-parallel" if worker else "template")]
 
 
 def llm_config_templates(resource: Resource) -> list[PodTemplate]:

@@ -54,6 +54,12 @@ class RuntimeIndex:
             found = candidates[0] if candidates else None
         return self._use(found)
 
+    def preset(self, group: str, kind: str, name: str) -> Resource | None:
+        """A controller's well-known config by name, from any namespace. It is not marked
+        used: it is installed with the controller and judged on its own as well."""
+        candidates = self._by_name.get((group, kind, name)) or []
+        return candidates[0] if candidates else None
+
     def serving_runtime(self, namespace: str | None, name: str) -> Resource | None:
         """A named runtime: the namespace's ServingRuntime, else the ClusterServingRuntime."""
         found = self._by_key.get((SERVING_GROUP, "ServingRuntime", namespace, name))

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from c4guard.checks.registry import Outcome, check, expect, failed, other_than, passed, verdict
 from c4guard.views.blocks import BlockSubject, key_line
 from c4guard.views.compose import SPEC, Mount, ServiceView, services, strings
-from c4guard.views.docker import ROOT_USERS, final_stages
+from c4guard.views.docker import ROOT_USERS, final_stages, nonroot_user
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory
@@ -151,9 +151,12 @@ def _user_outcome(view: ServiceView, dockerfile_users: dict[str, str | None]) ->
             setting=subject.setting("build"),
         )
     image = view.spec.get("image")
-    if isinstance(image, str) and "nonroot" in image.rsplit("/", 1)[-1].lower():
+    user = nonroot_user(image) if isinstance(image, str) else None
+    if user is not None:
         return passed(
-            subject, f"runs as the non-root user of image {image}", setting=subject.setting("image")
+            subject,
+            f"runs as {user}, the default of image {image}",
+            setting=subject.setting("image"),
         )
     return failed(
         subject, "sets no user: the image's USER decides, root for most images", setting=setting

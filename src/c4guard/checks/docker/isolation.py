@@ -12,6 +12,8 @@ from c4guard.views.docker import (
     StageView,
     final_stages,
     instruction_setting,
+    nonroot_user,
+    runs_nothing,
 )
 
 if TYPE_CHECKING:
@@ -29,9 +31,10 @@ if TYPE_CHECKING:
 )
 def final_stage_user(inv: Inventory) -> Iterator[Outcome]:
     """Only the final stage's effective USER decides who the container runs as; a builder
-    stage may run as root."""
+    stage may run as root. A data-only `FROM scratch` image runs nothing and is not judged."""
     for view in final_stages(inv):
-        yield _user_outcome(view)
+        if not runs_nothing(view.stage):
+            yield _user_outcome(view)
 
 
 def _user_outcome(view: StageView) -> Outcome:
@@ -39,8 +42,9 @@ def _user_outcome(view: StageView) -> Outcome:
     value, instruction, origin = view.dockerfile.effective_user(view.stage)
     if instruction is None:
         base = origin.image or origin.base
-        if "nonroot" in base.rsplit("/", 1)[-1].lower():
-            return passed(subject, f"runs as the non-root user of its base image {base}")
+        user = nonroot_user(base)
+        if user is not None:
+            return passed(subject, f"runs as {user}, the default of its base image {base}")
         return failed(
             subject,
             f"sets no USER: it runs as the user of base image {base}, root for most images",

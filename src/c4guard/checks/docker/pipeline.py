@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from c4guard.checks.registry import Outcome, check, failed, passed, unknown, verdict
+from c4guard.pipelines import ci_model
 from c4guard.shellscan import pipes_download_to_shell, safe_url
 from c4guard.sources.dockerfile import (
     SCRATCH,
@@ -45,15 +46,64 @@ _GIT_COMMIT = re.compile(r"#[0-9a-f]{40}$")
 def base_image_digest(inv: Inventory) -> Iterator[Outcome]:
     """A tag can be moved to other content at any time; only a digest makes the base image,
     and so the build, reproducible."""
+    contexts = build_contexts(inv)
     for view in stages(inv):
         subject = view.subject()
         stage = view.stage
         if stage.parent is None and stage.image != SCRATCH:
-            yield _pin_outcome(subject, stage.instructions[0], stage.image, stage.base)
+            yield _base_outcome(subject, stage.instructions[0], stage.image, stage.base, contexts)
         for instruction in stage.of("COPY"):
             source = instruction.flag("from")
             if source and _is_image_reference(view.dockerfile, source):
-                yield _pin_outcome(subject, instruction, source, source)
+                yield _base_outcome(subject, instruction, source, source, contexts)
+
+
+# `--build-context name=value` on a build command line (docker buildx build, bake --set).
+BUILD_CONTEXT = re.compile(r"--build-context[= ]+([A-Za-z0-9][\w.-]*)=(\S+)")
+IMAGE_CONTEXT = "docker-image://"
+
+
+def build_contexts(inv: Inventory) -> dict[str, tuple[str, str]]:
+    """Named build contexts the inputs' CI gives builds: `--build-context name=value` in a
+    script and the `build-contexts` input of docker/build-push-action, as
+    name -> (value, where it is given). BuildKit resolves `FROM name`/`COPY --from=name` to
+    such a context before any image."""
+    found: dict[str, tuple[str, str]] = {}
+    for pipeline in ci_model(inv).pipelines:
+        for run in pipeline.runs:
+            for step in run.steps:
+                listed = str(step.inputs.get("build-contexts") or "").splitlines()
+                pairs = [(m[1], m[2]) for m in BUILD_CONTEXT.finditer(step.run)]
+                pairs += [_split(line) for line in listed if "=" in line]
+                for name, value in pairs:
+                    found.setdefault(name.strip().lower(), (value.strip(), str(step.location)))
+    return found
+
+
+def _split(line: str) -> tuple[str, str]:
+    name, _, value = line.strip().partition("=")
+    return name, value
+
+
+def _base_outcome(
+    subject: BlockSubject,
+    instruction: Instruction,
+    image: str | None,
+    written: str,
+    contexts: dict[str, tuple[str, str]],
+) -> Outcome:
+    """A base image's pin, or what the named build context of that name holds."""
+    context = contexts.get(image.lower()) if image else None
+    if context is None:
+        return _pin_outcome(subject, instruction, image, written)
+    value, where = context
+    if value.startswith(IMAGE_CONTEXT):
+        return _pin_outcome(subject, instruction, value[len(IMAGE_CONTEXT) :], written)
+    return passed(
+        subject,
+        f"uses the named build context {image} ({value}, given at {where}), not an image",
+        setting=instruction_setting(subject, instruction, written),
+    )
 
 
 def _is_image_reference(dockerfile: Dockerfile, name: str) -> bool:

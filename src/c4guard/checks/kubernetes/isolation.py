@@ -528,7 +528,33 @@ def _host_path_outcome(c: ContainerView, mount: dict[str, Any], host: str) -> Ou
             c, f"mounts host path {host} read-only at {target}", setting=setting, evidence=evidence
         )
     return failed(
-        c, f"mounts host path {host} writable at {target}", setting=setting, evidence=evidence
+        c,
+        f"mounts host path {host} writable at {target}",
+        setting=setting,
+        evidence=evidence,
+        fix=_node_agent_fix(host),
+    )
+
+
+# Host directories where the kubelet expects a node agent to create its socket: a device
+# plugin or a CSI/DRA driver cannot work with them mounted read-only.
+KUBELET_PLUGIN_DIRS = (
+    "/var/lib/kubelet/device-plugins",
+    "/var/lib/kubelet/plugins_registry",
+    "/var/lib/kubelet/plugins",
+)
+
+
+def _node_agent_fix(host: str) -> str | None:
+    """The remediation for a host path a node agent must write (None: the check's own)."""
+    path = host.rstrip("/")
+    if not any(path == d or path.startswith(d + "/") for d in KUBELET_PLUGIN_DIRS):
+        return None
+    return (
+        f"{host} is where the kubelet expects this plugin to create its socket, so it must "
+        "stay writable: mount only that directory (not its parents), keep every other "
+        "hostPath read-only, and run the plugin in a namespace of its own where admission "
+        "lets only the platform team create pods."
     )
 
 

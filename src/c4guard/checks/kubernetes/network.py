@@ -31,7 +31,7 @@ from c4guard.kube.objects import ObjectView, metadata_map, pod_labels
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory, NamespaceView
-    from c4guard.workloads import PodView, Workload
+    from c4guard.workloads import ContainerView, PodView, Workload
 
 NETPOL = "https://kubernetes.io/docs/concepts/services-networking/network-policies/"
 ISTIO_PA = "https://istio.io/latest/docs/reference/config/security/peer_authentication/"
@@ -309,6 +309,9 @@ def _hubble(inv: Inventory) -> ObjectView | None:
 # ---------------------------------------------------------------------------- 4.3.4
 
 
+RAY_TLS_FILES = ("RAY_TLS_SERVER_CERT", "RAY_TLS_SERVER_KEY", "RAY_TLS_CA_CERT")
+
+
 @check(
     "K8S-MTLS",
     requirement="4.3.4",
@@ -330,6 +333,12 @@ def strict_mtls(inv: Inventory) -> Iterator[Outcome]:
 
 def _mtls(inv: Inventory, pod: PodView) -> Outcome:
     member = membership(inv, pod)
+    if member.mesh is None and _ray_tls(pod):
+        return passed(
+            pod,
+            "uses Ray's own mutual TLS for Ray's internal traffic (RAY_USE_TLS with "
+            "CA, certificate and key in every container)",
+        )
     if member.mesh is None:
         cilium = _cilium_mutual_auth(inv, pod)
         return verdict(
@@ -364,6 +373,23 @@ def _mtls(inv: Inventory, pod: PodView) -> Outcome:
             setting=auth.ports[port][1].setting(),
         )
     return passed(pod, f"{member.reason} and requires mTLS ({auth.chain})", setting=setting)
+
+
+def _ray_tls(pod: PodView) -> bool:
+    """Ray's TLS: with `RAY_USE_TLS` on, every Ray process presents the certificate and key
+    and verifies its peer against the CA (RAY_TLS_*), i.e. mutual TLS on Ray's gRPC."""
+    containers = [c for c in pod.containers if c.group == "containers"]
+    return bool(containers) and all(_sets_ray_tls(c) for c in containers)
+
+
+def _sets_ray_tls(container: ContainerView) -> bool:
+    env = {
+        item.get("name"): item
+        for item in container.spec.get("env") or []
+        if isinstance(item, Mapping) and isinstance(item.get("name"), str)
+    }
+    use = env.get("RAY_USE_TLS", {}).get("value")
+    return str(use).lower() in ("1", "true") and all(name in env for name in RAY_TLS_FILES)
 
 
 def _cilium_mutual_auth(inv: Inventory, pod: PodView) -> str | None:

@@ -14,6 +14,7 @@ from c4guard.kube.mesh import mesh_config
 from c4guard.kube.objects import ObjectView, container_setting, metadata_map, pod_labels
 from c4guard.model import NotApplicable
 from c4guard.workloads.accelerators import accelerator_requests
+from c4guard.workloads.views import mapping_at
 
 if TYPE_CHECKING:
     from c4guard.inventory import Inventory, NamespaceView
@@ -304,25 +305,42 @@ def _exposure(inv: Inventory, workload: Workload) -> str | None:
                 f"{workload.resource.kind} routes are external unless labelled "
                 f"{SELF_EXPOSED[key]}: cluster-local"
             )
-    for service in _services_for(inv, workload):
-        kind = ObjectView(service).get("spec", "type")
+    services = [
+        (s.name, ObjectView(s).get("spec", "type"), "Service") for s in _services_for(inv, workload)
+    ]
+    services += [(name, kind, "KubeRay's Service") for name, kind in _kuberay_services(workload)]
+    for name, kind, what in services:
         if kind in ("LoadBalancer", "NodePort"):
-            return f"Service {service.name} of type {kind}"
-        for route in _routes_to(inv, service):
-            return f"{route.kind} {route.name} routes to Service {service.name}"
+            return f"{what} {name} of type {kind}"
+        for route in _routes_to(inv, workload.namespace, name):
+            return f"{route.kind} {route.name} routes to {what} {name}"
     return None
 
 
-def _routes_to(inv: Inventory, service: Resource) -> Iterator[Resource]:
+def _kuberay_services(workload: Workload) -> list[tuple[str, Any]]:
+    """The Services KubeRay creates for a RayCluster or RayService, which no manifest
+    shows: `<name>-head-svc` (typed by `headGroupSpec.serviceType`) and, for a RayService,
+    `<name>-serve-svc` (or `serveService` as written), as (name, type)."""
+    resource = workload.resource
+    if resource.api_group != "ray.io" or resource.kind not in ("RayCluster", "RayService"):
+        return []
+    spec = mapping_at(resource.body, "spec")
+    cluster = mapping_at(spec, "rayClusterConfig") if resource.kind == "RayService" else spec
+    head = mapping_at(cluster, "headGroupSpec")
+    found = [(f"{resource.name}-head-svc", head.get("serviceType"))]
+    if resource.kind == "RayService":
+        serve = mapping_at(spec, "serveService")
+        name = mapping_at(serve, "metadata").get("name") or f"{resource.name}-serve-svc"
+        found.append((str(name), mapping_at(serve, "spec").get("type")))
+    return found
+
+
+def _routes_to(inv: Inventory, namespace: str | None, service: str) -> Iterator[Resource]:
     for ingress in inv.kind("Ingress", group="networking.k8s.io"):
-        if ingress.namespace == service.namespace and service.name in _backend_names(
-            ingress.body.get("spec")
-        ):
+        if ingress.namespace == namespace and service in _backend_names(ingress.body.get("spec")):
             yield ingress
     for route in inv.kind("HTTPRoute", group="gateway.networking.k8s.io"):
-        if route.namespace == service.namespace and service.name in _backend_names(
-            route.body.get("spec")
-        ):
+        if route.namespace == namespace and service in _backend_names(route.body.get("spec")):
             yield route
 
 
@@ -351,8 +369,10 @@ def _backend_names(spec: Any) -> set[str]:
 
 
 def _protections(inv: Inventory, workload: Workload) -> Iterator[str]:
-    for service in _services_for(inv, workload):
-        for route in _routes_to(inv, service):
+    names = [s.name for s in _services_for(inv, workload)]
+    names += [name for name, _kind in _kuberay_services(workload)]
+    for name in names:
+        for route in _routes_to(inv, workload.namespace, name):
             annotations = metadata_map(route, "annotations")
             limit = next((a for a in RATE_LIMIT_ANNOTATIONS if a in annotations), None)
             if limit or "konghq.com/plugins" in annotations:

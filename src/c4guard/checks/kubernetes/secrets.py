@@ -41,6 +41,11 @@ WEAK_VAULT_AUTH = {
     "ldap": "LDAP username and password",
 }
 STRONG_ENCRYPTION = ("kms", "aesgcm", "aescbc", "secretbox")
+# Secret keys that say who or where, not a credential: a Secret whose only values are under
+# these keys (e.g. `username: root` with an empty password) holds no secret of its own.
+IDENTIFIER_KEYS = frozenset(
+    {"user", "username", "host", "hostname", "port", "database", "dbname", "region", "namespace"}
+)
 
 
 # ---------------------------------------------------------------------------- 4.4.1
@@ -61,12 +66,7 @@ def no_literal_secrets(inv: Inventory) -> Iterator[Outcome]:
     repository and everywhere the manifest is copied."""
     for resource in inv.kind("Secret"):
         view = ObjectView(resource)
-        keys = [
-            f"{field}.{k}"
-            for field in ("data", "stringData")
-            for k, v in (view.get(field) or {}).items()
-            if v not in (None, "")
-        ]
+        keys = _valued_keys(resource)
         if _has_data(resource):
             first = "data" if view.get("data") else "stringData"
             yield failed(
@@ -77,7 +77,7 @@ def no_literal_secrets(inv: Inventory) -> Iterator[Outcome]:
                 evidence={"keys": keys},
             )
         else:
-            yield passed(view, "holds no literal data")
+            yield passed(view, _no_data_message(keys))
 
 
 @check(
@@ -116,7 +116,7 @@ def secrets_manager(inv: Inventory) -> Iterator[Outcome]:
                         f"reads Secret {name}, delivered by {managed[key]}",
                         setting=setting,
                     )
-                elif literal is not None and _has_data(literal):
+                elif literal is not None and _valued_keys(literal):
                     yield failed(
                         container,
                         f"reads Secret {name}, which no secrets manager "
@@ -462,12 +462,28 @@ def _secret_refs(container: ContainerView) -> Iterator[tuple[tuple[Any, ...], st
             yield ("volumeMounts", index), str(volumes[mount.get("name")])
 
 
-def _has_data(resource: Any) -> bool:
-    return any(
-        v not in (None, "")
+def _valued_keys(resource: Any) -> list[str]:
+    """`data.<key>`/`stringData.<key>` of a Secret's non-empty values."""
+    view = ObjectView(resource)
+    return [
+        f"{field}.{k}"
         for field in ("data", "stringData")
-        for v in (ObjectView(resource).get(field) or {}).values()
+        for k, v in (view.get(field) or {}).items()
+        if v not in (None, "")
+    ]
+
+
+def _has_data(resource: Any) -> bool:
+    """Whether a Secret holds a value under a key that is not an identifier (IDENTIFIER_KEYS)."""
+    return any(
+        key.split(".", 1)[1].lower() not in IDENTIFIER_KEYS for key in _valued_keys(resource)
     )
+
+
+def _no_data_message(keys: list[str]) -> str:
+    if not keys:
+        return "holds no literal data"
+    return f"holds only identifiers ({', '.join(keys[:5])}), no secret value"
 
 
 def _secret_volumes(pod_spec: Mapping[str, Any]) -> set[object]:

@@ -212,9 +212,18 @@ def admin_ports_closed(inv: Inventory) -> Iterator[Outcome]:
         holder = rule.group or rule.owner
         judged[id(holder)] = holder
         exposed = [name for port, name in ADMIN_PORTS.items() if rule.covers(port)]
+        state = rule.world()
+        if state is not False and not rule.ports_known:
+            yield unknown(
+                rule.owner,
+                f"admits traffic from {_peers(rule)} on a protocol or ports not known before "
+                "apply (or not valid)",
+                setting=rule.setting,
+            )
+            bad.add(id(holder))
+            continue
         if not exposed:
             continue
-        state = rule.world()
         what = "all ports" if rule.ports is None else "/".join(exposed)
         if state is None:
             yield unknown(
@@ -256,7 +265,7 @@ def imdsv2_required(inv: Inventory) -> Iterator[Outcome]:
     index = terraform(inv)
     defaults = index.kinds("aws_ec2_instance_metadata_defaults")
     # Account defaults count for the resources of the same configuration (same account).
-    required_in = {d.resource.namespace for d in defaults if d.get("http_tokens") == "required"}
+    required_in = {d.scope for d in defaults if d.get("http_tokens") == "required"}
     for item in defaults:
         yield _tokens_outcome(item, item.setting("http_tokens", default="no-preference"), False)
     for item in index.kinds("aws_instance", "aws_launch_template", "aws_launch_configuration"):
@@ -265,7 +274,7 @@ def imdsv2_required(inv: Inventory) -> Iterator[Outcome]:
             yield passed(item, "turns the instance metadata endpoint off", setting=endpoint)
             continue
         setting = item.setting("metadata_options", "http_tokens", default="optional")
-        yield _tokens_outcome(item, setting, item.resource.namespace in required_in)
+        yield _tokens_outcome(item, setting, item.scope in required_in)
     for group in index.kinds("aws_eks_node_group"):
         if not group.blocks("launch_template"):
             yield failed(
@@ -466,10 +475,12 @@ def kubernetes_api_exposure(inv: Inventory) -> Iterator[Outcome]:
                 setting=public,
             )
             continue
+        # An empty list is no list: AWS then applies its default, 0.0.0.0/0.
+        cidrs = as_list(allowed.value) or ["0.0.0.0/0"]
         yield _api_outcome(
             cluster,
             public.value is not False,
-            as_list(allowed.value),
+            cidrs,
             allowed if public.value is not False else public,
         )
     for cluster in index.kinds("google_container_cluster"):

@@ -11,6 +11,7 @@ from c4guard.secrets.placeholders import is_placeholder
 from c4guard.sources.terraform.values import Reference, Unknown
 from c4guard.views.terraform import (
     TfResource,
+    as_list,
     policy_statements,
     principal_is_anyone,
     statement_list,
@@ -107,11 +108,17 @@ def kubernetes_secrets_encryption(inv: Inventory) -> Iterator[Outcome]:
 
 def _eks_encryption(cluster: TfResource) -> Outcome:
     setting = cluster.setting("encryption_config", "resources")
-    if "secrets" in [str(r) for r in setting.value or []]:
+    if "secrets" in [str(r) for r in as_list(setting.value)]:
         return passed(
             cluster,
             "envelope-encrypts Secrets with a customer-managed KMS key",
             setting=cluster.setting("encryption_config", "provider", "key_arn"),
+        )
+    if unknown_reason(setting.value):
+        return unknown(
+            cluster,
+            f"encryption_config.resources is unknown: {unknown_reason(setting.value)}",
+            setting=setting,
         )
     version = cluster.get("version")
     if isinstance(version, str) and _version(version) < (1, 28):
@@ -244,6 +251,8 @@ def secret_rotation(inv: Inventory) -> Iterator[Outcome]:
     must act on it, which Terraform rarely shows."""
     index = terraform(inv)
     for secret in index.kinds("aws_secretsmanager_secret"):
+        if _holds_parameters(index, secret):
+            continue
         rotation = next(
             index.referring(secret, ["aws_secretsmanager_secret_rotation"], "secret_id"), None
         )
@@ -252,6 +261,8 @@ def secret_rotation(inv: Inventory) -> Iterator[Outcome]:
         else:
             yield failed(secret, "has no aws_secretsmanager_secret_rotation")
     for secret in index.kinds("google_secret_manager_secret"):
+        if _holds_parameters(index, secret):
+            continue
         setting = secret.setting("rotation")
         if not setting.present:
             yield failed(secret, "has no rotation schedule")
@@ -278,6 +289,43 @@ def secret_rotation(inv: Inventory) -> Iterator[Outcome]:
                 "no one is told to rotate it",
                 setting=setting,
             )
+
+
+# The versions of a secret-store entry: (version kind, attribute naming the entry, value).
+SECRET_VERSIONS = {
+    "aws_secretsmanager_secret": (
+        "aws_secretsmanager_secret_version",
+        "secret_id",
+        "secret_string",
+    ),
+    "google_secret_manager_secret": (
+        "google_secret_manager_secret_version",
+        "secret",
+        "secret_data",
+    ),
+}
+# Attributes of another resource that identify it: a value made of one is a parameter.
+IDENTIFYING_ATTRIBUTES = frozenset({"id", "name", "arn", "self_link", "email", "number"})
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+RESOURCE_PATH = re.compile(r"projects/[^/\s]+(?:/[^/\s]+/[^/\s]+)+")
+
+
+def _holds_parameters(index: Any, secret: TfResource) -> bool:
+    """A secret-store entry whose every version visibly holds a parameter (a number, a
+    resource path, another resource's id or name), not a credential: nothing to rotate."""
+    kind, key, attribute = SECRET_VERSIONS[secret.kind]
+    values = [version.get(attribute) for version in index.referring(secret, [kind], key)]
+    return bool(values) and all(_parameter(value) for value in values)
+
+
+def _parameter(value: Any) -> bool:
+    if isinstance(value, bool | int | float):
+        return True
+    if isinstance(value, Reference):
+        return value.attribute.rsplit(".", 1)[-1] in IDENTIFYING_ATTRIBUTES
+    return isinstance(value, str) and bool(
+        NUMBER.fullmatch(value.strip()) or RESOURCE_PATH.fullmatch(value.strip())
+    )
 
 
 # Where a subscriber names the Pub/Sub topic it acts on.

@@ -1,7 +1,8 @@
 """Rendering Helm charts and Kustomize overlays so that what they deploy is judged.
 
 Every chart judged on its own is rendered with each of its values variants, every top-level
-overlay is built, in parallel (`--jobs`) and cached within the run; the objects are judged
+overlay is built, in parallel (`--jobs`) and cached within the run (and across runs in
+`scan --cache-dir`); the objects are judged
 like any manifest, located in the templates, values, patches and bases that wrote them.
 A chart or overlay that is not rendered (no renderer, not offline-buildable, or a failed
 render) is named in the report and is an evidence gap: nothing passes on its account.
@@ -15,14 +16,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from c4guard.model import EvidenceGap, InputError, Origin, RenderNotice, Resource
+from c4guard.sources.cache import ParseCache
 from c4guard.sources.discover import SourceFile
-from c4guard.sources.render.cache import RenderCache, key_of, tree_digest
+from c4guard.sources.render.cache import (
+    RenderCache,
+    kept,
+    key_of,
+    renderer_identity,
+    text_pairs,
+    tree_digest,
+)
 from c4guard.sources.render.charts import (
     Chart,
     Variant,
     configured_charts_missing,
     find_charts,
     missing_dependencies,
+    real_paths,
     variants,
 )
 from c4guard.sources.render.helm import Rendered, render_chart
@@ -47,6 +57,7 @@ class RenderOptions:
     jobs: int = 1
     renderers: Renderers | None = None  # None: the best found on this machine
     roots: tuple[str, ...] = ()
+    cache: ParseCache | None = None  # keeps renders across runs (`scan --cache-dir`)
 
 
 @dataclass(slots=True)
@@ -83,7 +94,7 @@ def render_tree(
     for missing in configured_charts_missing(charts, settings.helm, options.config_dir):
         outcome.errors.append(InputError(missing, None, "render.helm.charts: no chart there"))
     limits = Limits(settings.timeout_s, settings.max_output_mib * 1024 * 1024)
-    run = _RenderRun(limits, options, files, outcome)
+    run = _RenderRun(limits, options, real_paths(files), outcome)
     jobs = _HelmJobs(renderers.helm, run, settings)
     tasks = [t for chart in charts for t in jobs.tasks(chart)]
     builds = _KustomizeJobs(renderers.kustomize, run, kustomizations)
@@ -101,7 +112,7 @@ class _RenderRun:
 
     limits: Limits
     options: RenderOptions
-    files: list[SourceFile]
+    files: list[tuple[str, SourceFile]]  # with their real paths
     outcome: RenderOutcome
 
 
@@ -148,12 +159,22 @@ class _HelmJobs:
         key = None if digest is None else key_of([renderer.name, digest, *_variant_key(variant)])
         where = relative_label("helm", chart.display, list(self.options.roots))
         label = f"{where} [{variant.name}] release {variant.release}"
+        store = self.options.cache
+        stored = None
+        if store is not None and key is not None:
+            limits = [self.limits.timeout_s, self.limits.max_output]
+            stored = store.derived_key("helm", [key, *limits, *renderer_identity(renderer.argv)])
+        produce = kept(
+            store,
+            stored,
+            lambda: render_chart(chart, variant, renderer, self.limits),
+            list,
+            text_pairs,
+        )
 
         def run():  # type: ignore[no-untyped-def]
             try:
-                rendered = self.cache.get(
-                    key, lambda: render_chart(chart, variant, renderer, self.limits)
-                )
+                rendered = self.cache.get(key, produce)
                 resources = chart_resources(chart, variant, rendered, label)
                 failure = None
             except (RenderFailed, ValueError) as exc:
@@ -178,13 +199,12 @@ class _HelmJobs:
         return run
 
 
-def _chart_files(chart: Chart, files: list[SourceFile]) -> set[str]:
+def _chart_files(chart: Chart, files: list[tuple[str, SourceFile]]) -> set[str]:
     """Real paths of the chart's files that are read through its render: all but `crds/`
     (which Helm applies as written, and which are read as written)."""
     root = os.path.realpath(chart.directory) + os.sep
     crds = root + "crds" + os.sep
-    reals = (os.path.realpath(f.path) for f in files)
-    return {r for r in reals if r.startswith(root) and not r.startswith(crds)}
+    return {r for r, _file in files if r.startswith(root) and not r.startswith(crds)}
 
 
 def _variant_key(variant: Variant) -> list[str | bytes]:
@@ -209,7 +229,8 @@ class _KustomizeJobs:
         self.renderer, self.limits, self.options = renderer, run.limits, run.options
         self.outcome = run.outcome
         self.by_dir = {k.directory: k for k in kustomizations}
-        self.display = {os.path.realpath(f.path): f.display for f in run.files}
+        self.display = {real: f.display for real, f in run.files}
+        self.digests: dict[str, str | None] = {}  # directory -> tree_digest, once per run
 
     def tasks(self, overlay: Kustomization):  # type: ignore[no-untyped-def]
         members = closure(overlay, self.by_dir)
@@ -220,10 +241,17 @@ class _KustomizeJobs:
             return []
         renderer = self.renderer
         label = relative_label("kustomize", overlay.display_dir, list(self.options.roots))
+        build = kept(
+            self.options.cache,
+            self._stored_key(overlay, members, renderer),
+            lambda: build_overlay(overlay, renderer, self.limits, self.options.roots),
+            list,
+            _text_pair,
+        )
 
         def run():  # type: ignore[no-untyped-def]
             try:
-                output, wrapper = build_overlay(overlay, renderer, self.limits, self.options.roots)
+                output, wrapper = build()
                 resources, used = overlay_resources(
                     output, wrapper, members, Files(self.display), label
                 )
@@ -248,3 +276,28 @@ class _KustomizeJobs:
             return merge
 
         return [run]
+
+    def _stored_key(
+        self, overlay: Kustomization, members: list[Kustomization], renderer: Renderer
+    ) -> str | None:
+        """The key of the overlay's build across runs: every file under the directory of
+        each kustomization it uses (kustomize loads files only within a kustomization's
+        root), and the renderer. None without a cache, or for a tree too large to digest."""
+        store = self.options.cache
+        if store is None:
+            return None
+        directories = sorted({d for k in members for d in (k.directory, *k.uses)})
+        for d in directories:
+            if d not in self.digests:
+                self.digests[d] = tree_digest(Path(d))
+        digests = [self.digests[d] for d in directories]
+        if None in digests:
+            return None
+        limits = [self.limits.timeout_s, self.limits.max_output]
+        parts = [overlay.directory, *directories, *digests, *limits]
+        return store.derived_key("kustomize", [*parts, *renderer_identity(renderer.argv)])
+
+
+def _text_pair(value: object) -> tuple[str, str]:
+    [pair] = text_pairs([value])
+    return pair

@@ -119,8 +119,14 @@ def missing_dependencies(chart: Chart) -> list[Dependency]:
     return missing
 
 
+def real_paths(files: list[SourceFile]) -> list[tuple[str, SourceFile]]:
+    """Each file with its real path, resolved once per scan: every chart looks its files up
+    there (resolving them again per chart made charts x files `realpath` calls)."""
+    return [(_real(f.path), f) for f in files]
+
+
 def variants(
-    chart: Chart, files: list[SourceFile], helm: HelmSection, config_dir: Path | None
+    chart: Chart, files: list[tuple[str, SourceFile]], helm: HelmSection, config_dir: Path | None
 ) -> list[Variant]:
     """Default values, each `values*.yaml` beside Chart.yaml and `ci/*-values.yaml` (each
     over the defaults), then the config's variants for this chart."""
@@ -139,11 +145,11 @@ def variants(
     return found
 
 
-def _values_files(chart: Chart, files: list[SourceFile]) -> list[SourceFile]:
+def _values_files(chart: Chart, files: list[tuple[str, SourceFile]]) -> list[SourceFile]:
     root = _real(chart.directory)
     picked = []
-    for file in files:
-        parent, name = os.path.split(_real(file.path))
+    for real, file in files:
+        parent, name = os.path.split(real)
         beside = parent == root and name.startswith("values") and name.endswith((".yaml", ".yml"))
         in_ci = parent == os.path.join(root, "ci") and name.endswith(
             ("-values.yaml", "-values.yml")

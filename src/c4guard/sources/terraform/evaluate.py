@@ -15,7 +15,13 @@ from typing import Any, Protocol
 
 from c4guard.sources.terraform.functions import call_function
 from c4guard.sources.terraform.hcl import Expr
-from c4guard.sources.terraform.values import Reference, Unknown, is_known, unknown_from
+from c4guard.sources.terraform.values import (
+    Outputs,
+    Reference,
+    Unknown,
+    is_known,
+    unknown_from,
+)
 
 MAX_EVAL_DEPTH = 120
 MAX_ITEMS = 10_000
@@ -164,7 +170,9 @@ def get_attribute(base: Any, name: str, scope: Scope) -> Any:
     if isinstance(base, Unknown):
         return base
     if isinstance(base, dict):
-        return base[name] if name in base else Unknown(f"no attribute {name!r}")
+        if name in base:
+            return base[name]
+        return Unknown(base.missing if isinstance(base, Outputs) else f"no attribute {name!r}")
     return Unknown(f"cannot read .{name} here")
 
 

@@ -19,15 +19,23 @@ from functools import partial
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from c4guard.model import InputError, Location, Origin, Resource
+from c4guard.model import EvidenceGap, InputError, Location, Origin, Resource
 from c4guard.sources import kubernetes
 from c4guard.sources.inline import attach_directives
+from c4guard.sources.terraform.addresses import ModuleSource, parse_source
 from c4guard.sources.terraform.environments import environment_name, namespace_for
 from c4guard.sources.terraform.evaluate import Scope, evaluate
 from c4guard.sources.terraform.files import SOURCE_ORIGIN, TerraformFile
 from c4guard.sources.terraform.hcl import Block
+from c4guard.sources.terraform.known import (
+    known_module,
+    known_outputs,
+    made_resources,
+    make_call,
+)
 from c4guard.sources.terraform.manifests import kubernetes_objects
-from c4guard.sources.terraform.values import Unknown, is_known
+from c4guard.sources.terraform.values import Outputs, Unknown, is_known
+from c4guard.sources.terraform.vendored import downloaded_modules
 from c4guard.sources.yamlload import Mapping, Sequence
 
 if TYPE_CHECKING:
@@ -43,6 +51,7 @@ MAX_CHAIN = 32  # locals referring to locals...: deeper chains are unknown, neve
 META_ATTRIBUTES = frozenset({"count", "for_each", "depends_on", "provider", "providers"})
 META_BLOCKS = frozenset({"lifecycle", "provisioner", "connection"})
 _IN_PROGRESS = object()
+_NESTED = "the module calls itself or nests too deep"
 
 
 @dataclass(slots=True)
@@ -68,7 +77,7 @@ def finalize_terraform(inputs: InputSet) -> None:
         return
     files = [r.body for r in placeholders]
     inputs.resources[:] = [r for r in inputs.resources if r.origin != SOURCE_ORIGIN]
-    resources, errors = evaluate_configurations(files)
+    resources, errors, gaps = evaluate_configurations(files)
     for placeholder in placeholders:  # inline suppressions move to the blocks that hold them
         if placeholder.directives:
             attach_directives(list(placeholder.directives), resources, placeholder.location.path)
@@ -78,11 +87,14 @@ def finalize_terraform(inputs: InputSet) -> None:
     inputs.resources.extend([*resources, *objects])
     inputs.summary.resources += len(resources) + len(objects) - len(files)
     inputs.summary.input_errors.extend(errors)
+    inputs.summary.gaps.extend(gaps)
 
 
-def evaluate_configurations(files: list[TerraformFile]) -> tuple[list[Resource], list[InputError]]:
-    """Every resource of every root module among `files`, and the modules that could not
-    be evaluated."""
+def evaluate_configurations(
+    files: list[TerraformFile],
+) -> tuple[list[Resource], list[InputError], list[EvidenceGap]]:
+    """Every resource of every root module among `files`, the modules that could not be
+    evaluated, and the module calls whose resources were not judged."""
     modules: dict[str, ModuleDir] = {}
     for file in files:
         module = modules.setdefault(
@@ -92,11 +104,18 @@ def evaluate_configurations(files: list[TerraformFile]) -> tuple[list[Resource],
     called = {child for module in modules.values() for child in _local_calls(module, modules)}
     resources: list[Resource] = []
     errors: list[InputError] = []
+    unjudged: dict[str, None] = {}
     for directory, module in sorted(modules.items()):
         if directory in called or not module.files:
             continue
+        downloaded = downloaded_modules(directory, module.display)
+        errors.extend(downloaded.errors)
+        vendored = {
+            key: ModuleDir(where, shown, files)
+            for key, (where, shown, files) in downloaded.files.items()
+        }
         for workspace, inputs in root_variants(module):
-            context = RootContext(module.display, workspace)
+            context = RootContext(module.display, workspace, vendored)
             root = ModuleInstance(module, modules, "", inputs, context, ())
             try:
                 context.default_tags = root.provider_default_tags()
@@ -109,7 +128,9 @@ def evaluate_configurations(files: list[TerraformFile]) -> tuple[list[Resource],
                         "Terraform module nests expressions too deeply to evaluate",
                     )
                 )
-    return resources, errors
+            unjudged.update(dict.fromkeys(context.unjudged))
+    gaps = [EvidenceGap(ORIGIN, "*", reason) for reason in unjudged]
+    return resources, errors, gaps
 
 
 def _local_calls(module: ModuleDir, modules: dict[str, ModuleDir]) -> Iterator[str]:
@@ -201,7 +222,9 @@ class RootContext:
 
     display: str
     workspace: str | None
+    vendored: dict[str, ModuleDir] = field(default_factory=dict)  # by modules.json key
     default_tags: dict[str, Any] = field(default_factory=dict)  # provider name -> tags
+    unjudged: list[str] = field(default_factory=list)  # module calls nothing judged
     active: int = 0  # variables, locals and outputs being evaluated, one inside another
 
     @property
@@ -221,8 +244,10 @@ class ModuleInstance:
         root: RootContext,
         stack: tuple[str, ...],
         called_from: tuple[str, ...] = (),
+        key: str = "",
     ) -> None:
         self.module = module
+        self.key = key  # the key of this call in .terraform/modules/modules.json
         self.root = root
         self.called_from = called_from
         self.modules = modules
@@ -307,10 +332,18 @@ class ModuleInstance:
         instances = self.children(name)
         if not instances:
             return Unknown(f"module.{name} is not declared")
-        outputs = {
-            key: (child.outputs() if child else Unknown(why)) for key, child, why in instances
-        }
         block = self._calls[name]
+        source = _remote_source(block)
+        outputs = {
+            key: (
+                child.outputs()
+                if child
+                else Outputs(known_outputs(source, f"{self.prefix}module.{name}{key}"), why)
+                if source and known_module(source)
+                else Unknown(why)
+            )
+            for key, child, why in instances
+        }
         if "count" in block.attributes or "for_each" in block.attributes:
             keys = list(outputs)
             is_count = "count" in block.attributes
@@ -340,41 +373,93 @@ class ModuleInstance:
         block = self._calls.get(name)
         if block is None:
             return
-        directory = _local_source(self.module, block)
-        child_module = self.modules.get(directory) if directory else None
-        source = block.attributes.get("source")
-        if child_module is None:
-            shown = source.expr[1] if source and source.expr[0] == "lit" else "?"
-            why = f"module.{name} comes from {shown}, which is not among the scanned files"
-        elif directory in self.stack or len(self.stack) > MAX_MODULE_DEPTH:
-            child_module, why = None, f"module.{name} calls itself or nests too deep"
-        else:
-            why = ""
+        child_module, why = self._child_module(name, block)
         for key, bound in self.expand(block):
             if child_module is None:
                 yield key, None, why
                 continue
-            scope = self.scope.bind(**bound)
-            inputs: Inputs = {
-                arg: partial(evaluate, attribute.expr, scope)
-                for arg, attribute in block.attributes.items()
-                if arg not in META_ATTRIBUTES and arg != "source" and arg != "version"
-            }
-            prefix = f"{self.prefix}module.{name}{key}."
-            call = f"module.{name}{key} at {self._call_files[name]}:{block.line}"
             yield (
                 key,
                 ModuleInstance(
                     child_module,
                     self.modules,
-                    prefix,
-                    inputs,
+                    f"{self.prefix}module.{name}{key}.",
+                    self._call_inputs(block, bound),
                     self.root,
                     self.stack,
-                    (*self.called_from, call),
+                    (*self.called_from, self._call_site(name, key)),
+                    self._child_key(name),
                 ),
                 "",
             )
+
+    def _child_module(self, name: str, block: Block) -> tuple[ModuleDir | None, str]:
+        """The module a call evaluates: a scanned local directory, else the one `terraform
+        init` downloaded for it; or None and why."""
+        directory = _local_source(self.module, block)
+        child = self.modules.get(directory) if directory else None
+        if child is None:
+            child = self.root.vendored.get(self._child_key(name))
+        if child is None:
+            shown = _source_text(block) or "?"
+            return None, f"module.{name} comes from {shown}, which is not among the scanned files"
+        if child.directory in self.stack or len(self.stack) > MAX_MODULE_DEPTH:
+            return None, _NESTED
+        return child, ""
+
+    def _child_key(self, name: str) -> str:
+        return f"{self.key}.{name}" if self.key else name
+
+    def _call_site(self, name: str, key: str) -> str:
+        return f"module.{name}{key} at {self._call_files[name]}:{self._calls[name].line}"
+
+    def _call_inputs(self, block: Block, bound: dict[str, Any]) -> Inputs:
+        scope = self.scope.bind(**bound)
+        return {
+            arg: partial(evaluate, attribute.expr, scope)
+            for arg, attribute in block.attributes.items()
+            if arg not in META_ATTRIBUTES and arg != "source" and arg != "version"
+        }
+
+    def _remote_resources(self, name: str) -> Iterator[Resource]:
+        """The resources of a call whose module was not read: those the table of known
+        modules makes from its inputs, or an evidence gap naming the call."""
+        block = self._calls[name]
+        source = _remote_source(block)
+        for key, bound in self.expand(block):
+            site = self._call_site(name, key)
+            call = (
+                make_call(
+                    source,
+                    self._call_files[name],
+                    block,
+                    self._call_inputs(block, bound),
+                    f"{self.prefix}module.{name}{key}",
+                )
+                if source
+                else None
+            )
+            if call is None or source is None:
+                self.root.unjudged.append(_unjudged(f"{self.prefix}{site}", block, source))
+                continue
+            note = (
+                f"{site} ({source.shown}, not downloaded: judged from its inputs "
+                "and the module's defaults)"
+            )
+            for made in made_resources(call):
+                body = ResourceBody(made.body.path or "", block.line, (*self.called_from, note))
+                body.update(made.body)
+                body.key_lines.update(made.body.key_lines)
+                yield Resource(
+                    ORIGIN,
+                    made.kind,
+                    made.address,
+                    self.root.namespace,
+                    body,
+                    Location(self._call_files[name], block.line),
+                    FROM_CONFIGURATION,
+                    end_line=block.end_line,
+                )
 
     def expand(self, block: Block) -> Iterator[tuple[str, dict[str, Any]]]:
         """(address suffix, names to bind) for each instance `count`/`for_each` makes."""
@@ -461,9 +546,38 @@ class ModuleInstance:
                     end_line=block.end_line,
                 )
         for name in self._calls:
-            for _key, child, _why in self.children(name):
+            instances = self.children(name)
+            for _key, child, _why in instances:
                 if child is not None:
                     yield from child.resources()
+            if any(child is None and why != _NESTED for _key, child, why in instances):
+                yield from self._remote_resources(name)
+
+
+def _source_text(block: Block) -> str | None:
+    attribute = block.attributes.get("source")
+    value = attribute.expr[1] if attribute and attribute.expr[0] == "lit" else None
+    return value if isinstance(value, str) else None
+
+
+def _unjudged(site: str, block: Block, source: ModuleSource | None) -> str:
+    """Why a module call's resources are not judged (an evidence gap)."""
+    shown = source.shown if source else _source_text(block)
+    if shown is None:
+        return f"{site} has a source c4guard cannot evaluate: its resources are not judged"
+    if shown.startswith(("./", "../")):
+        return f"{site} ({shown}) is not among the scanned files: its resources are not judged"
+    return (
+        f"{site} ({shown}) was not downloaded (no .terraform/modules/modules.json entry "
+        "beside the root) and is not among c4guard's known modules: its resources are not judged"
+    )
+
+
+def _remote_source(block: Block) -> ModuleSource | None:
+    source = _source_text(block)
+    version = block.attributes.get("version")
+    text = version.expr[1] if version and version.expr[0] == "lit" else None
+    return parse_source(source, text if isinstance(text, str) else None) if source else None
 
 
 def _declared_kind(block: Block) -> tuple[str, str]:

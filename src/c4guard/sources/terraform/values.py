@@ -44,6 +44,16 @@ class Reference:
         return f"{self.address}.{self.attribute}" if self.attribute else self.address
 
 
+class Outputs(dict):
+    """A module's outputs; reading one it lacks is unknown, for `missing`'s reason."""
+
+    __slots__ = ("missing",)
+
+    def __init__(self, values: dict[str, Any], missing: str) -> None:
+        super().__init__(values)
+        self.missing = missing
+
+
 def is_known(value: Any) -> bool:
     """True when `value` (and everything inside it) is known."""
     return not any(isinstance(v, Unknown | Reference) for v in walk(value))
