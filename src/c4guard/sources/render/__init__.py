@@ -93,7 +93,8 @@ def render_tree(
     for missing in configured_charts_missing(charts, settings.helm, options.config_dir):
         outcome.errors.append(InputError(missing, None, "render.helm.charts: no chart there"))
     limits = Limits(settings.timeout_s, settings.max_output_mib * 1024 * 1024)
-    run = _RenderRun(limits, options, files, outcome)
+    reals = {os.path.realpath(f.path): f.display for f in files}
+    run = _RenderRun(limits, options, files, outcome, reals)
     jobs = _HelmJobs(renderers.helm, run, settings)
     tasks = [t for chart in charts for t in jobs.tasks(chart)]
     builds = _KustomizeJobs(renderers.kustomize, run, kustomizations)
@@ -113,12 +114,14 @@ class _RenderRun:
     options: RenderOptions
     files: list[SourceFile]
     outcome: RenderOutcome
+    reals: dict[str, str]  # each file's real path -> its display path, resolved once
 
 
 class _HelmJobs:
     def __init__(self, renderer: Renderer | None, run: _RenderRun, settings: RenderSection) -> None:
         self.renderer, self.limits, self.options = renderer, run.limits, run.options
         self.files, self.settings, self.outcome = run.files, settings, run.outcome
+        self.reals = run.reals
         self.cache: RenderCache[Rendered] = RenderCache()
 
     def tasks(self, chart: Chart):  # type: ignore[no-untyped-def]
@@ -147,7 +150,7 @@ class _HelmJobs:
                     "api_versions: Helm's default Capabilities were used",
                 )
             )
-        members = _chart_files(chart, self.files)
+        members = _chart_files(chart, self.reals)
         return [self._task(chart, variant, digest, members) for variant in found]
 
     def _task(  # type: ignore[no-untyped-def]
@@ -198,12 +201,11 @@ class _HelmJobs:
         return run
 
 
-def _chart_files(chart: Chart, files: list[SourceFile]) -> set[str]:
+def _chart_files(chart: Chart, reals: dict[str, str]) -> set[str]:
     """Real paths of the chart's files that are read through its render: all but `crds/`
     (which Helm applies as written, and which are read as written)."""
     root = os.path.realpath(chart.directory) + os.sep
     crds = root + "crds" + os.sep
-    reals = (os.path.realpath(f.path) for f in files)
     return {r for r in reals if r.startswith(root) and not r.startswith(crds)}
 
 
@@ -229,7 +231,7 @@ class _KustomizeJobs:
         self.renderer, self.limits, self.options = renderer, run.limits, run.options
         self.outcome = run.outcome
         self.by_dir = {k.directory: k for k in kustomizations}
-        self.display = {os.path.realpath(f.path): f.display for f in run.files}
+        self.display = run.reals
         self.digests: dict[str, str | None] = {}  # directory -> tree_digest, once per run
 
     def tasks(self, overlay: Kustomization):  # type: ignore[no-untyped-def]
