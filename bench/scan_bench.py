@@ -255,7 +255,9 @@ def main() -> None:
     checkov = None if args.no_checkov else find_checkov(args.checkov)
     if not args.corpus.is_dir():
         raise SystemExit(f"corpus not found at {args.corpus} (--corpus or C4GUARD_SHARED)")
-    print(f"corpus {args.corpus}; checkov: {checkov or 'not used'}; python {sys.version.split()[0]}")
+    print(
+        f"corpus {args.corpus}; checkov: {checkov or 'not used'}; python {sys.version.split()[0]}"
+    )
     corpus_run = c4guard_runs("corpus", args.corpus, args.jobs)
     if "checkov" in sections:
         if checkov:
