@@ -8,12 +8,15 @@ value, whatever the input.
 
 from __future__ import annotations
 
+import functools
+import re
 import shlex
 from collections.abc import Iterator
 from typing import Any
 
 MAX_RENDERED_CHARS = 64 * 1024
 MAX_SHLEX_CHARS = 64 * 1024
+MAX_REMEMBERED_CHARS = 4096  # split_words remembers the words of 512 texts up to this size
 _CUT = "…"
 
 
@@ -60,9 +63,23 @@ def _pieces(value: Any) -> Iterator[Any]:
 def split_words(text: str) -> list[str]:
     """Shell-like words (quotes removed); a whitespace split when the quotes do not
     balance or the text is longer than `shlex` may spend time on."""
-    if len(text) > MAX_SHLEX_CHARS:
+    if len(text) > MAX_SHLEX_CHARS or _PLAIN_WORDS.fullmatch(text):
         return text.split()
+    if len(text) > MAX_REMEMBERED_CHARS:
+        return list(_shell_words.__wrapped__(text))
+    return list(_shell_words(text))
+
+
+# Text whose shell words are its whitespace-separated parts: no quote, no escape, and no
+# whitespace that `str.split` splits on and `shlex` does not (ASCII only).
+_PLAIN_WORDS = re.compile(r"[^\"'\\\x0b\x0c\x1c-\x1f\x80-\U0010ffff]*")
+
+
+@functools.lru_cache(maxsize=512)
+def _shell_words(text: str) -> tuple[str, ...]:
+    """`shlex.split` (a Python loop per character), remembered: the same commands recur in
+    every render variant and copy of a workload."""
     try:
-        return shlex.split(text, posix=True)
+        return tuple(shlex.split(text, posix=True))
     except ValueError:
-        return text.split()
+        return tuple(text.split())

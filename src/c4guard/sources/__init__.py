@@ -12,7 +12,7 @@ from typing import Any
 from c4guard.model import Domain, InputError, RenderNotice
 from c4guard.sources.cache import ParseCache
 from c4guard.sources.directives import MARKER
-from c4guard.sources.discover import SourceFile, discover
+from c4guard.sources.discover import SourceFile, discover, real_paths
 from c4guard.sources.handlers import FileContext, FileHandler
 from c4guard.sources.inline import attach_inline_directives
 from c4guard.sources.kinds import CONTENT_SCANNERS, FINALIZERS, STRUCTURED, handler_for
@@ -80,12 +80,13 @@ def read_inputs(
     )
     _collect_rendered(rendered, inputs)
     tasks: list[ParseTask] = []
-    for file in found.files:
+    reals = real_paths([f.path for f in found.files])
+    for file, real in zip(found.files, reals, strict=True):
         excluded = layout.excluded.get(file.display)
         if excluded:
             summary.skip(excluded)
             continue
-        through_render = os.path.realpath(file.path) in rendered.consumed
+        through_render = real in rendered.consumed
         namespace = layout.namespaces.get(file.display)
         tasks.append((file, namespace, options.max_file_bytes, through_render, cache))
     for done, (file, result) in enumerate(_parse_all(tasks, options.jobs), start=1):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,6 +74,27 @@ def discover(targets: list[str]) -> Discovery:
         else:
             found.errors.append((target, "not a regular file or directory"))
     return found
+
+
+def real_paths(paths: Iterable[Path]) -> list[str]:
+    """`os.path.realpath` of each path at one `lstat` per file and directory: a path that
+    is not a symlink is its parent's real path joined with its name (`realpath` itself
+    costs an `lstat` per component of every path)."""
+    real_dirs: dict[str, str] = {}
+    return [
+        os.path.realpath(path) if ".." in path.parts else _real(os.path.abspath(path), real_dirs)
+        for path in paths
+    ]
+
+
+def _real(path: str, real_dirs: dict[str, str]) -> str:
+    parent, name = os.path.split(path)
+    if not name or parent == path or os.path.islink(path):
+        return os.path.realpath(path)
+    real_parent = real_dirs.get(parent)
+    if real_parent is None:
+        real_parent = real_dirs[parent] = _real(parent, real_dirs)
+    return os.path.join(real_parent, name)
 
 
 def _walk(root: Path, found: Discovery) -> None:

@@ -116,9 +116,12 @@ class Budget:
     def spend(self, nodes: int, line: int | None) -> None:
         self.nodes += nodes
         if self.nodes > MAX_NODES:
-            raise YAMLLimitError(
-                f"more than {MAX_NODES:,} values (nodes, aliases expanded) in one file", line
-            )
+            raise self.too_many_nodes(line)
+
+    def too_many_nodes(self, line: int | None) -> YAMLLimitError:
+        return YAMLLimitError(
+            f"more than {MAX_NODES:,} values (nodes, aliases expanded) in one file", line
+        )
 
     def spend_alias(self, nodes: int, size: int, line: int, anchor: str) -> None:
         self.alias_bytes += size
@@ -223,7 +226,12 @@ def _construct(kind: str, text: str) -> Any:
 
 def _scalar_value(event: ev.ScalarEvent) -> Any:
     tag = event.tag
-    if tag is None or tag == "!":
+    if tag is None:
+        text = event.value
+        if not event.implicit[0] or (text and text[0] not in _SPECIAL_FIRST):
+            return text  # quoted, or plain text no resolver claims (most values)
+        return _resolve_plain(text)
+    if tag == "!":
         return _resolve_plain(event.value) if event.implicit[0] else event.value
     if tag in _STR_TAGS or not tag.startswith("tag:yaml.org,2002:"):
         return event.value  # custom tags (!Ref, !reference) stay data
@@ -236,6 +244,10 @@ _MERGE = object()
 # A frame of the builder's stack: [container, is_sequence, anchor, (nodes, bytes) at start,
 # pending_key, merges, intrinsic tag]
 _CONTAINER, _IS_SEQ, _ANCHOR, _STARTED, _KEY, _MERGES, _TAG = range(7)
+_Scalar, _Alias = ev.ScalarEvent, ev.AliasEvent
+_MappingStart, _SequenceStart = ev.MappingStartEvent, ev.SequenceStartEvent
+_MappingEnd, _SequenceEnd = ev.MappingEndEvent, ev.SequenceEndEvent
+_DocumentEnd, _StreamEnd = ev.DocumentEndEvent, ev.StreamEndEvent
 
 
 def _intrinsic(tag: str, value: Any, path: str | None, line: int | None) -> Mapping:
@@ -245,6 +257,15 @@ def _intrinsic(tag: str, value: Any, path: str | None, line: int | None) -> Mapp
     wrapped[name] = value
     wrapped.key_lines[name] = line or 0
     return wrapped
+
+
+def _tagged_value(event: ev.ScalarEvent, path: str | None, line: int) -> Any:
+    """A scalar's value; a short-form intrinsic (`!Ref x`) in its long form."""
+    value = _scalar_value(event)
+    tag = event.tag
+    if tag is not None and tag in INTRINSIC_TAGS:
+        return _intrinsic(tag, value, path, line)
+    return value
 
 
 class _Builder:
@@ -257,76 +278,104 @@ class _Builder:
         self.budget = budget
         self.anchors: dict[str, tuple[Any, int, int]] = {}  # value, nodes, bytes
         self.open_anchors: set[str] = set()
-        self.nodes = 0
-        self.bytes = 0
         self.stack: list[list[Any]] = []
         self.root: Any = None
 
-    def scalar(self, event: ev.ScalarEvent) -> None:
-        line = event.start_mark.line + 1
-        self.nodes += 1
-        self.bytes += len(event.value) + 1
-        self.budget.spend(1, line)
-        stack = self.stack
-        if stack:
-            frame = stack[-1]
-            if not frame[_IS_SEQ] and frame[_KEY] is _NO_KEY and not event.anchor:
-                self._key(frame, event, line)  # keys are kept as written, never resolved
-                return
-        value = _scalar_value(event)
-        if event.tag in INTRINSIC_TAGS:
-            value = _intrinsic(event.tag, value, self.path, line)
-        if event.anchor:
-            self.anchors[event.anchor] = (value, 1, len(event.value) + 1)
-        self._place(value, line, event)
+    def run(self, get_event: Any) -> Any:
+        """Build the document from the parser's events up to its end; returns the
+        DocumentEndEvent, or None when the stream ends first. The parser's hot loop: the
+        common events (scalars, collections) are handled inline."""
+        budget, stack, anchors, path = self.budget, self.stack, self.anchors, self.path
+        nodes = size = 0  # this document's, aliases expanded
+        while True:
+            event = get_event()
+            kind = type(event)
+            if kind is _Scalar:
+                text = event.value
+                line = event.start_mark.line + 1
+                nodes += 1
+                size += len(text) + 1
+                budget.nodes += 1
+                if budget.nodes > MAX_NODES:
+                    raise budget.too_many_nodes(line)
+                anchor = event.anchor
+                if not stack:
+                    self.root = value = _tagged_value(event, path, line)
+                elif stack[-1][_IS_SEQ]:
+                    container = stack[-1][_CONTAINER]
+                    container.append(value := _tagged_value(event, path, line))
+                    container.item_lines.append(line)
+                else:
+                    frame = stack[-1]
+                    key = frame[_KEY]
+                    if key is _NO_KEY:  # keys are kept as written, never resolved
+                        if text == "<<" and event.implicit[0] and not anchor:
+                            frame[_KEY] = _MERGE
+                            frame[_MERGES] = frame[_MERGES] or []
+                        else:
+                            frame[_KEY] = text
+                            frame[_CONTAINER].key_lines[text] = line
+                        if not anchor:
+                            continue
+                        value = _scalar_value(event)
+                    else:
+                        value = _tagged_value(event, path, line)
+                        frame[_KEY] = _NO_KEY
+                        if key is _MERGE:
+                            frame[_MERGES].extend(value if isinstance(value, list) else [value])
+                        else:
+                            frame[_CONTAINER][key] = value
+                if anchor:
+                    anchors[anchor] = (value, 1, len(text) + 1)
+            elif kind is _MappingStart or kind is _SequenceStart:
+                line = event.start_mark.line + 1
+                if len(stack) >= MAX_DEPTH:
+                    raise YAMLLimitError(f"nesting deeper than {MAX_DEPTH} levels", line)
+                nodes += 1
+                size += 1
+                budget.nodes += 1
+                if budget.nodes > MAX_NODES:
+                    raise budget.too_many_nodes(line)
+                sequence = kind is _SequenceStart
+                container = Sequence(path, line) if sequence else Mapping(path, line)
+                if event.anchor:
+                    self.open_anchors.add(event.anchor)
+                tag = event.tag if event.tag in INTRINSIC_TAGS else None
+                frame = [container, sequence, event.anchor, (nodes, size), _NO_KEY, None, tag]
+                stack.append(frame)
+            elif kind is _MappingEnd or kind is _SequenceEnd:
+                container, _seq, anchor, started, _key, merges, tag = stack.pop()
+                if merges:
+                    _apply_merges(container, merges)
+                value = _intrinsic(tag, container, path, container.line) if tag else container
+                if anchor:
+                    self.open_anchors.discard(anchor)
+                    anchors[anchor] = (value, nodes - started[0] + 1, size - started[1] + 1)
+                self._place(value, container.line)
+            elif kind is _Alias:
+                added = self.alias(event)
+                nodes += added[0]
+                size += added[1]
+            elif kind is _DocumentEnd:
+                return event
+            elif event is None or kind is _StreamEnd:
+                return None
 
-    def _key(self, frame: list[Any], event: ev.ScalarEvent, line: int) -> None:
-        if event.value == "<<" and event.implicit[0]:
-            frame[_KEY] = _MERGE
-            frame[_MERGES] = frame[_MERGES] or []
-        else:
-            frame[_KEY] = event.value
-            frame[_CONTAINER].key_lines[event.value] = line
-
-    def open(self, event: ev.CollectionStartEvent, sequence: bool) -> None:
-        line = event.start_mark.line + 1
-        if len(self.stack) >= MAX_DEPTH:
-            raise YAMLLimitError(f"nesting deeper than {MAX_DEPTH} levels", line)
-        self.nodes += 1
-        self.bytes += 1
-        self.budget.spend(1, line)
-        container = Sequence(self.path, line) if sequence else Mapping(self.path, line)
-        if event.anchor:
-            self.open_anchors.add(event.anchor)
-        started = (self.nodes, self.bytes)
-        tag = event.tag if event.tag in INTRINSIC_TAGS else None
-        self.stack.append([container, sequence, event.anchor, started, _NO_KEY, None, tag])
-
-    def close(self) -> None:
-        container, _seq, anchor, started, _key, merges, tag = self.stack.pop()
-        if merges:
-            _apply_merges(container, merges)
-        value = _intrinsic(tag, container, self.path, container.line) if tag else container
-        if anchor:
-            self.open_anchors.discard(anchor)
-            nodes, size = self.nodes - started[0] + 1, self.bytes - started[1] + 1
-            self.anchors[anchor] = (value, nodes, size)
-        self._place(value, container.line, None)
-
-    def alias(self, event: ev.AliasEvent) -> None:
+    def alias(self, event: ev.AliasEvent) -> tuple[int, int]:
+        """Place an alias's value; returns the (nodes, bytes) it weighs."""
         line = event.start_mark.line + 1
         if event.anchor in self.open_anchors:
             raise YAMLLimitError(f"recursive alias *{event.anchor}", line)
         if event.anchor not in self.anchors:
             raise YAMLLimitError(f"alias *{event.anchor} names no anchor", line)
         value, nodes, size = self.anchors[event.anchor]
-        self.nodes += nodes
-        self.bytes += size
         self.budget.spend_alias(nodes, size, line, event.anchor)
-        self._place(value, line, None)
+        self._place(value, line)
+        return nodes, size
 
-    def _place(self, value: Any, line: int | None, event: ev.ScalarEvent | None) -> None:
-        """Put a finished value where the stack expects it: root, list item, key or value."""
+    def _place(self, value: Any, line: int | None) -> None:
+        """Put a finished collection or alias where the stack expects it: root, list item,
+        key or value."""
         if not self.stack:
             self.root = value
             return
@@ -337,8 +386,8 @@ class _Builder:
             container.item_lines.append(line or container.line or 0)
             return
         key = frame[_KEY]
-        if key is _NO_KEY:  # a complex key (a collection, an alias or an anchored scalar)
-            key = event.value if event is not None else _complex_key(value)
+        if key is _NO_KEY:  # a complex key (a collection or an alias)
+            key = _complex_key(value)
             frame[_KEY] = key
             container.key_lines[key] = line or container.line or 0
             return
@@ -383,32 +432,19 @@ def load_documents(text: str, path: str | None = None) -> Iterator[Document]:
     parser = _Parser(text)
     budget = Budget(len(text))
     try:
-        builder: _Builder | None = None
-        start = 1
         while True:
             event = parser.get_event()
             kind = type(event)
-            if builder is not None:
-                if isinstance(event, ev.ScalarEvent):
-                    builder.scalar(event)
-                    continue
-                if isinstance(event, ev.CollectionStartEvent):
-                    builder.open(event, kind is ev.SequenceStartEvent)
-                    continue
-                if isinstance(event, ev.CollectionEndEvent):
-                    builder.close()
-                    continue
-                if isinstance(event, ev.AliasEvent):
-                    builder.alias(event)
-                    continue
-            if event is None or kind is ev.StreamEndEvent:
+            if event is None or kind is _StreamEnd:
                 return
             if kind is ev.DocumentStartEvent:
-                builder = _Builder(path, budget)
                 start = event.start_mark.line + 1
-            elif kind is ev.DocumentEndEvent and builder is not None:
-                end = max(start, event.end_mark.line + (0 if event.end_mark.column == 0 else 1))
+                builder = _Builder(path, budget)
+                end_event = builder.run(parser.get_event)
+                if end_event is None:
+                    return
+                mark = end_event.end_mark
+                end = max(start, mark.line + (0 if mark.column == 0 else 1))
                 yield Document(builder.root, start, end)
-                builder = None
     finally:
         parser.dispose()

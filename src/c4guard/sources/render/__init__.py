@@ -32,8 +32,8 @@ from c4guard.sources.render.charts import (
     configured_charts_missing,
     find_charts,
     missing_dependencies,
-    real_paths,
     variants,
+    with_real_paths,
 )
 from c4guard.sources.render.helm import Rendered, render_chart
 from c4guard.sources.render.helmobjects import chart_resources, relative_label
@@ -94,7 +94,7 @@ def render_tree(
     for missing in configured_charts_missing(charts, settings.helm, options.config_dir):
         outcome.errors.append(InputError(missing, None, "render.helm.charts: no chart there"))
     limits = Limits(settings.timeout_s, settings.max_output_mib * 1024 * 1024)
-    run = _RenderRun(limits, options, real_paths(files), outcome)
+    run = _RenderRun(limits, options, with_real_paths(files), outcome)
     jobs = _HelmJobs(renderers.helm, run, settings)
     tasks = [t for chart in charts for t in jobs.tasks(chart)]
     builds = _KustomizeJobs(renderers.kustomize, run, kustomizations)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from c4guard.sources.discover import SourceFile
+from c4guard.sources.discover import SourceFile, real_paths
 from c4guard.sources.text import read_text
 from c4guard.sources.yamlload import load_documents
 
@@ -119,10 +119,10 @@ def missing_dependencies(chart: Chart) -> list[Dependency]:
     return missing
 
 
-def real_paths(files: list[SourceFile]) -> list[tuple[str, SourceFile]]:
+def with_real_paths(files: list[SourceFile]) -> list[tuple[str, SourceFile]]:
     """Each file with its real path, resolved once per scan: every chart looks its files up
     there (resolving them again per chart made charts x files `realpath` calls)."""
-    return [(_real(f.path), f) for f in files]
+    return list(zip(real_paths([f.path for f in files]), files, strict=True))
 
 
 def variants(
@@ -147,8 +147,11 @@ def variants(
 
 def _values_files(chart: Chart, files: list[tuple[str, SourceFile]]) -> list[SourceFile]:
     root = _real(chart.directory)
+    inside = root.rstrip(os.sep) + os.sep
     picked = []
     for real, file in files:
+        if not real.startswith(inside):
+            continue
         parent, name = os.path.split(real)
         beside = parent == root and name.startswith("values") and name.endswith((".yaml", ".yml"))
         in_ci = parent == os.path.join(root, "ci") and name.endswith(

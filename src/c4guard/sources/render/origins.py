@@ -70,17 +70,25 @@ def matches(candidate: Any, kind: str, name: str) -> bool:
 
 
 def locator(built: Any, origin: Source | None, patches: list[Source], fallback: Place) -> Locator:
-    """A `trace.Locator` for one built object."""
+    """A `trace.Locator` for one built object. `retarget` asks for every node and key of
+    the object, so each source is walked once: the place of a key path is one step from
+    its parent's, remembered."""
+    itself = _Walk(built, built)
+    sources = [_Walk(built, source.body) for source in [origin] if source is not None]
+    sources += [_Walk(built, patch.body) for patch in patches]
+    found_places: dict[tuple[Any, ...], Place] = {}
 
     def locate(_line: int | None, keys: tuple[Any, ...]) -> Place:
-        value = _follow(built, built, keys)[0]
+        place = found_places.get(keys)
+        if place is None:
+            place = found_places[keys] = _place(keys)
+        return place
+
+    def _place(keys: tuple[Any, ...]) -> Place:
+        value = itself.follow(keys)[0]
         leaf = not isinstance(value, (dict, list))
-        if origin is not None:
-            found, place = _follow(built, origin.body, keys)
-            if found is not MISSING and (not leaf or found == value):
-                return place
-        for patch in patches:
-            found, place = _follow(built, patch.body, keys)
+        for walk in sources:
+            found, place = walk.follow(keys)
             if found is not MISSING and (not leaf or found == value):
                 return place
         return fallback
@@ -88,28 +96,49 @@ def locator(built: Any, origin: Source | None, patches: list[Source], fallback: 
     return locate
 
 
-def _follow(built: Any, source: Any, keys: tuple[Any, ...]) -> tuple[Any, Place]:
-    """The value at `keys` in `source`, list items matched to the built object's by name,
-    and where it is written."""
-    place: Place = (getattr(source, "path", None), getattr(source, "line", None))
-    for key in keys:
-        if isinstance(key, int):
-            if not isinstance(built, list) or not isinstance(source, list):
-                return MISSING, place
-            item = built[key] if key < len(built) else None
-            index = _item_index(item, source, key)
-            if index is None:
-                return MISSING, place
-            line = source.item_lines[index] if isinstance(source, Sequence) else None
-            built, source = item, source[index]
-            place = (place[0], getattr(source, "line", None) or line or place[1])
-            continue
-        if not isinstance(source, dict) or key not in source or not isinstance(built, dict):
-            return MISSING, place
-        line = source.line_of(key) if isinstance(source, Mapping) else None
-        built, source = built.get(key), source[key]
-        place = (place[0], line or place[1])
-    return source, place
+# Where a walk stands after a key path: the built object's node there, the source's node
+# there (MISSING once the source lacks the path), and where the source's node is written.
+_State = tuple[Any, Any, Place]
+
+
+class _Walk:
+    """The value at a key path in `source`, list items matched to the built object's by
+    name, and where it is written; each path's state is kept, so a child costs one step."""
+
+    def __init__(self, built: Any, source: Any) -> None:
+        place: Place = (getattr(source, "path", None), getattr(source, "line", None))
+        self.states: dict[tuple[Any, ...], _State] = {(): (built, source, place)}
+
+    def follow(self, keys: tuple[Any, ...]) -> tuple[Any, Place]:
+        state = self._state(keys)
+        return state[1], state[2]
+
+    def _state(self, keys: tuple[Any, ...]) -> _State:
+        state = self.states.get(keys)
+        if state is None:
+            state = self.states[keys] = _step(self._state(keys[:-1]), keys[-1])
+        return state
+
+
+def _step(state: _State, key: Any) -> _State:
+    """One key further down (`MISSING` stays missing, at the last place found)."""
+    built, source, place = state
+    if source is MISSING:
+        return state
+    if isinstance(key, int):
+        if not isinstance(built, list) or not isinstance(source, list):
+            return built, MISSING, place
+        item = built[key] if key < len(built) else None
+        index = _item_index(item, source, key)
+        if index is None:
+            return built, MISSING, place
+        line = source.item_lines[index] if isinstance(source, Sequence) else None
+        source = source[index]
+        return item, source, (place[0], getattr(source, "line", None) or line or place[1])
+    if not isinstance(source, dict) or key not in source or not isinstance(built, dict):
+        return built, MISSING, place
+    line = source.line_of(key) if isinstance(source, Mapping) else None
+    return built.get(key), source[key], (place[0], line or place[1])
 
 
 def _item_index(item: Any, source: list[Any], index: int) -> int | None:

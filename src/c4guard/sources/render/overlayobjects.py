@@ -28,6 +28,13 @@ class Files:
     display: dict[str, str]
     sources: dict[str, list[Source]] = field(default_factory=dict)
     texts: dict[str, str] = field(default_factory=dict)
+    reals: dict[str, str] = field(default_factory=dict)  # display -> real path, when asked
+
+    def text_shown_as(self, shown: str) -> str:
+        """The text read of the file shown as `shown` ("" when it was not read)."""
+        if not self.reals:
+            self.reals.update({v: k for k, v in self.display.items()})
+        return self.texts.get(self.reals.get(shown, shown), "")
 
     def objects(self, real: str) -> list[Source]:
         if real not in self.sources:
@@ -98,9 +105,8 @@ def _directives(resource: Resource, files: Files) -> None:
     for path, line in places(resource.body):
         if path and line:
             spans.setdefault(path, []).append(line)
-    by_display = {v: k for k, v in files.display.items()}
     for shown, lines in spans.items():
-        text = files.texts.get(by_display.get(shown, shown), "")
+        text = files.text_shown_as(shown)
         if MARKER not in text:
             continue
         first, last = min(lines), max(lines)
