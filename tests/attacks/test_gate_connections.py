@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from tests.attacks.test_gate_attacks import BUDGET_S, RESERVE_S, timed_post
+from tests.conftest import unavailable
 from tests.gate.conftest import PKI, pki  # noqa: F401  (fixture)
 from tests.gate.harness import free_port, review, running_gate
 from tests.gate.objects import pod
@@ -135,10 +136,11 @@ def test_idle_connections_do_not_exhaust_the_gate(tmp_path: Path, pki: PKI) -> N
 SILENT_CONNECTIONS = 500
 
 
-@pytest.mark.skipif(not hasattr(socket, "TCP_DEFER_ACCEPT"), reason="Linux's deferred accept")
 def test_silent_connections_never_reach_the_gate(tmp_path: Path, pki: PKI) -> None:  # noqa: F811
     """500 connections that never send a byte: the kernel holds them (deferred accept), so
     the gate spends no descriptor on them, and /validate and the probe port answer."""
+    if not hasattr(socket, "TCP_DEFER_ACCEPT"):
+        unavailable("Linux's deferred accept (TCP_DEFER_ACCEPT)")
     probe_port = free_port()
     with (
         running_gate(

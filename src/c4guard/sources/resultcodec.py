@@ -20,6 +20,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from c4guard.errors import C4GuardError
 from c4guard.sources.result import FileResult
 from c4guard.sources.yamlload import Mapping, Sequence
 
@@ -36,11 +37,11 @@ PLAIN = (str, int, float, bool, type(None))
 TRACKED = frozenset("lsdMSD")
 
 
-class Uncacheable(Exception):
+class Uncacheable(C4GuardError):
     """The result holds something the codec cannot reproduce exactly."""
 
 
-class InvalidEntry(Exception):
+class InvalidEntry(C4GuardError):
     """A cached value that is not an encoding of a parse result."""
 
 
