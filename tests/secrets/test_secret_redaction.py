@@ -129,3 +129,34 @@ def test_leak_helper_accepts_redacted_output() -> None:
     report = "\n".join(f"{redact(s)} fingerprint={fingerprint(s)}" for s in secrets)
     assert_no_full_secrets(report, secrets)
     assert find_leak(report, SECRET) is None
+
+
+def test_the_key_file_never_exists_incomplete(
+    isolated_state: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parse workers and parallel scans start together on a fresh machine: a process that
+    finds the key file must find the whole key, so the file appears only once written."""
+    from c4guard.secrets import redaction
+
+    seen: list[int] = []
+    key_file = isolated_state / KEY_FILE_NAME
+    real_fdopen = os.fdopen
+
+    def watching_fdopen(fd: int, mode: str):  # type: ignore[no-untyped-def]
+        handle = real_fdopen(fd, mode)
+        write = handle.write
+
+        def checked_write(data: bytes) -> int:
+            if key_file.exists():  # what another process would read at this moment
+                seen.append(key_file.stat().st_size)
+            return write(data)
+
+        handle.write = checked_write  # type: ignore[method-assign]
+        return handle
+
+    monkeypatch.setattr(redaction.os, "fdopen", watching_fdopen)
+    monkeypatch.delenv(KEY_ENV, raising=False)
+    redaction._file_keys.clear()
+    key = redaction.redaction_key()
+    assert seen == [] and key_file.read_bytes() == key
+    assert [p.name for p in isolated_state.iterdir()] == [KEY_FILE_NAME]

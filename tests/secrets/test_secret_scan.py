@@ -118,7 +118,7 @@ def test_no_output_format_holds_a_full_secret(tmp_path: Path, fmt: str) -> None:
         ],
         catch_exceptions=False,
     )
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.output[-3000:]
     rendered = out.read_text()
     found = {
         f.location.path

@@ -52,13 +52,22 @@ def redaction_key() -> bytes:
 
 
 def _load_or_create_key(path: Path) -> bytes:
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    except FileExistsError:
+    """The key in `path`, created there if there is none. Creation is atomic (written under
+    a temporary name, then linked into place, which never replaces a file): processes that
+    start at once (parse workers, parallel scans) all read one complete key."""
+    if path.exists():
         return _read_key(path)
     key = secrets.token_bytes(KEY_BYTES)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+        os.link(draft, path)
+    except FileExistsError:
+        return _read_key(path)  # another process created it first: theirs is the key
+    finally:
+        draft.unlink(missing_ok=True)
     if sys.stderr.isatty():  # a person at a terminal; logs and pipes are not told
         sys.stderr.write(
             f"c4guard: created the redaction key {path} (0600): it keeps the fingerprints of "
