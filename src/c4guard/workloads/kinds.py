@@ -154,21 +154,23 @@ def _seldon_deployment(resource: Resource) -> list[PodTemplate]:
 
 
 def _kueue_workload(resource: Resource) -> list[PodTemplate]:
-    found: list[PodTemplate] = []
-    for index, pod_set in enumerate(spec_of(resource).get("podSets") or []):
-        if isinstance(pod_set, Mapping):
-            name = str(pod_set.get("name") or index)
-            found += template_at(pod_set.get("template"), name, f"spec.podSets[{name}].template")
-    return found
+    """Kueue `Workload`: one pod template per pod set."""
+    return _named_templates(resource, "podSets")
 
 
 def _volcano_job(resource: Resource) -> list[PodTemplate]:
     """Volcano `Job`: one pod template per task."""
+    return _named_templates(resource, "tasks")
+
+
+def _named_templates(resource: Resource, field: str) -> list[PodTemplate]:
+    """The pod templates of a list of named entries under `spec.<field>`, each with its
+    `template`."""
     found: list[PodTemplate] = []
-    for index, task in enumerate(spec_of(resource).get("tasks") or []):
-        if isinstance(task, Mapping):
-            name = str(task.get("name") or index)
-            found += template_at(task.get("template"), name, f"spec.tasks[{name}].template")
+    for index, entry in enumerate(spec_of(resource).get(field) or []):
+        if isinstance(entry, Mapping):
+            name = str(entry.get("name") or index)
+            found += template_at(entry.get("template"), name, f"spec.{field}[{name}].template")
     return found
 
 
